@@ -1,0 +1,1 @@
+"""ocop command line."""

@@ -1,0 +1,16 @@
+"""Marketplace sync service: certified products become listings on voso and postmart."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ocop_marketplace_sync.api.producers import router as producers
+from ocop_marketplace_sync.bootstrap import MarketplaceSyncSettings, bootstrap
+from ocop_shared.web import create_service_app
+
+
+def create_app(settings: MarketplaceSyncSettings | None = None) -> FastAPI:
+    return create_service_app(
+        bootstrap(settings), title="OCOP marketplace sync", routers=[producers],
+        description="Đưa sản phẩm OCOP lên sàn TMĐT (voso, postmart) và giữ đúng trạng thái.",
+    )

@@ -1,0 +1,17 @@
+"""Registry service: producers, products, evaluations, certificates. ``uvicorn ocop_registry.main:create_app --factory``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ocop_registry.api.producers import router as producers
+from ocop_registry.bootstrap import RegistrySettings, bootstrap, on_startup
+from ocop_shared.web import create_service_app
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    runtime = bootstrap(settings)
+    return create_service_app(
+        runtime, title="OCOP registry", routers=[producers], on_startup=on_startup,
+        description="Chủ thể, sản phẩm, đánh giá và giấy chứng nhận OCOP. Source of certification events.",
+    )

@@ -1,0 +1,107 @@
+"""Bearer tokens (JWT, HS256) with roles ``official``, ``producer`` and ``operator``.
+
+Producer tokens carry ``producer_id``: a producer sees and changes only its own records. The signing
+key lives in ``<data-dir>/jwt.key`` (created on first use, mode 0600) unless ``OCOP_JWT_SECRET`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ocop_shared.errors import Forbidden, Unauthorized
+from ocop_shared.events.envelope import utcnow
+
+Role = Literal["official", "producer", "operator"]
+ROLES: tuple[str, ...] = ("official", "producer", "operator")
+ALGORITHM = "HS256"
+
+
+def load_or_create_key(data_dir: Path) -> str:
+    path = Path(data_dir) / "jwt.key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key.encode())
+    except Exception:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return key
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: str
+    producer_id: str | None = None
+    # Scope of an official: province codes they act for (empty = all, e.g. a national operator).
+    provinces: tuple[str, ...] = ()
+
+    def owns(self, producer_id: str | None) -> bool:
+        return self.role != "producer" or (producer_id is not None and producer_id == self.producer_id)
+
+
+def mint_token(key: str, *, role: str, subject: str = "cli", producer_id: str | None = None,
+               ttl: timedelta = timedelta(hours=1), issuer: str = "ocop",
+               provinces: tuple[str, ...] = ()) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role == "producer" and not producer_id:
+        raise ValueError("a producer token needs a producer id")
+    now = utcnow()
+    claims = {"sub": subject, "role": role, "iss": issuer, "iat": now, "exp": now + ttl}
+    if producer_id:
+        claims["producer_id"] = producer_id
+    if provinces:
+        claims["provinces"] = list(provinces)
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def decode_token(key: str, token: str, issuer: str = "ocop") -> Principal:
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=issuer,
+                            options={"require": ["exp", "sub", "role"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token_expired", "Token đã hết hạn / token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("invalid_token", f"Token không hợp lệ / invalid token: {exc}") from exc
+    role = claims.get("role")
+    if role not in ROLES:
+        raise Unauthorized("invalid_token", "unknown role")
+    if role == "producer" and not claims.get("producer_id"):
+        raise Unauthorized("invalid_token", "producer token without producer_id")
+    return Principal(subject=str(claims["sub"]), role=role, producer_id=claims.get("producer_id"),
+                     provinces=tuple(claims.get("provinces") or ()))
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(request: Request,
+                            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing_token", "Cần đăng nhập: thiếu bearer token / bearer token required")
+    return decode_token(request.app.state.jwt_key, credentials.credentials, request.app.state.jwt_issuer)
+
+
+def require(*roles: str):
+    """FastAPI dependency: the caller must hold one of ``roles``."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
+        return principal
+
+    return dependency

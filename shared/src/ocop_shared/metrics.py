@@ -1,0 +1,10 @@
+"""Prometheus metrics shared by the plumbing (each service adds its own next to its code)."""
+
+from prometheus_client import Counter, Gauge
+
+OUTBOX_BACKLOG = Gauge("ocop_outbox_backlog", "Pending outbox rows seen by the relay's last pass", ["relay"])
+EVENTS_PUBLISHED = Counter("ocop_events_published_total", "Events published by the outbox relay", ["relay"])
+OUTBOX_EPOCHS = Counter("ocop_outbox_epochs_total", "Broker losses detected (outbox re-published)", ["relay"])
+EVENTS_CONSUMED = Counter("ocop_events_consumed_total", "Events handled by consumers",
+                          ["topic", "type", "result"])
+DLQ_EVENTS = Counter("ocop_dlq_events_total", "Messages sent to a dead-letter topic", ["topic", "reason"])

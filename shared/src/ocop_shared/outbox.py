@@ -1,0 +1,258 @@
+"""Transactional outbox and its relay.
+
+Writing: a unit of work inserts one ``outbox`` row per event in the same MongoDB transaction as the
+state change (see :mod:`ocop_shared.uow`). Nothing reaches Kafka unless the change committed, and
+nothing committed is lost, whatever crashes.
+
+Relaying: :class:`OutboxRelay` publishes pending rows in order (acks=all) and marks them ``sent`` with
+the partition/offset the broker gave. It is woken at once by commits in its own process (no fixed
+one-second poll) and re-checks the collection after ``relay_idle_wait_s`` for rows written by other
+processes or left by a crash between commit and publish.
+
+Broker loss: the embedded broker keeps messages in memory only. A row stays ``sent`` until every
+consumer group of its topic (``kafka.CONSUMERS``) has committed an offset past it; then it becomes
+``confirmed``. The relay notices that the broker lost its log when an offset it is given is not past
+the highest offset it already holds for that partition, or when a partition's end offset falls below
+it, or when the topic is gone. It then starts a new *epoch*: every ``sent`` row goes back to
+``pending`` and is published again in order. Consumers dedupe by event id (the inbox), so
+re-publishing is always safe, and at-least-once + dedupe gives each effect exactly once.
+
+Row states are strings, not booleans: the embedded MongoDB-protocol server stores ``True`` set via
+``$set`` as ``1``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import timedelta
+from datetime import datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import ASCENDING, UpdateOne
+from pymongo.errors import DuplicateKeyError
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ocop_shared import metrics
+from ocop_shared.events.envelope import utcnow
+from ocop_shared.kafka import CONSUMERS, ensure_topics, make_producer
+from ocop_shared.logging import get_logger
+
+log = get_logger(__name__)
+
+PENDING, SENT, CONFIRMED = "pending", "sent", "confirmed"
+LEASE = timedelta(seconds=10)
+
+
+async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
+    await db.outbox.create_index([("status", ASCENDING), ("_id", ASCENDING)])
+    await db.outbox.create_index([("topic", ASCENDING), ("status", ASCENDING), ("partition", ASCENDING)])
+    await db.outbox.create_index("event_id", unique=True)
+
+
+def outbox_row(topic: str, key: str, event_id: str, event_type: str, value: bytes, created_at: datetime,
+               trace_id: str | None = None) -> dict[str, Any]:
+    return {
+        "event_id": event_id, "topic": topic, "key": key, "type": event_type, "value": value,
+        "status": PENDING, "created_at": created_at, "trace_id": trace_id, "epoch": None,
+        "partition": None, "offset": None, "sent_at": None, "attempts": 0,
+    }
+
+
+class BrokerLost(Exception):
+    """The broker answered with offsets older than what we already published: its log was lost."""
+
+
+class OutboxRelay:
+    def __init__(self, db: AsyncDatabase, bootstrap: str, *, client_id: str, partitions: int = 3,
+                 batch_size: int = 500, idle_wait_s: float = 0.5, confirm_interval_s: float = 2.0,
+                 consumers: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.db = db
+        self.bootstrap = bootstrap
+        self.client_id = client_id
+        self.partitions = partitions
+        self.batch_size = batch_size
+        self.idle_wait_s = idle_wait_s
+        self.confirm_interval_s = confirm_interval_s
+        self.consumers = CONSUMERS if consumers is None else consumers
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._producer = None
+        self._high: dict[tuple[str, int], int] = {}  # highest offset published per partition (this epoch)
+        self._epoch = 0
+        self._stopping = False
+        self._instance = f"{client_id}-{uuid.uuid4().hex[:8]}"
+        self.published = 0
+        self.republished_epochs = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        state = await self.db.relay_state.find_one({"_id": "relay"})
+        self._epoch = int(state["epoch"]) if state else 0
+        await self._load_high_offsets()
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.client_id}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self._close_producer()
+
+    # -- main loop -------------------------------------------------------------------------
+    async def _run(self) -> None:
+        backoff = 0.2
+        last_confirm = 0.0
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            try:
+                if self._producer is None:
+                    await ensure_topics(self.bootstrap, list(self.consumers), self.partitions)
+                    self._producer = make_producer(self.bootstrap, self.client_id)
+                    await self._producer.start()
+                if not await self._hold_lease():
+                    await asyncio.sleep(self.idle_wait_s)
+                    continue
+                sent = await self.publish_batch()
+                if loop.time() - last_confirm >= self.confirm_interval_s:
+                    last_confirm = loop.time()
+                    await self.confirm_and_check()
+                backoff = 0.2
+                if sent == 0:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.idle_wait_s)
+            except asyncio.CancelledError:
+                raise
+            except BrokerLost as exc:
+                log.warning("outbox.broker_lost", detail=str(exc))
+                await self.start_new_epoch()
+            except Exception as exc:  # broker or database unavailable: retry with backoff
+                log.warning("outbox.relay_error", error=repr(exc), retry_in_s=backoff)
+                await self._close_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _hold_lease(self) -> bool:
+        """One relay per service database publishes at a time (several replicas may run)."""
+        now = utcnow()
+        try:
+            doc = await self.db.relay_state.find_one_and_update(
+                {"_id": "lease", "$or": [{"holder": self._instance}, {"expires_at": {"$lt": now}}]},
+                {"$set": {"holder": self._instance, "expires_at": now + LEASE}}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True  # the filter matched (ours or expired) or the upsert created it: we hold it
+
+    async def publish_batch(self) -> int:
+        rows = await self.db.outbox.find({"status": PENDING}).sort("_id", ASCENDING).limit(
+            self.batch_size).to_list()
+        metrics.OUTBOX_BACKLOG.labels(self.client_id).set(len(rows))
+        if not rows:
+            return 0
+        futures = [
+            await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(),
+                                      headers=[("ce_type", row["type"].encode())])
+            for row in rows
+        ]
+        results = await asyncio.gather(*futures)
+        now = utcnow()
+        lost = False
+        updates = []
+        for row, md in zip(rows, results, strict=True):
+            tp = (row["topic"], md.partition)
+            if md.offset <= self._high.get(tp, -1):
+                lost = True
+            self._high[tp] = max(self._high.get(tp, -1), md.offset)
+            updates.append(UpdateOne({"_id": row["_id"]}, {"$set": {
+                "status": SENT, "partition": md.partition, "offset": md.offset, "epoch": self._epoch,
+                "sent_at": now}, "$inc": {"attempts": 1}}))
+        await self.db.outbox.bulk_write(updates, ordered=False)
+        self.published += len(rows)
+        metrics.EVENTS_PUBLISHED.labels(self.client_id).inc(len(rows))
+        if lost:
+            raise BrokerLost("broker returned offsets at or below ones already published")
+        return len(rows)
+
+    # -- confirmation and broker-loss detection ----------------------------------------------
+    async def confirm_and_check(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+        await admin.start()
+        try:
+            topics = set(await admin.list_topics())
+            for topic, groups in self.consumers.items():
+                held = {p: o for (t, p), o in self._high.items() if t == topic}
+                if held and topic not in topics:
+                    raise BrokerLost(f"topic {topic} disappeared")
+                if not held:
+                    continue
+                ends = await self._end_offsets(topic, list(held))
+                for p, high in held.items():
+                    if ends.get(p, 0) <= high:
+                        raise BrokerLost(f"{topic}[{p}] end offset {ends.get(p)} <= published {high}")
+                confirmed = await self._confirmed_offsets(admin, topic, groups, list(held))
+                for p, upto in confirmed.items():
+                    if upto > 0:
+                        await self.db.outbox.update_many(
+                            {"topic": topic, "status": SENT, "epoch": self._epoch, "partition": p,
+                             "offset": {"$lt": upto}},
+                            {"$set": {"status": CONFIRMED}})
+        finally:
+            await admin.close()
+
+    async def _end_offsets(self, topic: str, partitions: list[int]) -> dict[int, int]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+        await consumer.start()
+        try:
+            tps = [TopicPartition(topic, p) for p in partitions]
+            ends = await consumer.end_offsets(tps)
+            return {tp.partition: off for tp, off in ends.items()}
+        finally:
+            await consumer.stop()
+
+    @staticmethod
+    async def _confirmed_offsets(admin: AIOKafkaAdminClient, topic: str, groups: tuple[str, ...],
+                                 partitions: list[int]) -> dict[int, int]:
+        """Per partition, the lowest offset committed across all consumer groups of the topic."""
+        result = {p: None for p in partitions}
+        for group in groups:
+            committed = await admin.list_consumer_group_offsets(
+                group, partitions=[TopicPartition(topic, p) for p in partitions])
+            for p in partitions:
+                meta = committed.get(TopicPartition(topic, p))
+                off = meta.offset if meta is not None and meta.offset >= 0 else 0
+                result[p] = off if result[p] is None else min(result[p], off)
+        return {p: (o or 0) for p, o in result.items()}
+
+    async def start_new_epoch(self) -> None:
+        """The broker lost its log: put every unconfirmed row back in the queue, in order."""
+        self._epoch += 1
+        self.republished_epochs += 1
+        await self.db.relay_state.update_one({"_id": "relay"}, {"$set": {"epoch": self._epoch}}, upsert=True)
+        res = await self.db.outbox.update_many({"status": SENT}, {"$set": {"status": PENDING}})
+        self._high.clear()
+        await self._close_producer()
+        log.warning("outbox.new_epoch", epoch=self._epoch, requeued=res.modified_count)
+        metrics.OUTBOX_EPOCHS.labels(self.client_id).inc()
+
+    async def _load_high_offsets(self) -> None:
+        pipeline = [
+            {"$match": {"epoch": self._epoch, "status": {"$in": [SENT, CONFIRMED]}}},
+            {"$group": {"_id": {"topic": "$topic", "partition": "$partition"}, "high": {"$max": "$offset"}}},
+        ]
+        async for doc in await self.db.outbox.aggregate(pipeline):
+            self._high[(doc["_id"]["topic"], int(doc["_id"]["partition"]))] = int(doc["high"])
+
+    async def _close_producer(self) -> None:
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None

@@ -1,0 +1,39 @@
+"""Settings common to every service, read from the environment (prefix ``OCOP_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings; each service subclasses it and sets its own defaults (port, database)."""
+
+    model_config = SettingsConfigDict(env_prefix="OCOP_", extra="ignore")
+
+    service_name: str = "ocop"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_db: str = "ocop"
+    data_dir: Path = Path(".ocop")
+    # HS256 signing key for bearer tokens. If empty it is read from (or created in) data_dir/jwt.key.
+    jwt_secret: str = ""
+    jwt_issuer: str = "ocop"
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Relay: how long it sleeps when idle before re-checking the outbox (it is also woken at once by
+    # every commit in this process), and how often it checks consumer confirmations / broker loss.
+    relay_idle_wait_s: float = 0.5
+    relay_confirm_interval_s: float = 2.0
+    relay_batch_size: int = 500
+    # Upper bound for an accepted event on the wire (bytes); larger ones are dead-lettered.
+    max_event_bytes: int = 1_000_000
+    public_base_url: str = Field(default="", description="External URL of this service, for links")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"

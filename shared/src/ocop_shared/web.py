@@ -1,0 +1,193 @@
+"""FastAPI application factory every service uses: lifespan wiring, health, metrics, errors, AsyncAPI.
+
+One composition path for all three services: :class:`Runtime` holds the clients (Mongo, Kafka via a
+FastStream ``KafkaRouter``), the outbox relay and the JWT key; a service passes its routers and a
+``setup`` callback that creates indexes and registers its event subscribers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from faststream.kafka.fastapi import KafkaRouter
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ocop_shared.auth import load_or_create_key
+from ocop_shared.consumer import EventConsumer, attach
+from ocop_shared.errors import AppError
+from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
+from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
+from ocop_shared.mongo import make_client, ping
+from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
+from ocop_shared.settings import ServiceSettings
+from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
+from ocop_shared.uow import MongoUnitOfWork
+
+log = get_logger(__name__)
+
+HTTP_LATENCY = Histogram("ocop_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"])
+
+
+@dataclass
+class Runtime:
+    """The composition root's product: everything a use case or subscriber needs, nothing global."""
+
+    settings: ServiceSettings
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    router: KafkaRouter
+    relay: OutboxRelay
+    jwt_key: str
+    consumers: dict[str, EventConsumer] = field(default_factory=dict)
+
+    def uow(self) -> MongoUnitOfWork:
+        return MongoUnitOfWork(self.client, self.db, source=f"/ocop/{self.settings.service_name}",
+                               on_commit=self.relay.wake)
+
+    def consumer(self, topic: str) -> EventConsumer:
+        """The (single) subscriber of this service on ``topic``; created and attached on first use."""
+        if topic not in self.consumers:
+            consumer = EventConsumer(topic, self.client, self.db, self._publish_dlq,
+                                     max_bytes=self.settings.max_event_bytes)
+            attach(self.router, consumer, GROUPS[self.settings.service_name],
+                   title=f"{self.settings.service_name}:{topic}")
+            self.consumers[topic] = consumer
+        return self.consumers[topic]
+
+    async def _publish_dlq(self, topic: str, body: bytes, headers: dict[str, str], key: bytes | None) -> None:
+        await self.router.broker.publish(body, topic=topic, key=key, headers=headers)
+
+
+def build_runtime(settings: ServiceSettings) -> Runtime:
+    client = make_client(settings.mongo_url)
+    db = client[settings.mongo_db]
+    router = KafkaRouter(settings.kafka_bootstrap, schema_url="/asyncapi", include_in_schema=False,
+                         acks="all", client_id=f"ocop-{settings.service_name}",
+                         description=f"OCOP {settings.service_name} events")
+    relay = OutboxRelay(db, settings.kafka_bootstrap, client_id=f"ocop-{settings.service_name}-relay",
+                        batch_size=settings.relay_batch_size, idle_wait_s=settings.relay_idle_wait_s,
+                        confirm_interval_s=settings.relay_confirm_interval_s)
+    key = settings.jwt_secret or load_or_create_key(settings.data_dir)
+    return Runtime(settings=settings, client=client, db=db, router=router, relay=relay, jwt_key=key)
+
+
+Setup = Callable[[Runtime], Awaitable[None]]
+
+
+def create_service_app(runtime: Runtime, *, title: str, description: str, routers: Sequence[APIRouter],
+                       on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = ()) -> FastAPI:
+    settings = runtime.settings
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await ensure_topics(settings.kafka_bootstrap, all_topics())
+        await ensure_outbox_indexes(runtime.db)
+        if on_startup:
+            await on_startup(runtime)
+        await runtime.relay.start()
+        tasks = [fn(runtime) for fn in background]
+        log.info("service.started", port=settings.port)
+        try:
+            yield {"runtime": runtime}
+        finally:
+            for task in tasks:
+                if hasattr(task, "cancel"):
+                    task.cancel()
+            await runtime.relay.stop()
+            await runtime.client.close()
+
+    kafka_router = runtime.router
+    # FastAPI merges the KafkaRouter's lifespan (broker + subscribers) *inside* ours when the router is
+    # included, so topics, indexes and the relay are ready before the first message is consumed.
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.jwt_key = runtime.jwt_key
+    app.state.jwt_issuer = settings.jwt_issuer
+    install_error_handlers(app)
+    install_observability(app, settings.service_name)
+
+    health = APIRouter()
+
+    @health.get("/healthz", tags=["ops"], summary="Broker and database reachable")
+    async def healthz() -> JSONResponse:
+        db_ok = await ping(runtime.client)
+        try:
+            broker_ok = bool(await kafka_router.broker.ping(timeout=2.0))
+        except Exception:  # noqa: BLE001
+            broker_ok = False
+        ok = db_ok and broker_ok
+        body = {"status": "ok" if ok else "degraded", "service": settings.service_name,
+                "checks": {"database": "ok" if db_ok else "down", "broker": "ok" if broker_ok else "down"}}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @health.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(health)
+    for r in routers:
+        app.include_router(r, prefix="/api/v1")
+    app.include_router(kafka_router)
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    def body(code: str, message: str, details: Any = None) -> dict:
+        err: dict[str, Any] = {"code": code, "message": message}
+        if details is not None:
+            err["details"] = details
+        return {"error": err}
+
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=exc.status,
+                            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", ""),
+                    "type": e.get("type", "")} for e in exc.errors()][:50]
+        return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.status_code, "http_error")
+        return JSONResponse(body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled", error=repr(exc))
+        return JSONResponse(body("internal", "Lỗi hệ thống / internal error"), status_code=500)
+
+
+def install_observability(app: FastAPI, service: str) -> None:
+    @app.middleware("http")
+    async def trace_and_time(request: Request, call_next):
+        incoming = request.headers.get("traceparent")
+        parsed = parse(incoming)
+        traceparent = new_traceparent(parsed[0] if parsed else None)
+        token = set_traceparent(traceparent)
+        start = time.perf_counter()
+        status = 500
+        try:
+            with bound_contextvars(trace_id=traceparent.split("-")[1]):
+                response = await call_next(request)
+            status = response.status_code
+            response.headers["traceparent"] = traceparent
+            return response
+        finally:
+            reset_traceparent(token)
+            route = request.scope.get("route")
+            HTTP_LATENCY.labels(service, request.method, getattr(route, "path", "unmatched"), str(status)).observe(
+                time.perf_counter() - start)

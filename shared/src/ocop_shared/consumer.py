@@ -134,13 +134,13 @@ def _is_transient(exc: PyMongoError) -> bool:
     return isinstance(exc, ConnectionFailure) or exc.has_error_label("TransientTransactionError")
 
 
-def attach(router: Any, consumer: EventConsumer, group_id: str, *, title: str) -> None:
-    """Register ``consumer`` as a FastStream subscriber on ``router`` (a FastStream KafkaRouter)."""
+def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str) -> None:
+    """Register ``consumer`` as a FastStream subscriber on ``broker`` (a FastStream KafkaBroker)."""
 
     async def raw_body(msg: Any) -> bytes:  # never let FastStream decode: we validate ourselves
         return msg.body
 
-    @router.subscriber(
+    @broker.subscriber(
         consumer.topic, group_id=group_id, auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_body, title=title, description="CloudEvents 1.0 (structured JSON); see shared/schemas/v1",
     )

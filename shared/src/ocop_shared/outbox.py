@@ -48,7 +48,8 @@ LEASE = timedelta(seconds=10)
 
 
 async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
-    await db.outbox.create_index([("status", ASCENDING), ("_id", ASCENDING)])
+    # Not (status, _id): the embedded server fails inserts into a compound index that includes _id.
+    await db.outbox.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
     await db.outbox.create_index([("topic", ASCENDING), ("status", ASCENDING), ("partition", ASCENDING)])
     await db.outbox.create_index("event_id", unique=True)
 

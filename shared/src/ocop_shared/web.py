@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from faststream.kafka.fastapi import KafkaRouter
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ocop_shared.auth import load_or_create_key
 from ocop_shared.consumer import EventConsumer, attach
 from ocop_shared.errors import AppError
+from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
 from ocop_shared.mongo import make_client, ping
@@ -45,7 +47,7 @@ class Runtime:
     settings: ServiceSettings
     client: AsyncMongoClient
     db: AsyncDatabase
-    router: KafkaRouter
+    broker: KafkaBroker
     relay: OutboxRelay
     jwt_key: str
     consumers: dict[str, EventConsumer] = field(default_factory=dict)
@@ -59,33 +61,33 @@ class Runtime:
         if topic not in self.consumers:
             consumer = EventConsumer(topic, self.client, self.db, self._publish_dlq,
                                      max_bytes=self.settings.max_event_bytes)
-            attach(self.router, consumer, GROUPS[self.settings.service_name],
+            attach(self.broker, consumer, GROUPS[self.settings.service_name],
                    title=f"{self.settings.service_name}:{topic}")
             self.consumers[topic] = consumer
         return self.consumers[topic]
 
     async def _publish_dlq(self, topic: str, body: bytes, headers: dict[str, str], key: bytes | None) -> None:
-        await self.router.broker.publish(body, topic=topic, key=key, headers=headers)
+        await self.broker.publish(body, topic=topic, key=key, headers=headers)
 
 
 def build_runtime(settings: ServiceSettings) -> Runtime:
     client = make_client(settings.mongo_url)
     db = client[settings.mongo_db]
-    router = KafkaRouter(settings.kafka_bootstrap, schema_url="/asyncapi", include_in_schema=False,
-                         acks="all", client_id=f"ocop-{settings.service_name}",
-                         description=f"OCOP {settings.service_name} events")
+    broker = KafkaBroker(settings.kafka_bootstrap, acks="all", client_id=f"ocop-{settings.service_name}",
+                         description=f"OCOP {settings.service_name} events", logger=None)
     relay = OutboxRelay(db, settings.kafka_bootstrap, client_id=f"ocop-{settings.service_name}-relay",
                         batch_size=settings.relay_batch_size, idle_wait_s=settings.relay_idle_wait_s,
                         confirm_interval_s=settings.relay_confirm_interval_s)
     key = settings.jwt_secret or load_or_create_key(settings.data_dir)
-    return Runtime(settings=settings, client=client, db=db, router=router, relay=relay, jwt_key=key)
+    return Runtime(settings=settings, client=client, db=db, broker=broker, relay=relay, jwt_key=key)
 
 
 Setup = Callable[[Runtime], Awaitable[None]]
 
 
 def create_service_app(runtime: Runtime, *, title: str, description: str, routers: Sequence[APIRouter],
-                       on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = ()) -> FastAPI:
+                       on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = (),
+                       emits: Sequence[str] = ()) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -96,6 +98,7 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
         if on_startup:
             await on_startup(runtime)
         await runtime.relay.start()
+        await runtime.broker.start()  # subscribers start consuming only once everything above is ready
         tasks = [fn(runtime) for fn in background]
         log.info("service.started", port=settings.port)
         try:
@@ -104,12 +107,14 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
             for task in tasks:
                 if hasattr(task, "cancel"):
                     task.cancel()
+            await runtime.broker.stop()
             await runtime.relay.stop()
             await runtime.client.close()
 
-    kafka_router = runtime.router
-    # FastAPI merges the KafkaRouter's lifespan (broker + subscribers) *inside* ours when the router is
-    # included, so topics, indexes and the relay are ready before the first message is consumed.
+    broker = runtime.broker
+    for topic in emits:  # documentation only: the outbox relay does the publishing
+        broker.publisher(topic, title=f"{settings.service_name}:{topic}", schema=CloudEvent,
+                         description="CloudEvents 1.0 structured JSON; payload schemas in shared/schemas/v1")
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.jwt_key = runtime.jwt_key
@@ -123,7 +128,7 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
     async def healthz() -> JSONResponse:
         db_ok = await ping(runtime.client)
         try:
-            broker_ok = bool(await kafka_router.broker.ping(timeout=2.0))
+            broker_ok = bool(await broker.ping(timeout=2.0))
         except Exception:  # noqa: BLE001
             broker_ok = False
         ok = db_ok and broker_ok
@@ -135,10 +140,14 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    @health.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's events")
+    async def asyncapi() -> Response:
+        spec = AsyncAPI(broker, title=title, version="1.0.0", description=description).to_specification()
+        return Response(spec.to_json(), media_type="application/json")
+
     app.include_router(health)
     for r in routers:
         app.include_router(r, prefix="/api/v1")
-    app.include_router(kafka_router)
     return app
 
 

@@ -6,12 +6,13 @@ from fastapi import FastAPI
 
 from ocop_registry.api.producers import router as producers
 from ocop_registry.bootstrap import RegistrySettings, bootstrap, on_startup
+from ocop_shared.events.models import REGISTRY
 from ocop_shared.web import create_service_app
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     runtime = bootstrap(settings)
     return create_service_app(
-        runtime, title="OCOP registry", routers=[producers], on_startup=on_startup,
+        runtime, title="OCOP registry", routers=[producers], on_startup=on_startup, emits=[REGISTRY],
         description="Chủ thể, sản phẩm, đánh giá và giấy chứng nhận OCOP. Source of certification events.",
     )

@@ -1,0 +1,152 @@
+"""Shared pytest fixtures: the real embedded broker (Tansu) and MongoDB-protocol server (nx-27017) on
+free ports, and the three services running in-process against them over the wire."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from ocop_cli.stack import Child, free_port, start_broker, start_mongo
+from ocop_shared.auth import mint_token
+
+ARTIFACTS = Path(os.environ.get("OCOP_TEST_ARTIFACTS", "test-artifacts"))
+
+
+@dataclass
+class Stack:
+    tmp: Path
+    broker_port: int
+    mongo_port: int
+    broker: Child
+    mongo: Child
+    host: str = "127.0.0.1"
+    restarts: int = field(default=0)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.broker_port}"
+
+    @property
+    def mongo_url(self) -> str:
+        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
+
+    def restart_broker(self, *, kill: bool = True) -> None:
+        """Kill the broker (SIGKILL) and start an empty one on the same port."""
+        self.broker.kill() if kill else self.broker.stop()
+        self.restarts += 1
+        self.broker = start_broker(self.host, self.broker_port, self.tmp / f"tansu-{self.restarts}.log")
+
+    def stop(self) -> None:
+        self.broker.stop()
+        self.mongo.stop()
+
+
+def start_stack(tmp: Path) -> Stack:
+    tmp.mkdir(parents=True, exist_ok=True)
+    bport, mport = free_port(), free_port()
+    broker = start_broker("127.0.0.1", bport, tmp / "tansu.log")
+    mongo = start_mongo("127.0.0.1", mport, tmp / "mongo", tmp / "nx.log")
+    return Stack(tmp=tmp, broker_port=bport, mongo_port=mport, broker=broker, mongo=mongo)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    s = start_stack(tmp_path_factory.mktemp("stack"))
+    yield s
+    s.stop()
+
+
+JWT_SECRET = "test-secret-" + uuid.uuid4().hex
+
+
+def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra):
+    from ocop_marketplace_sync.bootstrap import MarketplaceSyncSettings
+    from ocop_registry.bootstrap import RegistrySettings
+    from ocop_traceability.bootstrap import TraceabilitySettings
+
+    cls = {"registry": RegistrySettings, "traceability": TraceabilitySettings,
+           "marketplace_sync": MarketplaceSyncSettings}[service]
+    return cls(kafka_bootstrap=stack.bootstrap, mongo_url=stack.mongo_url, mongo_db=f"{service}{db_suffix}",
+               jwt_secret=JWT_SECRET, data_dir=stack.tmp, relay_idle_wait_s=0.2, relay_confirm_interval_s=0.5,
+               log_json=True, log_level="WARNING", **extra)
+
+
+def create_app(service: str, settings):
+    if service == "registry":
+        from ocop_registry.main import create_app as factory
+    elif service == "traceability":
+        from ocop_traceability.main import create_app as factory
+    else:
+        from ocop_marketplace_sync.main import create_app as factory
+    return factory(settings)
+
+
+@dataclass
+class RunningApps:
+    apps: dict
+    clients: dict[str, httpx.AsyncClient]
+
+    def __getitem__(self, service: str) -> httpx.AsyncClient:
+        return self.clients[service]
+
+    def runtime(self, service: str):
+        return self.apps[service].state.runtime
+
+
+@contextlib.asynccontextmanager
+async def run_apps(stack: Stack, services=("registry", "traceability", "marketplace_sync"),
+                   db_suffix: str = "") -> AsyncIterator[RunningApps]:
+    async with contextlib.AsyncExitStack() as es:
+        apps, clients = {}, {}
+        for service in services:
+            app = create_app(service, service_settings(service, stack, db_suffix=db_suffix))
+            await es.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=30))
+            apps[service] = app
+            clients[service] = await es.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                  base_url=f"http://{service}"))
+        yield RunningApps(apps, clients)
+
+
+@pytest.fixture(scope="session")
+async def apps(stack) -> AsyncIterator[RunningApps]:
+    async with run_apps(stack) as running:
+        yield running
+
+
+def token(role: str, producer_id: str | None = None, provinces: tuple[str, ...] = ()) -> str:
+    return mint_token(JWT_SECRET, role=role, producer_id=producer_id, provinces=provinces)
+
+
+def auth(role: str, producer_id: str | None = None, provinces: tuple[str, ...] = ()) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, producer_id, provinces)}"}
+
+
+async def eventually(check: Callable[[], Awaitable], timeout: float = 20.0, interval: float = 0.05):
+    """Poll ``check`` until it returns a truthy value; fail with the last value after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+_tax_counter = iter(range(10**6))
+
+
+def unique_tax_code() -> str:
+    n = uuid.uuid4().int % 10**9
+    return f"{(n * 10 + next(_tax_counter) % 10) % 10**10:010d}"

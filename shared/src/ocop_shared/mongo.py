@@ -16,3 +16,16 @@ async def ping(client: AsyncMongoClient) -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         return False
+
+
+async def ensure_collections(db, names) -> None:
+    """Create the collections a service reads. The embedded server answers "no such table" when a
+    query touches a collection that was never written (real MongoDB returns nothing)."""
+    existing = set(await db.list_collection_names())
+    for name in names:
+        if name not in existing:
+            try:
+                await db.create_collection(name)
+            except Exception as exc:  # noqa: BLE001 - created concurrently by another instance
+                if "exist" not in str(exc).lower():
+                    raise

@@ -29,7 +29,7 @@ from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
-from ocop_shared.mongo import make_client, ping
+from ocop_shared.mongo import ensure_collections, make_client, ping
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
@@ -87,13 +87,14 @@ Setup = Callable[[Runtime], Awaitable[None]]
 
 def create_service_app(runtime: Runtime, *, title: str, description: str, routers: Sequence[APIRouter],
                        on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = (),
-                       emits: Sequence[str] = ()) -> FastAPI:
+                       emits: Sequence[str] = (), collections: Sequence[str] = ()) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await ensure_topics(settings.kafka_bootstrap, all_topics())
+        await ensure_collections(runtime.db, ["outbox", "inbox", "relay_state", *collections])
         await ensure_outbox_indexes(runtime.db)
         if on_startup:
             await on_startup(runtime)

@@ -11,6 +11,6 @@ from ocop_shared.web import create_service_app
 
 def create_app(settings: MarketplaceSyncSettings | None = None) -> FastAPI:
     return create_service_app(
-        bootstrap(settings), title="OCOP marketplace sync", routers=[producers],
+        bootstrap(settings), title="OCOP marketplace sync", routers=[producers], collections=["producers"],
         description="Đưa sản phẩm OCOP lên sàn TMĐT (voso, postmart) và giữ đúng trạng thái.",
     )

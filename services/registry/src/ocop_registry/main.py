@@ -13,6 +13,6 @@ from ocop_shared.web import create_service_app
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     runtime = bootstrap(settings)
     return create_service_app(
-        runtime, title="OCOP registry", routers=[producers], on_startup=on_startup, emits=[REGISTRY],
+        runtime, title="OCOP registry", routers=[producers], collections=["producers"], on_startup=on_startup, emits=[REGISTRY],
         description="Chủ thể, sản phẩm, đánh giá và giấy chứng nhận OCOP. Source of certification events.",
     )

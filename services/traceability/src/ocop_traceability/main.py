@@ -11,6 +11,6 @@ from ocop_traceability.bootstrap import TraceabilitySettings, bootstrap
 
 def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     return create_service_app(
-        bootstrap(settings), title="OCOP traceability", routers=[producers],
+        bootstrap(settings), title="OCOP traceability", routers=[producers], collections=["producers"],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )

@@ -1,0 +1,215 @@
+"""Delivery guarantees over the real wire servers: outbox, inbox, DLQ, broker loss."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from conftest import auth, eventually, run_apps, start_stack
+from ocop_shared.consumer import EventConsumer, attach
+from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
+from ocop_shared.events.models import REGISTRY, AdminUnit, ProducerRegistered, ProducerSnapshot, dlq
+from ocop_shared.mongo import ensure_collections, make_client
+from ocop_shared.outbox import PENDING, OutboxRelay, ensure_outbox_indexes
+from ocop_shared.uow import MongoUnitOfWork
+from tests.integration.test_producer_flow import producer_body
+
+pytestmark = pytest.mark.integration
+
+
+def registered_event(name: str = "HTX dịch vụ tổng hợp Na Rì") -> CloudEvent:
+    pid = uuid.uuid4().hex
+    payload = ProducerRegistered(
+        producer=ProducerSnapshot(producer_id=pid, name=name, public_name=name, kind="cooperative",
+                                  province=AdminUnit(code="06", name="Bắc Kạn")),
+        version=1, registered_at=utcnow())
+    return CloudEvent(id=new_event_id(), source="/test", type="vn.ocop.registry.producer.registered.v1",
+                      time=utcnow(), partitionkey=pid, data=payload.model_dump(mode="json"))
+
+
+class CountingService:
+    """A consumer wired exactly like the services' (EventConsumer + FastStream subscriber, own group),
+    whose effect is a counter, so applying an event twice would show."""
+
+    def __init__(self, stack, name: str):
+        self.client = make_client(stack.mongo_url)
+        self.db = self.client[f"count_{name}"]
+        self.broker = KafkaBroker(stack.bootstrap, logger=None)
+        self.results: list[str] = []
+        self.consumer = EventConsumer(REGISTRY, self.client, self.db, self._dlq, max_bytes=10_000)
+
+        @self.consumer.on(ProducerRegistered)
+        async def count(event, payload, session):
+            await self.db.effects.update_one({"_id": payload.producer.producer_id}, {"$inc": {"n": 1}},
+                                             upsert=True, session=session)
+
+        original = self.consumer.handle_raw
+
+        async def recording(body, **kw):
+            result = await original(body, **kw)
+            self.results.append(result)
+            return result
+
+        self.consumer.handle_raw = recording
+        attach(self.broker, self.consumer, f"test-{name}-{uuid.uuid4().hex[:6]}", title="test")
+
+    async def _dlq(self, topic, body, headers, key):
+        await self.broker.publish(body, topic=topic, key=key, headers=headers)
+
+    async def __aenter__(self):
+        await self.broker.start()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.broker.stop()
+        await self.client.close()
+
+    async def count(self, producer_id: str) -> int:
+        doc = await self.db.effects.find_one({"_id": producer_id})
+        return int(doc["n"]) if doc else 0
+
+
+async def produce(stack, *values: bytes, topic: str = REGISTRY, key: bytes = b"k") -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(stack, topic: str, until, timeout: float = 20.0) -> list:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap, group_id=f"reader-{uuid.uuid4().hex}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    seen = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for records in batch.values():
+                seen.extend(records)
+            if until(seen):
+                return seen
+        raise AssertionError(f"{topic}: condition not met, saw {len(seen)} records")
+    finally:
+        await consumer.stop()
+
+
+async def test_same_event_delivered_twice_has_one_effect(stack):
+    async with CountingService(stack, "dup") as svc:
+        event = registered_event()
+        body = event.model_dump_json().encode()
+        await produce(stack, body, body, key=event.partitionkey.encode())
+        await eventually(lambda: asyncio.sleep(0, len(svc.results) >= 2))
+        assert sorted(svc.results[:2]) == ["applied", "duplicate"]
+        assert await svc.count(event.partitionkey) == 1
+        assert await svc.db.inbox.count_documents({"_id": event.id}) == 1
+
+
+async def test_malformed_messages_go_to_dlq_and_consumer_continues(stack):
+    async with CountingService(stack, "dlq") as svc:
+        bad_json = b"\xff{ definitely not json " + uuid.uuid4().hex.encode()
+        wrong_payload = registered_event().model_copy(update={"data": {"producer": {"name": 42}}})
+        wrong_payload_body = wrong_payload.model_dump_json().encode()
+        too_big = b'{"pad": "' + b"x" * 20_000 + b'"}'
+        good = registered_event("HTX Hồng Xuân")
+        await produce(stack, bad_json, wrong_payload_body, too_big, good.model_dump_json().encode())
+        await eventually(lambda: svc.count(good.partitionkey))
+        assert await svc.count(good.partitionkey) == 1
+
+        records = await read_topic(stack, dlq(REGISTRY), lambda rs: {bad_json, wrong_payload_body} <= {r.value for r in rs}
+                                   and any(len(r.value) >= 10_000 for r in rs))
+        reasons = {r.value: dict(r.headers)[("x-dlq-reason")].decode() for r in records}
+        assert reasons[bad_json] == "invalid_json"
+        assert reasons[wrong_payload_body] == "invalid_payload"
+        assert "too_large" in reasons.values()
+        assert svc.results.count("dead_lettered") >= 3
+
+
+async def test_outbox_survives_crash_between_commit_and_publish(stack):
+    """Commit with no relay running (the process died right after commit); a relay started later
+    — as after a restart — publishes the event."""
+    client = make_client(stack.mongo_url)
+    db = client[f"crash_{uuid.uuid4().hex[:8]}"]
+    await ensure_outbox_indexes(db)
+    uow = MongoUnitOfWork(client, db, source="/test", on_commit=None)
+    event = registered_event()
+    async with uow:
+        await db.things.insert_one({"_id": "state"}, session=uow.session)
+        payload = ProducerRegistered.model_validate(event.data)
+        emitted = uow.emit(payload, key=payload.producer.producer_id)
+        await uow.commit()
+    row = await db.outbox.find_one({"event_id": emitted.id})
+    assert row["status"] == PENDING and await db.things.count_documents({}) == 1
+
+    relay = OutboxRelay(db, stack.bootstrap, client_id="crash-test", idle_wait_s=0.1, consumers={REGISTRY: ()})
+    await relay.start()
+    try:
+        records = await read_topic(stack, REGISTRY, lambda rs: any(emitted.id.encode() in r.value for r in rs))
+        published = [json.loads(r.value) for r in records if emitted.id.encode() in r.value]
+        assert len(published) == 1 and published[0]["type"] == "vn.ocop.registry.producer.registered.v1"
+        assert (await db.outbox.find_one({"event_id": emitted.id}))["status"] in ("sent", "confirmed")
+    finally:
+        await relay.stop()
+        await client.close()
+
+
+async def test_aborted_unit_of_work_writes_nothing(stack):
+    client = make_client(stack.mongo_url)
+    db = client[f"abort_{uuid.uuid4().hex[:8]}"]
+    await ensure_collections(db, ["things", "outbox"])
+    try:
+        with pytest.raises(RuntimeError):
+            async with MongoUnitOfWork(client, db, source="/test") as uow:
+                await db.things.insert_one({"_id": "state"}, session=uow.session)
+                uow.emit(ProducerRegistered.model_validate(registered_event().data), key="k")
+                raise RuntimeError("business said no")
+        assert await db.things.count_documents({}) == 0
+        assert await db.outbox.count_documents({}) == 0
+    finally:
+        await client.close()
+
+
+async def test_broker_lost_and_restarted_empty_loses_nothing(tmp_path):
+    """Events published but not yet consumed when the memory-only broker dies are re-published from
+    the outbox to the new, empty broker; consumers apply each exactly once."""
+    stack = start_stack(tmp_path)
+    suffix = "_loss"
+    try:
+        async with run_apps(stack, services=("registry",), db_suffix=suffix) as reg:
+            ids = []
+            for i in range(10):
+                r = await reg["registry"].post("/api/v1/producers", json=producer_body(name=f"HTX số {i}"),
+                                               headers=auth("official"))
+                assert r.status_code == 201, r.text
+                ids.append(r.json()["id"])
+            relay = reg.runtime("registry").relay
+            db = reg.runtime("registry").db
+            await eventually(lambda: count_is(db.outbox, {"status": "sent"}, 10))
+            stack.restart_broker(kill=True)  # everything published so far is gone
+            await eventually(lambda: asyncio.sleep(0, relay.republished_epochs >= 1), timeout=30)
+
+            async with run_apps(stack, services=("traceability",), db_suffix=suffix) as tr:
+                for i in range(10, 15):
+                    r = await reg["registry"].post("/api/v1/producers", json=producer_body(name=f"HTX số {i}"),
+                                                   headers=auth("official"))
+                    ids.append(r.json()["id"])
+                tdb = tr.runtime("traceability").db
+                await eventually(lambda: count_is(tdb.producers, {}, 15), timeout=60)
+                assert await tdb.producers.count_documents({}) == 15
+                assert sorted(d["_id"] for d in await tdb.producers.find({}).to_list()) == sorted(ids)
+                assert await tdb.inbox.count_documents({}) == 15
+                assert await tdb.producers.count_documents({"version": 1}) == 15
+    finally:
+        stack.stop()
+
+
+async def count_is(collection, query, expected: int) -> bool:
+    return await collection.count_documents(query) >= expected

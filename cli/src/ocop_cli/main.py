@@ -1,4 +1,125 @@
+"""The ``ocop`` command (Typer + Rich)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
 import typer
-app = typer.Typer()
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from ocop_shared.auth import ROLES, load_or_create_key, mint_token
+
+app = typer.Typer(help="OCOP trace & sync: run the embedded stack, mint tokens, load demo data, run tests.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+ROOT = Path(os.environ.get("OCOP_ROOT") or Path(__file__).resolve().parents[3])
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, keys and logs live", envvar="OCOP_DATA_DIR")]
+
+
+def parse_ttl(value: str) -> timedelta:
+    m = re.fullmatch(r"(\d+)\s*([smhd])", value.strip())
+    if not m:
+        raise typer.BadParameter("use a number and a unit, e.g. 30m, 1h, 7d")
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+
+
 @app.command()
-def hello(): print("hi")
+def token(
+    role: Annotated[str, typer.Option(help="official | producer | operator")],
+    producer_id: Annotated[str | None, typer.Option("--producer-id", help="required for role producer")] = None,
+    ttl: Annotated[str, typer.Option(help="lifetime, e.g. 30m, 1h, 7d")] = "1h",
+    province: Annotated[list[str] | None, typer.Option(help="limit an official to these province codes")] = None,
+    data_dir: DataDir = Path(".ocop"),
+) -> None:
+    """Print a bearer token signed with the key in the data dir (valid for the running stack)."""
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
+    if role == "producer" and not producer_id:
+        raise typer.BadParameter("a producer token needs --producer-id", param_hint="--producer-id")
+    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    print(mint_token(key, role=role, producer_id=producer_id, ttl=parse_ttl(ttl), subject=f"cli-{role}",
+                     provinces=tuple(province or ())))
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="load demo data from the seed documents")] = False,
+    data_dir: DataDir = Path(".ocop"),
+    host: Annotated[str, typer.Option(help="interface to bind", envvar="OCOP_HOST")] = "127.0.0.1",
+    exit_after_start: Annotated[bool, typer.Option("--exit-after-start", hidden=True)] = False,
+) -> None:
+    """Run the embedded stack in the foreground (Ctrl-C stops every child)."""
+    from ocop_cli.supervisor import Supervisor
+
+    data_dir = data_dir.resolve()
+    sup = Supervisor(data_dir=data_dir, host=host, log=console.print)
+    sup.build()
+    sup.install_signal_handlers()
+    try:
+        with console.status("Starting MongoDB-protocol server, Kafka-protocol broker and services…"):
+            took = sup.start()
+        if sup.stopping:
+            return
+        table = Table(title=f"OCOP trace & sync — healthy in {took:.1f}s", show_header=True)
+        table.add_column("component")
+        table.add_column("URL")
+        for item in sup.items:
+            table.add_row(item.child.name, item.url + ("/docs" if item.url.startswith("http") else ""))
+        console.print(table)
+        console.print(f"data: {data_dir}   logs: {data_dir / 'logs'}   RSS: {sup.rss_bytes() / 2**20:.0f} MiB")
+        if demo:
+            load_demo(f"http://{host}:{sup.ports.registry}", data_dir)
+        console.print("Token for the API: [bold]./ocop token --role official[/bold]. Ctrl-C to stop.")
+        if not exit_after_start:
+            sup.run_forever()
+    finally:
+        console.print("Stopping…")
+        sup.stop()
+
+
+def load_demo(registry_url: str, data_dir: Path) -> None:
+    from ocop_cli import demo as demo_data
+
+    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    tok = mint_token(key, role="official", subject="demo-loader")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Demo producers", total=len(demo_data.PRODUCERS))
+        counts = demo_data.load(registry_url, tok, progress=lambda _name: progress.advance(task))
+    console.print(f"Demo data: {counts['created']} producers created, {counts['existing']} already there.")
+
+
+@app.command("demo")
+def demo_cmd(
+    registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    data_dir: DataDir = Path(".ocop"),
+) -> None:
+    """Load the demo data into a running stack (idempotent)."""
+    load_demo(registry_url, data_dir)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def test(ctx: typer.Context) -> None:
+    """Run the whole test suite (extra arguments go to pytest). Fails if no test ran."""
+    started = time.monotonic()
+    cmd = [sys.executable, "-m", "pytest", *ctx.args]
+    code = subprocess.call(cmd, cwd=ROOT)
+    if code == 5:
+        console.print("[red]no test ran: that is a failure[/red]")
+        code = 1
+    console.print(f"tests finished in {time.monotonic() - started:.0f}s with exit code {code}")
+    raise typer.Exit(code)
+
+
+if __name__ == "__main__":
+    app()

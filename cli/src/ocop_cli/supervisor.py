@@ -1,0 +1,176 @@
+"""``ocop up``: supervise the embedded stack as child processes.
+
+Order: MongoDB-protocol server, Kafka-protocol broker, then the services. Waits for each to be healthy,
+restarts a crashed child with exponential backoff, and on SIGINT/SIGTERM stops every child (children
+also get SIGTERM from the kernel if this process dies, so none is orphaned).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from ocop_cli.stack import Child, broker_command, mongo_command, port_open, service_command
+
+
+@dataclass
+class Ports:
+    registry: int = 8001
+    traceability: int = 8002
+    marketplace_sync: int = 8003
+    voso: int = 8101
+    postmart: int = 8102
+    kafka: int = 9092
+    mongo: int = 27017
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        ports = cls()
+        for name in ports.__dataclass_fields__:
+            value = os.environ.get(f"OCOP_{name.upper()}_PORT")
+            if value:
+                setattr(ports, name, int(value))
+        return ports
+
+
+SERVICES = {
+    "registry": "ocop_registry.main",
+    "traceability": "ocop_traceability.main",
+    "marketplace_sync": "ocop_marketplace_sync.main",
+}
+
+
+@dataclass
+class Supervised:
+    child: Child
+    ready: Callable[[], bool]
+    url: str
+    backoff: float = 1.0
+    restart_at: float | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+
+
+@dataclass
+class Supervisor:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    ports: Ports = field(default_factory=Ports.from_env)
+    log: Callable[[str], None] = print
+    items: list[Supervised] = field(default_factory=list)
+    stopping: bool = False
+
+    def build(self) -> None:
+        logs = self.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        p, h = self.ports, self.host
+        env = {
+            "OCOP_KAFKA_BOOTSTRAP": f"{h}:{p.kafka}",
+            "OCOP_MONGO_URL": f"mongodb://{h}:{p.mongo}/?directConnection=true",
+            "OCOP_DATA_DIR": str(self.data_dir),
+            "OCOP_HOST": h,
+        }
+        self.items = [
+            Supervised(Child("mongo", mongo_command(h, p.mongo, self.data_dir / "mongo"), log_path=logs / "mongo.log"),
+                       lambda: port_open(h, p.mongo), f"mongodb://{h}:{p.mongo}"),
+            Supervised(Child("broker", broker_command(h, p.kafka), log_path=logs / "broker.log"),
+                       lambda: port_open(h, p.kafka), f"kafka://{h}:{p.kafka}"),
+        ]
+        for name, module in SERVICES.items():
+            port = getattr(p, name)
+            url = f"http://{h}:{port}"
+            self.items.append(Supervised(
+                Child(name, service_command(module, h, port), env={**env, "OCOP_PORT": str(port)},
+                      log_path=logs / f"{name}.log"),
+                _http_ok(f"{url}/healthz"), url))
+
+    def start(self, timeout: float = 120.0) -> float:
+        """Start everything in order and wait until healthy; returns seconds taken."""
+        t0 = time.monotonic()
+        infrastructure, services = self.items[:2], self.items[2:]
+        for group in (infrastructure, services):  # each group starts in parallel
+            for item in group:
+                self._start(item)
+            for item in group:
+                self._wait_ready(item, t0 + timeout)
+        return time.monotonic() - t0
+
+    def _start(self, item: Supervised) -> None:
+        item.child.start()
+        item.started_at = time.monotonic()
+        item.restart_at = None
+
+    def _wait_ready(self, item: Supervised, deadline: float) -> None:
+        while time.monotonic() < deadline and not self.stopping:
+            if item.ready():
+                return
+            if not item.child.alive():
+                raise RuntimeError(f"{item.child.name} exited with {item.child.proc.returncode}; "
+                                   f"see {item.child.log_path}")
+            time.sleep(0.1)
+        if not self.stopping:
+            raise TimeoutError(f"{item.child.name} was not healthy in time; see {item.child.log_path}")
+
+    def watch_once(self) -> None:
+        now = time.monotonic()
+        for item in self.items:
+            if item.child.alive():
+                if now - item.started_at > 60:
+                    item.backoff = 1.0  # stable again
+                continue
+            if item.restart_at is None:
+                item.restart_at = now + item.backoff
+                self.log(f"[yellow]{item.child.name} exited ({item.child.proc.returncode}); "
+                         f"restarting in {item.backoff:.0f}s[/yellow]")
+                item.backoff = min(item.backoff * 2, 30.0)
+            elif now >= item.restart_at:
+                item.restarts += 1
+                self._start(item)
+
+    def run_forever(self) -> None:
+        while not self.stopping:
+            self.watch_once()
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        self.stopping = True
+        for item in reversed(self.items):
+            item.child.stop()
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum, _frame):
+            self.stopping = True
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for item in self.items:
+            if item.child.alive():
+                try:
+                    with open(f"/proc/{item.child.proc.pid}/status") as fh:
+                        for line in fh:
+                            if line.startswith("VmRSS:"):
+                                total += int(line.split()[1]) * 1024
+                except OSError:
+                    pass
+        return total
+
+
+def _http_ok(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+

@@ -16,47 +16,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from ocop_cli.stack import Child, free_port, start_broker, start_mongo
+from ocop_cli.stack import Stack, start_stack
 from ocop_shared.auth import mint_token
 
 ARTIFACTS = Path(os.environ.get("OCOP_TEST_ARTIFACTS", "test-artifacts"))
-
-
-@dataclass
-class Stack:
-    tmp: Path
-    broker_port: int
-    mongo_port: int
-    broker: Child
-    mongo: Child
-    host: str = "127.0.0.1"
-    restarts: int = field(default=0)
-
-    @property
-    def bootstrap(self) -> str:
-        return f"{self.host}:{self.broker_port}"
-
-    @property
-    def mongo_url(self) -> str:
-        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
-
-    def restart_broker(self, *, kill: bool = True) -> None:
-        """Kill the broker (SIGKILL) and start an empty one on the same port."""
-        self.broker.kill() if kill else self.broker.stop()
-        self.restarts += 1
-        self.broker = start_broker(self.host, self.broker_port, self.tmp / f"tansu-{self.restarts}.log")
-
-    def stop(self) -> None:
-        self.broker.stop()
-        self.mongo.stop()
-
-
-def start_stack(tmp: Path) -> Stack:
-    tmp.mkdir(parents=True, exist_ok=True)
-    bport, mport = free_port(), free_port()
-    broker = start_broker("127.0.0.1", bport, tmp / "tansu.log")
-    mongo = start_mongo("127.0.0.1", mport, tmp / "mongo", tmp / "nx.log")
-    return Stack(tmp=tmp, broker_port=bport, mongo_port=mport, broker=broker, mongo=mongo)
 
 
 @pytest.fixture(scope="session")

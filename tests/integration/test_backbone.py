@@ -48,14 +48,14 @@ class CountingService:
             await self.db.effects.update_one({"_id": payload.producer.producer_id}, {"$inc": {"n": 1}},
                                              upsert=True, session=session)
 
-        original = self.consumer.handle_raw
+        original = self.consumer.handle_batch
 
-        async def recording(body, **kw):
-            result = await original(body, **kw)
-            self.results.append(result)
-            return result
+        async def recording(records):
+            results = await original(records)
+            self.results.extend(results)
+            return results
 
-        self.consumer.handle_raw = recording
+        self.consumer.handle_batch = recording
         attach(self.broker, self.consumer, f"test-{name}-{uuid.uuid4().hex[:6]}", title="test")
 
     async def _dlq(self, topic, body, headers, key):
@@ -74,12 +74,12 @@ class CountingService:
         return int(doc["n"]) if doc else 0
 
 
-async def produce(stack, *values: bytes, topic: str = REGISTRY, key: bytes = b"k") -> None:
+async def produce(stack, *values: bytes, topic: str = REGISTRY, key: bytes = b"k", headers=None) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
     await producer.start()
     try:
         for value in values:
-            await producer.send_and_wait(topic, value, key=key)
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
 
@@ -121,8 +121,12 @@ async def test_malformed_messages_go_to_dlq_and_consumer_continues(stack):
         too_big = b'{"pad": "' + b"x" * 20_000 + b'"}'
         good = registered_event("HTX Hồng Xuân")
         await produce(stack, bad_json, wrong_payload_body, too_big, good.model_dump_json().encode())
+        # hostile headers (not UTF-8) on an otherwise good event must not wedge the consumer
+        odd = registered_event("HTX Hồng Xuân")
+        await produce(stack, odd.model_dump_json().encode(), headers=[("x", b"\xff\xfe"), ("content-type", b"\xc3")])
         await eventually(lambda: svc.count(good.partitionkey))
-        assert await svc.count(good.partitionkey) == 1
+        await eventually(lambda: svc.count(odd.partitionkey))
+        assert await svc.count(good.partitionkey) == 1 and await svc.count(odd.partitionkey) == 1
 
         records = await read_topic(stack, dlq(REGISTRY), lambda rs: {bad_json, wrong_payload_body} <= {r.value for r in rs}
                                    and any(len(r.value) >= 10_000 for r in rs))

@@ -1,17 +1,21 @@
 """Event consumers: one FastStream subscriber per topic and service, typed handlers per event type.
 
-Each message is parsed as a CloudEvent and its ``data`` validated against the payload model of its
-type. Anything malformed (not JSON, not a CloudEvent, invalid payload, too large) or a handler that
-rejects the event goes to ``<topic>.dlq`` with the error in headers and body, and the consumer moves on.
-A transient failure (database or broker down) is retried, then the message is NACKed so Kafka
-redelivers it. Effects are applied through the inbox, so a redelivery is a no-op.
+Messages are consumed in batches (in partition order). Each is parsed as a CloudEvent and its ``data``
+validated against the payload model of its type. Anything malformed (not JSON, not a CloudEvent,
+invalid payload, too large) goes to ``<topic>.dlq`` with the reason and error in headers, and the
+consumer moves on. Valid events are applied through the inbox in one transaction per batch; if a
+handler fails, the batch is retried event by event so only the bad event is dead-lettered. A
+transient failure (database down) is retried, then the batch is NACKed so Kafka redelivers it; the
+inbox makes any redelivery a no-op.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from faststream import AckPolicy
@@ -25,7 +29,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from ocop_shared import metrics
 from ocop_shared.events.envelope import CloudEvent, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF, dlq
-from ocop_shared.inbox import apply_once
+from ocop_shared.inbox import apply_batch
 from ocop_shared.logging import bound_contextvars, get_logger
 from ocop_shared.tracing import reset_traceparent, set_traceparent, trace_id_of
 
@@ -37,6 +41,21 @@ DlqPublisher = Callable[[str, bytes, dict[str, str], bytes | None], Awaitable[No
 
 class Rejected(Exception):
     """A handler's verdict that the event can never be applied (sent to the DLQ, not retried)."""
+
+
+@dataclass
+class Record:
+    body: bytes
+    key: bytes | None = None
+    origin: str = ""
+
+
+@dataclass
+class _Ready:
+    record: Record
+    event: CloudEvent
+    payload: Any
+    handler: Handler
 
 
 class EventConsumer:
@@ -63,67 +82,120 @@ class EventConsumer:
 
     async def handle_raw(self, body: bytes, *, key: bytes | None = None, origin: str = "") -> str:
         """Process one message; returns applied | duplicate | ignored | dead_lettered."""
+        return (await self.handle_batch([Record(body, key, origin)]))[0]
+
+    async def handle_batch(self, records: Sequence[Record]) -> list[str]:
+        results: list[str | None] = [None] * len(records)
+        ready: list[tuple[int, _Ready]] = []
+        for i, record in enumerate(records):
+            parsed = await self._parse(record)
+            if isinstance(parsed, str):
+                results[i] = parsed
+            else:
+                ready.append((i, parsed))
+        if ready:
+            outcomes = await self._apply([r for _, r in ready])
+            for (i, r), outcome in zip(ready, outcomes, strict=True):
+                results[i] = outcome
+                metrics.EVENTS_CONSUMED.labels(self.topic, r.event.type, outcome).inc()
+        return results  # type: ignore[return-value]
+
+    async def _parse(self, record: Record) -> _Ready | str:
+        body = record.body
         if len(body) > self.max_bytes:
-            return await self._dead_letter(body, key, "too_large", f"{len(body)} bytes > {self.max_bytes}", origin)
+            return await self._dead_letter(record, "too_large", f"{len(body)} bytes > {self.max_bytes}")
         try:
             raw = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return await self._dead_letter(body, key, "invalid_json", str(exc), origin)
+            return await self._dead_letter(record, "invalid_json", str(exc))
         try:
             event = CloudEvent.model_validate(raw)
         except ValidationError as exc:
-            return await self._dead_letter(body, key, "invalid_envelope", _short(exc), origin)
+            return await self._dead_letter(record, "invalid_envelope", _short(exc))
         registered = self.handlers.get(event.type)
         if registered is None:
-            metrics.EVENTS_CONSUMED.labels(self.topic, event.type[:100], "ignored").inc()
+            metrics.EVENTS_CONSUMED.labels(self.topic, "other", "ignored").inc()
             return "ignored"  # a type this service does not need (or a newer one it does not know)
         model, handler = registered
         try:
             payload = model.model_validate(event.data)
         except ValidationError as exc:
-            return await self._dead_letter(body, key, "invalid_payload", _short(exc), origin)
+            return await self._dead_letter(record, "invalid_payload", _short(exc))
+        return _Ready(record, event, payload, handler)
 
-        token = set_traceparent(event.traceparent)
-        try:
-            with bound_contextvars(event_id=event.id, trace_id=trace_id_of(event.traceparent), event_type=event.type):
-                result = await self._apply(event, payload, handler, body, key, origin)
-        finally:
-            reset_traceparent(token)
-        metrics.EVENTS_CONSUMED.labels(self.topic, event.type, result).inc()
-        return result
+    def _effect(self, r: _Ready):
+        async def effect(session: AsyncClientSession) -> None:
+            token = set_traceparent(r.event.traceparent)
+            try:
+                with bound_contextvars(event_id=r.event.id, trace_id=trace_id_of(r.event.traceparent),
+                                       event_type=r.event.type):
+                    await r.handler(r.event, r.payload, session)
+            finally:
+                reset_traceparent(token)
 
-    async def _apply(self, event: CloudEvent, payload: Any, handler: Handler, body: bytes, key: bytes | None,
-                     origin: str) -> str:
+        return effect
+
+    async def _apply(self, ready: list[_Ready]) -> list[str]:
+        if len(ready) > 1:
+            try:
+                applied = await self._with_retries(
+                    lambda: apply_batch(self.client, self.db, [(r.event, self._effect(r)) for r in ready]))
+                self._log_applied(ready, applied)
+                return ["applied" if a else "duplicate" for a in applied]
+            except _Permanent:
+                pass  # isolate the bad event: one by one below
+        outcomes = []
+        for r in ready:
+            try:
+                applied = await self._with_retries(
+                    lambda r=r: apply_batch(self.client, self.db, [(r.event, self._effect(r))]))
+                self._log_applied([r], applied)
+                outcomes.append("applied" if applied[0] else "duplicate")
+            except _Permanent as exc:
+                outcomes.append(await self._dead_letter(r.record, exc.reason, exc.error, r.event))
+        return outcomes
+
+    async def _with_retries(self, call: Callable[[], Awaitable[list[bool]]]) -> list[bool]:
         delay = 0.1
         for attempt in range(self.transient_retries + 1):
             try:
-                applied = await apply_once(self.client, self.db, event,
-                                           lambda session: handler(event, payload, session))
-                log.info("event.applied" if applied else "event.duplicate")
-                return "applied" if applied else "duplicate"
+                return await call()
             except Rejected as exc:
-                return await self._dead_letter(body, key, "rejected", str(exc), origin)
-            except (ConnectionFailure, PyMongoError) as exc:
-                if _is_transient(exc) and attempt < self.transient_retries:
-                    log.warning("event.retry", error=repr(exc), attempt=attempt + 1)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 3.0)
-                    continue
-                if _is_transient(exc):
+                raise _Permanent("rejected", str(exc)) from exc
+            except PyMongoError as exc:
+                if not _is_transient(exc):
+                    raise _Permanent("handler_error", repr(exc)) from exc
+                if attempt == self.transient_retries:
                     raise  # NACK: Kafka redelivers later
-                return await self._dead_letter(body, key, "handler_error", repr(exc), origin)
+                log.warning("event.retry", error=repr(exc), attempt=attempt + 1)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 3.0)
             except Exception as exc:  # noqa: BLE001 - a bug or bad data must not stop the consumer
                 log.exception("event.handler_failed")
-                return await self._dead_letter(body, key, "handler_error", repr(exc), origin)
+                raise _Permanent("handler_error", repr(exc)) from exc
         raise AssertionError("unreachable")
 
-    async def _dead_letter(self, body: bytes, key: bytes | None, reason: str, error: str, origin: str) -> str:
-        headers = {"x-dlq-reason": reason, "x-dlq-error": error[:2000], "x-dlq-origin": origin,
+    @staticmethod
+    def _log_applied(ready: list[_Ready], applied: list[bool]) -> None:
+        for r, a in zip(ready, applied, strict=True):
+            log.info("event.applied" if a else "event.duplicate", event_id=r.event.id, event_type=r.event.type,
+                     trace_id=trace_id_of(r.event.traceparent))
+
+    async def _dead_letter(self, record: Record, reason: str, error: str, event: CloudEvent | None = None) -> str:
+        headers = {"x-dlq-reason": reason, "x-dlq-error": error[:2000], "x-dlq-origin": record.origin,
                    "x-dlq-topic": self.topic, "x-dlq-at": utcnow().isoformat()}
-        await self.publish_dlq(dlq(self.topic), body[: self.max_bytes], headers, key)
+        await self.publish_dlq(dlq(self.topic), record.body[: self.max_bytes], headers, record.key)
         metrics.DLQ_EVENTS.labels(self.topic, reason).inc()
-        log.warning("event.dead_lettered", reason=reason, error=error[:500], origin=origin)
+        log.warning("event.dead_lettered", reason=reason, error=error[:500], origin=record.origin,
+                    event_id=event.id if event else None)
         return "dead_lettered"
+
+
+class _Permanent(Exception):
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(error)
+        self.reason = reason
+        self.error = error
 
 
 def _short(exc: ValidationError) -> str:
@@ -131,19 +203,41 @@ def _short(exc: ValidationError) -> str:
 
 
 def _is_transient(exc: PyMongoError) -> bool:
-    return isinstance(exc, ConnectionFailure) or exc.has_error_label("TransientTransactionError")
+    return (isinstance(exc, ConnectionFailure) or exc.has_error_label("TransientTransactionError")
+            or getattr(exc, "code", None) == 11000)  # a concurrent duplicate: retry sees it as processed
 
 
-def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str) -> None:
-    """Register ``consumer`` as a FastStream subscriber on ``broker`` (a FastStream KafkaBroker)."""
+def _usable_header(value: Any) -> bool:
+    if not isinstance(value, bytes | bytearray):
+        return False
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
-    async def raw_body(msg: Any) -> bytes:  # never let FastStream decode: we validate ourselves
-        return msg.body
+
+async def _safe_batch_parser(records: Any, original: Callable) -> Any:
+    """FastStream's parser decodes every header as UTF-8; a hostile header would crash it and the
+    batch would be redelivered forever. We do not use headers, so drop any that do not decode."""
+    clean = tuple(dataclasses.replace(r, headers=[(k, v) for k, v in (r.headers or ()) if _usable_header(v)])
+                  for r in records)
+    return await original(clean)
+
+
+async def _raw_bodies(message: Any) -> list[bytes]:  # never let FastStream decode: we validate ourselves
+    return [r.value or b"" for r in message.raw_message]
+
+
+def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str, max_records: int = 200) -> None:
+    """Register ``consumer`` as a batch subscriber on ``broker`` (a FastStream KafkaBroker)."""
 
     @broker.subscriber(
         consumer.topic, group_id=group_id, auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=raw_body, title=title, description="CloudEvents 1.0 (structured JSON); see shared/schemas/v1",
+        batch=True, max_records=max_records, batch_timeout_ms=100, parser=_safe_batch_parser,
+        decoder=_raw_bodies, title=title,
+        description="CloudEvents 1.0 (structured JSON); payload schemas in shared/schemas/v1",
     )
-    async def handle(body: bytes, message: KafkaMessage) -> None:
-        record = message.raw_message
-        await consumer.handle_raw(body, key=record.key, origin=f"{record.topic}[{record.partition}]@{record.offset}")
+    async def handle(bodies: list[bytes], message: KafkaMessage) -> None:
+        records = [Record(r.value or b"", r.key, f"{r.topic}[{r.partition}]@{r.offset}") for r in message.raw_message]
+        await consumer.handle_batch(records)

@@ -37,6 +37,10 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream"):
+        logger = logging.getLogger(name)  # uvicorn installs its own plain-text handlers: use ours
+        logger.handlers[:] = []
+        logger.propagate = True
     for noisy in ("aiokafka", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
+
 from pymongo import AsyncMongoClient
 
 
@@ -29,3 +32,32 @@ async def ensure_collections(db, names) -> None:
             except Exception as exc:  # noqa: BLE001 - created concurrently by another instance
                 if "exist" not in str(exc).lower():
                     raise
+
+
+# --- Transactions on the embedded server ----------------------------------------------------------
+# nx-27017 runs every session of a database on one shared SQLite connection: two concurrent
+# transactions become nested savepoints (committing them out of order fails with "no such savepoint"),
+# and other connections' reads and writes see and join the open transaction. A real replica set has
+# none of this. So when the server is not a replica set (or mongos), transactions on a database are
+# serialized inside the process, and the outbox relay reads under the same gate so it never sees
+# uncommitted rows. Each service owns its database and runs one process in embedded mode.
+_serial_mode: dict[int, bool] = {}
+_locks: dict[str, asyncio.Lock] = {}
+
+
+async def needs_serial_transactions(client: AsyncMongoClient) -> bool:
+    key = id(client)
+    if key not in _serial_mode:
+        hello = await client.admin.command("hello")
+        _serial_mode[key] = "setName" not in hello and hello.get("msg") != "isdbgrid"
+    return _serial_mode[key]
+
+
+@asynccontextmanager
+async def transaction_gate(client: AsyncMongoClient, db_name: str):
+    if await needs_serial_transactions(client):
+        lock = _locks.setdefault(db_name, asyncio.Lock())
+        async with lock:
+            yield
+    else:
+        yield

@@ -40,6 +40,7 @@ from ocop_shared import metrics
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.kafka import CONSUMERS, ensure_topics, make_producer
 from ocop_shared.logging import get_logger
+from ocop_shared.mongo import transaction_gate
 
 log = get_logger(__name__)
 
@@ -154,8 +155,9 @@ class OutboxRelay:
         return True  # the filter matched (ours or expired) or the upsert created it: we hold it
 
     async def publish_batch(self) -> int:
-        rows = await self.db.outbox.find({"status": PENDING}).sort("_id", ASCENDING).limit(
-            self.batch_size).to_list()
+        async with transaction_gate(self.db.client, self.db.name):
+            rows = await self.db.outbox.find({"status": PENDING}).sort("_id", ASCENDING).limit(
+                self.batch_size).to_list()
         metrics.OUTBOX_BACKLOG.labels(self.client_id).set(len(rows))
         if not rows:
             return 0
@@ -176,7 +178,8 @@ class OutboxRelay:
             updates.append(UpdateOne({"_id": row["_id"]}, {"$set": {
                 "status": SENT, "partition": md.partition, "offset": md.offset, "epoch": self._epoch,
                 "sent_at": now}, "$inc": {"attempts": 1}}))
-        await self.db.outbox.bulk_write(updates, ordered=False)
+        async with transaction_gate(self.db.client, self.db.name):
+            await self.db.outbox.bulk_write(updates, ordered=False)
         self.published += len(rows)
         metrics.EVENTS_PUBLISHED.labels(self.client_id).inc(len(rows))
         if lost:
@@ -202,10 +205,11 @@ class OutboxRelay:
                 confirmed = await self._confirmed_offsets(admin, topic, groups, list(held))
                 for p, upto in confirmed.items():
                     if upto > 0:
-                        await self.db.outbox.update_many(
-                            {"topic": topic, "status": SENT, "epoch": self._epoch, "partition": p,
-                             "offset": {"$lt": upto}},
-                            {"$set": {"status": CONFIRMED}})
+                        async with transaction_gate(self.db.client, self.db.name):
+                            await self.db.outbox.update_many(
+                                {"topic": topic, "status": SENT, "epoch": self._epoch, "partition": p,
+                                 "offset": {"$lt": upto}},
+                                {"$set": {"status": CONFIRMED}})
         finally:
             await admin.close()
 
@@ -238,7 +242,8 @@ class OutboxRelay:
         self._epoch += 1
         self.republished_epochs += 1
         await self.db.relay_state.update_one({"_id": "relay"}, {"$set": {"epoch": self._epoch}}, upsert=True)
-        res = await self.db.outbox.update_many({"status": SENT}, {"$set": {"status": PENDING}})
+        async with transaction_gate(self.db.client, self.db.name):
+            res = await self.db.outbox.update_many({"status": SENT}, {"$set": {"status": PENDING}})
         self._high.clear()
         await self._close_producer()
         log.warning("outbox.new_epoch", epoch=self._epoch, requeued=res.modified_count)

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
+from ocop_shared.mongo import transaction_gate
 from ocop_shared.outbox import outbox_row
 from ocop_shared.tracing import current_traceparent
 
@@ -34,6 +35,8 @@ class MongoUnitOfWork:
         self._committed = False
 
     async def __aenter__(self) -> MongoUnitOfWork:
+        self._gate = transaction_gate(self.client, self.db.name)
+        await self._gate.__aenter__()
         self.session = self.client.start_session()
         await self.session.start_transaction()
         self.events = []
@@ -45,7 +48,10 @@ class MongoUnitOfWork:
             if not self._committed and self.session.in_transaction:
                 await self.session.abort_transaction()
         finally:
-            await self.session.end_session()
+            try:
+                await self.session.end_session()
+            finally:
+                await self._gate.__aexit__(None, None, None)
 
     def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> CloudEvent:
         event_type = TYPE_OF[type(payload)]

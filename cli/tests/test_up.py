@@ -1,0 +1,115 @@
+"""`ocop up` as a user runs it: a real process tree on free ports, demo data, crash restart, clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ocop_cli.stack import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def children_of(pid: int) -> set[int]:
+    """All descendants of pid (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_http(url: str, timeout: float) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(url, timeout=1)
+            if r.status_code == 200:
+                return r
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not healthy within {timeout}s")
+
+
+def test_up_demo_restart_and_clean_stop(tmp_path):
+    ports = {name: free_port() for name in ("registry", "traceability", "marketplace_sync", "kafka", "mongo")}
+    env = {**os.environ, **{f"OCOP_{k.upper()}_PORT": str(v) for k, v in ports.items()}}
+    env.pop("OCOP_JWT_SECRET", None)
+    log = open(tmp_path / "up.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "ocop_cli.main", "up", "--demo", "--data-dir", str(tmp_path / "data")],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 120)
+        deadline = time.monotonic() + 60
+        while "Demo data:" not in (tmp_path / "up.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        output = (tmp_path / "up.log").read_text()
+        assert "healthy in" in output and "7 producers created" in output, output
+
+        token = subprocess.run([sys.executable, "-m", "ocop_cli.main", "token", "--role", "operator",
+                                "--data-dir", str(tmp_path / "data")], env=env, capture_output=True, text=True,
+                               check=True).stdout.strip()
+        producers = httpx.get(f"http://127.0.0.1:{ports['registry']}/api/v1/producers",
+                              headers={"Authorization": f"Bearer {token}"}).json()
+        assert {p["name"] for p in producers} >= {"HTX Sang Hà", "Hộ kinh doanh Hà Thị Thoa"}
+
+        # kill -9 the traceability service: the supervisor restarts it and it catches up
+        tree = children_of(proc.pid)
+        victim = next(pid for pid in tree if f"--port {ports['traceability']}" in
+                      Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(0.5)
+        wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 60)
+        sample = producers[0]["id"]
+        copy = wait_http_json(f"http://127.0.0.1:{ports['traceability']}/api/v1/producers/{sample}", token, 30)
+        assert copy["public_name"] == producers[0]["public_name"]
+        assert "restarting" in (tmp_path / "up.log").read_text()
+
+        tree = children_of(proc.pid)
+        assert len(tree) >= 5
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(40) == 0 or proc.returncode in (0, -signal.SIGTERM)
+        time.sleep(0.5)
+        assert [pid for pid in tree if alive(pid)] == [], "orphaned children left behind"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
+
+
+def wait_http_json(url: str, token: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=2)
+            if r.status_code == 200:
+                return r.json()
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never answered 200")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+
+from ocop_shared.consumer import EventConsumer
+from ocop_shared.events.models import ProducerRegistered, ProducerSnapshot, ProducerUpdated
 
 
 async def upsert_if_newer(collection: AsyncCollection, doc_id: str, fields: dict[str, Any], version: int,
@@ -22,3 +26,16 @@ async def upsert_if_newer(collection: AsyncCollection, doc_id: str, fields: dict
     await collection.replace_one({"_id": doc_id}, {**fields, "_id": doc_id, "version": version},
                                  upsert=True, session=session)
     return True
+
+
+def follow_producers(consumer: EventConsumer,
+                     apply: Callable[[ProducerSnapshot, int, AsyncClientSession], Awaitable[Any]]) -> None:
+    """Feed a service's copy of producers from producer.registered / producer.updated events."""
+
+    @consumer.on(ProducerRegistered)
+    async def registered(_event, payload: ProducerRegistered, session: AsyncClientSession) -> None:
+        await apply(payload.producer, payload.version, session)
+
+    @consumer.on(ProducerUpdated)
+    async def updated(_event, payload: ProducerUpdated, session: AsyncClientSession) -> None:
+        await apply(payload.producer, payload.version, session)

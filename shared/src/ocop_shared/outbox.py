@@ -86,6 +86,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._producer = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self._probe: AIOKafkaConsumer | None = None
         self._high: dict[tuple[str, int], int] = {}  # highest offset published per partition (this epoch)
         self._epoch = 0
         self._stopping = False
@@ -195,42 +197,37 @@ class OutboxRelay:
 
     # -- confirmation and broker-loss detection ----------------------------------------------
     async def confirm_and_check(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
-        await admin.start()
-        try:
-            topics = set(await admin.list_topics())
-            for topic, groups in self.consumers.items():
-                held = {p: o for (t, p), o in self._high.items() if t == topic}
-                if held and topic not in topics:
-                    raise BrokerLost(f"topic {topic} disappeared")
-                if not held:
-                    continue
-                ends = await self._end_offsets(topic, list(held))
-                for p, high in held.items():
-                    # Only "empty" counts: Tansu reports the base offset of the last record batch + 1
-                    # as the end offset, which is below the true end when records were batched.
-                    if ends.get(p, 0) == 0:
-                        raise BrokerLost(f"{topic}[{p}] is empty but we published up to offset {high}")
-                confirmed = await self._confirmed_offsets(admin, topic, groups, list(held))
-                for p, upto in confirmed.items():
-                    if upto > 0:
-                        async with transaction_gate(self.db.client, self.db.name):
-                            await self.db.outbox.update_many(
-                                {"topic": topic, "status": SENT, "epoch": self._epoch, "partition": p,
-                                 "offset": {"$lt": upto}},
-                                {"$set": {"status": CONFIRMED}})
-        finally:
-            await admin.close()
+        if self._admin is None:  # kept open between checks; closed and recreated after an error
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+            await self._admin.start()
+            self._probe = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+            await self._probe.start()
+        admin = self._admin
+        topics = set(await admin.list_topics())
+        for topic, groups in self.consumers.items():
+            held = {p: o for (t, p), o in self._high.items() if t == topic}
+            if held and topic not in topics:
+                raise BrokerLost(f"topic {topic} disappeared")
+            if not held:
+                continue
+            ends = await self._end_offsets(topic, list(held))
+            for p, high in held.items():
+                # Only "empty" counts: Tansu reports the base offset of the last record batch + 1
+                # as the end offset, which is below the true end when records were batched.
+                if ends.get(p, 0) == 0:
+                    raise BrokerLost(f"{topic}[{p}] is empty but we published up to offset {high}")
+            confirmed = await self._confirmed_offsets(admin, topic, groups, list(held))
+            for p, upto in confirmed.items():
+                if upto > 0:
+                    async with transaction_gate(self.db.client, self.db.name):
+                        await self.db.outbox.update_many(
+                            {"topic": topic, "status": SENT, "epoch": self._epoch, "partition": p,
+                             "offset": {"$lt": upto}},
+                            {"$set": {"status": CONFIRMED}})
 
     async def _end_offsets(self, topic: str, partitions: list[int]) -> dict[int, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
-        await consumer.start()
-        try:
-            tps = [TopicPartition(topic, p) for p in partitions]
-            ends = await consumer.end_offsets(tps)
-            return {tp.partition: off for tp, off in ends.items()}
-        finally:
-            await consumer.stop()
+        ends = await self._probe.end_offsets([TopicPartition(topic, p) for p in partitions])
+        return {tp.partition: off for tp, off in ends.items()}
 
     @staticmethod
     async def _confirmed_offsets(admin: AIOKafkaAdminClient, topic: str, groups: tuple[str, ...],
@@ -274,7 +271,9 @@ class OutboxRelay:
             self._high[(doc["_id"]["topic"], int(doc["_id"]["partition"]))] = int(doc["high"])
 
     async def _close_producer(self) -> None:
-        if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
-            self._producer = None
+        """Drop every broker connection; the next pass reconnects (after a broker restart, too)."""
+        for client, stop in ((self._producer, "stop"), (self._probe, "stop"), (self._admin, "close")):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await getattr(client, stop)()
+        self._producer = self._probe = self._admin = None

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.integration
 def producer_body(**overrides):
     body = {
         "name": "HTX Sang Hà", "kind": "cooperative", "tax_code": unique_tax_code(),
-        "province": {"code": "06", "name": "Bắc Kạn"}, "commune": {"name": "Xã Bằng Vân"},
+        "province": {"code": "19", "name": "Thái Nguyên"}, "commune": {"name": "Xã Bằng Vân"},
         "address": "Thôn Nà Lạ", "contact": {"phone": "0912 345 678"},
     }
     body.update(overrides)
@@ -28,10 +28,11 @@ async def test_registered_producer_reaches_both_copies(apps):
 
     trace = await eventually(lambda: copy("traceability"))
     assert trace["public_name"] == "HTX Sang Hà"
-    assert trace["province"] == {"code": "06", "name": "Bắc Kạn"}
+    assert trace["province"] == {"code": "19", "name": "Thái Nguyên"}
+    assert trace["commune"] == {"code": "01942", "name": "Xã Bằng Vân"}
     assert "tax_code" not in trace and "contact" not in trace  # private data never leaves the registry
     market = await eventually(lambda: copy("marketplace_sync"))
-    assert market["seller_name"] == "HTX Sang Hà" and market["province"] == "Bắc Kạn"
+    assert market["seller_name"] == "HTX Sang Hà" and market["province"] == "Thái Nguyên"
 
 
 async def test_producer_sees_only_own_record(apps):

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
+from ocop_registry.adapters.admin_units import resolve_units
 from ocop_registry.adapters.repository import ProducerRepository
+from ocop_registry.app.snapshots import producer_snapshot
 from ocop_registry.domain.producer import Contact, Producer, ProducerKind
 from ocop_shared.events.envelope import utcnow
-from ocop_shared.events.models import AdminUnit, ProducerRegistered, ProducerSnapshot
+from ocop_shared.events.models import AdminUnit, ProducerRegistered
 from ocop_shared.uow import MongoUnitOfWork
 
 
@@ -27,25 +29,27 @@ class RegisterProducer:
     contact: Contact | None = None
 
 
-def snapshot(p: Producer) -> ProducerSnapshot:
-    return ProducerSnapshot(
-        producer_id=p.id, name=p.name, public_name=p.public_name or p.name, kind=p.kind.value,
-        province=AdminUnit(**p.province), commune=AdminUnit(**p.commune) if p.commune else None,
-        district=AdminUnit(**p.district) if p.district else None,
+def new_producer(cmd: RegisterProducer) -> Producer:
+    """Validate a command into a Producer (units checked against the official list)."""
+    province, commune, district = resolve_units(cmd.province, cmd.commune, cmd.district)
+    return Producer(
+        id=str(ObjectId()), name=cmd.name.strip(), kind=cmd.kind, tax_code=cmd.tax_code,
+        province=province.model_dump(), commune=commune.model_dump() if commune else None,
+        district=district.model_dump() if district else None, address=cmd.address,
+        legal_form=cmd.legal_form, public_name=cmd.public_name, contact=cmd.contact or Contact(),
+        registered_at=utcnow(),
     )
 
 
+def announce(uow: MongoUnitOfWork, producer: Producer) -> None:
+    uow.emit(ProducerRegistered(producer=producer_snapshot(producer), version=producer.version,
+                                registered_at=producer.registered_at), key=producer.id)
+
+
 async def register_producer(cmd: RegisterProducer, uow: MongoUnitOfWork) -> Producer:
+    producer = new_producer(cmd)
     async with uow:
-        producer = Producer(
-            id=str(ObjectId()), name=cmd.name.strip(), kind=cmd.kind, tax_code=cmd.tax_code,
-            province=cmd.province.model_dump(), commune=cmd.commune.model_dump() if cmd.commune else None,
-            district=cmd.district.model_dump() if cmd.district else None, address=cmd.address,
-            legal_form=cmd.legal_form, public_name=cmd.public_name, contact=cmd.contact or Contact(),
-            registered_at=utcnow(),
-        )
         await ProducerRepository(uow.db, uow.session).add(producer)
-        uow.emit(ProducerRegistered(producer=snapshot(producer), version=producer.version,
-                                    registered_at=producer.registered_at), key=producer.id)
+        announce(uow, producer)
         await uow.commit()
     return producer

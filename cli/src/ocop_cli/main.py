@@ -108,6 +108,52 @@ def demo_cmd(
     load_demo(registry_url, data_dir)
 
 
+@app.command("import")
+def import_cmd(
+    kind: Annotated[str, typer.Argument(help="producers | products")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
+    registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    data_dir: DataDir = Path(".ocop"),
+) -> None:
+    """Import producers or products from an Excel/CSV list, with a progress bar and a row-by-row report."""
+    import httpx
+
+    from ocop_registry.app.importing import CHUNK, read_rows
+    from ocop_shared.errors import AppError
+
+    if kind not in ("producers", "products"):
+        raise typer.BadParameter("producers or products", param_hint="KIND")
+    try:
+        rows = read_rows(file.name, file.read_bytes())
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
+    total = {"created": 0, "existing": 0, "errors": []}
+    with httpx.Client(base_url=registry_url, headers=headers, timeout=120) as client, \
+            Progress(console=console) as progress:
+        task = progress.add_task(f"Nhập {kind}", total=len(rows))
+        for start in range(0, len(rows), CHUNK):
+            resp = client.post(f"/api/v1/imports/{kind}", json={"rows": rows[start:start + CHUNK], "first_row": start + 2})
+            if resp.status_code != 200:
+                console.print(f"[red]{resp.status_code}: {resp.text}[/red]")
+                raise typer.Exit(1)
+            part = resp.json()
+            total["created"] += part["created"]
+            total["existing"] += part["existing"]
+            total["errors"] += part["errors"]
+            progress.advance(task, len(rows[start:start + CHUNK]))
+    console.print(f"{len(rows)} dòng: {total['created']} tạo mới, {total['existing']} đã có, "
+                  f"{len(total['errors'])} lỗi")
+    if total["errors"]:
+        table = Table("Dòng", "Lỗi")
+        for err in total["errors"][:50]:
+            table.add_row(str(err["row"]), "; ".join(err["errors"]))
+        console.print(table)
+        raise typer.Exit(1)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def test(ctx: typer.Context) -> None:
     """Run the whole test suite (extra arguments go to pytest). Fails if no test ran."""

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
@@ -167,6 +168,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", ""),
+                    "type": e.get("type", "")} for e in exc.errors()][:50]
+        return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
+
+    @app.exception_handler(ValidationError)
+    async def model_error(_request: Request, exc: ValidationError) -> JSONResponse:
+        details = [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", ""),
                     "type": e.get("type", "")} for e in exc.errors()][:50]
         return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
 

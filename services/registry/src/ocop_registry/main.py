@@ -6,8 +6,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ocop_registry.api.certificates import router as certificates
+from ocop_registry.api.imports import router as imports
 from ocop_registry.api.producers import router as producers
 from ocop_registry.api.products import router as products
+from ocop_registry.api.reports import public, router as reports
 from ocop_registry.bootstrap import COLLECTIONS, RegistrySettings, bootstrap, expiry_job, on_startup
 from ocop_shared.events.models import REGISTRY
 from ocop_shared.web import create_service_app
@@ -16,7 +18,7 @@ from ocop_shared.web import create_service_app
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     runtime = bootstrap(settings)
     return create_service_app(
-        runtime, title="OCOP registry", routers=[producers, products, certificates], collections=COLLECTIONS,
+        runtime, title="OCOP registry", routers=[producers, products, certificates, reports, public, imports], collections=COLLECTIONS,
         on_startup=on_startup, emits=[REGISTRY], background=[expiry_job],
         description="Chủ thể, sản phẩm, đánh giá và giấy chứng nhận OCOP. Source of certification events.",
     )

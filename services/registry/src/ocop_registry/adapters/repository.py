@@ -31,7 +31,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.certificates.create_index("valid_until")
 
 
-def _producer_doc(p: Producer) -> dict:
+def producer_doc(p: Producer) -> dict:
     doc = asdict(p)
     doc["_id"] = doc.pop("id")
     doc["kind"] = p.kind.value
@@ -51,7 +51,7 @@ class ProducerRepository:
 
     async def add(self, producer: Producer) -> None:
         try:
-            await self.collection.insert_one(_producer_doc(producer), session=self.session)
+            await self.collection.insert_one(producer_doc(producer), session=self.session)
         except DuplicateKeyError as exc:
             raise Conflict("duplicate_tax_code", f"Đã có chủ thể với mã số thuế {producer.tax_code}") from exc
 

@@ -7,8 +7,11 @@ Loading twice creates nothing new: a producer whose tax code exists answers 409 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import httpx
+
+from ocop_registry.domain.certificate import add_months
 
 # Since 07/2025 Bắc Kạn is part of Thái Nguyên (GSO 19) and Bắc Giang of Bắc Ninh (24); new records use
 # today's units (checked against the vietnam-provinces package). The communes below are real.
@@ -37,6 +40,39 @@ PRODUCERS = [
 ]
 
 
+# Products named in the seed plans (Bắc Kạn raw-material zones, Lục Ngạn vải thiều), with the star rank
+# they are demoed at. "expiring" is issued so that it expires within 30 days; "revoked" is revoked.
+PRODUCTS = [
+    ("4700271835", "Hạt dẻ Ngân Sơn", "food", "túi 1 kg", 180000, (28, 14, 20), None),
+    ("4700271835", "Gạo nếp Khẩu nua lếch Ngân Sơn", "food", "túi 2 kg", 90000, (33, 19, 24), None),
+    ("4700285617", "Miến dong Na Rì", "food", "gói 500 g", 65000, (34, 19, 26), None),
+    ("4700290345", "Cao quýt Bạch Thông", "herbal", "lọ 200 ml", 150000, (29, 15, 19), "expiring"),
+    ("4700301122-001", "Chè Shan tuyết Chợ Đồn", "beverage", "hộp 200 g", 250000, (35, 20, 27), None),
+    ("4700312288", "Bí xanh thơm Ba Bể", "food", "kg", 30000, (27, 14, 18), "revoked"),
+    ("4700320457", "Mơ vàng ngâm Chợ Mới", "beverage", "chai 500 ml", 120000, (30, 16, 20), None),
+    ("2400812345", "Vải thiều Lục Ngạn", "food", "hộp 2 kg", 160000, (36, 21, 28), None),
+]
+
+
+def _certify(client: httpx.Client, product_id: str, scores, special: str | None, today: date, n: int) -> None:
+    if client.get("/api/v1/certificates", params={"product_id": product_id}).json():
+        return  # already certified once: loading the demo again changes nothing
+    a, b, c = scores
+    ev = client.post(f"/api/v1/products/{product_id}/evaluations", json={
+        "level": "province", "criteria_version": "QD148-2023", "scores": {"A": a, "B": b, "C": c},
+        "evaluated_on": (today - timedelta(days=30)).isoformat()}).json()
+    issued_on = today - timedelta(days=20)
+    if special == "expiring":
+        issued_on = add_months(today + timedelta(days=20), -36)
+    cert = client.post(f"/api/v1/evaluations/{ev['id']}/certificate",
+                       json={"decision_no": f"{1611 + n}/QĐ-UBND", "issued_on": issued_on.isoformat()})
+    cert.raise_for_status()
+    if special == "revoked":
+        client.post(f"/api/v1/certificates/{cert.json()['id']}/revoke",
+                    json={"reason": "Không duy trì điều kiện sản xuất theo hồ sơ công nhận", "decision_no": "2105/QĐ-UBND"}
+                    ).raise_for_status()
+
+
 def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
     counts = {"created": 0, "existing": 0}
     headers = {"Authorization": f"Bearer {token}"}
@@ -50,4 +86,13 @@ def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda
             else:
                 raise RuntimeError(f"demo producer {producer['name']}: {resp.status_code} {resp.text}")
             progress(producer["name"])
+        rows = [{"producer_tax_code": t, "name": n, "group": g, "unit": u, "price_vnd": p,
+                 "description": f"{n} — sản phẩm OCOP (dữ liệu minh hoạ)"} for t, n, g, u, p, _s, _x in PRODUCTS]
+        report = client.post("/api/v1/imports/products", json={"rows": rows}).json()
+        counts["products"] = report["created"]
+        ids = {p["name"]: p["id"] for p in client.get("/api/v1/products", params={"limit": 500}).json()}
+        today = date.today()
+        for n, (_t, name, _g, _u, _p, scores, special) in enumerate(PRODUCTS):
+            _certify(client, ids[name], scores, special, today, n)
+            progress(name)
     return counts

@@ -94,9 +94,10 @@ def load_demo(registry_url: str, data_dir: Path) -> None:
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
     tok = mint_token(key, role="official", subject="demo-loader")
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Demo producers", total=len(demo_data.PRODUCERS))
+        task = progress.add_task("Demo data", total=len(demo_data.PRODUCERS) + len(demo_data.PRODUCTS))
         counts = demo_data.load(registry_url, tok, progress=lambda _name: progress.advance(task))
-    console.print(f"Demo data: {counts['created']} producers created, {counts['existing']} already there.")
+    console.print(f"Demo data: {counts['created']} producers created, {counts['existing']} already there; "
+                  f"{counts['products']} products created.")
 
 
 @app.command("demo")

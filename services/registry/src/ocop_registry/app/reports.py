@@ -49,7 +49,7 @@ async def new_certifications(db: AsyncDatabase, provinces: tuple[str, ...] = ())
     for c in await _certificates(db, {}, provinces):
         counts[(c.issued_on.year, c.province.get("name", ""))][c.kind.value] += 1
     rows = [{"year": y, "province": p, "issued": n["issued"], "renewed": n["renewed"], "upgraded": n["upgraded"],
-             "stars_3_plus": n["issued"]} for (y, p), n in sorted(counts.items())]
+             } for (y, p), n in sorted(counts.items())]
     return {"title": "Số sản phẩm được công nhận OCOP theo năm",
             "columns": [("year", "Năm"), ("province", "Tỉnh/thành phố"), ("issued", "Công nhận mới"),
                         ("renewed", "Công nhận lại"), ("upgraded", "Nâng hạng")], "rows": rows}

@@ -13,18 +13,22 @@ from ocop_shared.events.models import ProducerRegistered, ProducerSnapshot, Prod
 
 
 async def upsert_if_newer(collection: AsyncCollection, doc_id: str, fields: dict[str, Any], version: int,
-                          session: AsyncClientSession | None = None) -> bool:
+                          session: AsyncClientSession | None = None, *, merge: bool = False) -> bool:
     """Store ``fields`` under ``doc_id`` unless the copy already holds ``version`` or a newer one.
 
     Reads then writes inside the caller's transaction (a concurrent writer makes the transaction fail
     with a transient error and the consumer retries), so an old event never overwrites a newer state.
-    Returns whether the copy changed.
+    With ``merge`` only the given fields are set. Returns whether the copy changed.
     """
     current = await collection.find_one({"_id": doc_id}, projection={"version": 1}, session=session)
     if current is not None and int(current.get("version") or 0) >= version:
         return False
-    await collection.replace_one({"_id": doc_id}, {**fields, "_id": doc_id, "version": version},
-                                 upsert=True, session=session)
+    if merge:  # keep fields other events set (e.g. the certificate on a product copy)
+        await collection.update_one({"_id": doc_id}, {"$set": {**fields, "version": version}}, upsert=True,
+                                    session=session)
+    else:
+        await collection.replace_one({"_id": doc_id}, {**fields, "_id": doc_id, "version": version},
+                                     upsert=True, session=session)
     return True
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ocop_shared.events.models import TRACEABILITY
 from ocop_shared.web import create_service_app
+from ocop_traceability.api.batches import router as batches
+from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
-from ocop_traceability.bootstrap import TraceabilitySettings, bootstrap
+from ocop_traceability.bootstrap import COLLECTIONS, TraceabilitySettings, bootstrap, on_startup
 
 
 def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     return create_service_app(
-        bootstrap(settings), title="OCOP traceability", routers=[producers], collections=["producers"],
+        bootstrap(settings), title="OCOP traceability", routers=[producers, places, batches], collections=COLLECTIONS,
+        on_startup=on_startup, emits=[TRACEABILITY],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )

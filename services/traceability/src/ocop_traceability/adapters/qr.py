@@ -1,0 +1,43 @@
+"""QR matrices (the ``qrcode`` package's matrix API, fixed mask) and their vector drawing.
+
+Stamp URLs use only upper-case letters, digits and ``:/.-``, so they encode in QR alphanumeric mode:
+a short URL (``HTTPS://HOST/S/<serial>``) fits version 3 and a GS1 Digital Link URL version 4, at
+error correction M. A bulk run uses one fixed mask instead of trying all eight (the slow part of
+``qrcode.make``) — every code still decodes, a fixed mask only trades a little print robustness.
+"""
+
+from __future__ import annotations
+
+import re
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+FIXED_MASK = 0
+_RUN = re.compile("1+")
+
+
+def qr_matrix(data: str, *, fixed_mask: bool = True) -> list[list[bool]]:
+    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0,
+                       mask_pattern=FIXED_MASK if fixed_mask else None)
+    qr.add_data(data, optimize=0)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def qr_version(data: str) -> int:
+    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=FIXED_MASK)
+    qr.add_data(data, optimize=0)
+    qr.make(fit=True)
+    return qr.version
+
+
+def pdf_runs(matrix: list[list[bool]]) -> str:
+    """PDF path operators drawing the dark modules as rectangles, one per horizontal run, in module
+    units with the origin at the top-left corner and y growing downwards (the caller sets the ``cm``)."""
+    ops = []
+    for y, row in enumerate(matrix):
+        line = "".join("1" if v else "0" for v in row)
+        for m in _RUN.finditer(line):
+            ops.append(f"{m.start()} {y} {m.end() - m.start()} 1 re")
+    return " ".join(ops)

@@ -1,0 +1,80 @@
+"""GeoJSON checks for growing areas: a valid Polygon/MultiPolygon inside Vietnam's bounding box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocop_shared.errors import DomainError
+
+# Mainland, islands and archipelagos (Hoàng Sa, Trường Sa), generously rounded.
+VN_BBOX = (102.0, 8.0, 117.9, 23.5)  # min lon, min lat, max lon, max lat
+MAX_VERTICES = 5000
+
+
+class InvalidGeometry(DomainError):
+    code = "invalid_geometry"
+
+
+def _ring(ring: Any, where: str) -> list[tuple[float, float]]:
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise InvalidGeometry(message=f"{where}: một vòng cần ít nhất 4 điểm (điểm đầu = điểm cuối)")
+    points = []
+    for pos in ring:
+        if (not isinstance(pos, list | tuple) or len(pos) < 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos[:2])):
+            raise InvalidGeometry(message=f"{where}: toạ độ phải là [kinh độ, vĩ độ]")
+        lon, lat = float(pos[0]), float(pos[1])
+        if not (VN_BBOX[0] <= lon <= VN_BBOX[2] and VN_BBOX[1] <= lat <= VN_BBOX[3]):
+            raise InvalidGeometry("outside_vietnam", f"{where}: điểm ({lon}, {lat}) nằm ngoài lãnh thổ Việt Nam")
+        points.append((lon, lat))
+    if points[0] != points[-1]:
+        raise InvalidGeometry(message=f"{where}: vòng chưa khép kín (điểm đầu phải trùng điểm cuối)")
+    if abs(_area(points)) < 1e-12:
+        raise InvalidGeometry(message=f"{where}: diện tích bằng 0")
+    if _self_intersects(points):
+        raise InvalidGeometry(message=f"{where}: các cạnh tự cắt nhau")
+    return points
+
+
+def _area(points: list[tuple[float, float]]) -> float:
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False)) / 2
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _segments_cross(p1, p2, q1, q2) -> bool:
+    d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
+    d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
+    return ((d1 > 0) != (d2 > 0)) and ((d3 > 0) != (d4 > 0)) and 0 not in (d1, d2, d3, d4)
+
+
+def _self_intersects(points: list[tuple[float, float]]) -> bool:
+    edges = list(zip(points, points[1:], strict=False))
+    n = len(edges)
+    for i in range(n):
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue  # first and last edges share the closing point
+            if _segments_cross(*edges[i], *edges[j]):
+                return True
+    return False
+
+
+def check_geometry(geometry: Any) -> dict[str, Any]:
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidGeometry(message="geometry phải là GeoJSON Polygon hoặc MultiPolygon")
+    coords = geometry.get("coordinates")
+    polygons = [coords] if geometry["type"] == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        raise InvalidGeometry(message="geometry thiếu toạ độ")
+    vertices = sum(len(r) for poly in polygons if isinstance(poly, list) for r in poly if isinstance(r, list))
+    if vertices > MAX_VERTICES:
+        raise InvalidGeometry(message=f"Tối đa {MAX_VERTICES} điểm")
+    for pi, poly in enumerate(polygons):
+        if not isinstance(poly, list) or not poly:
+            raise InvalidGeometry(message=f"polygon {pi}: thiếu vòng ngoài")
+        for ri, ring in enumerate(poly):
+            _ring(ring, f"polygon {pi}, vòng {ri}")
+    return {"type": geometry["type"], "coordinates": coords}

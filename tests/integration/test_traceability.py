@@ -1,0 +1,166 @@
+"""Traceability over HTTP and the real broker: areas, batches, trail, stamp runs decoded by a real scanner."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from conftest import ARTIFACTS, auth, eventually
+from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
+
+pytestmark = pytest.mark.integration
+
+
+def polygon(dx: float = 0.0) -> dict:
+    x, y = 105.60 + dx, 22.10
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]]}
+
+
+async def setup_producer_with_product(apps, *, gtin: str | None, certify: bool = True):
+    producer = await make_producer(apps, name=f"HTX Chè {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
+    product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Chợ Đồn {uuid.uuid4().hex[:4]}",
+                                 gtin=gtin)
+    if certify:
+        await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"])
+    tr = apps["traceability"]
+
+    async def copied():
+        return (await tr.get(f"/api/v1/producers/{producer['id']}", headers=OFFICIAL)).status_code == 200
+    await eventually(copied)
+    db = apps.runtime("traceability").db
+    await eventually(lambda: _has_copy(db, product["id"], certify))
+    return producer, product
+
+
+async def _has_copy(db, product_id: str, certified: bool) -> bool:
+    doc = await db.products.find_one({"_id": product_id})
+    return doc is not None and (not certified or bool(doc.get("certificate")))
+
+
+async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
+    tr = apps["traceability"]
+    producer, product = await setup_producer_with_product(apps, gtin="8934567890120")
+    owner = auth("producer", producer_id=producer["id"])
+    code = f"VN-19-063-02020-{uuid.uuid4().hex[:4].upper()}"
+    area = {"code": code, "name": "Đồi chè Khuổi Ha", "crop": "chè Shan tuyết", "producer_id": producer["id"],
+            "province": {"code": "19", "name": "Thái Nguyên"}, "commune": "Xã Chợ Đồn", "area_ha": 12.5,
+            "geometry": polygon(), "certifications": [{"scheme": "VietGAP", "valid_from": "2025-01-01"}]}
+    r = await tr.post("/api/v1/growing-areas", json=area, headers=owner)
+    assert r.status_code == 201, r.text
+    dup = await tr.post("/api/v1/growing-areas", json=area | {"code": code.lower()}, headers=owner)
+    assert dup.status_code == 409 and dup.json()["error"]["code"] == "duplicate_code"
+    bad = await tr.post("/api/v1/growing-areas", json=area | {"code": "AREA 51"}, headers=owner)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_code"
+    far = await tr.post("/api/v1/growing-areas", json=area | {"code": code + "-2", "geometry": {
+        "type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]]}}, headers=owner)
+    assert far.status_code == 422 and far.json()["error"]["code"] == "outside_vietnam"
+    geo = (await tr.get("/api/v1/growing-areas.geojson")).json()
+    feature = next(f for f in geo["features"] if f["id"] == code)
+    assert feature["properties"]["crop"] == "chè Shan tuyết" and "producer_id" not in feature["properties"]
+
+    batch = await tr.post("/api/v1/batches", headers=owner, json={
+        "product_id": product["id"], "growing_area_code": code, "harvest_date": "2026-11-01", "quantity": 120,
+        "unit": "kg"})
+    assert batch.status_code == 201, batch.text
+    batch = batch.json()
+    assert batch["lot"] == "261101-1"
+    second = (await tr.post("/api/v1/batches", headers=owner, json={
+        "product_id": product["id"], "growing_area_code": code, "harvest_date": "2026-11-01", "quantity": 80,
+        "unit": "kg"})).json()
+    assert second["lot"] == "261101-2"
+    unknown = await tr.post("/api/v1/batches", headers=owner, json={
+        "product_id": "nope", "growing_area_code": code, "harvest_date": "2026-11-01", "quantity": 1, "unit": "kg"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "product_not_found"
+    ev = await tr.post(f"/api/v1/batches/{batch['id']}/events", headers=owner, json={
+        "type": "harvesting", "time": "2026-11-01T07:00:00+07:00", "place": "Đồi chè Khuổi Ha", "note": "Hái tay"})
+    assert ev.status_code == 201
+    got = (await tr.get(f"/api/v1/batches/{batch['id']}", headers=owner)).json()
+    assert [e["type"] for e in got["events"]] == ["harvesting"]
+
+    for count in (0, 10_000_000):
+        r = await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", json={"count": count}, headers=owner)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "count_out_of_range", r.text
+
+    run = await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", json={"count": 500}, headers=owner)
+    assert run.status_code == 202, run.text
+    run_id = run.json()["id"]
+
+    async def ready():
+        status = (await tr.get(f"/api/v1/stamp-runs/{run_id}", headers=owner)).json()
+        assert status["status"] != "failed", status
+        return status if status["status"] == "ready" else None
+    status = await eventually(ready, timeout=120, interval=0.5)
+    assert status["generated"] == 500 and status["states"] == {"issued": 500, "active": 0, "void": 0}
+
+    csv_urls = (await tr.get(f"/api/v1/stamp-runs/{run_id}/codes.csv", headers=owner)).text.split()
+    assert len(csv_urls) == 500 == len(set(csv_urls))
+    assert all(u.startswith("HTTP://127.0.0.1:8002/01/08934567890120/10/261101-1/21/") for u in csv_urls)
+    pdf = await tr.get(f"/api/v1/stamp-runs/{run_id}/sheet.pdf", headers=owner)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "stamp-sheet-500.pdf").write_bytes(pdf.content)
+
+    decoded = await asyncio.to_thread(decode_pdf, pdf.content)
+    assert len(decoded) == 500 and set(decoded) == set(csv_urls)  # stamp by stamp, every one
+
+    # states: activate all, void a range, the rest stays active
+    assert (await tr.post(f"/api/v1/stamp-runs/{run_id}/activate", json={}, headers=owner)).json()["changed"] == 500
+    voided = await tr.post(f"/api/v1/stamp-runs/{run_id}/void", json={"from_seq": 11, "to_seq": 20}, headers=owner)
+    assert voided.json()["changed"] == 10
+    status = (await tr.get(f"/api/v1/stamp-runs/{run_id}", headers=owner)).json()
+    assert status["states"] == {"issued": 0, "active": 490, "void": 10}
+
+    # the registry's traceability report learns about it from the stamp_run.issued event
+    reg = apps["registry"]
+
+    async def traced():
+        rows = (await reg.get("/api/v1/reports/traceability", headers=OFFICIAL)).json()["rows"]
+        return any(r["traced"] for r in rows)
+    await eventually(traced)
+    assert await apps.runtime("registry").db.traced_products.find_one({"_id": product["id"]}) is not None
+
+
+def decode_pdf(content: bytes) -> list[str]:
+    """Rasterise each page at 300 dpi and read every QR with zxing-cpp."""
+    doc = pdfium.PdfDocument(io.BytesIO(content))
+    urls = []
+    for i in range(len(doc)):
+        image = doc[i].render(scale=300 / 72).to_pil()
+        if i == 0:
+            image.save(ARTIFACTS / "stamp-sheet-page1.png")
+        urls += [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return urls
+
+
+async def test_producer_b_cannot_use_producer_a_data(apps):
+    tr = apps["traceability"]
+    a, product_a = await setup_producer_with_product(apps, gtin=None, certify=False)
+    b, product_b = await setup_producer_with_product(apps, gtin=None, certify=False)
+    as_a, as_b = auth("producer", producer_id=a["id"]), auth("producer", producer_id=b["id"])
+    code_a = f"VN-19-063-{uuid.uuid4().hex[:5].upper()}"
+    area = {"code": code_a, "name": "Ruộng A", "crop": "lúa nếp", "producer_id": a["id"], "province": "Thái Nguyên",
+            "area_ha": 1.2, "geometry": polygon(0.05)}
+    assert (await tr.post("/api/v1/growing-areas", json=area, headers=as_b)).status_code == 403
+    assert (await tr.post("/api/v1/growing-areas", json=area, headers=as_a)).status_code == 201
+    batch_a = (await tr.post("/api/v1/batches", headers=as_a, json={
+        "product_id": product_a["id"], "growing_area_code": code_a, "harvest_date": "2026-10-20", "quantity": 5,
+        "unit": "kg"})).json()
+    # B: not A's product, not A's area, not A's batch, not A's runs
+    foreign = await tr.post("/api/v1/batches", headers=as_b, json={
+        "product_id": product_b["id"], "growing_area_code": code_a, "harvest_date": "2026-10-20", "quantity": 5,
+        "unit": "kg"})
+    assert foreign.status_code == 404 and foreign.json()["error"]["code"] == "growing_area_not_found"
+    stamps = await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10}, headers=as_b)
+    assert stamps.status_code == 404 and stamps.json()["error"]["code"] == "batch_not_found"
+    assert (await tr.get(f"/api/v1/batches/{batch_a['id']}", headers=as_b)).status_code == 404
+    assert (await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10})).status_code == 401
+    # an official may act for A: area of A with product of B is refused as foreign
+    mixed = await tr.post("/api/v1/batches", headers=OFFICIAL, json={
+        "product_id": product_b["id"], "growing_area_code": code_a, "harvest_date": "2026-10-20", "quantity": 5,
+        "unit": "kg"})
+    assert mixed.status_code == 422 and mixed.json()["error"]["code"] == "foreign_area"

@@ -14,7 +14,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 FIXED_MASK = 0
-_RUN = re.compile("1+")
+_RUN = re.compile(rb"\x01+")
 
 
 def qr_matrix(data: str, *, fixed_mask: bool = True) -> list[list[bool]]:
@@ -36,8 +36,15 @@ def pdf_runs(matrix: list[list[bool]]) -> str:
     """PDF path operators drawing the dark modules as rectangles, one per horizontal run, in module
     units with the origin at the top-left corner and y growing downwards (the caller sets the ``cm``)."""
     ops = []
+    cache = _RUN_OPS
     for y, row in enumerate(matrix):
-        line = "".join("1" if v else "0" for v in row)
-        for m in _RUN.finditer(line):
-            ops.append(f"{m.start()} {y} {m.end() - m.start()} 1 re")
+        for m in _RUN.finditer(bytes(row)):
+            span = (m.start(), y, m.end())
+            op = cache.get(span)
+            if op is None:
+                op = cache[span] = f"{span[0]} {y} {span[2] - span[0]} 1 re"
+            ops.append(op)
     return " ".join(ops)
+
+
+_RUN_OPS: dict[tuple[int, int, int], str] = {}  # bounded: at most size³ entries per QR version

@@ -14,7 +14,6 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from ocop_shared.errors import DomainError
 from ocop_shared.events.envelope import utcnow
@@ -73,9 +72,7 @@ async def _job(runtime: Runtime, run_id: str) -> None:
     db = runtime.db
     try:
         run = await db.stamp_runs.find_one({"_id": run_id})
-        await _generate(runtime, run)
-        await _set(db, run_id, status="rendering")
-        await _render(runtime, run)
+        await produce(runtime, run)
         async with runtime.uow() as uow:
             await db.stamp_runs.update_one({"_id": run_id}, {"$set": {"status": "ready", "ready_at": utcnow()}},
                                            session=uow.session)
@@ -96,43 +93,58 @@ async def _set(db: AsyncDatabase, run_id: str, **fields: Any) -> None:
         await db.stamp_runs.update_one({"_id": run_id}, {"$set": fields})
 
 
-async def _generate(runtime: Runtime, run: dict) -> None:
+def _docs(run: dict, base_url: str, first_seq: int, n: int) -> list[dict]:
+    docs = []
+    for seq in range(first_seq, first_seq + n):
+        serial = new_serial()
+        docs.append({"_id": serial, "run_id": run["_id"], "batch_id": run["batch_id"], "product_id": run["product_id"],
+                     "producer_id": run["producer_id"], "seq": seq, "state": ISSUED,
+                     "url": stamp_url(base_url, serial, gtin=run["gtin"], lot=run["lot"])})
+    return docs
+
+
+async def _store(db: AsyncDatabase, run: dict, docs: list[dict]) -> None:
+    for start in range(0, len(docs), CHUNK):
+        async with transaction_gate(db.client, db.name):
+            await db.stamps.insert_many(docs[start:start + CHUNK], ordered=False)
+        await _set(db, run["_id"], generated=min(start + CHUNK, len(docs)))
+
+
+async def produce(runtime: Runtime, run: dict) -> int:
+    """Generate and store the serials and render the sheet. The PDF is rendered (in a thread) from the
+    serials in memory while they are written to the database, so the two overlap. A run interrupted
+    by a restart stores what is missing and renders from the database."""
     db = runtime.db
     await _set(db, run["_id"], status="generating")
-    done = await db.stamps.count_documents({"run_id": run["_id"]}) if run["generated"] else 0
-    base = runtime.settings.stamp_base_url
-    while done < run["count"]:
-        n = min(CHUNK, run["count"] - done)
-        docs = []
-        for i in range(n):
-            serial = new_serial()
-            docs.append({"_id": serial, "run_id": run["_id"], "batch_id": run["batch_id"],
-                         "product_id": run["product_id"], "producer_id": run["producer_id"], "seq": done + i + 1,
-                         "state": ISSUED, "url": stamp_url(base, serial, gtin=run["gtin"], lot=run["lot"])})
-        try:
-            async with transaction_gate(db.client, db.name):
-                await db.stamps.insert_many(docs, ordered=False)
-        except DuplicateKeyError:  # an 80-bit collision: astronomically rare; the loop fills the gap
-            pass
-        done = await db.stamps.count_documents({"run_id": run["_id"]})
-        await _set(db, run["_id"], generated=done)
-        await asyncio.sleep(0)
+    stored = await db.stamps.count_documents({"run_id": run["_id"]}) if run.get("generated") else 0
+    if stored == 0:
+        docs = _docs(run, runtime.settings.stamp_base_url, 1, run["count"])
+        labels = [Label(d["url"], d["_id"]) for d in docs]
+        storing = asyncio.create_task(_store(db, run, docs))
+        pages = await _render(runtime, run, labels)
+        await storing
+    else:
+        missing = await db.stamps.find({"run_id": run["_id"]}, projection={"seq": 1}).sort("seq", -1).limit(1).to_list()
+        last = missing[0]["seq"] if missing else 0
+        await _store(db, run, _docs(run, runtime.settings.stamp_base_url, last + 1, run["count"] - last))
+        labels = [Label(d["url"], d["_id"]) async for d in
+                  db.stamps.find({"run_id": run["_id"]}, projection={"url": 1}).sort("seq", 1)]
+        pages = await _render(runtime, run, labels)
+    await _set(db, run["_id"], generated=run["count"], rendered=run["count"], pages=pages)
+    return pages
 
 
-async def _render(runtime: Runtime, run: dict) -> None:
+async def _render(runtime: Runtime, run: dict, labels: list[Label]) -> int:
     db = runtime.db
-    labels = [Label(d["url"], d["_id"]) async for d in
-              db.stamps.find({"run_id": run["_id"]}, projection={"url": 1}).sort("seq", 1)]
     product = await db.products.find_one({"_id": run["product_id"]}) or {}
     cert = product.get("certificate") or {}
     stars = cert.get("stars") if cert.get("status") == "active" else None
     path = sheet_path(runtime.settings.data_dir, run["_id"])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    loop = asyncio.get_running_loop()
     progress = {"n": 0}
     layout = Layout(**run.get("layout") or {})
-    task = loop.run_in_executor(None, lambda: render_sheet(
+    task = asyncio.get_running_loop().run_in_executor(None, lambda: render_sheet(
         tmp, labels, product_name=product.get("name", ""), stars=stars, layout=layout,
         progress=lambda n: progress.__setitem__("n", n)))
     while not task.done():
@@ -140,7 +152,7 @@ async def _render(runtime: Runtime, run: dict) -> None:
         await _set(db, run["_id"], rendered=progress["n"])
     pages = await task
     tmp.replace(path)
-    await _set(db, run["_id"], rendered=len(labels), pages=pages)
+    return pages
 
 
 async def set_state(db: AsyncDatabase, run_id: str, target: str, from_seq: int | None, to_seq: int | None) -> int:

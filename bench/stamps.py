@@ -1,0 +1,88 @@
+"""Stamp benchmark: N stamps (default 100,000) — serials generated and stored, print sheet rendered to PDF —
+next to the naive loop ``qrcode.make(url).save(png)`` measured on a sample in the same run.
+
+Runs on the embedded stack (nx-27017) with the service's own code paths (the stamp-run job's generate and
+render steps). Prints stamps/s, the ratio to the naive loop and the peak RSS. Target: 100k ≤ 60 s and
+≥ 10× the naive loop.
+
+Usage: ``python bench/stamps.py [--stamps 100000] [--naive-sample 300]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import qrcode
+
+from ocop_cli.stack import start_stack
+from ocop_shared.mongo import ensure_collections, make_client
+from ocop_traceability.app import stamp_runs
+from ocop_traceability.bootstrap import TraceabilitySettings
+from ocop_traceability.domain.codes import new_serial
+
+
+class _Runtime:  # the slice of Runtime the job's steps use
+    def __init__(self, db, settings):
+        self.db, self.settings = db, settings
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stamps", type=int, default=100_000)
+    parser.add_argument("--naive-sample", type=int, default=300)
+    args = parser.parse_args()
+    base = "https://trace.ocop.vn"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # naive: one qrcode.make(url).save(png) per stamp, on a sample
+        urls = [stamp_runs.stamp_url(base, new_serial(), gtin="8934567890120", lot="261101-1")
+                for _ in range(args.naive_sample)]
+        t = time.perf_counter()
+        for i, url in enumerate(urls):
+            qrcode.make(url).save(tmp / f"naive-{i}.png")
+        naive_per_s = args.naive_sample / (time.perf_counter() - t)
+
+        stack = start_stack(tmp / "stack")
+        try:
+            client = make_client(stack.mongo_url)
+            db = client["bench_stamps"]
+            await ensure_collections(db, ["stamps", "stamp_runs"])
+            await db.stamps.create_index("run_id")
+            settings = TraceabilitySettings(data_dir=tmp, stamp_base_url=base, jwt_secret="bench",
+                                            max_stamps_per_run=args.stamps)
+            runtime = _Runtime(db, settings)
+            run = {"_id": "bench-run", "batch_id": "b", "product_id": "p", "producer_id": "pr", "lot": "261101-1",
+                   "gtin": "8934567890120", "count": args.stamps, "generated": 0, "rendered": 0, "status": "queued",
+                   "layout": {}}
+            await db.stamp_runs.insert_one(run)
+            await ensure_collections(db, ["products"])
+            await db.products.insert_one({"_id": "p", "name": "Chè Shan tuyết Chợ Đồn",
+                                          "certificate": {"stars": 4, "status": "active"}})
+            t0 = time.perf_counter()
+            pages = await stamp_runs.produce(runtime, run)  # exactly what the stamp-run job does
+            t2 = time.perf_counter()
+            stored = await db.stamps.count_documents({"run_id": run["_id"]})
+            size = stamp_runs.sheet_path(tmp, run["_id"]).stat().st_size
+            await client.close()
+        finally:
+            stack.stop()
+    total = t2 - t0
+    ours_per_s = args.stamps / total
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"stamps: {args.stamps:,}   pages: {pages:,}   PDF: {size / 2**20:.1f} MiB")
+    print(f"codes stored: {stored:,} (generated, stored and rendered concurrently)")
+    print(f"total:                   {total:7.2f} s = {ours_per_s:,.0f} stamps/s   (target ≤ 60 s for 100k)")
+    print(f"naive qrcode.make().save(png): {naive_per_s:,.0f} stamps/s (sample of {args.naive_sample})")
+    print(f"ratio ours / naive: {ours_per_s / naive_per_s:.1f}x   (target ≥ 10x)")
+    print(f"peak RSS (this process): {peak:.0f} MiB")
+    return 0 if stored == args.stamps else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

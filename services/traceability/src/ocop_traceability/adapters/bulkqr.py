@@ -1,0 +1,143 @@
+"""Bulk QR encoding for stamp runs, built on the ``qrcode`` package.
+
+Every stamp of a run has a URL of the same shape, so the QR version, the function patterns (finders,
+timing, alignment, format information for the fixed mask) and the order in which data modules are
+placed are the same for all of them. :class:`BulkEncoder` asks ``qrcode`` for that template once, then
+per stamp only encodes the data (alphanumeric mode), computes the Reed–Solomon codewords with log/exp
+tables and drops the bits into the precomputed positions. The result is the same matrix ``qrcode``
+produces for that version and mask (a test compares them), several times faster.
+"""
+
+from __future__ import annotations
+
+import re
+
+import qrcode
+from qrcode import base, util
+from qrcode.constants import ERROR_CORRECT_M
+
+from ocop_traceability.adapters.qr import FIXED_MASK
+
+ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_ALNUM_VALUE = {c: i for i, c in enumerate(ALNUM)}
+_ALNUM_RE = re.compile(r"^[0-9A-Z $%*+\-./:]*$")
+BYTE_BITS = [tuple((b >> (7 - i)) & 1 for i in range(8)) for b in range(256)]
+EXP = [base.gexp(i) for i in range(256)]
+LOG = [0] + [base.glog(i) for i in range(1, 256)]
+
+
+def _generator(degree: int) -> list[int]:
+    """Coefficients (after the leading 1) of prod_{i<degree} (x - a^i), in GF(256)."""
+    poly = [1]
+    for i in range(degree):
+        nxt = [0] * (len(poly) + 1)
+        for j, c in enumerate(poly):
+            nxt[j] ^= c
+            if c:
+                nxt[j + 1] ^= EXP[(LOG[c] + i) % 255]
+        poly = nxt
+    return poly[1:]
+
+
+def _mul_tables(generator: list[int]) -> list[list[int]]:
+    """For each generator coefficient g, the products g·x for every byte x."""
+    return [[0] + [EXP[(LOG[g] + LOG[x]) % 255] if g else 0 for x in range(1, 256)] for g in generator]
+
+
+def _rs(data: list[int], tables: list[list[int]]) -> list[int]:
+    """Reed–Solomon remainder (the error-correction codewords) of one block."""
+    ec = [0] * len(tables)
+    for d in data:
+        factor = d ^ ec.pop(0)
+        ec.append(0)
+        if factor:
+            for i, table in enumerate(tables):
+                ec[i] ^= table[factor]
+    return ec
+
+
+class BulkEncoder:
+    def __init__(self, sample: str, error_correction: int = ERROR_CORRECT_M, mask: int = FIXED_MASK) -> None:
+        qr = qrcode.QRCode(version=None, error_correction=error_correction, border=0, mask_pattern=mask)
+        qr.add_data(sample, optimize=0)
+        qr.make(fit=True)
+        self.version, self.mask, self.size = qr.version, mask, qr.modules_count
+        self.alphanumeric = bool(_ALNUM_RE.match(sample))
+        # template: function patterns only (data modules left None), exactly as qrcode sets them up
+        qr.modules = [[None] * self.size for _ in range(self.size)]
+        qr.setup_position_probe_pattern(0, 0)
+        qr.setup_position_probe_pattern(self.size - 7, 0)
+        qr.setup_position_probe_pattern(0, self.size - 7)
+        qr.setup_position_adjust_pattern()
+        qr.setup_timing_pattern()
+        qr.setup_type_info(False, mask)
+        if self.version >= 7:
+            qr.setup_type_number(False)
+        self.template = [row[:] for row in qr.modules]
+        self.positions = self._placement_order()
+        mask_func = util.mask_func(mask)
+        self.mask_bits = [1 if mask_func(r, c) else 0 for r, c in self.positions]
+        self.blocks = base.rs_blocks(self.version, error_correction)
+        self.data_capacity = sum(b.data_count for b in self.blocks)
+        self.gen_log = {}
+        for b in self.blocks:
+            ec = b.total_count - b.data_count
+            if ec not in self.gen_log:
+                self.gen_log[ec] = _mul_tables(_generator(ec))
+        self.count_bits = util.length_in_bits(util.MODE_ALPHA_NUM, self.version)
+        self._fallback = qr
+
+    def _placement_order(self) -> list[tuple[int, int]]:
+        order, n, inc, row = [], self.size, -1, self.size - 1
+        for col in range(n - 1, 0, -2):
+            if col <= 6:
+                col -= 1
+            while True:
+                for c in (col, col - 1):
+                    if self.template[row][c] is None:
+                        order.append((row, c))
+                row += inc
+                if row < 0 or n <= row:
+                    row -= inc
+                    inc = -inc
+                    break
+        return order
+
+    def _codewords(self, text: str) -> list[int]:
+        bits = ["0010", format(len(text), f"0{self.count_bits}b")]
+        for i in range(0, len(text) - 1, 2):
+            bits.append(format(_ALNUM_VALUE[text[i]] * 45 + _ALNUM_VALUE[text[i + 1]], "011b"))
+        if len(text) % 2:
+            bits.append(format(_ALNUM_VALUE[text[-1]], "06b"))
+        stream = "".join(bits)
+        limit = self.data_capacity * 8
+        if len(stream) > limit:
+            raise ValueError("data does not fit the run's QR version")
+        stream += "0" * min(4, limit - len(stream))
+        stream += "0" * (-len(stream) % 8)
+        data = [int(stream[i:i + 8], 2) for i in range(0, len(stream), 8)]
+        data += [util.PAD0 if i % 2 == 0 else util.PAD1 for i in range(self.data_capacity - len(data))]
+        dc, ec, offset = [], [], 0
+        for b in self.blocks:
+            block = data[offset:offset + b.data_count]
+            offset += b.data_count
+            dc.append(block)
+            ec.append(_rs(block, self.gen_log[b.total_count - b.data_count]))
+        out = []
+        for group in (dc, ec):
+            for i in range(max(len(g) for g in group)):
+                out.extend(g[i] for g in group if i < len(g))
+        return out
+
+    def matrix(self, text: str) -> list[list[bool]]:
+        if not (self.alphanumeric and _ALNUM_RE.match(text)):
+            qr = qrcode.QRCode(version=self.version, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=self.mask)
+            qr.add_data(text, optimize=0)
+            qr.make(fit=False)
+            return qr.get_matrix()
+        bits = [bit for b in self._codewords(text) for bit in BYTE_BITS[b]]
+        bits += [0] * (len(self.positions) - len(bits))  # remainder bits
+        rows = [row[:] for row in self.template]
+        for (r, c), bit, m in zip(self.positions, bits, self.mask_bits, strict=False):
+            rows[r][c] = bit != m
+        return rows

@@ -1,0 +1,43 @@
+"""The bulk encoder must produce exactly the matrix the qrcode package produces (same version, fixed mask)."""
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+from ocop_traceability.adapters.bulkqr import BulkEncoder
+from ocop_traceability.adapters.qr import FIXED_MASK, pdf_runs
+from ocop_traceability.app.stamp_runs import stamp_url
+from ocop_traceability.domain.codes import new_serial
+
+
+def reference(text: str, version: int) -> list[list[bool]]:
+    qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=FIXED_MASK)
+    qr.add_data(text, optimize=0)
+    qr.make(fit=False)
+    return qr.get_matrix()
+
+
+def test_bulk_matrices_equal_qrcode_for_both_url_forms():
+    for gtin in ("8934567890120", None):
+        urls = [stamp_url("https://trace.ocop.vn", new_serial(), gtin=gtin, lot="261101-12") for _ in range(150)]
+        encoder = BulkEncoder(urls[0])
+        assert encoder.version == (4 if gtin else 3)
+        for url in urls:
+            assert encoder.matrix(url) == reference(url, encoder.version), url
+
+
+def test_non_alphanumeric_text_falls_back_to_qrcode():
+    encoder = BulkEncoder("HTTPS://TRACE.OCOP.VN/S/ABC")
+    text = "https://trace.ocop.vn/s/abc"
+    assert encoder.matrix(text) == reference(text, encoder.version)
+
+
+def test_pdf_runs_cover_exactly_the_dark_modules():
+    matrix = BulkEncoder("HTTPS://X.VN/S/1").matrix("HTTPS://X.VN/S/1")
+    covered = set()
+    for op in pdf_runs(matrix).split(" re"):
+        parts = op.split()
+        if parts:
+            x, y, w, _h = map(int, parts)
+            covered |= {(y, x + i) for i in range(w)}
+    dark = {(y, x) for y, row in enumerate(matrix) for x, v in enumerate(row) if v}
+    assert covered == dark

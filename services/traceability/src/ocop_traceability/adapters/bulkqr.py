@@ -131,9 +131,9 @@ class BulkEncoder:
 
     def matrix(self, text: str) -> list[list[bool]]:
         if not (self.alphanumeric and _ALNUM_RE.match(text)):
-            qr = qrcode.QRCode(version=self.version, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=self.mask)
+            qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=self.mask)
             qr.add_data(text, optimize=0)
-            qr.make(fit=False)
+            qr.make(fit=True)  # byte mode may need a larger version than the run's template
             return qr.get_matrix()
         bits = [bit for b in self._codewords(text) for bit in BYTE_BITS[b]]
         bits += [0] * (len(self.positions) - len(bits))  # remainder bits

@@ -66,10 +66,11 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
     try:
         wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 120)
         deadline = time.monotonic() + 60
-        while "Demo data:" not in (tmp_path / "up.log").read_text() and time.monotonic() < deadline:
+        while "Token for the API" not in (tmp_path / "up.log").read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         output = (tmp_path / "up.log").read_text()
         assert "healthy in" in output and "7 producers created" in output, output
+        assert "Demo stamps:" in output and "not fully loaded" not in output, output
 
         token = subprocess.run([sys.executable, "-m", "ocop_cli.main", "token", "--role", "operator",
                                 "--data-dir", str(tmp_path / "data")], env=env, capture_output=True, text=True,

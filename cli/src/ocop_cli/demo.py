@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import time
+
 import httpx
 
 from ocop_registry.domain.certificate import add_months
@@ -71,6 +73,52 @@ def _certify(client: httpx.Client, product_id: str, scores, special: str | None,
         client.post(f"/api/v1/certificates/{cert.json()['id']}/revoke",
                     json={"reason": "Không duy trì điều kiện sản xuất theo hồ sơ công nhận", "decision_no": "2105/QĐ-UBND"}
                     ).raise_for_status()
+
+
+# A growing area of chè Shan tuyết in Chợ Đồn (a plausible polygon on the hills west of the commune).
+DEMO_AREA = {
+    "code": "VN-19-063-02020-001", "name": "Đồi chè Shan tuyết Bản Tàn", "crop": "chè Shan tuyết",
+    "province": {"code": "19", "name": "Thái Nguyên"}, "commune": {"code": "02020", "name": "Xã Chợ Đồn"},
+    "area_ha": 14.2, "certifications": [{"scheme": "VietGAP", "number": "VG-TN-0213", "valid_from": "2025-03-01",
+                                         "valid_until": "2028-03-01"}],
+    "geometry": {"type": "Polygon", "coordinates": [[[105.5731, 22.1862], [105.5802, 22.1849], [105.5829, 22.1903],
+                                                      [105.5776, 22.1941], [105.5718, 22.1915], [105.5731, 22.1862]]]},
+}
+
+
+def load_traceability(trace_url: str, token: str, producer_id: str, product_id: str) -> str | None:
+    """Growing area, batch with a trail and a one-page stamp run for the Chợ Đồn tea. Returns the run id
+    when it was created now (None when the demo batch already existed)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=trace_url, headers=headers, timeout=30) as client:
+        for _ in range(100):  # traceability learns about producers and products from events
+            if client.get(f"/api/v1/producers/{producer_id}").status_code == 200:
+                break
+            time.sleep(0.2)
+        resp = client.post("/api/v1/growing-areas", json={**DEMO_AREA, "producer_id": producer_id})
+        if resp.status_code not in (201, 409):
+            raise RuntimeError(f"demo growing area: {resp.status_code} {resp.text}")
+        for _ in range(100):
+            batch = client.post("/api/v1/batches", json={
+                "product_id": product_id, "growing_area_code": DEMO_AREA["code"], "harvest_date": "2026-10-28",
+                "quantity": 350, "unit": "kg", "lot": "CD-2610-01"})
+            if batch.status_code != 404:
+                break
+            time.sleep(0.2)
+        if batch.status_code == 409:
+            return None
+        batch.raise_for_status()
+        batch_id = batch.json()["id"]
+        for kind, when, place, note in (
+                ("harvesting", "2026-10-28T06:30:00+07:00", "Đồi chè Bản Tàn, xã Chợ Đồn", "Hái một tôm hai lá"),
+                ("processing", "2026-10-28T14:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Sao suốt thủ công"),
+                ("packing", "2026-10-30T08:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Hộp 200 g")):
+            client.post(f"/api/v1/batches/{batch_id}/events",
+                        json={"type": kind, "time": when, "place": place, "note": note}).raise_for_status()
+        run = client.post(f"/api/v1/batches/{batch_id}/stamp-runs", json={"count": 48})
+        run.raise_for_status()
+        client.post(f"/api/v1/stamp-runs/{run.json()['id']}/activate", json={})
+        return run.json()["id"]
 
 
 def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:

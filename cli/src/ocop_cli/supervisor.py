@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -133,6 +134,11 @@ class Supervisor:
                 item.restarts += 1
                 self._start(item)
 
+    def watch_in_background(self) -> _Watcher:
+        watcher = _Watcher(self)
+        watcher.start()
+        return watcher
+
     def run_forever(self) -> None:
         while not self.stopping:
             self.watch_once()
@@ -162,6 +168,23 @@ class Supervisor:
                 except OSError:
                     pass
         return total
+
+
+class _Watcher(threading.Thread):
+    """Restarts crashed children while the main thread is busy (loading the demo)."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        super().__init__(daemon=True, name="ocop-watcher")
+        self.supervisor = supervisor
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.25) and not self.supervisor.stopping:
+            self.supervisor.watch_once()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(2)
 
 
 def _http_ok(url: str) -> Callable[[], bool]:

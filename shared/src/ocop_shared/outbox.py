@@ -263,12 +263,14 @@ class OutboxRelay:
         metrics.OUTBOX_EPOCHS.labels(self.client_id).inc()
 
     async def _load_high_offsets(self) -> None:
-        pipeline = [
-            {"$match": {"epoch": self._epoch, "status": {"$in": [SENT, CONFIRMED]}}},
-            {"$group": {"_id": {"topic": "$topic", "partition": "$partition"}, "high": {"$max": "$offset"}}},
-        ]
-        async for doc in await self.db.outbox.aggregate(pipeline):
-            self._high[(doc["_id"]["topic"], int(doc["_id"]["partition"]))] = int(doc["high"])
+        """Highest offset published per partition in the current epoch (computed here, not with a
+        ``$group`` on a compound key: the embedded server returns such keys unevaluated)."""
+        query = {"epoch": self._epoch, "status": {"$in": [SENT, CONFIRMED]}}
+        async for doc in self.db.outbox.find(query, projection={"topic": 1, "partition": 1, "offset": 1}):
+            if doc.get("partition") is None or doc.get("offset") is None:
+                continue
+            key = (doc["topic"], int(doc["partition"]))
+            self._high[key] = max(self._high.get(key, -1), int(doc["offset"]))
 
     async def _close_producer(self) -> None:
         """Drop every broker connection; the next pass reconnects (after a broker restart, too)."""

@@ -29,6 +29,24 @@ async def post_batch(body: BatchIn, request: Request, principal: Actor) -> dict:
     return _public(await create_batch(request.app.state.runtime.db, body.model_dump(), principal))
 
 
+@router.get("/batches", summary="Batches (a producer sees its own)")
+async def list_batches(request: Request, principal: Actor, product_id: str | None = None) -> list[dict]:
+    query: dict = {"producer_id": principal.producer_id} if principal.role == "producer" else {}
+    if product_id:
+        query["product_id"] = product_id
+    docs = await request.app.state.runtime.db.batches.find(query).sort("created_at", -1).to_list(500)
+    return [_public(d) for d in docs]
+
+
+@router.get("/stamp-runs", summary="Stamp runs (a producer sees its own)")
+async def list_runs(request: Request, principal: Actor, batch_id: str | None = None) -> list[dict]:
+    query: dict = {"producer_id": principal.producer_id} if principal.role == "producer" else {}
+    if batch_id:
+        query["batch_id"] = batch_id
+    docs = await request.app.state.runtime.db.stamp_runs.find(query).sort("created_at", -1).to_list(500)
+    return [_run_view(d) for d in docs]
+
+
 @router.get("/batches/{batch_id}", summary="A batch with its trail")
 async def get_batch(batch_id: str, request: Request, principal: Actor) -> dict:
     db = request.app.state.runtime.db

@@ -87,7 +87,8 @@ class Supervisor:
             port = getattr(p, name)
             url = f"http://{h}:{port}"
             self.items.append(Supervised(
-                Child(name, service_command(module, h, port), env={**env, "OCOP_PORT": str(port)},
+                Child(name, service_command(module, h, port),
+                      env={**env, "OCOP_PORT": str(port), "OCOP_STAMP_BASE_URL": os.environ.get("OCOP_STAMP_BASE_URL", url)},
                       log_path=logs / f"{name}.log"),
                 _http_ok(f"{url}/healthz"), url))
 

@@ -88,7 +88,8 @@ Setup = Callable[[Runtime], Awaitable[None]]
 
 def create_service_app(runtime: Runtime, *, title: str, description: str, routers: Sequence[APIRouter],
                        on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = (),
-                       emits: Sequence[str] = (), collections: Sequence[str] = ()) -> FastAPI:
+                       emits: Sequence[str] = (), collections: Sequence[str] = (),
+                       pages: Sequence[APIRouter] = ()) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -150,6 +151,8 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
     app.include_router(health)
     for r in routers:
         app.include_router(r, prefix="/api/v1")
+    for r in pages:  # public pages at the root (e.g. the URLs printed in QR stamps)
+        app.include_router(r)
     return app
 
 

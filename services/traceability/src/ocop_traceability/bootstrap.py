@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.web import Runtime, build_runtime
+from ocop_traceability.app.scan import RateLimiter, ScanService
 from ocop_traceability.app.stamp_runs import resume_jobs
+from ocop_traceability.domain.clones import CloneRule
 from ocop_traceability.domain.codes import DEFAULT_AREA_SCHEMES
 from ocop_traceability.events import registry
 
 COLLECTIONS = ["producers", "products", "growing_areas", "packing_houses", "batches", "batch_events", "stamp_runs",
-               "stamps"]
+               "stamps", "scans", "clone_alerts"]
 
 
 class TraceabilitySettings(ServiceSettings):
@@ -22,12 +26,29 @@ class TraceabilitySettings(ServiceSettings):
     stamp_base_url: str = "http://127.0.0.1:8002"
     max_stamps_per_run: int = 200_000
     area_code_schemes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AREA_SCHEMES))
+    # Clone rule: within the window, this many distinct clients, or places this far apart, flag a stamp.
+    clone_window_h: float = 24.0
+    clone_max_clients: int = 8
+    clone_max_km: float = 100.0
+    # Per network prefix: burst capacity and sustained lookups per second on the public scan URLs.
+    scan_rate_capacity: int = 60
+    scan_rate_per_s: float = 2.0
 
 
 def bootstrap(settings: TraceabilitySettings | None = None) -> Runtime:
-    runtime = build_runtime(settings or TraceabilitySettings())
+    settings = settings or TraceabilitySettings()
+    runtime = build_runtime(settings)
+    rule = CloneRule(window=timedelta(hours=settings.clone_window_h), max_clients=settings.clone_max_clients,
+                     max_km=settings.clone_max_km)
+    runtime.scan = ScanService(runtime.db, runtime.jwt_key, rule)
+    runtime.scan_limiter = RateLimiter(settings.scan_rate_capacity, settings.scan_rate_per_s)
     registry.subscribe(runtime)
     return runtime
+
+
+def scan_flusher(runtime: Runtime):
+    runtime.scan.start()
+    return runtime.scan._task
 
 
 async def on_startup(runtime: Runtime) -> None:
@@ -37,4 +58,6 @@ async def on_startup(runtime: Runtime) -> None:
     await db.batch_events.create_index("batch_id")
     await db.stamps.create_index("run_id")
     await db.growing_areas.create_index("producer_id")
+    await db.scans.create_index("serial")
+    await db.clone_alerts.create_index("producer_id")
     await resume_jobs(runtime)

@@ -15,14 +15,20 @@ CERTIFICATE_EVENTS = (m.CertificateIssued, m.CertificateRenewed, m.CertificateUp
 
 def subscribe(runtime: Runtime) -> None:
     consumer = runtime.consumer(REGISTRY)
-    follow_producers(consumer, lambda producer, version, session: apply_producer(runtime.db, producer, version, session))
+    async def producer_changed(producer, version, session) -> None:
+        await apply_producer(runtime.db, producer, version, session)
+        runtime.scan.invalidate(producer_id=producer.producer_id)
+
+    follow_producers(consumer, producer_changed)
 
     for model in (m.ProductRegistered, m.ProductUpdated):
         @consumer.on(model)
         async def product(event, payload, session) -> None:
             await apply_product(runtime.db, payload.product, payload.version, session)
+            runtime.scan.invalidate(product_id=payload.product.product_id)
 
     for model in CERTIFICATE_EVENTS:
         @consumer.on(model)
         async def certificate(event, payload, session) -> None:
             await apply_certificate(runtime.db, payload.product, payload.certificate, payload.version, session)
+            runtime.scan.invalidate(product_id=payload.product.product_id)

@@ -1,0 +1,137 @@
+"""The URL printed in every stamp: a Vietnamese page for people, JSON for programs. No login."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ocop_shared.auth import Principal, require
+from ocop_traceability.app.scan import Client, client_of
+from ocop_traceability.domain.codes import normalize_serial
+
+pages = APIRouter(tags=["public scan"])
+alerts = APIRouter(tags=["clone alerts"])
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
+                   autoescape=select_autoescape(["html"]))
+
+
+def _vndate(value) -> str:
+    try:
+        return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value or "")
+
+
+def _vndatetime(value) -> str:
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%H:%M %d/%m/%Y")
+    except ValueError:
+        return str(value or "")
+
+
+_env.filters["vndate"] = _vndate
+_env.filters["vndatetime"] = _vndatetime
+
+BANNERS = {
+    "genuine": ("Sản phẩm chính hãng", "Mã tem hợp lệ, do chủ thể phát hành cho lô hàng dưới đây."),
+    "revoked": ("Chứng nhận OCOP đã bị thu hồi", "Sản phẩm không còn được công nhận là sản phẩm OCOP."),
+    "expired": ("Chứng nhận OCOP đã hết hạn", "Giấy chứng nhận OCOP của sản phẩm đã hết thời hạn hiệu lực."),
+    "void": ("Tem đã bị huỷ", "Chủ thể đã huỷ mã tem này. Sản phẩm mang tem này không được bảo đảm."),
+    "unknown": ("Không tìm thấy mã tem", "Mã này không có trong hệ thống. Kiểm tra lại mã, hoặc sản phẩm có thể không chính hãng."),
+    "suspected_clone": ("Cần lưu ý: mã tem được quét bất thường",
+                        "Mã tem này có thật nhưng đã được quét ở nhiều nơi, nhiều thiết bị khác nhau. Tem có thể bị sao chép; "
+                        "nếu có nghi ngờ, hãy hỏi nơi bán và giữ hoá đơn."),
+}
+GROUPS = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Dược liệu và sản phẩm từ dược liệu",
+          "handicraft": "Hàng thủ công mỹ nghệ", "ornamental": "Sinh vật cảnh", "tourism": "Du lịch cộng đồng, sinh thái"}
+CERT_STATUS = {"active": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hạn", "superseded": "Đã được thay thế"}
+EVENT_NAMES = {"harvesting": "Thu hoạch", "processing": "Chế biến", "packing": "Đóng gói", "shipping": "Xuất hàng",
+               "receiving": "Nhận hàng", "inspection": "Kiểm tra"}
+
+
+def _map(geometry: dict | None) -> tuple[str | None, str | None]:
+    """A small inline SVG outline of the growing area (readable without JavaScript) and an OSM link."""
+    if not geometry:
+        return None, None
+    rings = geometry["coordinates"] if geometry["type"] == "Polygon" else [p[0] for p in geometry["coordinates"]]
+    points = [pt for ring in rings for pt in ring]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    w, h = (max(xs) - min(xs)) or 1e-6, (max(ys) - min(ys)) or 1e-6
+    scale = min(300 / w, 140 / h)
+
+    def path(ring):
+        return " ".join(f"{10 + (x - min(xs)) * scale:.1f},{150 - (y - min(ys)) * scale:.1f}" for x, y in ring)
+
+    polys = "".join(f'<polygon points="{path(r)}" fill="#7fb069" fill-opacity=".6" stroke="#2d6a2e" stroke-width="2"/>'
+                    for r in rings)
+    svg = f'<svg class="map" viewBox="0 0 320 160" role="img" aria-label="Hình dạng vùng trồng">{polys}</svg>'
+    cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+    return svg, f"https://www.openstreetmap.org/?mlat={cy:.5f}&mlon={cx:.5f}#map=15/{cy:.5f}/{cx:.5f}"
+
+
+def _client(request: Request, lat: float | None, lon: float | None) -> Client:
+    runtime = request.app.state.runtime
+    ip = request.client.host if request.client else ""
+    location = (lat, lon) if lat is not None and lon is not None else None
+    return client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, location)
+
+
+async def _answer(request: Request, code: str, gtin: str | None, lot: str | None, lat, lon) -> Response:
+    runtime = request.app.state.runtime
+    client = _client(request, lat, lon)
+    wait = runtime.scan_limiter.allow(client.network)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    if wait:
+        body = {"error": {"code": "rate_limited", "message": "Bạn tra cứu quá nhanh, vui lòng thử lại sau giây lát"}}
+        return JSONResponse(body, status_code=429, headers={"Retry-After": str(max(1, round(wait)))})
+    view = await runtime.scan.verify(code, client, gtin=gtin, lot=lot)
+    status = 404 if view["verdict"] == "unknown" else 200
+    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+    if wants_json:
+        return JSONResponse(view, status_code=status, headers=headers)
+    geometry = (view.get("growing_area") or {}).get("geometry")
+    map_svg, osm = _map(geometry)
+    html = _env.get_template("scan.html").render(
+        view=view, banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)), groups=GROUPS,
+        cert_status=CERT_STATUS, event_names=EVENT_NAMES, map_svg=map_svg, osm_link=osm)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+Lat = Annotated[float | None, Query(ge=-90, le=90)]
+Lon = Annotated[float | None, Query(ge=-180, le=180)]
+
+
+@pages.get("/S/{serial}", summary="Short stamp URL", response_model=None)
+@pages.get("/s/{serial}", include_in_schema=False, response_model=None)
+async def short_url(serial: str, request: Request, lat: Lat = None, lon: Lon = None) -> Response:
+    return await _answer(request, serial, None, None, lat, lon)
+
+
+@pages.get("/01/{gtin}/10/{lot}/21/{serial}", summary="GS1 Digital Link stamp URL", response_model=None)
+async def digital_link(gtin: str, lot: str, serial: str, request: Request, lat: Lat = None, lon: Lon = None) -> Response:
+    if not gtin.isdigit() or len(gtin) > 14:
+        return await _answer(request, "", None, None, lat, lon)  # answers "unknown" like any bad code
+    return await _answer(request, serial, gtin, lot, lat, lon)
+
+
+@pages.get("/tra-cuu", summary="Type a stamp code", response_model=None)
+async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = "") -> Response:
+    serial = normalize_serial(code)
+    if serial:
+        return RedirectResponse(f"/S/{serial}", status_code=303)
+    return await _answer(request, code or "", None, None, None, None)
+
+
+@alerts.get("/clone-alerts", summary="Stamps suspected of being cloned (a producer sees its own)")
+async def clone_alerts(request: Request,
+                       principal: Annotated[Principal, Depends(require("official", "operator", "producer"))]) -> list[dict]:
+    query = {"producer_id": principal.producer_id} if principal.role == "producer" else {}
+    docs = await request.app.state.runtime.db.clone_alerts.find(query).sort("at", -1).to_list(1000)
+    return [json.loads(json.dumps({**d, "serial": d.pop("_id")}, default=str)) for d in docs]

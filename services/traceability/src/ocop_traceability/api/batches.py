@@ -121,10 +121,14 @@ async def get_codes(run_id: str, request: Request, principal: Actor) -> Streamin
 @router.post("/stamp-runs/{run_id}/activate", summary="Activate the run, or a serial range (seq numbers)")
 async def activate(run_id: str, body: SerialRangeIn, request: Request, principal: Actor) -> dict:
     await _run_for(request, principal, run_id)
-    return {"changed": await set_state(request.app.state.runtime.db, run_id, ACTIVE, body.from_seq, body.to_seq)}
+    changed = await set_state(request.app.state.runtime.db, run_id, ACTIVE, body.from_seq, body.to_seq)
+    request.app.state.runtime.scan.invalidate_run(run_id)
+    return {"changed": changed}
 
 
 @router.post("/stamp-runs/{run_id}/void", summary="Void the run, or a serial range (seq numbers)")
 async def void(run_id: str, body: SerialRangeIn, request: Request, principal: Actor) -> dict:
     await _run_for(request, principal, run_id)
-    return {"changed": await set_state(request.app.state.runtime.db, run_id, VOID, body.from_seq, body.to_seq)}
+    changed = await set_state(request.app.state.runtime.db, run_id, VOID, body.from_seq, body.to_seq)
+    request.app.state.runtime.scan.invalidate_run(run_id)
+    return {"changed": changed}

@@ -84,12 +84,15 @@ class RateLimiter:
 
 
 class ScanService:
-    def __init__(self, db, salt: str, rule: CloneRule, cache_ttl_s: float = 0.5) -> None:
+    def __init__(self, db, salt: str, rule: CloneRule, cache_ttl_s: float = 0.5, stamp_ttl_s: float = 10.0) -> None:
         self.db, self.salt, self.rule, self.cache_ttl = db, salt, rule, cache_ttl_s
         self._parts: dict[str, tuple[float, dict]] = {}
+        self._stamps: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self.stamp_ttl = stamp_ttl_s
         self._histories: OrderedDict[str, ScanHistory] = OrderedDict()
         self._pending: list[dict] = []
         self._counts: Counter = Counter()
+        self._flushed: Counter = Counter()
         self._flagged: dict[str, str] = {}
         self._task: asyncio.Task | None = None
 
@@ -115,6 +118,9 @@ class ScanService:
             return
         records, counts = self._pending, self._counts
         self._pending, self._counts = [], Counter()
+        for serial, n in counts.items():  # cached stamp docs do not see these yet
+            if serial in self._stamps:
+                self._flushed[serial] += n
         ops = []
         for serial, n in counts.items():
             ops.append(UpdateOne({"_id": serial}, {"$inc": {"scan_count": n}}))
@@ -124,6 +130,29 @@ class ScanService:
             await self.db.stamps.bulk_write(ops, ordered=False)
 
     # -- cache ---------------------------------------------------------------------------------
+    async def _stamp(self, serial: str | None) -> dict | None:
+        """Recently scanned stamps are served from memory; any other code (real or not) costs one lookup,
+        so an unscanned real code and a made-up one take the same time."""
+        hit = self._stamps.get(serial) if serial else None
+        if hit and hit[0] > time.monotonic():
+            self._stamps.move_to_end(serial)
+            return hit[1]
+        stamp = await self.db.stamps.find_one({"_id": serial or _DUMMY},
+                                              projection={"url": 1, "run_id": 1, "batch_id": 1, "product_id": 1,
+                                                          "producer_id": 1, "seq": 1, "state": 1, "scan_count": 1,
+                                                          "first_scan_at": 1, "clone_reason": 1})
+        if stamp is not None:
+            self._flushed.pop(serial, None)  # the fresh document includes the flushed counts
+            self._stamps[serial] = (time.monotonic() + self.stamp_ttl, stamp)
+            while len(self._stamps) > 200_000:
+                self._stamps.popitem(last=False)
+        return stamp
+
+    def invalidate_run(self, run_id: str) -> None:
+        """Stamp states changed (activate/void) in this process: drop those stamps at once."""
+        for serial in [k for k, (_e, doc) in self._stamps.items() if doc.get("run_id") == run_id]:
+            self._stamps.pop(serial, None)
+
     def invalidate(self, *, product_id: str | None = None, producer_id: str | None = None,
                    batch_id: str | None = None) -> None:
         for key, (_exp, parts) in list(self._parts.items()):
@@ -153,7 +182,7 @@ class ScanService:
     async def verify(self, code: str, client: Client, *, gtin: str | None = None, lot: str | None = None,
                      record: bool = True) -> dict[str, Any]:
         serial = normalize_serial(code)
-        stamp = await self.db.stamps.find_one({"_id": serial or _DUMMY})  # one lookup, hit or miss
+        stamp = await self._stamp(serial)
         if stamp is None or (gtin is not None and not _gs1_matches(stamp, gtin, lot)):
             return unknown_view()
         parts = await self._batch_parts(stamp["batch_id"])
@@ -163,7 +192,8 @@ class ScanService:
             reason = self._record(stamp, client, now)
         reason = reason or self._flagged.get(stamp["_id"]) or stamp.get("clone_reason")
         return build_view(stamp, parts, now.date(), clone_reason=reason,
-                          scans={"count": int(stamp.get("scan_count") or 0) + self._counts.get(stamp["_id"], 0),
+                          scans={"count": int(stamp.get("scan_count") or 0) + self._counts.get(stamp["_id"], 0)
+                                 + self._flushed.get(stamp["_id"], 0),
                                  "first_at": _iso(stamp.get("first_scan_at")) or (now.isoformat() if record else None)})
 
     def _record(self, stamp: dict, client: Client, now: datetime) -> str | None:

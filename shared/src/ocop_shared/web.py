@@ -148,11 +148,11 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
         spec = AsyncAPI(broker, title=title, version="1.0.0", description=description).to_specification()
         return Response(spec.to_json(), media_type="application/json")
 
+    for r in pages:  # public pages at the root (the URLs printed in QR stamps): matched first, they are hot
+        app.include_router(r)
     app.include_router(health)
     for r in routers:
         app.include_router(r, prefix="/api/v1")
-    for r in pages:  # public pages at the root (e.g. the URLs printed in QR stamps)
-        app.include_router(r)
     return app
 
 
@@ -192,22 +192,36 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def install_observability(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def trace_and_time(request: Request, call_next):
-        incoming = request.headers.get("traceparent")
+    """W3C trace context in, ``traceparent`` out, latency histogram: a plain ASGI middleware (Starlette's
+    BaseHTTPMiddleware costs a task and a stream per request, visible on the scan hot path)."""
+    app.add_middleware(_TraceAndTime, service=service)
+
+
+class _TraceAndTime:
+    def __init__(self, app, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        incoming = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"traceparent"), None)
         parsed = parse(incoming)
         traceparent = new_traceparent(parsed[0] if parsed else None)
         token = set_traceparent(traceparent)
         start = time.perf_counter()
-        status = 500
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"traceparent", traceparent.encode())]
+            await send(message)
+
         try:
             with bound_contextvars(trace_id=traceparent.split("-")[1]):
-                response = await call_next(request)
-            status = response.status_code
-            response.headers["traceparent"] = traceparent
-            return response
+                await self.app(scope, receive, send_wrapper)
         finally:
             reset_traceparent(token)
-            route = request.scope.get("route")
-            HTTP_LATENCY.labels(service, request.method, getattr(route, "path", "unmatched"), str(status)).observe(
-                time.perf_counter() - start)
+            route = scope.get("route")
+            HTTP_LATENCY.labels(self.service, scope.get("method", ""), getattr(route, "path", "unmatched"),
+                                str(status["code"])).observe(time.perf_counter() - start)

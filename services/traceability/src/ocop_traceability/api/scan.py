@@ -76,16 +76,28 @@ def _map(geometry: dict | None) -> tuple[str | None, str | None]:
     return svg, f"https://www.openstreetmap.org/?mlat={cy:.5f}&mlon={cx:.5f}#map=15/{cy:.5f}/{cx:.5f}"
 
 
-def _client(request: Request, lat: float | None, lon: float | None) -> Client:
+def _location(request: Request) -> tuple[float, float] | None:
+    """Optional ?lat=&lon= the page may add when the user agrees to share a location (ignored if invalid)."""
+    params = request.query_params
+    if "lat" not in params or "lon" not in params:
+        return None
+    try:
+        lat, lon = float(params["lat"]), float(params["lon"])
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def _client(request: Request) -> Client:
     runtime = request.app.state.runtime
     ip = request.client.host if request.client else ""
-    location = (lat, lon) if lat is not None and lon is not None else None
+    location = _location(request)
     return client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, location)
 
 
-async def _answer(request: Request, code: str, gtin: str | None, lot: str | None, lat, lon) -> Response:
+async def _answer(request: Request, code: str, gtin: str | None, lot: str | None) -> Response:
     runtime = request.app.state.runtime
-    client = _client(request, lat, lon)
+    client = _client(request)
     wait = runtime.scan_limiter.allow(client.network)
     wants_json = "application/json" in request.headers.get("accept", "")
     if wait:
@@ -104,21 +116,17 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
-Lat = Annotated[float | None, Query(ge=-90, le=90)]
-Lon = Annotated[float | None, Query(ge=-180, le=180)]
-
-
 @pages.get("/S/{serial}", summary="Short stamp URL", response_model=None)
 @pages.get("/s/{serial}", include_in_schema=False, response_model=None)
-async def short_url(serial: str, request: Request, lat: Lat = None, lon: Lon = None) -> Response:
-    return await _answer(request, serial, None, None, lat, lon)
+async def short_url(serial: str, request: Request) -> Response:
+    return await _answer(request, serial, None, None)
 
 
 @pages.get("/01/{gtin}/10/{lot}/21/{serial}", summary="GS1 Digital Link stamp URL", response_model=None)
-async def digital_link(gtin: str, lot: str, serial: str, request: Request, lat: Lat = None, lon: Lon = None) -> Response:
+async def digital_link(gtin: str, lot: str, serial: str, request: Request) -> Response:
     if not gtin.isdigit() or len(gtin) > 14:
-        return await _answer(request, "", None, None, lat, lon)  # answers "unknown" like any bad code
-    return await _answer(request, serial, gtin, lot, lat, lon)
+        return await _answer(request, "", None, None)  # answers "unknown" like any bad code
+    return await _answer(request, serial, gtin, lot)
 
 
 @pages.get("/tra-cuu", summary="Type a stamp code", response_model=None)
@@ -126,7 +134,7 @@ async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = 
     serial = normalize_serial(code)
     if serial:
         return RedirectResponse(f"/S/{serial}", status_code=303)
-    return await _answer(request, code or "", None, None, None, None)
+    return await _answer(request, code or "", None, None)
 
 
 @alerts.get("/clone-alerts", summary="Stamps suspected of being cloned (a producer sees its own)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import re
@@ -51,13 +52,19 @@ def ua_family(user_agent: str) -> str:
 
 
 def client_of(ip: str, user_agent: str, salt: str, location: tuple[float, float] | None = None) -> Client:
+    base = _client_base(ip, user_agent, salt)
+    return base if location is None else Client(base.fingerprint, base.network, location)
+
+
+@functools.lru_cache(maxsize=65536)
+def _client_base(ip: str, user_agent: str, salt: str) -> Client:
     try:
         addr = ipaddress.ip_address(ip)
         prefix = str(ipaddress.ip_network(f"{addr}/{24 if addr.version == 4 else 48}", strict=False))
     except ValueError:
         prefix = "unknown"
     network = hashlib.sha256(f"{salt}:{prefix}".encode()).hexdigest()[:16]
-    return Client(fingerprint=f"{ua_family(user_agent)}:{network}", network=network, location=location)
+    return Client(fingerprint=f"{ua_family(user_agent)}:{network}", network=network)
 
 
 class RateLimiter:
@@ -87,6 +94,7 @@ class ScanService:
     def __init__(self, db, salt: str, rule: CloneRule, cache_ttl_s: float = 0.5, stamp_ttl_s: float = 10.0) -> None:
         self.db, self.salt, self.rule, self.cache_ttl = db, salt, rule, cache_ttl_s
         self._parts: dict[str, tuple[float, dict]] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
         self._stamps: OrderedDict[str, tuple[float, dict]] = OrderedDict()
         self.stamp_ttl = stamp_ttl_s
         self._histories: OrderedDict[str, ScanHistory] = OrderedDict()
@@ -121,12 +129,25 @@ class ScanService:
         for serial, n in counts.items():  # cached stamp docs do not see these yet
             if serial in self._stamps:
                 self._flushed[serial] += n
+        # every scan is kept, grouped per stamp and flush (one document per stamp per second)
+        grouped: dict[str, dict] = {}
+        for r in records:
+            doc = grouped.setdefault(r["serial"], {"serial": r["serial"], "product_id": r["product_id"],
+                                                   "producer_id": r["producer_id"], "from": r["at"], "scans": []})
+            doc["scans"].append({"at": r["at"], "client": r["client"], "location": r["location"]})
         ops = []
         for serial, n in counts.items():
-            ops.append(UpdateOne({"_id": serial}, {"$inc": {"scan_count": n}}))
-            ops.append(UpdateOne({"_id": serial, "first_scan_at": None}, {"$set": {"first_scan_at": records[0]["at"]}}))
+            first = grouped[serial]["from"]
+            cached = self._stamps.get(serial)
+            if cached and cached[1].get("first_scan_at"):
+                ops.append(UpdateOne({"_id": serial}, {"$inc": {"scan_count": n}}))
+            else:
+                ops.append(UpdateOne({"_id": serial}, {"$inc": {"scan_count": n}}))
+                ops.append(UpdateOne({"_id": serial, "first_scan_at": None}, {"$set": {"first_scan_at": first}}))
+                if cached:
+                    cached[1]["first_scan_at"] = first
         async with transaction_gate(self.db.client, self.db.name):
-            await self.db.scans.insert_many(records, ordered=False)
+            await self.db.scans.insert_many(list(grouped.values()), ordered=False)
             await self.db.stamps.bulk_write(ops, ordered=False)
 
     # -- cache ---------------------------------------------------------------------------------
@@ -161,9 +182,21 @@ class ScanService:
                 self._parts.pop(key, None)
 
     async def _batch_parts(self, batch_id: str) -> dict:
+        """Fresh parts from the cache; when stale, one request refreshes while the others keep using the
+        stale copy (no stampede); after an invalidation (registry event) everyone waits for fresh data."""
         hit = self._parts.get(batch_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
+        lock = self._loading.setdefault(batch_id, asyncio.Lock())
+        if hit and lock.locked():
+            return hit[1]
+        async with lock:
+            hit = self._parts.get(batch_id)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+            return await self._load_parts(batch_id)
+
+    async def _load_parts(self, batch_id: str) -> dict:
         batch = await self.db.batches.find_one({"_id": batch_id}) or {}
         parts = {
             "batch": batch,

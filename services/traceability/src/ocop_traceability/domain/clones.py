@@ -11,7 +11,7 @@ warns without accusing: the producer and officials see the alert and decide.
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,19 +26,22 @@ class CloneRule:
 @dataclass
 class ScanHistory:
     seen: deque = field(default_factory=deque)  # (time, fingerprint, (lat, lon) | None)
+    clients: Counter = field(default_factory=Counter)  # fingerprints within the window (kept incrementally)
 
     def add(self, at: datetime, fingerprint: str, location: tuple[float, float] | None, rule: CloneRule) -> None:
         self.seen.append((at, fingerprint, location))
-        while self.seen and at - self.seen[0][0] > rule.window:
-            self.seen.popleft()
-        while len(self.seen) > 500:
-            self.seen.popleft()
+        self.clients[fingerprint] += 1
+        while self.seen and (at - self.seen[0][0] > rule.window or len(self.seen) > 500):
+            _t, old, _loc = self.seen.popleft()
+            self.clients[old] -= 1
+            if not self.clients[old]:
+                del self.clients[old]
 
     def suspicious(self, rule: CloneRule) -> str | None:
-        clients = {fp for _t, fp, _loc in self.seen}
+        clients = self.clients
         if len(clients) >= rule.max_clients:
             return f"{len(clients)} thiết bị khác nhau trong {int(rule.window.total_seconds() // 3600)} giờ"
-        places = [loc for _t, _fp, loc in self.seen if loc]
+        places = [loc for _t, _fp, loc in self.seen if loc][-50:]
         for i, a in enumerate(places):
             for b in places[i + 1:]:
                 if km(a, b) > rule.max_km:

@@ -74,7 +74,10 @@ async def test_genuine_revoked_void_unknown_in_json_and_html(apps):
     assert producer["tax_code"] not in body and "0912" not in body and "Thôn" not in body  # no private data
     html = await scan(tr, urls[0], json_=False)
     assert html.status_code == 200 and "Sản phẩm chính hãng" in html.text and "4 sao" in html.text
-    assert len(html.content) < 100_000 and "<script" not in html.text.lower()
+    assert len(html.content) < 100_000 and "<script src" not in html.text.lower()  # no JS needed to read it
+    assert "/static/leaflet/leaflet.js" in html.text  # loaded only when the map is asked for
+    leaflet = await tr.get("/static/leaflet/leaflet.js")
+    assert leaflet.status_code == 200 and b"Leaflet" in leaflet.content[:2000]
     lower = await tr.get(path_of(urls[0]).lower(), headers={"Accept": "application/json"})
     assert lower.status_code == 200 and lower.json()["verdict"] == "genuine"  # case does not matter
 

@@ -52,9 +52,14 @@ async def test_scan_page_in_chromium_at_phone_size(apps):
             assert expected in dom.stdout
             if name == "genuine":
                 assert product["name"] in dom.stdout and "Hành trình" in dom.stdout
+            assert "leaflet-container" not in dom.stdout  # the map library is not loaded up front
             shot = ARTIFACTS / f"scan-{name}-390x844.png"
             result = await asyncio.to_thread(chromium, f"--screenshot={shot}", url)
             assert result.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, result.stderr[-2000:]
+        # asking for the map loads Leaflet (from this server, not a CDN) and draws the growing area
+        mapped = await asyncio.to_thread(chromium, "--virtual-time-budget=5000", "--dump-dom",
+                                         f"http://127.0.0.1:{port}{cases['genuine']}#ban-do")
+        assert "leaflet-container" in mapped.stdout and "leaflet-interactive" in mapped.stdout, mapped.stdout[-3000:]
     finally:
         server.should_exit = True
         await task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from ocop_traceability.app.scan import Client, client_of
 from ocop_traceability.domain.codes import normalize_serial
 
 pages = APIRouter(tags=["public scan"])
+LEAFLET_DIR = Path(importlib.util.find_spec("js_lib_leaflet").submodule_search_locations[0]) / "static" / "js_lib_leaflet"
 alerts = APIRouter(tags=["clone alerts"])
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
@@ -112,7 +114,8 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
     map_svg, osm = _map(geometry)
     html = _env.get_template("scan.html").render(
         view=view, banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)), groups=GROUPS,
-        cert_status=CERT_STATUS, event_names=EVENT_NAMES, map_svg=map_svg, osm_link=osm)
+        cert_status=CERT_STATUS, event_names=EVENT_NAMES, map_svg=map_svg, osm_link=osm,
+        geometry_json=json.dumps(geometry) if geometry else "")
     return HTMLResponse(html, status_code=status, headers=headers)
 
 

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import hashlib
 import ipaddress
+import random
 import re
 import time
 from collections import Counter, OrderedDict
@@ -164,7 +165,8 @@ class ScanService:
                                                           "first_scan_at": 1, "clone_reason": 1})
         if stamp is not None:
             self._flushed.pop(serial, None)  # the fresh document includes the flushed counts
-            self._stamps[serial] = (time.monotonic() + self.stamp_ttl, stamp)
+            # jittered expiry: stamps cached together must not all expire (and reload) together
+            self._stamps[serial] = (time.monotonic() + self.stamp_ttl * random.uniform(0.5, 1.5), stamp)
             while len(self._stamps) > 200_000:
                 self._stamps.popitem(last=False)
         return stamp

@@ -29,22 +29,22 @@ async def post_batch(body: BatchIn, request: Request, principal: Actor) -> dict:
     return _public(await create_batch(request.app.state.runtime.db, body.model_dump(), principal))
 
 
+async def _latest(request: Request, principal: Principal, collection: str, **filters: str | None) -> list[dict]:
+    """The newest documents of a collection, a producer's own only."""
+    query = {k: v for k, v in filters.items() if v}
+    if principal.role == "producer":
+        query["producer_id"] = principal.producer_id
+    return await request.app.state.runtime.db[collection].find(query).sort("created_at", -1).to_list(500)
+
+
 @router.get("/batches", summary="Batches (a producer sees its own)")
 async def list_batches(request: Request, principal: Actor, product_id: str | None = None) -> list[dict]:
-    query: dict = {"producer_id": principal.producer_id} if principal.role == "producer" else {}
-    if product_id:
-        query["product_id"] = product_id
-    docs = await request.app.state.runtime.db.batches.find(query).sort("created_at", -1).to_list(500)
-    return [_public(d) for d in docs]
+    return [_public(d) for d in await _latest(request, principal, "batches", product_id=product_id)]
 
 
 @router.get("/stamp-runs", summary="Stamp runs (a producer sees its own)")
 async def list_runs(request: Request, principal: Actor, batch_id: str | None = None) -> list[dict]:
-    query: dict = {"producer_id": principal.producer_id} if principal.role == "producer" else {}
-    if batch_id:
-        query["batch_id"] = batch_id
-    docs = await request.app.state.runtime.db.stamp_runs.find(query).sort("created_at", -1).to_list(500)
-    return [_run_view(d) for d in docs]
+    return [_run_view(d) for d in await _latest(request, principal, "stamp_runs", batch_id=batch_id)]
 
 
 @router.get("/batches/{batch_id}", summary="A batch with its trail")

@@ -95,6 +95,8 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
         assert status["status"] != "failed", status
         return status if status["status"] == "ready" else None
     status = await eventually(ready, timeout=120, interval=0.5)
+    listed = (await tr.get("/api/v1/stamp-runs", params={"batch_id": batch["id"]}, headers=owner)).json()
+    assert [r["id"] for r in listed] == [run_id]
     assert status["generated"] == 500 and status["states"] == {"issued": 500, "active": 0, "void": 0}
 
     csv_urls = (await tr.get(f"/api/v1/stamp-runs/{run_id}/codes.csv", headers=owner)).text.split()
@@ -158,6 +160,9 @@ async def test_producer_b_cannot_use_producer_a_data(apps):
     stamps = await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10}, headers=as_b)
     assert stamps.status_code == 404 and stamps.json()["error"]["code"] == "batch_not_found"
     assert (await tr.get(f"/api/v1/batches/{batch_a['id']}", headers=as_b)).status_code == 404
+    assert batch_a["id"] in {b["id"] for b in (await tr.get("/api/v1/batches", headers=as_a)).json()}
+    assert batch_a["id"] not in {b["id"] for b in (await tr.get("/api/v1/batches", headers=as_b)).json()}
+    assert (await tr.get("/api/v1/stamp-runs", params={"batch_id": batch_a["id"]}, headers=as_b)).json() == []
     assert (await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10})).status_code == 401
     # an official may act for A: area of A with product of B is refused as foreign
     mixed = await tr.post("/api/v1/batches", headers=OFFICIAL, json={

@@ -143,6 +143,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--env", action="append", default=[], help="extra OCOP_*=value for the service")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -156,7 +157,7 @@ async def main() -> int:
             env = {"OCOP_KAFKA_BOOTSTRAP": stack.bootstrap, "OCOP_MONGO_URL": stack.mongo_url, "OCOP_JWT_SECRET": "b",
                    "OCOP_DATA_DIR": str(tmp), "OCOP_LOG_LEVEL": "WARNING", "OCOP_SCAN_RATE_CAPACITY": "100000000",
                    "OCOP_SCAN_RATE_PER_S": "100000000", "OCOP_CLONE_MAX_CLIENTS": "1000000",
-                   "PYTHONPATH": str(ROOT / "bench")}
+                   "PYTHONPATH": str(ROOT / "bench"), **dict(e.split("=", 1) for e in args.env)}
             procs.append(serve("ocop_traceability.main:create_app", tport, env, tmp / "trace.log"))
             procs.append(serve("hello_app:app", hport, env, tmp / "hello.log"))
             await asyncio.sleep(2)

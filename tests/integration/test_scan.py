@@ -164,7 +164,7 @@ async def test_suspected_clone_is_flagged_and_listed(apps):
     other = (await tr.get("/api/v1/clone-alerts", headers=auth("producer", producer_id="someone-else"))).json()
     assert other == []
 
-    await apps.runtime("traceability").scan.flush()
+    await apps.runtime("traceability").scan.flush(counters=True)
     stamp = await apps.runtime("traceability").db.stamps.find_one({"_id": urls[0].rsplit("/", 1)[1]})
     assert stamp["scan_count"] >= 9
 

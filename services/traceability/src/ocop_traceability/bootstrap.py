@@ -33,6 +33,7 @@ class TraceabilitySettings(ServiceSettings):
     # Per network prefix: burst capacity and sustained lookups per second on the public scan URLs.
     scan_rate_capacity: int = 60
     scan_rate_per_s: float = 2.0
+    scan_flush_interval_s: float = 1.0
 
 
 def bootstrap(settings: TraceabilitySettings | None = None) -> Runtime:
@@ -40,7 +41,7 @@ def bootstrap(settings: TraceabilitySettings | None = None) -> Runtime:
     runtime = build_runtime(settings)
     rule = CloneRule(window=timedelta(hours=settings.clone_window_h), max_clients=settings.clone_max_clients,
                      max_km=settings.clone_max_km)
-    runtime.scan = ScanService(runtime.db, runtime.jwt_key, rule)
+    runtime.scan = ScanService(runtime.db, runtime.jwt_key, rule, flush_interval_s=settings.scan_flush_interval_s)
     runtime.scan_limiter = RateLimiter(settings.scan_rate_capacity, settings.scan_rate_per_s)
     registry.subscribe(runtime)
     return runtime

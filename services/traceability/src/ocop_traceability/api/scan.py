@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.routing import Route
 
 from ocop_shared.auth import Principal, require
 from ocop_traceability.app.scan import Client, client_of
@@ -119,17 +120,22 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
-@pages.get("/S/{serial}", summary="Short stamp URL", response_model=None)
-@pages.get("/s/{serial}", include_in_schema=False, response_model=None)
-async def short_url(serial: str, request: Request) -> Response:
-    return await _answer(request, serial, None, None)
+async def short_url(request: Request) -> Response:
+    return await _answer(request, request.path_params["serial"], None, None)
 
 
-@pages.get("/01/{gtin}/10/{lot}/21/{serial}", summary="GS1 Digital Link stamp URL", response_model=None)
-async def digital_link(gtin: str, lot: str, serial: str, request: Request) -> Response:
-    if not gtin.isdigit() or len(gtin) > 14:
+async def digital_link(request: Request) -> Response:
+    p = request.path_params
+    if not p["gtin"].isdigit() or len(p["gtin"]) > 14:
         return await _answer(request, "", None, None)  # answers "unknown" like any bad code
-    return await _answer(request, serial, gtin, lot)
+    return await _answer(request, p["serial"], p["gtin"], p["lot"])
+
+
+# The three URLs printed in stamps are plain Starlette routes: no dependency solving or response-model
+# work on the hottest path (they are documented in the README, not in the OpenAPI document).
+for _path, _endpoint in (("/S/{serial}", short_url), ("/s/{serial}", short_url),
+                         ("/01/{gtin}/10/{lot}/21/{serial}", digital_link)):
+    pages.routes.append(Route(_path, _endpoint, methods=["GET"]))
 
 
 @pages.get("/tra-cuu", summary="Type a stamp code", response_model=None)

@@ -31,6 +31,8 @@ from ocop_traceability.domain.codes import display_serial, normalize_serial
 log = get_logger(__name__)
 VERDICTS = ("genuine", "revoked", "expired", "void", "unknown", "suspected_clone")
 _DUMMY = "0" * 17
+_STAMP_FIELDS = {"url": 1, "run_id": 1, "batch_id": 1, "product_id": 1, "producer_id": 1, "seq": 1, "state": 1,
+                 "scan_count": 1, "first_scan_at": 1, "clone_reason": 1}
 
 
 @dataclass(frozen=True)
@@ -92,16 +94,21 @@ class RateLimiter:
 
 
 class ScanService:
-    def __init__(self, db, salt: str, rule: CloneRule, cache_ttl_s: float = 0.5, stamp_ttl_s: float = 10.0) -> None:
+    def __init__(self, db, salt: str, rule: CloneRule, cache_ttl_s: float = 0.5, stamp_ttl_s: float = 10.0,
+                 flush_interval_s: float = 1.0) -> None:
+        self.flush_interval = flush_interval_s
         self.db, self.salt, self.rule, self.cache_ttl = db, salt, rule, cache_ttl_s
         self._parts: dict[str, tuple[float, dict]] = {}
         self._loading: dict[str, asyncio.Lock] = {}
         self._stamps: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._refreshing: set[str] = set()
         self.stamp_ttl = stamp_ttl_s
         self._histories: OrderedDict[str, ScanHistory] = OrderedDict()
         self._pending: list[dict] = []
-        self._counts: Counter = Counter()
-        self._flushed: Counter = Counter()
+        self._unsaved: Counter = Counter()  # scans counted here, not yet added to stamps.scan_count
+        self._first: dict[str, datetime] = {}
+        self._flushes = 0
+        self.counter_every = 10
         self._flagged: dict[str, str] = {}
         self._task: asyncio.Task | None = None
 
@@ -114,61 +121,74 @@ class ScanService:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        await self.flush()
+        await self.flush(counters=True)
 
     async def _flush_loop(self) -> None:
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(self.flush_interval)
             with contextlib.suppress(Exception):
                 await self.flush()
 
-    async def flush(self) -> None:
-        if not self._pending:
-            return
-        records, counts = self._pending, self._counts
-        self._pending, self._counts = [], Counter()
-        for serial, n in counts.items():  # cached stamp docs do not see these yet
-            if serial in self._stamps:
-                self._flushed[serial] += n
-        # every scan is kept, grouped per stamp and flush (one document per stamp per second)
-        grouped: dict[str, dict] = {}
-        for r in records:
-            doc = grouped.setdefault(r["serial"], {"serial": r["serial"], "product_id": r["product_id"],
-                                                   "producer_id": r["producer_id"], "from": r["at"], "scans": []})
-            doc["scans"].append({"at": r["at"], "client": r["client"], "location": r["location"]})
-        ops = []
-        for serial, n in counts.items():
-            first = grouped[serial]["from"]
-            cached = self._stamps.get(serial)
-            if cached and cached[1].get("first_scan_at"):
+    async def flush(self, *, counters: bool | None = None) -> None:
+        """Write buffered scan records (every flush) and the per-stamp counters (every
+        ``counter_every`` flushes: one update per stamp is the expensive part on the embedded server)."""
+        self._flushes += 1
+        if self._pending:
+            records, self._pending = self._pending, []
+            for r in records:
+                self._first.setdefault(r["serial"], r["at"])
+            # every scan is kept; one document per flush (the write cost is per document)
+            async with transaction_gate(self.db.client, self.db.name):
+                await self.db.scans.insert_one({"from": records[0]["at"], "to": records[-1]["at"],
+                                                "count": len(records), "scans": records})
+        if counters is None:
+            counters = self._flushes % self.counter_every == 0
+        if counters and self._unsaved:
+            unsaved, self._unsaved = self._unsaved, Counter()
+            first, self._first = self._first, {}
+            ops = []
+            for serial, n in unsaved.items():
                 ops.append(UpdateOne({"_id": serial}, {"$inc": {"scan_count": n}}))
-            else:
-                ops.append(UpdateOne({"_id": serial}, {"$inc": {"scan_count": n}}))
-                ops.append(UpdateOne({"_id": serial, "first_scan_at": None}, {"$set": {"first_scan_at": first}}))
-                if cached:
-                    cached[1]["first_scan_at"] = first
-        async with transaction_gate(self.db.client, self.db.name):
-            await self.db.scans.insert_many(list(grouped.values()), ordered=False)
-            await self.db.stamps.bulk_write(ops, ordered=False)
+                cached = self._stamps.get(serial)
+                if not (cached and cached[1].get("first_scan_at")) and serial in first:
+                    ops.append(UpdateOne({"_id": serial, "first_scan_at": None}, {"$set": {"first_scan_at": first[serial]}}))
+                if cached:  # keep the cached document in step with what was just written
+                    cached[1]["scan_count"] = int(cached[1].get("scan_count") or 0) + n
+                    cached[1].setdefault("first_scan_at", first.get(serial))
+            async with transaction_gate(self.db.client, self.db.name):
+                await self.db.stamps.bulk_write(ops, ordered=False)
 
     # -- cache ---------------------------------------------------------------------------------
     async def _stamp(self, serial: str | None) -> dict | None:
-        """Recently scanned stamps are served from memory; any other code (real or not) costs one lookup,
-        so an unscanned real code and a made-up one take the same time."""
+        """Recently scanned stamps are served from memory (an expired entry is served once more while a
+        background lookup refreshes it); any other code, real or not, costs one lookup, so an unscanned
+        real code and a made-up one take the same time."""
         hit = self._stamps.get(serial) if serial else None
-        if hit and hit[0] > time.monotonic():
+        if hit:
             self._stamps.move_to_end(serial)
+            if hit[0] <= time.monotonic() and serial not in self._refreshing:
+                self._refreshing.add(serial)
+                asyncio.get_running_loop().create_task(self._refresh_stamp(serial))
             return hit[1]
-        stamp = await self.db.stamps.find_one({"_id": serial or _DUMMY},
-                                              projection={"url": 1, "run_id": 1, "batch_id": 1, "product_id": 1,
-                                                          "producer_id": 1, "seq": 1, "state": 1, "scan_count": 1,
-                                                          "first_scan_at": 1, "clone_reason": 1})
+        return await self._load_stamp(serial)
+
+    async def _refresh_stamp(self, serial: str) -> None:
+        try:
+            await self._load_stamp(serial)
+        except Exception:  # noqa: BLE001 - the next scan retries
+            pass
+        finally:
+            self._refreshing.discard(serial)
+
+    async def _load_stamp(self, serial: str | None) -> dict | None:
+        stamp = await self.db.stamps.find_one({"_id": serial or _DUMMY}, projection=_STAMP_FIELDS)
         if stamp is not None:
-            self._flushed.pop(serial, None)  # the fresh document includes the flushed counts
             # jittered expiry: stamps cached together must not all expire (and reload) together
             self._stamps[serial] = (time.monotonic() + self.stamp_ttl * random.uniform(0.5, 1.5), stamp)
             while len(self._stamps) > 200_000:
                 self._stamps.popitem(last=False)
+        else:
+            self._stamps.pop(serial, None)
         return stamp
 
     def invalidate_run(self, run_id: str) -> None:
@@ -227,15 +247,14 @@ class ScanService:
             reason = self._record(stamp, client, now)
         reason = reason or self._flagged.get(stamp["_id"]) or stamp.get("clone_reason")
         return build_view(stamp, parts, now.date(), clone_reason=reason,
-                          scans={"count": int(stamp.get("scan_count") or 0) + self._counts.get(stamp["_id"], 0)
-                                 + self._flushed.get(stamp["_id"], 0),
+                          scans={"count": int(stamp.get("scan_count") or 0) + self._unsaved.get(stamp["_id"], 0),
                                  "first_at": _iso(stamp.get("first_scan_at")) or (now.isoformat() if record else None)})
 
     def _record(self, stamp: dict, client: Client, now: datetime) -> str | None:
         serial = stamp["_id"]
         self._pending.append({"serial": serial, "at": now, "client": client.fingerprint, "location": client.location,
                               "product_id": stamp["product_id"], "producer_id": stamp["producer_id"]})
-        self._counts[serial] += 1
+        self._unsaved[serial] += 1
         history = self._histories.pop(serial, None) or ScanHistory()
         history.add(now, client.fingerprint, client.location, self.rule)
         self._histories[serial] = history

@@ -78,3 +78,14 @@ def test_dockerfile_is_multistage_nonroot_with_healthcheck():
     assert users and users[-1] not in ("root", "0")
     assert re.search(r"^HEALTHCHECK .*", text, re.M) and "/healthz" in text
     assert "uv sync --frozen" in text  # installs from the lock file
+
+
+def test_standins_profile(compose):
+    for name, port, module in (("voso-standin", 8101, "voso"), ("postmart-standin", 8102, "postmart")):
+        svc = compose["services"][name]
+        assert svc["profiles"] == ["standins"]
+        assert svc["environment"]["OCOP_PORT"] == str(port) and f"{port}:{port}" in svc["ports"]
+        target = svc["environment"]["OCOP_SERVICE_MODULE"]
+        assert target == f"ocop_marketplace_sync.standins.{module}"
+        importlib.import_module(target).create_app  # what the image's CMD runs exists
+        assert "/healthz" in " ".join(svc["healthcheck"]["test"])

@@ -57,7 +57,8 @@ def wait_http(url: str, timeout: float) -> httpx.Response:
 
 
 def test_up_demo_restart_and_clean_stop(tmp_path):
-    ports = {name: free_port() for name in ("registry", "traceability", "marketplace_sync", "kafka", "mongo")}
+    ports = {name: free_port() for name in ("registry", "traceability", "marketplace_sync", "kafka", "mongo", "voso",
+                                            "postmart")}
     env = {**os.environ, **{f"OCOP_{k.upper()}_PORT": str(v) for k, v in ports.items()}}
     env.pop("OCOP_JWT_SECRET", None)
     log = open(tmp_path / "up.log", "w")  # noqa: SIM115
@@ -71,6 +72,8 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         output = (tmp_path / "up.log").read_text()
         assert "healthy in" in output and "7 producers created" in output, output
         assert "Demo stamps:" in output and "not fully loaded" not in output, output
+        for standin in ("voso", "postmart"):  # the marketplace stand-ins run too
+            assert httpx.get(f"http://127.0.0.1:{ports[standin]}/__inspect/products").status_code == 200
 
         token = subprocess.run([sys.executable, "-m", "ocop_cli.main", "token", "--role", "operator",
                                 "--data-dir", str(tmp_path / "data")], env=env, capture_output=True, text=True,
@@ -92,7 +95,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         assert "restarting" in (tmp_path / "up.log").read_text()
 
         tree = children_of(proc.pid)
-        assert len(tree) >= 5
+        assert len(tree) >= 7
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(40) == 0 or proc.returncode in (0, -signal.SIGTERM)
         time.sleep(0.5)

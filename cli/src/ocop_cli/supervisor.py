@@ -40,6 +40,12 @@ class Ports:
         return ports
 
 
+# Marketplace stand-ins (NOT the real platforms; see ocop_marketplace_sync.standins).
+STANDINS = {
+    "voso": "ocop_marketplace_sync.standins.voso",
+    "postmart": "ocop_marketplace_sync.standins.postmart",
+}
+
 SERVICES = {
     "registry": "ocop_registry.main",
     "traceability": "ocop_traceability.main",
@@ -90,6 +96,12 @@ class Supervisor:
                 Child(name, service_command(module, h, port),
                       env={**env, "OCOP_PORT": str(port), "OCOP_STAMP_BASE_URL": os.environ.get("OCOP_STAMP_BASE_URL", url)},
                       log_path=logs / f"{name}.log"),
+                _http_ok(f"{url}/healthz"), url))
+        for name, module in STANDINS.items():
+            port = getattr(p, name)
+            url = f"http://{h}:{port}"
+            self.items.append(Supervised(
+                Child(f"{name} (stand-in)", service_command(module, h, port), log_path=logs / f"{name}.log"),
                 _http_ok(f"{url}/healthz"), url))
 
     def start(self, timeout: float = 120.0) -> float:

@@ -1,0 +1,100 @@
+"""Shared machinery of the stand-ins: storage, fault injection, rate limits, idempotency, inspection."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+
+class Faults(BaseModel):
+    """Fault injection knobs (env ``OCOP_STANDIN_FAILURE_RATE`` etc., or ``POST /__admin/faults``)."""
+
+    failure_rate: float = Field(default=0.0, ge=0, le=1, description="share of requests answered 500/503")
+    timeout_rate: float = Field(default=0.0, ge=0, le=1, description="share of requests that hang")
+    timeout_s: float = Field(default=30.0, ge=0, le=600)
+    latency_ms: float = Field(default=0.0, ge=0, le=60_000)
+    rate_limit: int = Field(default=50, ge=1, description="requests per window before 429")
+    rate_window_s: float = Field(default=1.0, gt=0)
+
+    @classmethod
+    def from_env(cls) -> Faults:
+        env = {k: os.environ[f"OCOP_STANDIN_{k.upper()}"] for k in cls.model_fields
+               if f"OCOP_STANDIN_{k.upper()}" in os.environ}
+        return cls.model_validate(env)
+
+
+@dataclass
+class Store:
+    platform: str
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    idempotency: dict[str, str] = field(default_factory=dict)  # key → external id
+    faults: Faults = field(default_factory=Faults.from_env)
+    recent: deque = field(default_factory=deque)
+
+    def new_id(self) -> str:
+        return f"{self.platform[:2].upper()}-{uuid.uuid4().hex[:12]}"
+
+
+def error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+          headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI, store: Store) -> None:
+    """Faults and rate limits on every seller-API request; admin and inspection routes."""
+
+    @app.middleware("http")
+    async def faults(request: Request, call_next):
+        if request.url.path.startswith("/__") or request.url.path == "/healthz":
+            return await call_next(request)
+        f = store.faults
+        now = time.monotonic()
+        while store.recent and now - store.recent[0] > f.rate_window_s:
+            store.recent.popleft()
+        if len(store.recent) >= f.rate_limit:
+            retry = max(1, round(f.rate_window_s - (now - store.recent[0]) + 0.5))
+            return error(429, "rate_limited", "Too many requests", headers={"Retry-After": str(retry)})
+        store.recent.append(now)
+        if f.latency_ms:
+            await asyncio.sleep(f.latency_ms / 1000)
+        roll = random.random()
+        if roll < f.timeout_rate:
+            await asyncio.sleep(f.timeout_s)
+        elif roll < f.timeout_rate + f.failure_rate:
+            return error(random.choice((500, 502, 503)), "injected_fault", "Injected failure (stand-in)")
+        return await call_next(request)
+
+    admin = APIRouter(tags=["stand-in admin"])
+
+    @admin.get("/healthz", summary="Liveness")
+    async def healthz() -> dict:
+        return {"status": "ok", "standin": store.platform}
+
+    @admin.get("/__inspect/products", summary="What the platform holds (status active/removed)")
+    async def inspect() -> list[dict]:
+        return [{"external_id": k, **v} for k, v in store.products.items()]
+
+    @admin.post("/__admin/faults", summary="Set fault injection knobs")
+    async def set_faults(body: Faults) -> Faults:
+        store.faults = body
+        store.recent.clear()
+        return store.faults
+
+    @admin.delete("/__admin/products/{external_id}", summary="Delete a listing behind the seller's back")
+    async def drop(external_id: str) -> dict:
+        return {"deleted": store.products.pop(external_id, None) is not None}
+
+    app.include_router(admin)

@@ -1,0 +1,101 @@
+"""The ``Marketplace`` port and the shared HTTP behaviour of its adapters.
+
+Every adapter limits its request rate (aiolimiter), retries transient failures (network errors,
+timeouts, 5xx, 429) with exponential backoff and jitter, honouring ``Retry-After`` (tenacity), and turns
+a non-retryable 4xx into :class:`PlatformError` with the platform's reason. Adding a platform is one
+adapter class plus its configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from ocop_marketplace_sync.domain.listing import ListingDraft
+
+
+class PlatformError(Exception):
+    def __init__(self, status: int, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(f"{status}: {reason}")
+        self.status, self.reason, self.retryable, self.retry_after = status, reason, retryable, retry_after
+
+
+@dataclass
+class RemoteListing:
+    external_id: str
+    status: str  # active | removed
+    data: dict[str, Any]
+
+
+class Marketplace(Protocol):
+    name: str
+
+    async def upsert(self, draft: ListingDraft, external_id: str | None) -> str: ...
+    async def delist(self, external_id: str) -> None: ...
+    async def fetch(self, external_id: str) -> RemoteListing | None: ...
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, httpx.TransportError) or (isinstance(exc, PlatformError) and exc.retryable)
+
+
+class _RetryAfterWait:
+    """Exponential backoff with jitter, but never shorter than the platform's Retry-After."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self.backoff = wait_exponential_jitter(multiplier=initial, max=maximum)
+
+    def __call__(self, state) -> float:
+        wait = self.backoff(state)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, PlatformError) and exc.retry_after:
+            wait = max(wait, exc.retry_after)
+        return wait
+
+
+class HttpAdapter:
+    """Base of the adapters: rate limit, retries, error mapping."""
+
+    name = "base"
+
+    def __init__(self, base_url: str, *, rate_per_s: float = 20, attempts: int = 8, timeout_s: float = 5.0,
+                 backoff_initial_s: float = 0.2, backoff_max_s: float = 10.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
+        self.limiter = AsyncLimiter(rate_per_s, 1.0)
+        self.attempts = attempts
+        self.wait = _RetryAfterWait(backoff_initial_s, backoff_max_s)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(self.attempts), wait=self.wait,
+                                           retry=retry_if_exception(_retryable), reraise=True):
+            with attempt:
+                async with self.limiter:
+                    response = await self.send(method, path, **kwargs)
+                self.raise_for(response)
+                return response
+        raise AssertionError("unreachable")
+
+    async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.request(method, path, **kwargs)
+
+    @staticmethod
+    def raise_for(response: httpx.Response) -> None:
+        if response.status_code < 400:
+            return
+        try:
+            error = response.json().get("error", {})
+            reason = error.get("message", "") + (f" {error['fields']}" if error.get("fields") else "")
+        except ValueError:
+            reason = response.text[:300]
+        retry_after = response.headers.get("Retry-After")
+        retryable = response.status_code == 429 or response.status_code >= 500
+        raise PlatformError(response.status_code, reason or response.reason_phrase, retryable=retryable,
+                            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)

@@ -1,0 +1,34 @@
+"""What we want a platform to show for a certified product (the desired listing)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ListingDraft(BaseModel):
+    product_id: str
+    version: int = Field(ge=0)
+    name: str
+    stars: int = Field(ge=3, le=5)
+    group: str
+    description: str = ""
+    price_vnd: int | None = None
+    unit: str | None = None
+    images: list[str] = Field(default_factory=list)
+    seller: str = ""
+    province: str = ""
+    decision_no: str = ""
+    valid_until: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} — OCOP {self.stars}★"
+
+    def idempotency_key(self, platform: str) -> str:
+        """Same (product, platform, version) → same key, so a retried create never makes a second listing."""
+        return f"ocop-{platform}-{self.product_id}-v{self.version}"
+
+    def long_description(self) -> str:
+        lines = [self.description.strip(), f"Sản phẩm OCOP {self.stars} sao, quyết định {self.decision_no}, "
+                 f"hiệu lực đến {self.valid_until}.", f"Chủ thể: {self.seller} ({self.province})."]
+        return "\n".join(line for line in lines if line)

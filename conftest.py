@@ -68,11 +68,12 @@ class RunningApps:
 
 @contextlib.asynccontextmanager
 async def run_apps(stack: Stack, services=("registry", "traceability", "marketplace_sync"),
-                   db_suffix: str = "") -> AsyncIterator[RunningApps]:
+                   db_suffix: str = "", extra: dict | None = None) -> AsyncIterator[RunningApps]:
     async with contextlib.AsyncExitStack() as es:
         apps, clients = {}, {}
         for service in services:
-            app = create_app(service, service_settings(service, stack, db_suffix=db_suffix))
+            app = create_app(service, service_settings(service, stack, db_suffix=db_suffix,
+                                                       **(extra or {}).get(service, {})))
             await es.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=30))
             apps[service] = app
             clients[service] = await es.enter_async_context(
@@ -81,9 +82,43 @@ async def run_apps(stack: Stack, services=("registry", "traceability", "marketpl
         yield RunningApps(apps, clients)
 
 
+@dataclass
+class Standins:
+    voso_url: str
+    postmart_url: str
+    voso: object  # the FastAPI apps (their .state.store holds what each "platform" has)
+    postmart: object
+
+
 @pytest.fixture(scope="session")
-async def apps(stack) -> AsyncIterator[RunningApps]:
-    async with run_apps(stack) as running:
+async def standins() -> AsyncIterator[Standins]:
+    """The two marketplace stand-ins served on free ports (real HTTP, in this process)."""
+    import uvicorn
+
+    from ocop_cli.stack import free_port
+    from ocop_marketplace_sync.standins import postmart, voso
+
+    servers, urls, apps_ = [], [], []
+    for module in (voso, postmart):
+        app, port = module.create_app(), free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        servers.append((server, asyncio.create_task(server.serve())))
+        urls.append(f"http://127.0.0.1:{port}")
+        apps_.append(app)
+    for server, _task in servers:
+        while not server.started:
+            await asyncio.sleep(0.02)
+    yield Standins(urls[0], urls[1], apps_[0], apps_[1])
+    for server, task in servers:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def apps(stack, standins) -> AsyncIterator[RunningApps]:
+    extra = {"marketplace_sync": {"voso_url": standins.voso_url, "postmart_url": standins.postmart_url,
+                                  "sync_attempts": 8}}
+    async with run_apps(stack, extra=extra) as running:
         yield running
 
 

@@ -72,8 +72,14 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         output = (tmp_path / "up.log").read_text()
         assert "healthy in" in output and "7 producers created" in output, output
         assert "Demo stamps:" in output and "not fully loaded" not in output, output
-        for standin in ("voso", "postmart"):  # the marketplace stand-ins run too
-            assert httpx.get(f"http://127.0.0.1:{ports[standin]}/__inspect/products").status_code == 200
+        for standin in ("voso", "postmart"):  # the demo's certified products get listed on both stand-ins
+            def active(port=ports[standin]):
+                held = httpx.get(f"http://127.0.0.1:{port}/__inspect/products").json()
+                return [p for p in held if p["status"] == "active"]
+            deadline = time.monotonic() + 60
+            while len(active()) < 7 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert len(active()) == 7, (standin, active())  # 8 demo products, one revoked
 
         token = subprocess.run([sys.executable, "-m", "ocop_cli.main", "token", "--role", "operator",
                                 "--data-dir", str(tmp_path / "data")], env=env, capture_output=True, text=True,

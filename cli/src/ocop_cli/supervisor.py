@@ -82,6 +82,8 @@ class Supervisor:
             "OCOP_MONGO_URL": f"mongodb://{h}:{p.mongo}/?directConnection=true",
             "OCOP_DATA_DIR": str(self.data_dir),
             "OCOP_HOST": h,
+            "OCOP_VOSO_URL": f"http://{h}:{p.voso}",  # marketplace_sync talks to the stand-ins
+            "OCOP_POSTMART_URL": f"http://{h}:{p.postmart}",
         }
         self.items = [
             Supervised(Child("mongo", mongo_command(h, p.mongo, self.data_dir / "mongo"), log_path=logs / "mongo.log"),

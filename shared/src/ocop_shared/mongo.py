@@ -61,3 +61,15 @@ async def transaction_gate(client: AsyncMongoClient, db_name: str):
             yield
     else:
         yield
+
+
+def as_datetime(value):
+    """A stored datetime as an aware datetime. The embedded server returns datetimes written with ``$set``
+    in an update as ISO strings; real MongoDB returns datetimes."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -40,9 +40,14 @@ class PostmartAdapter(HttpAdapter):
 
     async def upsert(self, draft: ListingDraft, external_id: str | None) -> str:
         if external_id:
-            r = await self.call("PUT", f"/v2/items/{external_id}", json=self.payload(draft))
-        else:  # the platform keeps one item per external_ref: a retried create returns the same item
-            r = await self.call("POST", "/v2/items", json=self.payload(draft))
+            try:
+                r = await self.call("PUT", f"/v2/items/{external_id}", json=self.payload(draft))
+                return r.json()["item_id"]
+            except PlatformError as exc:
+                if exc.status != 404:
+                    raise  # 404: the item vanished on the platform; create it again below
+        # the platform keeps one item per external_ref: a retried create returns the same item
+        r = await self.call("POST", "/v2/items", json=self.payload(draft))
         return r.json()["item_id"]
 
     async def delist(self, external_id: str) -> None:

@@ -43,10 +43,14 @@ class VosoAdapter(HttpAdapter):
 
     async def upsert(self, draft: ListingDraft, external_id: str | None) -> str:
         if external_id:
-            r = await self.call("PUT", f"/api/seller/products/{external_id}", json=self.payload(draft))
-        else:
-            r = await self.call("POST", "/api/seller/products", json=self.payload(draft),
-                                headers={"Idempotency-Key": draft.idempotency_key(self.name)})
+            try:
+                r = await self.call("PUT", f"/api/seller/products/{external_id}", json=self.payload(draft))
+                return r.json()["product_id"]
+            except PlatformError as exc:
+                if exc.status != 404:
+                    raise  # 404: the listing vanished on the platform; create it again below
+        r = await self.call("POST", "/api/seller/products", json=self.payload(draft),
+                            headers={"Idempotency-Key": draft.idempotency_key(self.name)})
         return r.json()["product_id"]
 
     async def delist(self, external_id: str) -> None:

@@ -1,0 +1,106 @@
+"""Marketplace sync against the stand-ins over HTTP: certify → listed once on both platforms; revoke →
+delisted; price change → updated; faults and 429s → still exactly once; reconciliation repairs drift."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import auth, eventually
+from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
+
+pytestmark = pytest.mark.integration
+OPERATOR = auth("operator")
+
+
+async def listings(apps, product_id: str) -> dict[str, dict]:
+    r = await apps["marketplace_sync"].get("/api/v1/listings", params={"product_id": product_id}, headers=OPERATOR)
+    return {entry["platform"]: entry for entry in r.json()}
+
+
+def held(standins, product_id: str) -> dict[str, list[dict]]:
+    out = {}
+    for name, app in (("voso", standins.voso), ("postmart", standins.postmart)):
+        out[name] = [p for p in app.state.store.products.values()
+                     if product_id in str(p.get("attributes", {}).get("ocop_product_id", "")) + p.get("external_ref", "")]
+    return out
+
+
+async def certified_product(apps, **kw):
+    producer = await make_producer(apps, name="HTX Hồng Xuân", province="Bắc Ninh", commune="Phường Phượng Sơn")
+    product = await make_product(apps, producer["id"], **({"name": "Vải thiều Lục Ngạn", "group": "food", "gtin": None,
+                                                            "price_vnd": 160000} | kw))
+    cert = (await issue(apps, (await evaluate(apps, product["id"], 34, 20, 26))["id"])).json()
+    return producer, product, cert
+
+
+async def both(apps, product_id: str, status: str, timeout: float = 60):
+    async def check():
+        found = await listings(apps, product_id)
+        return found if {e["status"] for e in found.values()} == {status} and len(found) == 2 else None
+    return await eventually(check, timeout=timeout, interval=0.2)
+
+
+async def test_certify_update_revoke_and_reconcile(apps, standins):
+    _producer, product, cert = await certified_product(apps)
+    found = await both(apps, product["id"], "published")
+    assert all(e["external_id"] for e in found.values())
+    items = held(standins, product["id"])
+    assert len(items["voso"]) == 1 and len(items["postmart"]) == 1  # exactly once per platform
+    assert items["voso"][0]["title"] == "Vải thiều Lục Ngạn — OCOP 4★" and items["voso"][0]["category_id"] == 1001
+    assert items["postmart"][0]["sale_price"] == 160000 and items["postmart"][0]["category_code"] == "NS-DS"
+
+    # a price change in the registry reaches both platforms
+    r = await apps["registry"].patch(f"/api/v1/products/{product['id']}", json={"price_vnd": 175000}, headers=OFFICIAL)
+    assert r.status_code == 200
+
+    async def repriced():
+        items = held(standins, product["id"])
+        return items["voso"][0]["price"] == 175000 and items["postmart"][0]["sale_price"] == 175000
+    await eventually(repriced, timeout=60)
+
+    # deleted behind our back on voso: reconciliation puts it back (once)
+    ext = found["voso"]["external_id"]
+    standins.voso.state.store.products.pop(ext)
+    assert (await apps["marketplace_sync"].post("/api/v1/listings/resync", json={"product_id": product["id"]},
+                                                headers=OPERATOR)).status_code == 202
+
+    async def back():
+        items = held(standins, product["id"])
+        return len([i for i in items["voso"] if i["status"] == "active"]) == 1
+    await eventually(back, timeout=60)
+
+    # revoke → delisted everywhere
+    await apps["registry"].post(f"/api/v1/certificates/{cert['id']}/revoke", headers=OFFICIAL,
+                                json={"reason": "Vi phạm", "decision_no": "99/QĐ-UBND"})
+    await both(apps, product["id"], "delisted")
+    items = held(standins, product["id"])
+    assert all(i["status"] == "removed" for group in items.values() for i in group)
+
+
+async def test_faults_and_rate_limits_still_exactly_once(apps, standins):
+    for app in (standins.voso, standins.postmart):
+        store = app.state.store
+        store.faults = store.faults.model_copy(update={"failure_rate": 0.3, "rate_limit": 5, "rate_window_s": 0.2})
+    try:
+        products = []
+        for i in range(4):
+            _p, product, _c = await certified_product(apps)
+            products.append(product)
+        for product in products:
+            await both(apps, product["id"], "published", timeout=120)
+            items = held(standins, product["id"])
+            assert len(items["voso"]) == 1 and len(items["postmart"]) == 1
+    finally:
+        for app in (standins.voso, standins.postmart):
+            store = app.state.store
+            store.faults = store.faults.model_copy(update={"failure_rate": 0.0, "rate_limit": 50, "rate_window_s": 1.0})
+
+
+async def test_platform_rejection_marks_failed(apps, standins):
+    _producer, product, _cert = await certified_product(apps, price_vnd=0)  # voso needs a positive price
+    async def failed():
+        found = await listings(apps, product["id"])
+        return found if found.get("voso", {}).get("status") == "failed" else None
+    found = await eventually(failed, timeout=60)
+    assert "price" in found["voso"]["last_error"]
+    assert (await apps["marketplace_sync"].get("/api/v1/listings", headers=auth("producer", producer_id="x"))).json() == []

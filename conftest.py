@@ -92,6 +92,12 @@ class Standins:
 
 @pytest.fixture(scope="session")
 async def standins() -> AsyncIterator[Standins]:
+    async with serve_standins() as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def serve_standins() -> AsyncIterator[Standins]:
     """The two marketplace stand-ins served on free ports (real HTTP, in this process)."""
     import uvicorn
 

@@ -25,6 +25,16 @@ def held(standins, product_id: str) -> dict[str, list[dict]]:
     return out
 
 
+def active_counts_for(standins, product_ids: list[str]) -> dict[str, int]:
+    """Active listings per platform among the given products."""
+    wanted = set(product_ids)
+    out = {}
+    for name, app in (("voso", standins.voso), ("postmart", standins.postmart)):
+        out[name] = len([p for p in app.state.store.products.values() if p["status"] == "active"
+                         and (p.get("attributes", {}).get("ocop_product_id") or p.get("external_ref")) in wanted])
+    return out
+
+
 async def certified_product(apps, **kw):
     producer = await make_producer(apps, name="HTX Hồng Xuân", province="Bắc Ninh", commune="Phường Phượng Sơn")
     product = await make_product(apps, producer["id"], **({"name": "Vải thiều Lục Ngạn", "group": "food", "gtin": None,

@@ -123,7 +123,7 @@ async def serve_standins() -> AsyncIterator[Standins]:
 @pytest.fixture(scope="session")
 async def apps(stack, standins) -> AsyncIterator[RunningApps]:
     extra = {"marketplace_sync": {"voso_url": standins.voso_url, "postmart_url": standins.postmart_url,
-                                  "sync_attempts": 8}}
+                                  "sync_attempts": 8, "platform_timeout_s": 1.0}}
     async with run_apps(stack, extra=extra) as running:
         yield running
 

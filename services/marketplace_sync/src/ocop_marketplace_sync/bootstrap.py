@@ -28,6 +28,7 @@ class MarketplaceSyncSettings(ServiceSettings):
     postmart_api_secret: str = "postmart-dev-secret"
     postmart_rate_per_s: float = 20
     sync_attempts: int = 6
+    platform_timeout_s: float = 5.0
     reconcile_interval_s: float = 300
 
 
@@ -36,10 +37,11 @@ def marketplaces(s: MarketplaceSyncSettings) -> dict[str, Marketplace]:
     out: dict[str, Marketplace] = {}
     if s.voso_url:
         out["voso"] = VosoAdapter(s.voso_url, s.voso_client_id, s.voso_client_secret, rate_per_s=s.voso_rate_per_s,
-                                  attempts=s.sync_attempts)
+                                  attempts=s.sync_attempts, timeout_s=s.platform_timeout_s)
     if s.postmart_url:
         out["postmart"] = PostmartAdapter(s.postmart_url, s.postmart_api_key, s.postmart_api_secret,
-                                          rate_per_s=s.postmart_rate_per_s, attempts=s.sync_attempts)
+                                          rate_per_s=s.postmart_rate_per_s, attempts=s.sync_attempts,
+                                          timeout_s=s.platform_timeout_s)
     return out
 
 

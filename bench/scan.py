@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ocop_cli.stack import free_port, start_stack, wait_port
@@ -35,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
     client = make_client(mongo_url)
     db = client["traceability"]
-    now = datetime.now(UTC)
     await db.producers.insert_one({"_id": "pr", "public_name": "HKD Hà Thị Thoa", "version": 1,
                                    "province": {"code": "19", "name": "Thái Nguyên"},
                                    "commune": {"code": "02020", "name": "Xã Chợ Đồn"}})

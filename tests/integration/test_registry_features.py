@@ -154,6 +154,10 @@ async def test_authorization_matrix(apps):
         assert (await reg.get(url, headers=auth("producer", producer_id=a["id"]))).status_code == 404, url
         assert (await reg.get(url, headers=auth("producer", producer_id=b["id"]))).status_code == 200, url
         assert (await reg.get(url)).status_code == 401, url
+    listed_out = (await reg.get("/api/v1/products", params={"producer_id": b["id"]}, headers=other_province)).json()
+    assert listed_out == []  # an official of Bắc Ninh does not see Thái Nguyên's products
+    listed_in = await reg.get("/api/v1/products", params={"producer_id": b["id"]}, headers=auth("official", provinces=("19",)))
+    assert {p["id"] for p in listed_in.json()} == {pb["id"]}
     own = (await reg.get("/api/v1/products", headers=auth("producer", producer_id=a["id"]))).json()
     assert {p["id"] for p in own} == {pa["id"]}
     mine = (await reg.get("/api/v1/certificates", headers=auth("producer", producer_id=a["id"]))).json()

@@ -11,7 +11,7 @@ import pytest
 from conftest import ARTIFACTS, auth, eventually
 from ocop_traceability.app.scan import RateLimiter
 from ocop_traceability.domain.codes import CROCKFORD
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_product
+from tests.integration.test_certificates import OFFICIAL, evaluate, issue
 from tests.integration.test_traceability import polygon, setup_producer_with_product
 
 pytestmark = pytest.mark.integration

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -53,19 +51,3 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=2,
         request_timeout_ms=10_000, max_request_size=2_000_000,
     )
-
-
-async def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
-        try:
-            await admin.start()
-            await admin.list_topics()
-            return
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-        finally:
-            await admin.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
 
@@ -66,8 +67,6 @@ async def transaction_gate(client: AsyncMongoClient, db_name: str):
 def as_datetime(value):
     """A stored datetime as an aware datetime. The embedded server returns datetimes written with ``$set``
     in an update as ISO strings; real MongoDB returns datetimes."""
-    from datetime import UTC, datetime
-
     if value is None:
         return None
     if isinstance(value, str):

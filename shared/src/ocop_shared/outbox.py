@@ -156,7 +156,7 @@ class OutboxRelay:
         """One relay per service database publishes at a time (several replicas may run)."""
         now = utcnow()
         try:
-            doc = await self.db.relay_state.find_one_and_update(
+            await self.db.relay_state.find_one_and_update(
                 {"_id": "lease", "$or": [{"holder": self._instance}, {"expires_at": {"$lt": now}}]},
                 {"$set": {"holder": self._instance, "expires_at": now + LEASE}}, upsert=True)
         except DuplicateKeyError:

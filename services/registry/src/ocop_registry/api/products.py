@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ocop_registry.adapters.repository import EvaluationRepository, ProductRepository
-from ocop_registry.api.deps import producer_for, runtime, visible_product as _visible_product
+from ocop_registry.adapters.repository import EvaluationRepository, ProducerRepository, ProductRepository
+from ocop_registry.api.deps import in_scope, producer_for, runtime, visible_product as _visible_product
 from ocop_registry.api.schemas import EvaluationIn, EvaluationOut, ProductIn, ProductOut, ProductPatch
 from ocop_registry.app.evaluations import record_evaluation
 from ocop_registry.app.products import register_product, update_product
 from ocop_registry.domain.product import ProductGroup
 from ocop_shared.auth import Principal, require
-from ocop_shared.errors import NotFound
 
 router = APIRouter(tags=["products"])
 Writer = Annotated[Principal, Depends(require("official", "operator"))]
@@ -61,15 +60,10 @@ async def list_products(request: Request, principal: Reader,
     if q:
         needle = q.lower()
         products = [p for p in products if needle in p.name.lower()]
-    if principal.role == "official" and principal.provinces:
-        allowed = set()
-        for p in products:
-            try:
-                await producer_for(request, principal, p.producer_id, write=False)
-                allowed.add(p.id)
-            except NotFound:
-                pass
-        products = [p for p in products if p.id in allowed]
+    if principal.role == "official" and principal.provinces:  # only producers in the official's provinces
+        producers = await ProducerRepository(runtime(request).db).many(list({p.producer_id for p in products}))
+        products = [p for p in products if p.producer_id in producers
+                    and in_scope(principal, producers[p.producer_id].province.get("code"))]
     return [_out(p, None) for p in products]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl import load_workbook
@@ -21,7 +21,7 @@ from ocop_registry.app.products import new_product
 from ocop_registry.app.register_producer import RegisterProducer, announce, new_producer
 from ocop_registry.app.snapshots import product_snapshot
 from ocop_registry.domain.producer import Contact, normalize_tax_code
-from ocop_registry.domain.product import GROUP_NAMES_VI, product_key
+from ocop_registry.domain.product import GROUP_NAMES_VI
 from ocop_shared.errors import AppError
 from ocop_shared.events.models import ProductRegistered
 from ocop_shared.uow import MongoUnitOfWork
@@ -225,9 +225,4 @@ def _producer_of(row, by_tax, by_id, allowed_provinces):
     return producer
 
 
-def iter_chunks(rows: list[dict], size: int = CHUNK) -> Iterable[tuple[int, list[dict]]]:
-    for start in range(0, len(rows), size):
-        yield start, rows[start:start + size]
-
-
-__all__ = ["read_rows", "import_producers", "import_products", "product_key", "iter_chunks"]
+__all__ = ["read_rows", "import_producers", "import_products"]

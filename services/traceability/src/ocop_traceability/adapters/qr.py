@@ -17,14 +17,6 @@ FIXED_MASK = 0
 _RUN = re.compile(rb"\x01+")
 
 
-def qr_matrix(data: str, *, fixed_mask: bool = True) -> list[list[bool]]:
-    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0,
-                       mask_pattern=FIXED_MASK if fixed_mask else None)
-    qr.add_data(data, optimize=0)
-    qr.make(fit=True)
-    return qr.get_matrix()
-
-
 def qr_version(data: str) -> int:
     qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=FIXED_MASK)
     qr.add_data(data, optimize=0)

@@ -29,7 +29,6 @@ from ocop_traceability.domain.clones import CloneRule, ScanHistory
 from ocop_traceability.domain.codes import display_serial, normalize_serial
 
 log = get_logger(__name__)
-VERDICTS = ("genuine", "revoked", "expired", "void", "unknown", "suspected_clone")
 _DUMMY = "0" * 17
 _STAMP_FIELDS = {"url": 1, "run_id": 1, "batch_id": 1, "product_id": 1, "producer_id": 1, "seq": 1, "state": 1,
                  "scan_count": 1, "first_scan_at": 1, "clone_reason": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -71,7 +72,18 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             time.sleep(0.2)
         output = (tmp_path / "up.log").read_text()
         assert "healthy in" in output and "7 producers created" in output, output
-        assert "Demo stamps:" in output and "not fully loaded" not in output, output
+        assert "Demo stamps (Chè Shan tuyết Chợ Đồn):" in output and "not fully loaded" not in output, output
+        urls = dict(re.findall(r"Scan a (genuine stamp|stamp of the revoked product): (http\S+)", output))
+        assert set(urls) == {"genuine stamp", "stamp of the revoked product"}, output
+        expected = {"genuine stamp": "genuine", "stamp of the revoked product": "revoked"}
+        for label, url in urls.items():  # the URLs printed open the public scan page with the right verdict
+            deadline = time.monotonic() + 30
+            while (verdict := httpx.get(url, headers={"Accept": "application/json"}).json()["verdict"]) \
+                    != expected[label] and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert verdict == expected[label], (label, url, verdict)
+            page = httpx.get(url)
+            assert page.status_code == 200 and "<html" in page.text
         for standin in ("voso", "postmart"):  # the demo's certified products get listed on both stand-ins
             def active(port=ports[standin]):
                 held = httpx.get(f"http://127.0.0.1:{port}/__inspect/products").json()
@@ -87,6 +99,25 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         producers = httpx.get(f"http://127.0.0.1:{ports['registry']}/api/v1/producers",
                               headers={"Authorization": f"Bearer {token}"}).json()
         assert {p["name"] for p in producers} >= {"HTX Sang Hà", "Hộ kinh doanh Hà Thị Thoa"}
+
+        # loading the demo a second time duplicates nothing
+        def counts():
+            auth = {"Authorization": f"Bearer {token}"}
+            reg, trace = f"http://127.0.0.1:{ports['registry']}", f"http://127.0.0.1:{ports['traceability']}"
+            return {"producers": len(httpx.get(f"{reg}/api/v1/producers", headers=auth).json()),
+                    "products": len(httpx.get(f"{reg}/api/v1/products", headers=auth).json()),
+                    "certificates": len(httpx.get(f"{reg}/api/v1/certificates", headers=auth).json()),
+                    "areas": len(httpx.get(f"{trace}/api/v1/growing-areas", headers=auth).json()),
+                    "batches": len(httpx.get(f"{trace}/api/v1/batches", headers=auth).json()),
+                    "runs": len(httpx.get(f"{trace}/api/v1/stamp-runs", headers=auth).json())}
+        before = counts()
+        assert before == {"producers": 7, "products": 8, "certificates": 8, "areas": 8, "batches": 3, "runs": 3}
+        again = subprocess.run([sys.executable, "-m", "ocop_cli.main", "demo", "--data-dir", str(tmp_path / "data"),
+                                "--registry-url", f"http://127.0.0.1:{ports['registry']}",
+                                "--traceability-url", f"http://127.0.0.1:{ports['traceability']}"],
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and "0 producers created, 7 already there" in again.stdout, again.stdout
+        assert counts() == before
 
         # kill -9 the traceability service: the supervisor restarts it and it catches up
         tree = children_of(proc.pid)

@@ -6,10 +6,11 @@ Loading twice creates nothing new: a producer whose tax code exists answers 409 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
-
+import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import httpx
 
@@ -69,78 +70,201 @@ def _certify(client: httpx.Client, product_id: str, scores, special: str | None,
     cert = client.post(f"/api/v1/evaluations/{ev['id']}/certificate",
                        json={"decision_no": f"{1611 + n}/QĐ-UBND", "issued_on": issued_on.isoformat()})
     cert.raise_for_status()
-    if special == "revoked":
-        client.post(f"/api/v1/certificates/{cert.json()['id']}/revoke",
-                    json={"reason": "Không duy trì điều kiện sản xuất theo hồ sơ công nhận", "decision_no": "2105/QĐ-UBND"}
-                    ).raise_for_status()
 
 
-# A growing area of chè Shan tuyết in Chợ Đồn (a plausible polygon on the hills west of the commune).
-DEMO_AREA = {
-    "code": "VN-19-063-02020-001", "name": "Đồi chè Shan tuyết Bản Tàn", "crop": "chè Shan tuyết",
-    "province": {"code": "19", "name": "Thái Nguyên"}, "commune": {"code": "02020", "name": "Xã Chợ Đồn"},
-    "area_ha": 14.2, "certifications": [{"scheme": "VietGAP", "number": "VG-TN-0213", "valid_from": "2025-03-01",
-                                         "valid_until": "2028-03-01"}],
-    "geometry": {"type": "Polygon", "coordinates": [[[105.5731, 22.1862], [105.5802, 22.1849], [105.5829, 22.1903],
-                                                      [105.5776, 22.1941], [105.5718, 22.1915], [105.5731, 22.1862]]]},
+def _revoke(client: httpx.Client, product_id: str) -> None:
+    """Revoked after its stamps were printed: those stamps now scan as "revoked"."""
+    for cert in client.get("/api/v1/certificates", params={"product_id": product_id}).json():
+        if cert["status"] == "active":
+            client.post(f"/api/v1/certificates/{cert['id']}/revoke",
+                        json={"reason": "Không duy trì điều kiện sản xuất theo hồ sơ công nhận",
+                              "decision_no": "2105/QĐ-UBND"}).raise_for_status()
+
+
+def polygon(lon: float, lat: float, hectares: float, turn: int = 0) -> tuple[dict, float]:
+    """An irregular hexagon of about ``hectares`` around (lon, lat): a plausible field or hill plot.
+    Returns the GeoJSON Polygon and its area in hectares (computed, so area_ha matches the drawing)."""
+    radius_m = math.sqrt(hectares * 10_000 / (3 * math.sqrt(3) / 2))
+    shape = (1.0, 0.82, 1.12, 0.9, 1.06, 0.78)
+    pts = []
+    for i in range(6):
+        angle = math.radians(60 * i + 17 * turn)
+        r = radius_m * shape[(i + turn) % 6]
+        dx, dy = r * math.cos(angle), r * math.sin(angle)
+        pts.append((round(lon + dx / (111_320 * math.cos(math.radians(lat))), 6), round(lat + dy / 110_574, 6)))
+    ring = [*pts, pts[0]]
+    # shoelace in metres
+    xy = [((x - lon) * 111_320 * math.cos(math.radians(lat)), (y - lat) * 110_574) for x, y in ring]
+    area_m2 = abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(xy, xy[1:]))) / 2
+    return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}, round(area_m2 / 10_000, 2)
+
+
+# Raw-material zones named in the Bắc Kạn plan (QĐ 1228/QĐ-UBND 2023) and the Lục Ngạn vải thiều orchards.
+# Domestic codes: VN-<province>-<district (pre-2025 GSO)>-<commune>-<n>; the Lục Ngạn orchard carries an
+# export-style code. Centres are near the real places; the outlines are drawn for the demo.
+_VIETGAP = {"scheme": "VietGAP", "valid_from": "2025-03-01", "valid_until": "2028-03-01"}
+AREAS = [
+    # (owner tax code, code, name, crop, commune code, commune name, lon, lat, ha, certificate number)
+    ("4700301122-001", "VN-19-064-02020-001", "Đồi chè Shan tuyết Bản Tàn", "chè Shan tuyết", "02020", "Xã Chợ Đồn",
+     105.5773, 22.1895, 14.0, "VG-TN-0213"),
+    ("4700271835", "VN-19-062-01957-001", "Rừng hạt dẻ Nà Lẹng", "hạt dẻ", "01957", "Xã Thượng Quan",
+     105.9402, 22.3268, 22.0, None),
+    ("4700271835", "VN-19-062-01957-002", "Ruộng nếp Khẩu nua lếch Cốc Pái", "lúa nếp Khẩu nua lếch", "01957",
+     "Xã Thượng Quan", 105.9317, 22.3172, 8.5, "VG-TN-0188"),
+    ("4700285617", "VN-19-066-02155-001", "Vùng dong riềng Pàn Xá", "dong riềng", "02155", "Xã Na Rì",
+     106.1051, 22.2587, 25.0, None),
+    ("4700290345", "VN-19-063-02014-001", "Vườn cam quýt Nà Pài", "cam, quýt", "02014", "Xã Bạch Thông",
+     105.8612, 22.2551, 11.0, "VG-TN-0247"),
+    ("4700312288", "VN-19-061-01906-001", "Vùng bí xanh thơm Pác Ngòi", "bí xanh thơm", "01906", "Xã Ba Bể",
+     105.6372, 22.4103, 6.5, None),
+    ("4700320457", "VN-19-065-02086-001", "Đồi mơ vàng Chợ Mới", "mơ vàng", "02086", "Xã Chợ Mới",
+     105.7891, 21.8806, 12.0, None),
+    ("2400812345", "VN-BGOR-0312", "Vườn vải thiều Hồng Xuân", "vải thiều", "07612", "Phường Phượng Sơn",
+     106.5217, 21.3846, 18.0, "VG-BN-1042"),
+]
+
+# Batches with a trail and a stamp run, per product: (area code, lot, harvest date, quantity, unit, stamps, trail)
+LOTS = {
+    "Chè Shan tuyết Chợ Đồn": ("VN-19-064-02020-001", "CD-2610-01", "2026-10-28", 350, "kg", 48, (
+        ("harvesting", "2026-10-28T06:30:00+07:00", "Đồi chè Bản Tàn, xã Chợ Đồn", "Hái một tôm hai lá"),
+        ("processing", "2026-10-28T14:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Sao suốt thủ công"),
+        ("packing", "2026-10-30T08:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Hộp 200 g"))),
+    "Vải thiều Lục Ngạn": ("VN-BGOR-0312", "LN-2606-03", "2026-06-14", 1200, "kg", 24, (
+        ("harvesting", "2026-06-14T05:00:00+07:00", "Vườn vải thiều Hồng Xuân", "Thu hái lúc sáng sớm, chín đều"),
+        ("packing", "2026-06-14T11:00:00+07:00", "Nhà sơ chế HTX Hồng Xuân", "Hộp 2 kg, bảo quản lạnh 4 °C"),
+        ("shipping", "2026-06-15T06:00:00+07:00", "Phường Phượng Sơn", "Xe lạnh đi Hà Nội"))),
+    "Bí xanh thơm Ba Bể": ("VN-19-061-01906-001", "BB-2609-01", "2026-09-20", 800, "kg", 12, (
+        ("harvesting", "2026-09-20T07:00:00+07:00", "Vùng bí xanh thơm Pác Ngòi", "Quả 1,5–2 kg"),
+        ("packing", "2026-09-21T08:00:00+07:00", "Bản Pác Ngòi, xã Ba Bể", "Dán tem từng quả"))),
 }
 
 
-def load_traceability(trace_url: str, token: str, producer_id: str, product_id: str) -> str | None:
-    """Growing area, batch with a trail and a one-page stamp run for the Chợ Đồn tea. Returns the run id
-    when it was created now (None when the demo batch already existed)."""
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=trace_url, headers=headers, timeout=30) as client:
-        for _ in range(100):  # traceability learns about producers and products from events
-            if client.get(f"/api/v1/producers/{producer_id}").status_code == 200:
-                break
-            time.sleep(0.2)
-        resp = client.post("/api/v1/growing-areas", json={**DEMO_AREA, "producer_id": producer_id})
-        if resp.status_code not in (201, 409):
-            raise RuntimeError(f"demo growing area: {resp.status_code} {resp.text}")
-        for _ in range(100):
-            batch = client.post("/api/v1/batches", json={
-                "product_id": product_id, "growing_area_code": DEMO_AREA["code"], "harvest_date": "2026-10-28",
-                "quantity": 350, "unit": "kg", "lot": "CD-2610-01"})
-            if batch.status_code != 404:
-                break
-            time.sleep(0.2)
-        if batch.status_code == 409:
-            return None
-        batch.raise_for_status()
-        batch_id = batch.json()["id"]
-        for kind, when, place, note in (
-                ("harvesting", "2026-10-28T06:30:00+07:00", "Đồi chè Bản Tàn, xã Chợ Đồn", "Hái một tôm hai lá"),
-                ("processing", "2026-10-28T14:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Sao suốt thủ công"),
-                ("packing", "2026-10-30T08:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Hộp 200 g")):
-            client.post(f"/api/v1/batches/{batch_id}/events",
-                        json={"type": kind, "time": when, "place": place, "note": note}).raise_for_status()
-        run = client.post(f"/api/v1/batches/{batch_id}/stamp-runs", json={"count": 48})
-        run.raise_for_status()
-        client.post(f"/api/v1/stamp-runs/{run.json()['id']}/activate", json={})
-        return run.json()["id"]
+@dataclass
+class DemoResult:
+    producers_created: int = 0
+    producers_existing: int = 0
+    products_created: int = 0
+    areas_created: int = 0
+    runs: dict[str, str] = field(default_factory=dict)  # product name → stamp run id
+    genuine_url: str | None = None
+    revoked_url: str | None = None
 
 
-def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
-    counts = {"created": 0, "existing": 0}
+def _wait(call: Callable[[], httpx.Response], until: Callable[[httpx.Response], bool], seconds: float = 30):
+    """Traceability learns about producers, products and certificates from events: wait for them."""
+    deadline = time.monotonic() + seconds
+    while True:
+        resp = call()
+        if until(resp) or time.monotonic() > deadline:
+            return resp
+        time.sleep(0.2)
+
+
+def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda _m: None,
+         trace_url: str | None = None) -> DemoResult:
+    result = DemoResult()
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=registry_url, headers=headers, timeout=30) as client:
+        producer_ids = {}
         for producer in PRODUCERS:
             resp = client.post("/api/v1/producers", json=producer)
             if resp.status_code == 201:
-                counts["created"] += 1
+                result.producers_created += 1
             elif resp.status_code == 409:
-                counts["existing"] += 1
+                result.producers_existing += 1
             else:
                 raise RuntimeError(f"demo producer {producer['name']}: {resp.status_code} {resp.text}")
             progress(producer["name"])
+        for producer in client.get("/api/v1/producers", params={"limit": 500}).json():
+            producer_ids[producer["tax_code"]] = producer["id"]
         rows = [{"producer_tax_code": t, "name": n, "group": g, "unit": u, "price_vnd": p,
                  "description": f"{n} — sản phẩm OCOP (dữ liệu minh hoạ)"} for t, n, g, u, p, _s, _x in PRODUCTS]
         report = client.post("/api/v1/imports/products", json={"rows": rows}).json()
-        counts["products"] = report["created"]
+        result.products_created = report["created"]
         ids = {p["name"]: p["id"] for p in client.get("/api/v1/products", params={"limit": 500}).json()}
         today = date.today()
         for n, (_t, name, _g, _u, _p, scores, special) in enumerate(PRODUCTS):
             _certify(client, ids[name], scores, special, today, n)
             progress(name)
-    return counts
+        if trace_url:
+            with httpx.Client(base_url=trace_url, headers=headers, timeout=60) as trace:
+                _load_traceability(trace, producer_ids, ids, result)
+        for _t, name, *_rest, special in PRODUCTS:
+            if special == "revoked":
+                _revoke(client, ids[name])  # after its stamps exist (no-op when already revoked)
+    if trace_url:
+        result.genuine_url = _first_url(trace_url, headers, result.runs.get("Chè Shan tuyết Chợ Đồn"))
+        result.revoked_url = _first_url(trace_url, headers, result.runs.get("Bí xanh thơm Ba Bể"))
+    return result
+
+
+def _load_traceability(trace: httpx.Client, producer_ids: dict[str, str], product_ids: dict[str, str],
+                       result: DemoResult) -> None:
+    for tax, code, name, crop, commune_code, commune, lon, lat, ha, cert_no in AREAS:
+        producer_id = producer_ids[tax]
+        _wait(lambda pid=producer_id: trace.get(f"/api/v1/producers/{pid}"), lambda r: r.status_code == 200)
+        geometry, area_ha = polygon(lon, lat, ha, turn=len(code))
+        province = {"code": "24", "name": "Bắc Ninh"} if code.startswith(("VN-24", "VN-BG")) else BAC_KAN
+        resp = trace.post("/api/v1/growing-areas", json={
+            "code": code, "name": name, "crop": crop, "producer_id": producer_id, "province": province,
+            "commune": {"code": commune_code, "name": commune}, "area_ha": area_ha, "geometry": geometry,
+            "certifications": [{**_VIETGAP, "number": cert_no}] if cert_no else []})
+        if resp.status_code == 201:
+            result.areas_created += 1
+        elif resp.status_code != 409:
+            raise RuntimeError(f"demo growing area {code}: {resp.status_code} {resp.text}")
+    for product, (area, lot, harvested, quantity, unit, stamps, events) in LOTS.items():
+        product_id = product_ids[product]
+        existing = [b for b in trace.get("/api/v1/batches", params={"product_id": product_id}).json()
+                    if b["lot"] == lot]
+        if existing:  # loaded before: find its run
+            runs = trace.get("/api/v1/stamp-runs", params={"batch_id": existing[0]["id"]}).json()
+            if runs:
+                result.runs[product] = runs[-1]["id"]
+            continue
+        batch = _wait(lambda pid=product_id: trace.post("/api/v1/batches", json={
+            "product_id": pid, "growing_area_code": area, "harvest_date": harvested, "quantity": quantity,
+            "unit": unit, "lot": lot}), lambda r: r.status_code != 404)
+        batch.raise_for_status()
+        batch_id = batch.json()["id"]
+        for kind, when, place, note in events:
+            trace.post(f"/api/v1/batches/{batch_id}/events",
+                       json={"type": kind, "time": when, "place": place, "note": note}).raise_for_status()
+        run = trace.post(f"/api/v1/batches/{batch_id}/stamp-runs", json={"count": stamps})
+        run.raise_for_status()
+        run_id = run.json()["id"]
+        _wait(lambda rid=run_id: trace.get(f"/api/v1/stamp-runs/{rid}"), lambda r: r.json()["status"] == "ready", 60)
+        trace.post(f"/api/v1/stamp-runs/{run_id}/activate", json={}).raise_for_status()
+        result.runs[product] = run_id
+
+
+def _first_url(trace_url: str, headers: dict[str, str], run_id: str | None) -> str | None:
+    if not run_id:
+        return None
+    with httpx.Client(base_url=trace_url, headers=headers, timeout=30) as trace:
+        resp = trace.get(f"/api/v1/stamp-runs/{run_id}/codes.csv")
+        if resp.status_code != 200:
+            return None
+        # printed URLs are upper case (QR alphanumeric mode); scheme and host are case-insensitive
+        lines = [line.strip() for line in resp.text.splitlines() if line.strip().lower().startswith("http")]
+        if not lines:
+            return None
+        scheme, rest = lines[0].split("://", 1)
+        host, path = rest.split("/", 1)
+        return f"{scheme.lower()}://{host.lower()}/{path}"
+
+
+def count_listings(standin_url: str, expected: int = 7, seconds: float = 30) -> int:
+    """Active listings a stand-in holds, waiting (up to ``seconds``) for the demo's certified products."""
+    deadline = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < deadline:
+        try:
+            held = httpx.get(f"{standin_url}/__inspect/products", timeout=5).json()
+            count = sum(1 for p in held if p["status"] == "active")
+        except httpx.HTTPError:
+            pass
+        if count == expected:
+            break
+        time.sleep(0.5)
+    return count

@@ -82,7 +82,9 @@ def up(
             watcher = sup.watch_in_background()  # a child that crashes while the demo loads is restarted
             try:
                 load_demo(f"http://{host}:{sup.ports.registry}", data_dir,
-                          trace_url=f"http://{host}:{sup.ports.traceability}")
+                          trace_url=f"http://{host}:{sup.ports.traceability}",
+                          standin_urls={"voso": f"http://{host}:{sup.ports.voso}",
+                                        "postmart": f"http://{host}:{sup.ports.postmart}"})
             except Exception as exc:  # noqa: BLE001 - the stack stays up; the demo can be loaded again
                 console.print(f"[yellow]Demo data not fully loaded ({exc}); run ./ocop demo to retry.[/yellow]")
             finally:
@@ -95,25 +97,27 @@ def up(
         sup.stop()
 
 
-def load_demo(registry_url: str, data_dir: Path, trace_url: str | None = None) -> None:
+def load_demo(registry_url: str, data_dir: Path, trace_url: str | None = None,
+              standin_urls: dict[str, str] | None = None) -> None:
     from ocop_cli import demo as demo_data
 
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
     tok = mint_token(key, role="official", subject="demo-loader")
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Demo data", total=len(demo_data.PRODUCERS) + len(demo_data.PRODUCTS))
-        counts = demo_data.load(registry_url, tok, progress=lambda _name: progress.advance(task))
-    console.print(f"Demo data: {counts['created']} producers created, {counts['existing']} already there; "
-                  f"{counts['products']} products created.")
-    if trace_url:
-        import httpx
-
-        with httpx.Client(base_url=registry_url, headers={"Authorization": f"Bearer {tok}"}) as client:
-            products = client.get("/api/v1/products", params={"q": "Chè Shan tuyết Chợ Đồn"}).json()
-        if products:
-            run_id = demo_data.load_traceability(trace_url, tok, products[0]["producer_id"], products[0]["id"])
-            if run_id:
-                console.print(f"Demo stamps: {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf (48 stamps, activated)")
+        result = demo_data.load(registry_url, tok, progress=lambda _name: progress.advance(task), trace_url=trace_url)
+    console.print(f"Demo data: {result.producers_created} producers created, {result.producers_existing} already "
+                  f"there; {result.products_created} products created; {result.areas_created} growing areas created.")
+    for product, run_id in result.runs.items():
+        console.print(f"Demo stamps ({product}): {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf", soft_wrap=True)
+    if standin_urls:
+        console.print("Listings: " + ", ".join(
+            f"{name} stand-in {demo_data.count_listings(url)} active ({url}/__inspect/products)"
+            for name, url in standin_urls.items()), soft_wrap=True)
+    if result.genuine_url:
+        console.print(f"[bold green]Scan a genuine stamp:[/bold green] {result.genuine_url}", soft_wrap=True)
+    if result.revoked_url:
+        console.print(f"[bold red]Scan a stamp of the revoked product:[/bold red] {result.revoked_url}", soft_wrap=True)
 
 
 @app.command("demo")

@@ -103,7 +103,8 @@ class Supervisor:
             port = getattr(p, name)
             url = f"http://{h}:{port}"
             self.items.append(Supervised(
-                Child(f"{name} (stand-in)", service_command(module, h, port), log_path=logs / f"{name}.log"),
+                Child(f"{name} (stand-in)", service_command(module, h, port), log_path=logs / f"{name}.log",
+                      env={"OCOP_STANDIN_STATE_FILE": str(self.data_dir / "standins" / f"{name}.json")}),
                 _http_ok(f"{url}/healthz"), url))
 
     def start(self, timeout: float = 120.0) -> float:

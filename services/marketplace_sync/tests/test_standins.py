@@ -76,3 +76,20 @@ async def test_rate_limit_and_fault_injection(factory):
         assert failing.status_code in (500, 502, 503) and failing.json()["error"]["code"] == "injected_fault"
         await c.post("/__admin/faults", json={"failure_rate": 0.0, "rate_limit": 1000})
         assert (await c.get("/__inspect/products")).status_code == 200
+
+
+async def test_state_file_keeps_listings_across_restarts(tmp_path, monkeypatch):
+    monkeypatch.setenv("OCOP_STANDIN_STATE_FILE", str(tmp_path / "voso.json"))
+    async with client(voso.create_app()) as c:
+        auth = await voso_token(c)
+        created = await c.post("/api/seller/products", json=VOSO_PRODUCT, headers={**auth, "Idempotency-Key": "k9"})
+        assert created.status_code == 201
+    async with client(voso.create_app()) as c:  # a new process: same listings, same idempotency keys
+        held = (await c.get("/__inspect/products")).json()
+        assert [p["external_id"] for p in held] == [created.json()["product_id"]]
+        auth = await voso_token(c)
+        again = await c.post("/api/seller/products", json=VOSO_PRODUCT, headers={**auth, "Idempotency-Key": "k9"})
+        assert again.json()["product_id"] == created.json()["product_id"]
+    monkeypatch.delenv("OCOP_STANDIN_STATE_FILE")
+    async with client(voso.create_app()) as c:  # without the setting: memory only
+        assert (await c.get("/__inspect/products")).json() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import time
@@ -10,6 +11,8 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -40,6 +43,23 @@ class Store:
     idempotency: dict[str, str] = field(default_factory=dict)  # key → external id
     faults: Faults = field(default_factory=Faults.from_env)
     recent: deque = field(default_factory=deque)
+    # Real platforms keep what sellers put there; with OCOP_STANDIN_STATE_FILE set (``ocop up`` sets it
+    # under its data dir) a stand-in keeps its listings across restarts too. Without it: memory only.
+    state_file: Path | None = field(default_factory=lambda: (
+        Path(os.environ["OCOP_STANDIN_STATE_FILE"]) if os.environ.get("OCOP_STANDIN_STATE_FILE") else None))
+
+    def __post_init__(self) -> None:
+        if self.state_file and self.state_file.exists():
+            saved = json.loads(self.state_file.read_text())
+            self.products, self.idempotency = saved["products"], saved["idempotency"]
+
+    def save(self) -> None:
+        if self.state_file:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"products": self.products, "idempotency": self.idempotency},
+                                      ensure_ascii=False))
+            os.replace(tmp, self.state_file)
 
     def new_id(self) -> str:
         return f"{self.platform[:2].upper()}-{uuid.uuid4().hex[:12]}"
@@ -55,6 +75,13 @@ def error(status: int, code: str, message: str, fields: dict[str, str] | None = 
 
 def install(app: FastAPI, store: Store) -> None:
     """Faults and rate limits on every seller-API request; admin and inspection routes."""
+
+    @app.middleware("http")
+    async def persist(request: Request, call_next):
+        response = await call_next(request)
+        if request.method not in ("GET", "HEAD") and store.state_file:
+            store.save()
+        return response
 
     @app.middleware("http")
     async def faults(request: Request, call_next):

@@ -217,3 +217,28 @@ async def test_broker_lost_and_restarted_empty_loses_nothing(tmp_path):
 
 async def count_is(collection, query, expected: int) -> bool:
     return await collection.count_documents(query) >= expected
+
+
+async def test_services_start_while_the_broker_is_down_and_catch_up(tmp_path):
+    """A service (re)started during a broker outage serves its API (writes wait in the outbox), reports
+    itself degraded, and connects once the broker is back: nothing written meanwhile is lost."""
+    from ocop_cli.stack import Stack, free_port, start_broker, start_mongo
+
+    bport, mport = free_port(), free_port()
+    mongo = start_mongo("127.0.0.1", mport, tmp_path / "mongo")
+    stack = Stack(tmp=tmp_path, broker_port=bport, mongo_port=mport, broker=None, mongo=mongo)
+    try:
+        async with run_apps(stack, services=("registry", "traceability"), db_suffix="_nobroker") as apps:
+            health = await apps["registry"].get("/healthz")
+            assert health.status_code == 503 and health.json()["checks"]["broker"] == "down"
+            r = await apps["registry"].post("/api/v1/producers", json=producer_body(name="HTX giữa sự cố"),
+                                            headers=auth("official"))
+            assert r.status_code == 201, r.text
+            stack.broker = start_broker("127.0.0.1", bport, tmp_path / "tansu.log")
+            tdb = apps.runtime("traceability").db
+            await eventually(lambda: count_is(tdb.producers, {"_id": r.json()["id"]}, 1), timeout=90)
+            assert (await apps["registry"].get("/healthz")).status_code == 200
+    finally:
+        if stack.broker:
+            stack.broker.stop()
+        mongo.stop()

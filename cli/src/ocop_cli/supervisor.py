@@ -62,6 +62,7 @@ class Supervised:
     restart_at: float | None = None
     started_at: float = 0.0
     restarts: int = 0
+    hold_until: float = 0.0  # no restart before this (monotonic time): an outage kept on purpose
 
 
 @dataclass
@@ -72,6 +73,8 @@ class Supervisor:
     log: Callable[[str], None] = print
     items: list[Supervised] = field(default_factory=list)
     stopping: bool = False
+    standins: bool = True  # False: the stand-ins run elsewhere (ports.voso / ports.postmart still used)
+    extra_env: dict[str, str] = field(default_factory=dict)  # more OCOP_* settings for the services
 
     def build(self) -> None:
         logs = self.data_dir / "logs"
@@ -84,6 +87,7 @@ class Supervisor:
             "OCOP_HOST": h,
             "OCOP_VOSO_URL": f"http://{h}:{p.voso}",  # marketplace_sync talks to the stand-ins
             "OCOP_POSTMART_URL": f"http://{h}:{p.postmart}",
+            **self.extra_env,
         }
         self.items = [
             Supervised(Child("mongo", mongo_command(h, p.mongo, self.data_dir / "mongo"), log_path=logs / "mongo.log"),
@@ -99,7 +103,7 @@ class Supervisor:
                       env={**env, "OCOP_PORT": str(port), "OCOP_STAMP_BASE_URL": os.environ.get("OCOP_STAMP_BASE_URL", url)},
                       log_path=logs / f"{name}.log"),
                 _http_ok(f"{url}/healthz"), url))
-        for name, module in STANDINS.items():
+        for name, module in (STANDINS.items() if self.standins else ()):
             port = getattr(p, name)
             url = f"http://{h}:{port}"
             self.items.append(Supervised(
@@ -146,9 +150,21 @@ class Supervisor:
                 self.log(f"[yellow]{item.child.name} exited ({item.child.proc.returncode}); "
                          f"restarting in {item.backoff:.0f}s[/yellow]")
                 item.backoff = min(item.backoff * 2, 30.0)
-            elif now >= item.restart_at:
+            elif now >= max(item.restart_at, item.hold_until):
                 item.restarts += 1
                 self._start(item)
+
+    def item(self, name: str) -> Supervised:
+        return next(i for i in self.items if i.child.name == name)
+
+    def kill(self, name: str, hold_s: float = 0.0) -> int:
+        """SIGKILL one child (chaos tests); the watcher restarts it, not before ``hold_s`` seconds."""
+        item = self.item(name)
+        item.hold_until = time.monotonic() + hold_s
+        pid = item.child.proc.pid
+        os.kill(pid, signal.SIGKILL)
+        item.child.proc.wait(10)
+        return pid
 
     def watch_in_background(self) -> _Watcher:
         watcher = _Watcher(self)

@@ -7,6 +7,8 @@ FastStream ``KafkaRouter``), the outbox relay and the JWT key; a service passes 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -86,6 +88,23 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
 Setup = Callable[[Runtime], Awaitable[None]]
 
 
+async def _connect_broker(runtime: Runtime) -> None:
+    """Create the topics and start the subscribers, retrying (0.5 s doubling to 10 s) until the broker
+    answers."""
+    delay = 0.5
+    while True:
+        try:
+            await ensure_topics(runtime.settings.kafka_bootstrap, all_topics())
+            await runtime.broker.start()
+            return
+        except Exception as exc:  # noqa: BLE001 - unreachable broker: keep serving, retry
+            log.warning("broker.unreachable", error=repr(exc), retry_in_s=delay)
+            with contextlib.suppress(Exception):
+                await runtime.broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
 def create_service_app(runtime: Runtime, *, title: str, description: str, routers: Sequence[APIRouter],
                        on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = (),
                        emits: Sequence[str] = (), collections: Sequence[str] = (),
@@ -95,18 +114,22 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await ensure_topics(settings.kafka_bootstrap, all_topics())
         await ensure_collections(runtime.db, ["outbox", "inbox", "relay_state", *collections])
         await ensure_outbox_indexes(runtime.db)
         if on_startup:
             await on_startup(runtime)
         await runtime.relay.start()
-        await runtime.broker.start()  # subscribers start consuming only once everything above is ready
+        # Subscribers start consuming only once everything above is ready. A broker that is down does not
+        # stop the service from starting: the API keeps accepting writes (they wait in the outbox) and the
+        # connection is retried in the background; /healthz says "degraded" meanwhile.
+        connect = asyncio.create_task(_connect_broker(runtime), name="broker-connect")
+        await asyncio.wait([connect], timeout=5)
         tasks = [fn(runtime) for fn in background]
-        log.info("service.started", port=settings.port)
+        log.info("service.started", port=settings.port, broker="connected" if connect.done() else "retrying")
         try:
             yield {"runtime": runtime}
         finally:
+            connect.cancel()
             for task in tasks:
                 if hasattr(task, "cancel"):
                     task.cancel()

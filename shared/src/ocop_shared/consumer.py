@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ValidationError
@@ -241,3 +243,25 @@ def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str, m
     async def handle(bodies: list[bytes], message: KafkaMessage) -> None:
         records = [Record(r.value or b"", r.key, f"{r.topic}[{r.partition}]@{r.offset}") for r in message.raw_message]
         await consumer.handle_batch(records)
+        _observe_lag(message, consumer.topic, group_id)
+
+
+def _observe_lag(message: Any, topic: str, group_id: str) -> None:
+    """Consumer lag after a batch: in seconds (record timestamps) and in records (high watermark)."""
+    raw = message.raw_message
+    if not raw:
+        return
+    newest = max((r.timestamp or 0) for r in raw)
+    if newest:
+        metrics.CONSUMER_LAG_SECONDS.labels(topic, group_id).set(max(0.0, time.time() - newest / 1000))
+    kafka = getattr(message, "consumer", None)
+    last: dict[int, int] = {}
+    for r in raw:
+        last[r.partition] = max(last.get(r.partition, -1), r.offset)
+    for partition, offset in last.items():
+        try:
+            highwater = kafka.highwater(TopicPartition(topic, partition)) if kafka is not None else None
+        except Exception:  # noqa: BLE001 - metrics never break consumption
+            highwater = None
+        if highwater is not None:
+            metrics.CONSUMER_LAG_RECORDS.labels(topic, str(partition), group_id).set(max(0, highwater - offset - 1))

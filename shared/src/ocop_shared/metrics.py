@@ -8,3 +8,12 @@ OUTBOX_EPOCHS = Counter("ocop_outbox_epochs_total", "Broker losses detected (out
 EVENTS_CONSUMED = Counter("ocop_events_consumed_total", "Events handled by consumers",
                           ["topic", "type", "result"])
 DLQ_EVENTS = Counter("ocop_dlq_events_total", "Messages sent to a dead-letter topic", ["topic", "reason"])
+CONSUMER_LAG_SECONDS = Gauge("ocop_consumer_lag_seconds",
+                             "Age of the newest message in the last batch handled (now - Kafka record timestamp)",
+                             ["topic", "group"])
+CONSUMER_LAG_RECORDS = Gauge("ocop_consumer_lag_records",
+                             "Records behind the partition's high watermark after the last batch, as the broker "
+                             "reports it", ["topic", "partition", "group"])
+LISTING_OPERATIONS = Counter("ocop_listing_operations_total", "Calls to marketplace platforms by outcome",
+                             ["platform", "operation", "result"])
+SCAN_VERDICTS = Counter("ocop_scan_verdicts_total", "Public stamp scans by verdict", ["verdict"])

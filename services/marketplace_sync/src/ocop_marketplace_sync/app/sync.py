@@ -22,8 +22,10 @@ from ocop_marketplace_sync.adapters.marketplace import Marketplace, PlatformErro
 from ocop_marketplace_sync.domain.listing import ListingDraft
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import MARKETPLACE, ListingDelisted, ListingFailed, ListingPublished, dlq
-from ocop_shared.logging import get_logger
+from ocop_shared.logging import bound_contextvars, get_logger
+from ocop_shared.metrics import LISTING_OPERATIONS
 from ocop_shared.mongo import as_datetime, transaction_gate
+from ocop_shared.tracing import current_traceparent, reset_traceparent, set_traceparent, trace_id_of
 
 log = get_logger(__name__)
 LISTED, DELISTED = "listed", "delisted"
@@ -38,7 +40,9 @@ async def set_desired(db: AsyncDatabase, platforms: list[str], product_id: str, 
         if current is not None and int(current.get("desired_version", -1)) >= version:
             continue  # an older or repeated event
         fields = {"product_id": product_id, "platform": platform, "desired": desired, "desired_version": version,
-                  "status": "pending", "next_attempt_at": None}
+                  "status": "pending", "next_attempt_at": None,
+                  # the trace of the certification event: platform calls and listing events continue it
+                  "traceparent": current_traceparent()}
         if draft is not None:
             fields["draft"] = draft
         if current is None:
@@ -90,12 +94,21 @@ class SyncWorker:
         return len(due)
 
     async def sync(self, listing: dict[str, Any]) -> None:
+        token = set_traceparent(listing.get("traceparent"))
+        try:
+            with bound_contextvars(trace_id=trace_id_of(listing.get("traceparent"))):
+                await self._sync(listing)
+        finally:
+            reset_traceparent(token)
+
+    async def _sync(self, listing: dict[str, Any]) -> None:
         key, platform = listing["_id"], listing["platform"]
         adapter = self.marketplaces.get(platform)
         if adapter is None:
             return
         self._running.add(key)
         version = listing["desired_version"]
+        operation = "upsert" if listing["desired"] == LISTED else "delist"
         try:
             if listing["desired"] == LISTED:
                 draft = ListingDraft.model_validate(listing["draft"])
@@ -110,7 +123,13 @@ class SyncWorker:
                                    ListingDelisted(product_id=listing["product_id"], platform=platform,
                                                    version=version, external_id=listing.get("external_id"),
                                                    reason="certificate no longer active"))
+            LISTING_OPERATIONS.labels(platform, operation, "ok").inc()
+            log.info("listing.synced", product_id=listing["product_id"], platform=platform, operation=operation,
+                     version=version)
         except PlatformError as exc:
+            LISTING_OPERATIONS.labels(platform, operation, "retry" if exc.retryable else "failed").inc()
+            log.warning("listing.platform_error", product_id=listing["product_id"], platform=platform,
+                        operation=operation, reason=exc.reason[:300], retryable=exc.retryable)
             if exc.retryable:
                 await self._later(key, version, exc.reason)
             else:
@@ -122,6 +141,8 @@ class SyncWorker:
                      "draft": listing.get("draft")}, topic=dlq(MARKETPLACE), key=listing["product_id"].encode(),
                     headers={"x-dlq-reason": "platform_rejected", "x-dlq-error": exc.reason[:2000]})
         except Exception as exc:  # noqa: BLE001 - network trouble beyond the adapter's retries: later
+            LISTING_OPERATIONS.labels(platform, operation, "retry").inc()
+            log.warning("listing.unreachable", product_id=listing["product_id"], platform=platform, error=repr(exc))
             await self._later(key, version, repr(exc))
         finally:
             self._running.discard(key)

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.routing import Route
 
 from ocop_shared.auth import Principal, require
+from ocop_shared.metrics import SCAN_VERDICTS
 from ocop_traceability.app.scan import Client, client_of
 from ocop_traceability.domain.codes import normalize_serial
 
@@ -107,6 +108,7 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
         body = {"error": {"code": "rate_limited", "message": "Bạn tra cứu quá nhanh, vui lòng thử lại sau giây lát"}}
         return JSONResponse(body, status_code=429, headers={"Retry-After": str(max(1, round(wait)))})
     view = await runtime.scan.verify(code, client, gtin=gtin, lot=lot)
+    SCAN_VERDICTS.labels(view["verdict"]).inc()
     status = 404 if view["verdict"] == "unknown" else 200
     headers = {"Cache-Control": "no-store", "Vary": "Accept"}
     if wants_json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import timedelta
 
 from pydantic import Field
@@ -9,7 +11,7 @@ from pydantic import Field
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.web import Runtime, build_runtime
 from ocop_traceability.app.scan import RateLimiter, ScanService
-from ocop_traceability.app.stamp_runs import resume_jobs
+from ocop_traceability.app.stamp_runs import resume_jobs, watch_abandoned_runs
 from ocop_traceability.domain.clones import CloneRule
 from ocop_traceability.domain.codes import DEFAULT_AREA_SCHEMES
 from ocop_traceability.events import registry
@@ -45,6 +47,10 @@ def bootstrap(settings: TraceabilitySettings | None = None) -> Runtime:
     runtime.scan_limiter = RateLimiter(settings.scan_rate_capacity, settings.scan_rate_per_s)
     registry.subscribe(runtime)
     return runtime
+
+
+def run_watcher(runtime: Runtime):
+    return asyncio.create_task(watch_abandoned_runs(runtime), name="stamp-run-watcher")
 
 
 def scan_flusher(runtime: Runtime):

@@ -11,13 +11,14 @@ from ocop_traceability.api.batches import router as batches
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
 from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
-from ocop_traceability.bootstrap import COLLECTIONS, TraceabilitySettings, bootstrap, on_startup, scan_flusher
+from ocop_traceability.bootstrap import (COLLECTIONS, TraceabilitySettings, bootstrap, on_startup, run_watcher,
+                                         scan_flusher)
 
 
 def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     app = create_service_app(
         bootstrap(settings), title="OCOP traceability", routers=[producers, places, batches, alerts],
-        collections=COLLECTIONS, on_startup=on_startup, emits=[TRACEABILITY], pages=[pages], background=[scan_flusher],
+        collections=COLLECTIONS, on_startup=on_startup, emits=[TRACEABILITY], pages=[pages], background=[scan_flusher, run_watcher],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand

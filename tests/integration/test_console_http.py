@@ -233,3 +233,70 @@ async def test_logout_clears_the_session(apps):
         r = await client.post("/console/logout", data={"csrf_token": client.cookies.get(CSRF_COOKIE)})
         assert r.status_code == 303 and f'{SESSION_COOKIE}=""' in r.headers["set-cookie"]
         assert (await client.get("/console/producers")).status_code == 303
+
+
+async def test_per_criterion_scores_add_up_to_the_part_scores(apps):
+    product = await make_product(apps, (await make_producer(apps))["id"], gtin=None)
+    username = await add_user(apps, "official")
+    async with browser(apps, "registry") as client:
+        await login(client, username)
+        r = await client.post(f"/console/products/{product['id']}/evaluations", data={
+            "csrf_token": client.cookies.get(CSRF_COOKIE), "level": "province", "criteria_version": "QD148-2023",
+            "evaluated_on": "2026-10-01", "score_A": "", "score_B": "19", "score_C": "25",
+            "detail_A": "Nguồn nguyên liệu: 12\nSức mạnh cộng đồng: 10,5\nTổ chức sản xuất: 10"})
+        assert r.status_code == 303, r.text[-1000:]
+        ev = await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
+        assert ev["scores"]["A"] == 32.5 and ev["total"] == 76.5 and ev["stars"] == 4
+        assert [c["criterion"] for c in ev["detail"]["A"]] == ["Nguồn nguyên liệu", "Sức mạnh cộng đồng",
+                                                              "Tổ chức sản xuất"]
+
+
+FORM_KEYS = ["username", "password", "next", "producer_id", "name", "group", "unit", "price_vnd", "gtin",
+             "description", "level", "criteria_version", "evaluated_on", "score_A", "score_B", "score_C", "detail_A",
+             "decision_no", "issued_on", "evaluation_id", "reason", "product_id", "growing_area_code", "harvest_date",
+             "quantity", "lot", "count", "from_seq", "to_seq"]
+FORM_VALUES = ["", "x" * 5000, "-1", "0", "1e309", "nan", "inf", "2026-13-45", "2026-11-01", "abc", "Thái Nguyên",
+               "99999999999999999999", "1,5", "33", "food", "province", "QD148-2023", "a: 1\nb:", "{\"$gt\": \"\"}",
+               "//evil.example/", "https://evil.example/console"]
+
+
+async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
+    import random
+
+    rng = random.Random(20261124)
+    producer = await make_producer(apps)
+    product = await make_product(apps, producer["id"], gtin=None)
+    ev = await evaluate(apps, product["id"], 33, 19, 25)
+    cert = (await issue(apps, ev["id"])).json()
+    official, owner = await add_user(apps, "official"), await add_user(apps, "producer", producer_id=producer["id"])
+    registry_routes = ["/console/login", "/console/products/new", f"/console/products/{product['id']}/evaluations",
+                       f"/console/evaluations/{ev['id']}/certificate", "/console/evaluations/x/certificate",
+                       f"/console/certificates/{cert['id']}/renew", f"/console/certificates/{cert['id']}/upgrade",
+                       "/console/certificates/x/revoke", "/console/products/x/evaluations", "/console/logout"]
+    trace_routes = ["/console/batches", "/console/batches/x/stamp-runs", "/console/runs/x/void",
+                    "/console/runs/x/activate"]
+    for username in (official, owner):
+        async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
+            await login(reg, username)
+            share_cookies(reg, trace)
+            csrf = reg.cookies.get(CSRF_COOKIE)
+            for client, routes in ((reg, registry_routes), (trace, trace_routes)):
+                for route in routes:
+                    if route == "/console/logout":
+                        continue
+                    for _ in range(15):
+                        form = {rng.choice(FORM_KEYS): rng.choice(FORM_VALUES) for _ in range(rng.randrange(0, 10))}
+                        r = await client.post(route, data=form | {"csrf_token": csrf})
+                        assert r.status_code < 500, (username, route, form, r.text[-800:])
+            for path in ("/console/products?stars=abc&group=x&province=%00", "/console/expiring?days=abc",
+                         "/console/expiring?days=99999999999", "/console/producers?kind=x&q=" + "x" * 3000,
+                         "/console/reports/x.xlsx", "/console/login?next=https://evil.example/"):
+                assert (await reg.get(path)).status_code < 500, path
+            for path in ("/console/runs/x?trang=99999999999999999999", "/console/batches?product_id=%24gt"):
+                assert (await trace.get(path)).status_code < 500, path
+        # a sign-in never sends the browser to another site
+        async with browser(apps, "registry") as reg:
+            page = await reg.get("/console/login?next=https://evil.example/")
+            r = await reg.post("/console/login", data={"username": official, "password": PASSWORD,
+                                                       "csrf_token": csrf_of(page.text), "next": "//evil.example/"})
+            assert r.status_code == 303 and r.headers["location"] == "/console/products"

@@ -137,14 +137,16 @@ async def _run_page(request: Request, principal: Principal, run_id: str, *, stat
     run = await db.stamp_runs.find_one({"_id": run_id})
     batch_ = await db.batches.find_one({"_id": run["batch_id"]}) or {}
     product = await db.products.find_one({"_id": run["product_id"]}) or {}
-    page = max(1, int(request.query_params.get("trang", "1") or 1)) if request.query_params.get("trang", "1").isdigit() else 1
+    pages = max(1, (view["count"] + 49) // 50)
+    asked = request.query_params.get("trang", "1")
+    page = min(max(1, int(asked)), pages) if asked.isdigit() and len(asked) < 9 else 1
     stamps = []
     if view["status"] == "ready":
         stamps = await db.stamps.find({"run_id": run_id}, projection={"seq": 1, "state": 1, "scan_count": 1}) \
             .sort("seq", 1).skip((page - 1) * 50).limit(50).to_list(50)
     return console.render(request, "run.html", status=status, user=principal, title="Đợt in tem", run=_progress(view),
                           batch=batch_, product=product, stamps=stamps, display_serial=display_serial, error=error,
-                          flash=flash, form=form or {}, page=page, pages=(view["count"] + 49) // 50)
+                          flash=flash, form=form or {}, page=page, pages=pages)
 
 
 @router.get("/runs/{run_id}")

@@ -99,6 +99,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         producers = httpx.get(f"http://127.0.0.1:{ports['registry']}/api/v1/producers",
                               headers={"Authorization": f"Bearer {token}"}).json()
         assert {p["name"] for p in producers} >= {"HTX Sang Hà", "Hộ kinh doanh Hà Thị Thoa"}
+        check_console_demo_login(ports)
 
         # loading the demo a second time duplicates nothing
         def counts():
@@ -154,3 +155,18 @@ def wait_http_json(url: str, token: str, timeout: float) -> dict:
             pass
         time.sleep(0.3)
     raise AssertionError(f"{url} never answered 200")
+
+
+def check_console_demo_login(ports: dict[str, int]) -> None:
+    """A demo producer signs in on the registry; the one cookie opens traceability's pages on the same host."""
+    import re
+
+    with httpx.Client(follow_redirects=False, timeout=10) as browser:
+        form = browser.get(f"http://127.0.0.1:{ports['registry']}/console/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        signed_in = browser.post(f"http://127.0.0.1:{ports['registry']}/console/login",
+                                 data={"username": "thoa", "password": "ocop-demo-2025", "csrf_token": csrf})
+        assert signed_in.status_code == 303, signed_in.text
+        batches = browser.get(f"http://127.0.0.1:{ports['traceability']}/console/batches")
+        assert batches.status_code == 200 and "CD-2610-01" in batches.text
+        assert f"http://127.0.0.1:{ports['marketplace_sync']}/console/listings" in batches.text  # links follow the ports

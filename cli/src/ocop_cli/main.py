@@ -108,6 +108,7 @@ def load_demo(registry_url: str, data_dir: Path, trace_url: str | None = None,
         result = demo_data.load(registry_url, tok, progress=lambda _name: progress.advance(task), trace_url=trace_url)
     console.print(f"Demo data: {result.producers_created} producers created, {result.producers_existing} already "
                   f"there; {result.products_created} products created; {result.areas_created} growing areas created.")
+    _load_demo_users(registry_url, key)
     for product, run_id in result.runs.items():
         console.print(f"Demo stamps ({product}): {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf", soft_wrap=True)
     if standin_urls:
@@ -118,6 +119,14 @@ def load_demo(registry_url: str, data_dir: Path, trace_url: str | None = None,
         console.print(f"[bold green]Scan a genuine stamp:[/bold green] {result.genuine_url}", soft_wrap=True)
     if result.revoked_url:
         console.print(f"[bold red]Scan a stamp of the revoked product:[/bold red] {result.revoked_url}", soft_wrap=True)
+
+
+def _load_demo_users(registry_url: str, key: str) -> None:
+    from ocop_cli.demo_users import DEMO_PASSWORD, load_users
+
+    load_users(registry_url, mint_token(key, role="operator", subject="demo-loader"))
+    console.print(f"Web console: {registry_url}/console — demo logins canbo, canbo.thainguyen (officials), "
+                  f"thoa, bacha, sangha, hongxuan (producers); password {DEMO_PASSWORD}")
 
 
 @app.command("demo")
@@ -174,6 +183,42 @@ def import_cmd(
             table.add_row(str(err["row"]), "; ".join(err["errors"]))
         console.print(table)
         raise typer.Exit(1)
+
+
+user_app = typer.Typer(help="Web console accounts", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="3–40 characters a-z 0-9 . _ -")],
+    role: Annotated[str, typer.Option(help="official | producer | operator")],
+    producer_id: Annotated[str | None, typer.Option("--producer-id", help="required for role producer")] = None,
+    province: Annotated[list[str] | None, typer.Option(help="limit an official to these province codes")] = None,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="OCOP_NEW_USER_PASSWORD", help="at least 8 characters")] = "",
+    replace: Annotated[bool, typer.Option("--replace", help="overwrite an existing account (new password)")] = False,
+    registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    data_dir: DataDir = Path(".ocop"),
+) -> None:
+    """Create a console account (the password is stored as an argon2 hash)."""
+    import httpx
+
+    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    headers = {"Authorization": f"Bearer {mint_token(key, role='operator', subject='cli-user')}"}
+    resp = httpx.post(f"{registry_url}/api/v1/users", headers=headers, timeout=30, json={
+        "username": username, "password": password, "role": role, "producer_id": producer_id,
+        "provinces": list(province or ()), "display_name": name, "replace": replace})
+    if resp.status_code != 201:
+        try:
+            message = resp.json()["error"]["message"]
+        except (ValueError, KeyError):
+            message = resp.text
+        console.print(f"[red]{resp.status_code}: {message}[/red]")
+        raise typer.Exit(1)
+    console.print(f"Đã tạo tài khoản [bold]{resp.json()['username']}[/bold] ({role}). "
+                  f"Đăng nhập: {registry_url}/console/login")
 
 
 stamps_app = typer.Typer(help="QR traceability stamps", no_args_is_help=True)

@@ -89,6 +89,9 @@ class Supervisor:
             "OCOP_POSTMART_URL": f"http://{h}:{p.postmart}",
             **self.extra_env,
         }
+        # web console: links between the services' pages (one session cookie serves the whole host)
+        for name, port in (("REGISTRY", p.registry), ("TRACEABILITY", p.traceability), ("MARKETPLACE", p.marketplace_sync)):
+            env[f"OCOP_{name}_PUBLIC_URL"] = os.environ.get(f"OCOP_{name}_PUBLIC_URL") or f"http://{h}:{port}"
         self.items = [
             Supervised(Child("mongo", mongo_command(h, p.mongo, self.data_dir / "mongo"), log_path=logs / "mongo.log"),
                        lambda: port_open(h, p.mongo), f"mongodb://{h}:{p.mongo}"),

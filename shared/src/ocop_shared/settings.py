@@ -33,6 +33,14 @@ class ServiceSettings(BaseSettings):
     # Upper bound for an accepted event on the wire (bytes); larger ones are dead-lettered.
     max_event_bytes: int = 1_000_000
     public_base_url: str = Field(default="", description="External URL of this service, for links")
+    # Web console: where each service's pages are for a browser (links between services), and the session
+    # cookie. Cookies are not port-isolated, so one login on the registry serves every service of a host.
+    registry_public_url: str = "http://127.0.0.1:8001"
+    traceability_public_url: str = "http://127.0.0.1:8002"
+    marketplace_public_url: str = "http://127.0.0.1:8003"
+    # Secure cookies: "auto" = when the request came over https (or the registry URL is https); true/false force it.
+    cookie_secure: str = "auto"
+    session_ttl_h: float = 10.0
 
     @property
     def base_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from ocop_shared.console import install as install_console
 from ocop_shared.events.models import TRACEABILITY
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
@@ -13,14 +14,17 @@ from ocop_traceability.api.producers import router as producers
 from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
 from ocop_traceability.bootstrap import (COLLECTIONS, TraceabilitySettings, bootstrap, on_startup, run_watcher,
                                          scan_flusher)
+from ocop_traceability.console import console, router as console_pages
 
 
 def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     app = create_service_app(
         bootstrap(settings), title="OCOP traceability", routers=[producers, places, batches, alerts],
-        collections=COLLECTIONS, on_startup=on_startup, emits=[TRACEABILITY], pages=[pages], background=[scan_flusher, run_watcher],
+        collections=COLLECTIONS, on_startup=on_startup, emits=[TRACEABILITY], pages=[pages, console_pages],
+        background=[scan_flusher, run_watcher],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand
     app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
+    install_console(app, console)  # web console at /console (areas, batches, stamp runs, scans)
     return app

@@ -16,7 +16,7 @@ from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
 from ocop_shared.errors import Conflict
 
-COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products"]
+COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users"]
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

@@ -6,6 +6,7 @@ A 35, B 25, C 40). Ranks: 1★ < 30; 2★ 30–49; 3★ 50–69; 4★ 70–89; 5
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
@@ -43,7 +44,7 @@ def check_scores(criteria_version: str, scores: dict[str, float],
         raise InvalidScores(message=f"Cần đủ điểm các phần {', '.join(maxima)}")
     for part, maximum in maxima.items():
         value = scores[part]
-        if value < 0 or value > maximum + EPS:
+        if not math.isfinite(value) or value < 0 or value > maximum + EPS:
             raise InvalidScores(message=f"Điểm phần {part} phải từ 0 đến {maximum} (theo {criteria_version}), nhận {value:g}")
     for part, items in (detail or {}).items():
         if part not in maxima:

@@ -1,0 +1,218 @@
+"""Traceability's console pages (``/console``): growing areas on a map, batches, stamp runs with live
+progress, PDF/CSV downloads, activating and voiding stamps, scans and clone alerts.
+
+A producer sees only its own records (other ids answer 404, as in the API); officials see all. Forms are
+validated with the API schemas and handed to the API's route functions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from ocop_shared.auth import Principal
+from ocop_shared.console import PREFIX, Console, blank_to_none, form_of, require_user, validation_message
+from ocop_shared.errors import AppError
+from ocop_traceability.api import batches as batches_api
+from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn
+from ocop_traceability.app.batches import batch_for, trail
+from ocop_traceability.app.places import feature
+from ocop_traceability.domain.codes import display_serial
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+console = Console("traceability", Path(__file__).resolve().parent / "templates" / "console")
+RUN_STATUS = {"queued": "Đang chờ", "generating": "Đang sinh mã tem", "rendering": "Đang dàn trang PDF",
+              "ready": "Sẵn sàng in", "failed": "Lỗi"}
+STAMP_STATE = {"issued": "Đã phát hành", "active": "Đang dùng", "void": "Đã huỷ"}
+EVENT_NAMES = {"harvesting": "Thu hoạch", "processing": "Chế biến", "packing": "Đóng gói", "shipping": "Xuất hàng",
+               "receiving": "Nhận hàng", "inspection": "Kiểm tra"}
+console.env.globals.update(RUN_STATUS=RUN_STATUS, STAMP_STATE=STAMP_STATE, EVENT_NAMES=EVENT_NAMES)
+
+
+def _own(principal: Principal) -> dict[str, Any]:
+    return {"producer_id": principal.producer_id} if principal.role == "producer" else {}
+
+
+def _error(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, AppError):
+        return exc.status, exc.message
+    return 422, validation_message(exc)
+
+
+# -- growing areas ---------------------------------------------------------------------------------
+
+@router.get("/areas")
+async def areas(request: Request) -> Response:
+    principal = require_user(request)
+    docs = await request.app.state.runtime.db.growing_areas.find(_own(principal)).sort("_id", 1).to_list(1000)
+    geojson = json.dumps({"type": "FeatureCollection", "features": [feature(d) for d in docs]}, ensure_ascii=False)
+    return console.render(request, "areas.html", user=principal, title="Vùng trồng", areas=docs,
+                          geojson=geojson.replace("</", "<\\/"))
+
+
+# -- batches ---------------------------------------------------------------------------------------
+
+async def _batches_page(request: Request, principal: Principal, *, product_id: str | None = None, status: int = 200,
+                        error: str | None = None, form: dict | None = None) -> Response:
+    db = request.app.state.runtime.db
+    query = _own(principal) | ({"product_id": product_id} if product_id else {})
+    batches = await db.batches.find(query).sort("created_at", -1).to_list(300)
+    products = {p["_id"]: p for p in await db.products.find(_own(principal)).sort("name", 1).to_list(2000)}
+    areas_ = await db.growing_areas.find(_own(principal)).sort("_id", 1).to_list(1000)
+    return console.render(request, "batches.html", status=status, user=principal, title="Lô hàng và tem truy xuất",
+                          batches=batches, products=products, areas=areas_, error=error, form=form or {},
+                          product_id=product_id, can_create=principal.role == "producer")
+
+
+@router.get("/batches")
+async def batches(request: Request, product_id: str | None = None) -> Response:
+    principal = require_user(request)
+    return await _batches_page(request, principal, product_id=product_id)
+
+
+@router.post("/batches")
+async def create_batch(request: Request) -> Response:
+    principal = require_user(request)
+    form = await form_of(request)
+    try:
+        fields = blank_to_none(form, ("product_id", "growing_area_code", "harvest_date", "quantity", "unit", "lot"))
+        if fields.get("quantity"):
+            fields["quantity"] = fields["quantity"].replace(",", ".")
+        body = BatchIn.model_validate({k: v for k, v in fields.items() if v is not None or k != "lot"})
+        batch = await batches_api.post_batch(body, request, principal)
+    except (AppError, ValidationError) as exc:
+        status, message = _error(exc)
+        return await _batches_page(request, principal, status=status, error=message, form=form)
+    return RedirectResponse(f"{PREFIX}/batches/{batch['id']}?ok=created", status_code=303)
+
+
+async def _batch_page(request: Request, principal: Principal, batch_id: str, *, status: int = 200,
+                      error: str | None = None, form: dict | None = None) -> Response:
+    db = request.app.state.runtime.db
+    batch = await batch_for(db, batch_id, principal)
+    product = await db.products.find_one({"_id": batch["product_id"]}) or {}
+    runs = await db.stamp_runs.find({"batch_id": batch_id}).sort("created_at", -1).to_list(200)
+    flash = {"created": "Đã tạo lô hàng."}.get(request.query_params.get("ok", ""))
+    return console.render(request, "batch.html", status=status, user=principal, title=f"Lô {batch['lot']}",
+                          batch=batch, product=product, runs=runs, events=await trail(db, batch_id), error=error,
+                          flash=flash, form=form or {}, max_count=request.app.state.runtime.settings.max_stamps_per_run)
+
+
+@router.get("/batches/{batch_id}")
+async def batch(request: Request, batch_id: str) -> Response:
+    principal = require_user(request)
+    return await _batch_page(request, principal, batch_id)
+
+
+@router.post("/batches/{batch_id}/stamp-runs")
+async def order_run(request: Request, batch_id: str) -> Response:
+    principal = require_user(request)
+    await batch_for(request.app.state.runtime.db, batch_id, principal)  # 404 for another producer's batch
+    form = await form_of(request)
+    try:
+        body = StampRunIn.model_validate({"count": (form.get("count") or "").replace(".", "").strip() or None})
+        answer = await batches_api.post_run(batch_id, body, request, principal)
+    except (AppError, ValidationError) as exc:
+        status, message = _error(exc)
+        return await _batch_page(request, principal, batch_id, status=status, error=message, form=form)
+    run_id = json.loads(answer.body)["id"]
+    return RedirectResponse(f"{PREFIX}/runs/{run_id}", status_code=303)
+
+
+# -- stamp runs ------------------------------------------------------------------------------------
+
+def _progress(view: dict) -> dict:
+    return {**view, "status_vi": RUN_STATUS.get(view["status"], view["status"])}
+
+
+async def _run_page(request: Request, principal: Principal, run_id: str, *, status: int = 200,
+                    error: str | None = None, flash: str | None = None, form: dict | None = None) -> Response:
+    view = await batches_api.get_run(run_id, request, principal)  # 404 for another producer's run
+    db = request.app.state.runtime.db
+    run = await db.stamp_runs.find_one({"_id": run_id})
+    batch_ = await db.batches.find_one({"_id": run["batch_id"]}) or {}
+    product = await db.products.find_one({"_id": run["product_id"]}) or {}
+    pages = max(1, (view["count"] + 49) // 50)
+    asked = request.query_params.get("trang", "1")
+    page = min(max(1, int(asked)), pages) if asked.isdigit() and len(asked) < 9 else 1
+    stamps = []
+    if view["status"] == "ready":
+        stamps = await db.stamps.find({"run_id": run_id}, projection={"seq": 1, "state": 1, "scan_count": 1}) \
+            .sort("seq", 1).skip((page - 1) * 50).limit(50).to_list(50)
+    return console.render(request, "run.html", status=status, user=principal, title="Đợt in tem", run=_progress(view),
+                          batch=batch_, product=product, stamps=stamps, display_serial=display_serial, error=error,
+                          flash=flash, form=form or {}, page=page, pages=pages)
+
+
+@router.get("/runs/{run_id}")
+async def run(request: Request, run_id: str) -> Response:
+    principal = require_user(request)
+    ok = request.query_params.get("ok", "")
+    flash = None
+    if ok.startswith(("activate-", "void-")):
+        action, _, n = ok.partition("-")
+        flash = f"Đã {'kích hoạt' if action == 'activate' else 'huỷ'} {int(n) if n.isdigit() else 0} tem."
+    return await _run_page(request, principal, run_id, flash=flash)
+
+
+@router.get("/runs/{run_id}/progress")
+async def run_progress(request: Request, run_id: str) -> JSONResponse:
+    principal = require_user(request)
+    return JSONResponse(_progress(await batches_api.get_run(run_id, request, principal)),
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/runs/{run_id}/sheet.pdf")
+async def run_sheet(request: Request, run_id: str) -> Response:
+    return await batches_api.get_sheet(run_id, request, require_user(request))
+
+
+@router.get("/runs/{run_id}/codes.csv")
+async def run_codes(request: Request, run_id: str) -> Response:
+    return await batches_api.get_codes(run_id, request, require_user(request))
+
+
+@router.post("/runs/{run_id}/{action}")
+async def change_stamps(request: Request, run_id: str, action: str) -> Response:
+    principal = require_user(request)
+    if action not in ("activate", "void"):
+        raise AppError("not_found", "Không có thao tác này")
+    await batches_api.get_run(run_id, request, principal)  # 404 before anything else for others' runs
+    form = await form_of(request)
+    try:
+        body = SerialRangeIn.model_validate(blank_to_none(form, ("from_seq", "to_seq", "reason")) | {
+            "reason": form.get("reason", "")})
+        if body.from_seq and body.to_seq and body.from_seq > body.to_seq:
+            raise AppError("bad_range", "Số thứ tự đầu phải nhỏ hơn hoặc bằng số thứ tự cuối")
+        endpoint = batches_api.activate if action == "activate" else batches_api.void
+        result = await endpoint(run_id, body, request, principal)
+    except (AppError, ValidationError) as exc:
+        status, message = _error(exc)
+        return await _run_page(request, principal, run_id, status=status, error=message, form=form)
+    return RedirectResponse(f"{PREFIX}/runs/{run_id}?ok={action}-{result['changed']}", status_code=303)
+
+
+# -- scans and clone alerts ------------------------------------------------------------------------
+
+@router.get("/scans")
+async def scans(request: Request) -> Response:
+    principal = require_user(request)
+    db = request.app.state.runtime.db
+    alerts = await db.clone_alerts.find(_own(principal)).sort("at", -1).to_list(200)
+    runs = await db.stamp_runs.find(_own(principal), projection={"_id": 1}).to_list(1000)
+    scanned = []
+    for r in runs:  # stamps are indexed by run
+        scanned += await db.stamps.find({"run_id": r["_id"], "scan_count": {"$gt": 0}},
+                                        projection={"seq": 1, "state": 1, "scan_count": 1, "product_id": 1,
+                                                    "first_scan_at": 1, "run_id": 1, "clone_reason": 1}).to_list(1000)
+    scanned.sort(key=lambda s: -int(s.get("scan_count") or 0))
+    product_ids = list({s["product_id"] for s in scanned} | {a["product_id"] for a in alerts})
+    products = {p["_id"]: p for p in await db.products.find({"_id": {"$in": product_ids}}).to_list(2000)}
+    return console.render(request, "scans.html", user=principal, title="Lượt quét và cảnh báo", alerts=alerts,
+                          scanned=scanned[:200], total_scans=sum(int(s.get("scan_count") or 0) for s in scanned),
+                          products=products, display_serial=display_serial)

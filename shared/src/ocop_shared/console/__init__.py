@@ -1,0 +1,340 @@
+"""The web console's shared look and plumbing: one base template, CSS and a little JS, the Jinja
+environment with Vietnamese date/number filters, the session cookie and CSRF protection.
+
+Each service serves its own pages under ``/console/...`` (the service that owns the data renders it) and
+calls :func:`install` once. The session is the same JWT the API accepts as a bearer token, kept in an
+HTTP-only, SameSite=Lax cookie; cookies are not port-isolated, so the one cookie the registry's login
+sets is sent to every service of the host. Every POST form carries a CSRF token (signed double submit:
+the token is in a cookie and in the form, and its signature is checked with the service key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ocop_shared.auth import Principal, decode_token
+from ocop_shared.errors import AppError, Forbidden
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "ocop_session"
+CSRF_COOKIE = "ocop_csrf"
+CSRF_FIELD = "csrf_token"
+PREFIX = "/console"
+
+ROLE_NAMES = {"official": "Cán bộ quản lý", "producer": "Chủ thể sản xuất", "operator": "Quản trị hệ thống"}
+GROUP_NAMES = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Dược liệu và sản phẩm từ dược liệu",
+               "handicraft": "Hàng thủ công mỹ nghệ", "ornamental": "Sinh vật cảnh",
+               "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch"}
+CERT_STATUS = {"active": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hạn",
+               "superseded": "Đã được thay thế"}
+EXPIRY_WARNING_DAYS = 90
+
+
+class LoginRequired(Exception):
+    """No valid session: a page answers a redirect to the login form, a script call 401."""
+
+
+class CsrfRejected(AppError):
+    status = 403
+    code = "csrf_rejected"
+
+
+# -- filters ---------------------------------------------------------------------------------------
+
+def vndate(value: Any) -> str:
+    """``2026-11-01`` → ``01/11/2026`` (the way dates are written in Vietnam)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    try:
+        return (value if isinstance(value, date) else date.fromisoformat(str(value)[:10])).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def vndatetime(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return dt.strftime("%H:%M %d/%m/%Y")
+
+
+def vnnumber(value: Any, decimals: int = 0) -> str:
+    """``1234567.5`` → ``1.234.567,5`` (dot groups thousands, comma marks decimals)."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{number:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def stars(value: Any) -> str:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return ""
+    return "★" * n + "☆" * max(0, 5 - n)
+
+
+def days_until(value: Any, today: date | None = None) -> int | None:
+    if value in (None, ""):
+        return None
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return (d - (today or date.today())).days
+
+
+# -- sessions and CSRF -------------------------------------------------------------------------------
+
+def principal_of(request: Request) -> Principal | None:
+    """The signed-in user (the session cookie's JWT), or None."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return decode_token(request.app.state.jwt_key, token, request.app.state.jwt_issuer)
+    except AppError:
+        return None
+
+
+def require_user(request: Request, *roles: str) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
+        raise LoginRequired()
+    if roles and principal.role not in roles:
+        raise Forbidden("forbidden_role", "Tài khoản của bạn không được dùng trang này")
+    return principal
+
+
+def _sign(key: str, nonce: str) -> str:
+    return hmac.new(key.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def new_csrf(key: str) -> str:
+    nonce = secrets.token_urlsafe(18)
+    return f"{nonce}.{_sign(key, nonce)}"
+
+
+def csrf_valid(key: str, token: str | None) -> bool:
+    if not token or "." not in token:
+        return False
+    nonce, sig = token.rsplit(".", 1)
+    return hmac.compare_digest(sig, _sign(key, nonce))
+
+
+def csrf_token(request: Request) -> str:
+    """This browser's token (from its cookie when valid, else a new one that the response will set)."""
+    if not hasattr(request.state, "csrf"):
+        current = request.cookies.get(CSRF_COOKIE)
+        request.state.csrf = current if csrf_valid(request.app.state.jwt_key, current) else new_csrf(
+            request.app.state.jwt_key)
+    return request.state.csrf
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The submitted form, after checking its CSRF token against the cookie (403 otherwise)."""
+    form = await request.form()
+    sent, cookie = form.get(CSRF_FIELD), request.cookies.get(CSRF_COOKIE)
+    if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)
+            and csrf_valid(request.app.state.jwt_key, cookie)):
+        raise CsrfRejected(message="Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. "
+                                   "Hãy tải lại trang và gửi lại.")
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+
+
+def secure_cookies(request: Request) -> bool:
+    setting = str(getattr(request.app.state.runtime.settings, "cookie_secure", "auto")).lower()
+    if setting in ("true", "1", "yes"):
+        return True
+    if setting in ("false", "0", "no"):
+        return False
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+    return proto == "https"
+
+
+def set_session(response: Response, request: Request, token: str, ttl: timedelta) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(ttl.total_seconds()), path="/", httponly=True,
+                        samesite="lax", secure=secure_cookies(request))
+
+
+def clear_session(response: Response, request: Request) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request))
+
+
+def _set_csrf_cookie(response: Response, request: Request) -> None:
+    token = getattr(request.state, "csrf", None)
+    if token and request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(CSRF_COOKIE, token, path="/", httponly=True, samesite="lax",
+                            secure=secure_cookies(request))
+
+
+# -- links between services ------------------------------------------------------------------------
+
+def public_urls(settings) -> dict[str, str]:
+    return {"registry": settings.registry_public_url.rstrip("/"),
+            "traceability": settings.traceability_public_url.rstrip("/"),
+            "marketplace": settings.marketplace_public_url.rstrip("/")}
+
+
+def safe_next(settings, target: str | None) -> str | None:
+    """Only return to a page of our own services (no open redirect)."""
+    if not target:
+        return None
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    parts = urlsplit(target)
+    for base in public_urls(settings).values():
+        b = urlsplit(base)
+        if (parts.scheme, parts.netloc) == (b.scheme, b.netloc):
+            return target
+    return None
+
+
+def nav_items(principal: Principal | None, urls: dict[str, str]) -> list[tuple[str, str]]:
+    if principal is None:
+        return []
+    r, t, m = urls["registry"], urls["traceability"], urls["marketplace"]
+    if principal.role == "producer":
+        return [(f"{r}{PREFIX}/products", "Sản phẩm của tôi"), (f"{t}{PREFIX}/areas", "Vùng trồng"),
+                (f"{t}{PREFIX}/batches", "Lô hàng và tem"), (f"{t}{PREFIX}/scans", "Lượt quét, cảnh báo"),
+                (f"{m}{PREFIX}/listings", "Sàn thương mại điện tử")]
+    return [(f"{r}{PREFIX}/producers", "Chủ thể"), (f"{r}{PREFIX}/products", "Sản phẩm"),
+            (f"{r}{PREFIX}/expiring", "Sắp hết hạn"), (f"{r}{PREFIX}/reports", "Báo cáo"),
+            (f"{t}{PREFIX}/areas", "Vùng trồng"), (f"{t}{PREFIX}/batches", "Lô hàng"),
+            (f"{m}{PREFIX}/listings", "Niêm yết")]
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+class Console:
+    """The Jinja environment of one service: its own templates first, then the shared ones."""
+
+    def __init__(self, service: str, templates: Path | None = None) -> None:
+        self.service = service
+        loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(HERE / "templates")]
+        self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+        self.env.filters.update(vndate=vndate, vndatetime=vndatetime, vnnumber=vnnumber, stars=stars)
+        self.env.globals.update(GROUP_NAMES=GROUP_NAMES, CERT_STATUS=CERT_STATUS, ROLE_NAMES=ROLE_NAMES,
+                                CSRF_FIELD=CSRF_FIELD, days_until=days_until,
+                                EXPIRY_WARNING_DAYS=EXPIRY_WARNING_DAYS)
+
+    def render(self, request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+        settings = request.app.state.runtime.settings
+        urls = public_urls(settings)
+        principal = context.pop("user", None) or principal_of(request)
+        html = self.env.get_template(name).render(
+            request=request, user=principal, urls=urls, nav=nav_items(principal, urls), csrf=csrf_token(request),
+            static=f"{PREFIX}/static", path=request.url.path, **context)
+        response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+        _set_csrf_cookie(response, request)
+        return response
+
+    def login_url(self, request: Request) -> str:
+        urls = public_urls(request.app.state.runtime.settings)
+        here = str(request.url) if request.method == "GET" else ""
+        return f"{urls['registry']}{PREFIX}/login" + (f"?next={quote(here, safe='')}" if here else "")
+
+    def error_page(self, request: Request, status: int, message: str) -> Response:
+        if request.headers.get("accept", "").startswith("application/json"):
+            return JSONResponse({"error": {"code": "console_error", "message": message}}, status_code=status)
+        titles = {403: "Không được phép", 404: "Không tìm thấy", 405: "Thao tác không hợp lệ",
+                  409: "Không thực hiện được", 422: "Dữ liệu không hợp lệ"}
+        return self.render(request, "console_error.html", status=status,
+                           title=titles.get(status, "Không thực hiện được"), message=message)
+
+
+def _vi_http(exc: StarletteHTTPException) -> str:
+    return {404: "Trang hoặc bản ghi này không tồn tại, hoặc bạn không có quyền xem.",
+            405: "Thao tác này không được hỗ trợ trên trang này."}.get(exc.status_code, "Yêu cầu không hợp lệ.")
+
+
+def install(app: FastAPI, console: Console) -> None:
+    """Serve the shared static files and answer errors on ``/console`` pages as HTML (API routes keep JSON)."""
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    app.state.console = console
+    original = dict(app.exception_handlers)
+
+    def on_console(exc_type, page):
+        fallback = original.get(exc_type)
+
+        async def handler(request: Request, exc):
+            if request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/"):
+                return page(request, exc)
+            if fallback is None:
+                raise exc
+            return await fallback(request, exc)
+
+        app.add_exception_handler(exc_type, handler)
+
+    def login(request: Request, _exc: LoginRequired) -> Response:
+        if request.headers.get("accept", "").startswith("application/json"):
+            return JSONResponse({"error": {"code": "login_required", "message": "Cần đăng nhập"}}, status_code=401)
+        return RedirectResponse(console.login_url(request), status_code=303)
+
+    on_console(LoginRequired, login)
+    on_console(AppError, lambda request, exc: console.error_page(request, exc.status, exc.message))
+    on_console(StarletteHTTPException, lambda request, exc: console.error_page(request, exc.status_code, _vi_http(exc)))
+    on_console(RequestValidationError, lambda request, exc: console.error_page(
+        request, 422, "Địa chỉ trang có tham số không hợp lệ."))
+    on_console(ValidationError, lambda request, exc: console.error_page(request, 422, validation_message(exc)))
+
+
+# -- form helpers ----------------------------------------------------------------------------------
+
+FIELD_NAMES = {"name": "Tên", "group": "Nhóm sản phẩm", "producer_id": "Chủ thể", "unit": "Quy cách",
+               "price_vnd": "Giá (đồng)", "gtin": "Mã vạch GTIN", "description": "Mô tả", "level": "Cấp hội đồng",
+               "criteria_version": "Bộ tiêu chí", "scores": "Điểm", "evaluated_on": "Ngày đánh giá",
+               "decision_no": "Số quyết định", "issued_on": "Ngày quyết định", "evaluation_id": "Kết quả đánh giá",
+               "reason": "Lý do", "product_id": "Sản phẩm", "growing_area_code": "Vùng trồng",
+               "harvest_date": "Ngày thu hoạch", "quantity": "Sản lượng", "lot": "Mã lô", "count": "Số tem",
+               "from_seq": "Từ số thứ tự", "to_seq": "Đến số thứ tự", "sub_group": "Phân nhóm",
+               "username": "Tên đăng nhập", "password": "Mật khẩu", "detail": "Chi tiết tiêu chí"}
+_PYDANTIC_VI = {"missing": "chưa nhập", "string_too_short": "quá ngắn", "string_too_long": "quá dài",
+                "date_from_datetime_parsing": "không phải ngày hợp lệ", "date_parsing": "không phải ngày hợp lệ",
+                "int_parsing": "phải là số nguyên", "float_parsing": "phải là số", "enum": "không có trong danh sách",
+                "greater_than": "phải lớn hơn 0", "greater_than_equal": "quá nhỏ", "less_than_equal": "quá lớn",
+                "string_pattern_mismatch": "sai định dạng", "value_error": "không hợp lệ",
+                "literal_error": "không có trong danh sách", "extra_forbidden": "không được phép"}
+
+
+def validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:6]:
+        loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
+        field = next((FIELD_NAMES[p] for p in reversed(loc) if p in FIELD_NAMES), loc[-1] if loc else "")
+        if "scores" in loc and loc[-1] in "ABC":
+            field = f"Điểm phần {loc[-1]}"
+        parts.append(f"{field}: {_PYDANTIC_VI.get(err.get('type', ''), 'không hợp lệ')}")
+    return "Dữ liệu không hợp lệ — " + "; ".join(parts) + "."
+
+
+def blank_to_none(form: dict[str, str], keys: Iterable[str] | None = None) -> dict[str, Any]:
+    """Empty inputs mean "not given"."""
+    return {k: (v.strip() or None) for k, v in form.items() if keys is None or k in keys}
+
+
+__all__ = ["Console", "LoginRequired", "CsrfRejected", "install", "principal_of", "require_user", "form_of",
+           "set_session", "clear_session", "csrf_token", "public_urls", "safe_next", "validation_message",
+           "blank_to_none", "vndate", "vndatetime", "vnnumber", "stars", "days_until", "SESSION_COOKIE",
+           "CSRF_COOKIE", "CSRF_FIELD", "PREFIX", "EXPIRY_WARNING_DAYS", "GROUP_NAMES", "CERT_STATUS"]

@@ -1,0 +1,302 @@
+"""The web console over HTTP (httpx against the ASGI apps): sign-in with argon2-hashed passwords, cookie
+flags, CSRF on every form, Vietnamese error pages, and no producer ever sees another producer's pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from conftest import auth, eventually
+from ocop_shared.auth import decode_token
+from ocop_shared.console import CSRF_COOKIE, SESSION_COOKIE
+from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
+
+pytestmark = pytest.mark.integration
+OPERATOR = auth("operator")
+PASSWORD = "mat-khau-Bac-Kan-2025"
+
+
+async def add_user(apps, role: str, *, producer_id: str | None = None, provinces=()) -> str:
+    username = f"{role[:4]}-{uuid.uuid4().hex[:8]}"
+    r = await apps["registry"].post("/api/v1/users", headers=OPERATOR, json={
+        "username": username, "password": PASSWORD, "role": role, "producer_id": producer_id,
+        "provinces": list(provinces)})
+    assert r.status_code == 201, r.text
+    assert "password" not in r.text and "hash" not in r.text
+    return username
+
+
+def browser(apps, service: str, scheme: str = "http") -> httpx.AsyncClient:
+    """A client with its own cookie jar, like one browser (the ASGI app of ``service``)."""
+    app = apps[service]._transport.app
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                             base_url=f"{scheme}://127.0.0.1", follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    page = await client.get("/console/login")
+    assert page.status_code == 200
+    return await client.post("/console/login", data={"username": username, "password": password,
+                                                     "csrf_token": csrf_of(page.text)})
+
+
+def set_cookie(client: httpx.AsyncClient, name: str, value: str) -> None:
+    client.cookies.delete(name)
+    client.cookies.set(name, value, domain="127.0.0.1")
+
+
+def share_cookies(source: httpx.AsyncClient, target: httpx.AsyncClient) -> None:
+    """Cookies are not port-isolated: what the registry set is sent to traceability on the same host."""
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        if source.cookies.get(name):
+            set_cookie(target, name, source.cookies.get(name))
+
+
+async def test_login_sets_a_hardened_session_cookie_holding_the_api_jwt(apps):
+    producer = await make_producer(apps)
+    username = await add_user(apps, "producer", producer_id=producer["id"])
+    async with browser(apps, "registry") as client:
+        r = await login(client, username)
+        assert r.status_code == 303 and r.headers["location"].endswith("/console/products")
+        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "="))
+        flags = [p.strip().lower() for p in cookie.split(";")]
+        assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
+        assert "secure" not in flags  # plain http on localhost; https requests get Secure (below)
+        token = client.cookies.get(SESSION_COOKIE)
+        principal = decode_token(apps.runtime("registry").jwt_key, token)
+        assert (principal.role, principal.producer_id, principal.subject) == ("producer", producer["id"], username)
+        # the same JWT works as a bearer token on the API, unchanged
+        api = await apps["registry"].get(f"/api/v1/producers/{producer['id']}",
+                                         headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 200
+        page = await client.get("/console/products")
+        assert page.status_code == 200 and '<html lang="vi">' in page.text and "Sản phẩm của tôi" in page.text
+    async with browser(apps, "registry", "https") as client:  # served over https (e.g. behind a proxy)
+        r = await login(client, username)
+        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "="))
+        assert "secure" in [p.strip().lower() for p in cookie.split(";")]
+
+
+async def test_wrong_password_unknown_user_and_no_session(apps):
+    producer = await make_producer(apps)
+    username = await add_user(apps, "producer", producer_id=producer["id"])
+    stored = await apps.runtime("registry").db.users.find_one({"_id": username})
+    assert stored["password_hash"].startswith("$argon2id$") and PASSWORD not in str(stored)
+    async with browser(apps, "registry") as client:
+        for user, password in ((username, "sai-mat-khau-1"), ("khong-co-ai", PASSWORD)):
+            r = await login(client, user, password)
+            assert r.status_code == 401 and "Tên đăng nhập hoặc mật khẩu không đúng" in r.text
+            assert SESSION_COOKIE not in r.headers.get("set-cookie", "")
+        r = await client.get("/console/products")  # no session: to the login form, coming back here after
+        assert r.status_code == 303 and "/console/login?next=" in r.headers["location"]
+    async with browser(apps, "traceability") as client:
+        r = await client.get("/console/batches")
+        assert r.status_code == 303 and "/console/login?next=" in r.headers["location"]
+        assert (await client.get("/console/batches", headers={"Accept": "application/json"})).status_code == 401
+
+
+async def test_forms_without_a_valid_csrf_token_are_rejected(apps):
+    product = await make_product(apps, (await make_producer(apps))["id"], gtin=None)
+    username = await add_user(apps, "official")
+    async with browser(apps, "registry") as client:
+        page = await client.get("/console/login")
+        token = csrf_of(page.text)
+        no_token = await client.post("/console/login", data={"username": username, "password": PASSWORD})
+        assert no_token.status_code == 403 and "tải lại trang" in no_token.text
+        forged = token.split(".")[0] + ".0000000000000000"
+        set_cookie(client, CSRF_COOKIE, forged)
+        r = await client.post("/console/login", data={"username": username, "password": PASSWORD, "csrf_token": forged})
+        assert r.status_code == 403
+        set_cookie(client, CSRF_COOKIE, token)
+        assert (await login(client, username)).status_code == 303
+        form = {"level": "province", "criteria_version": "QD148-2023", "score_A": "33", "score_B": "19",
+                "score_C": "25", "evaluated_on": "2026-10-01"}
+        other = (await browser(apps, "registry").get("/console/login")).cookies.get(CSRF_COOKIE)  # another browser's
+        for bad in ({}, {"csrf_token": other}):
+            r = await client.post(f"/console/products/{product['id']}/evaluations", data=form | bad)
+            assert r.status_code == 403
+        assert not await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
+        ok = await client.post(f"/console/products/{product['id']}/evaluations",
+                               data=form | {"csrf_token": client.cookies.get(CSRF_COOKIE)})
+        assert ok.status_code == 303, ok.text
+
+
+async def test_bad_input_re_renders_the_form_with_a_vietnamese_message(apps):
+    product = await make_product(apps, (await make_producer(apps))["id"], gtin=None)
+    username = await add_user(apps, "official")
+    async with browser(apps, "registry") as client:
+        await login(client, username)
+        csrf = client.cookies.get(CSRF_COOKIE)
+        url = f"/console/products/{product['id']}/evaluations"
+        base = {"csrf_token": csrf, "level": "province", "criteria_version": "QD148-2023", "evaluated_on": "2026-10-01"}
+        cases = [({"score_A": "45", "score_B": "19", "score_C": "25"}, "Điểm phần A phải từ 0 đến 40"),
+                 ({"score_A": "abc", "score_B": "19", "score_C": "25"}, "Điểm phần A: phải là số"),
+                 ({"score_A": "30", "score_B": "19", "score_C": "25", "evaluated_on": ""}, "Ngày đánh giá"),
+                 ({"score_A": "30", "score_B": "19", "score_C": "25", "level": "galaxy"}, "Cấp hội đồng"),
+                 ({"score_A": "1", "score_B": "1", "score_C": "1", "detail_A": "không có điểm"}, "Tên tiêu chí: điểm")]
+        for fields, message in cases:
+            r = await client.post(url, data=base | fields)
+            assert 400 <= r.status_code < 500 and message in r.text, (fields, r.status_code, r.text[-1500:])
+            assert "Nhập kết quả đánh giá" in r.text  # the form is shown again
+        low = await client.post(url, data=base | {"score_A": "10", "score_B": "10", "score_C": "10"})
+        assert low.status_code == 303
+        ev = await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
+        r = await client.post(f"/console/evaluations/{ev['_id']}/certificate",
+                              data={"csrf_token": csrf, "decision_no": "12/QĐ-UBND", "issued_on": "2026-11-01"})
+        assert r.status_code == 422 and "chỉ sản phẩm từ 3★ mới được công nhận OCOP" in r.text
+        r = await client.post("/console/products/new", data={"csrf_token": csrf, "producer_id": product["producer_id"],
+                                                            "name": "X", "group": "food", "gtin": "123"})
+        assert r.status_code == 422 and "Tên: quá ngắn" in r.text
+        assert (await client.get("/console/products/khong-co")).status_code == 404
+
+
+async def test_a_producer_never_sees_another_producers_pages(apps):
+    a, b = await make_producer(apps, name="HTX A"), await make_producer(apps, name="HTX B")
+    pa = await make_product(apps, a["id"], name=f"Miến dong A {uuid.uuid4().hex[:4]}", gtin=None)
+    pb = await make_product(apps, b["id"], name=f"Miến dong B {uuid.uuid4().hex[:4]}", gtin=None)
+    cert = (await issue(apps, (await evaluate(apps, pb["id"], 33, 19, 25))["id"])).json()
+    tr = apps["traceability"]
+    owner_b = auth("producer", producer_id=b["id"])
+    db = apps.runtime("traceability").db
+    await eventually(lambda: db.products.find_one({"_id": pb["id"], "certificate.certificate_id": cert["id"]}))
+    await eventually(lambda: db.producers.find_one({"_id": b["id"]}))
+    code = f"VN-19-{uuid.uuid4().hex[:6].upper()}"
+    from tests.integration.test_traceability import polygon
+    assert (await tr.post("/api/v1/growing-areas", headers=owner_b, json={
+        "code": code, "name": "Ruộng dong B", "crop": "dong riềng", "producer_id": b["id"], "province": "Thái Nguyên",
+        "area_ha": 2, "geometry": polygon(0.3)})).status_code == 201
+    batch = (await tr.post("/api/v1/batches", headers=owner_b, json={
+        "product_id": pb["id"], "growing_area_code": code, "harvest_date": "2026-11-02", "quantity": 10,
+        "unit": "kg"})).json()
+    run = (await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", headers=owner_b, json={"count": 2})).json()
+    user_a = await add_user(apps, "producer", producer_id=a["id"])
+    async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace, \
+            browser(apps, "marketplace_sync") as market:
+        await login(reg, user_a)
+        share_cookies(reg, trace)
+        share_cookies(reg, market)
+        mine = await reg.get("/console/products")
+        assert pa["name"] in mine.text and pb["name"] not in mine.text
+        assert (await reg.get(f"/console/products/{pa['id']}")).status_code == 200
+        for path in (f"/console/products/{pb['id']}",):
+            r = await reg.get(path)
+            assert r.status_code == 404 and pb["name"] not in r.text and "Không tìm thấy" in r.text
+        for path in (f"/console/batches/{batch['id']}", f"/console/runs/{run['id']}",
+                     f"/console/runs/{run['id']}/progress", f"/console/runs/{run['id']}/sheet.pdf",
+                     f"/console/runs/{run['id']}/codes.csv"):
+            r = await trace.get(path)
+            assert r.status_code == 404, (path, r.status_code)
+            assert pb["name"] not in r.text and batch["lot"] not in r.text
+        csrf = reg.cookies.get(CSRF_COOKIE)
+        for path in (f"/console/runs/{run['id']}/void", f"/console/runs/{run['id']}/activate"):
+            assert (await trace.post(path, data={"csrf_token": csrf})).status_code == 404
+        r = await trace.post("/console/batches", data={"csrf_token": csrf, "product_id": pb["id"],
+                                                       "growing_area_code": code, "harvest_date": "2026-11-03",
+                                                       "quantity": "5", "unit": "kg"})
+        assert r.status_code == 404 and await db.batches.count_documents({"product_id": pb["id"]}) == 1
+        for path in ("/console/batches", "/console/areas", "/console/scans", f"/console/batches?product_id={pb['id']}"):
+            r = await trace.get(path)
+            assert r.status_code == 200 and pb["name"] not in r.text and code not in r.text and batch["lot"] not in r.text
+        r = await market.get("/console/listings")
+        assert r.status_code == 200 and pb["name"] not in r.text
+        assert (await market.get(f"/console/listings?product_id={pb['id']}")).status_code == 404
+        # officials' pages and actions are closed to producers
+        for path in ("/console/producers", "/console/reports", "/console/expiring", "/console/products/new"):
+            assert (await reg.get(path)).status_code == 403
+        r = await reg.post(f"/console/products/{pa['id']}/evaluations", data={"csrf_token": csrf, "level": "province",
+                           "criteria_version": "QD148-2023", "score_A": "40", "score_B": "25", "score_C": "35",
+                           "evaluated_on": "2026-10-01"})
+        assert r.status_code == 403
+        assert (await reg.post(f"/console/certificates/{cert['id']}/revoke",
+                               data={"csrf_token": csrf, "reason": "xyz", "decision_no": "1/QĐ"})).status_code == 403
+    # an official scoped to another province does not see the product either
+    outsider = await add_user(apps, "official", provinces=("01",))
+    async with browser(apps, "registry") as reg:
+        await login(reg, outsider)
+        assert (await reg.get(f"/console/products/{pb['id']}")).status_code == 404
+        assert pb["name"] not in (await reg.get("/console/products")).text
+    _ = OFFICIAL
+
+
+async def test_logout_clears_the_session(apps):
+    username = await add_user(apps, "official")
+    async with browser(apps, "registry") as client:
+        await login(client, username)
+        assert (await client.get("/console/producers")).status_code == 200
+        r = await client.post("/console/logout", data={"csrf_token": client.cookies.get(CSRF_COOKIE)})
+        assert r.status_code == 303 and f'{SESSION_COOKIE}=""' in r.headers["set-cookie"]
+        assert (await client.get("/console/producers")).status_code == 303
+
+
+async def test_per_criterion_scores_add_up_to_the_part_scores(apps):
+    product = await make_product(apps, (await make_producer(apps))["id"], gtin=None)
+    username = await add_user(apps, "official")
+    async with browser(apps, "registry") as client:
+        await login(client, username)
+        r = await client.post(f"/console/products/{product['id']}/evaluations", data={
+            "csrf_token": client.cookies.get(CSRF_COOKIE), "level": "province", "criteria_version": "QD148-2023",
+            "evaluated_on": "2026-10-01", "score_A": "", "score_B": "19", "score_C": "25",
+            "detail_A": "Nguồn nguyên liệu: 12\nSức mạnh cộng đồng: 10,5\nTổ chức sản xuất: 10"})
+        assert r.status_code == 303, r.text[-1000:]
+        ev = await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
+        assert ev["scores"]["A"] == 32.5 and ev["total"] == 76.5 and ev["stars"] == 4
+        assert [c["criterion"] for c in ev["detail"]["A"]] == ["Nguồn nguyên liệu", "Sức mạnh cộng đồng",
+                                                              "Tổ chức sản xuất"]
+
+
+FORM_KEYS = ["username", "password", "next", "producer_id", "name", "group", "unit", "price_vnd", "gtin",
+             "description", "level", "criteria_version", "evaluated_on", "score_A", "score_B", "score_C", "detail_A",
+             "decision_no", "issued_on", "evaluation_id", "reason", "product_id", "growing_area_code", "harvest_date",
+             "quantity", "lot", "count", "from_seq", "to_seq"]
+FORM_VALUES = ["", "x" * 5000, "-1", "0", "1e309", "nan", "inf", "2026-13-45", "2026-11-01", "abc", "Thái Nguyên",
+               "99999999999999999999", "1,5", "33", "food", "province", "QD148-2023", "a: 1\nb:", "{\"$gt\": \"\"}",
+               "//evil.example/", "https://evil.example/console"]
+
+
+async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
+    import random
+
+    rng = random.Random(20261124)
+    producer = await make_producer(apps)
+    product = await make_product(apps, producer["id"], gtin=None)
+    ev = await evaluate(apps, product["id"], 33, 19, 25)
+    cert = (await issue(apps, ev["id"])).json()
+    official, owner = await add_user(apps, "official"), await add_user(apps, "producer", producer_id=producer["id"])
+    registry_routes = ["/console/login", "/console/products/new", f"/console/products/{product['id']}/evaluations",
+                       f"/console/evaluations/{ev['id']}/certificate", "/console/evaluations/x/certificate",
+                       f"/console/certificates/{cert['id']}/renew", f"/console/certificates/{cert['id']}/upgrade",
+                       "/console/certificates/x/revoke", "/console/products/x/evaluations", "/console/logout"]
+    trace_routes = ["/console/batches", "/console/batches/x/stamp-runs", "/console/runs/x/void",
+                    "/console/runs/x/activate"]
+    for username in (official, owner):
+        async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
+            await login(reg, username)
+            share_cookies(reg, trace)
+            csrf = reg.cookies.get(CSRF_COOKIE)
+            for client, routes in ((reg, registry_routes), (trace, trace_routes)):
+                for route in routes:
+                    if route == "/console/logout":
+                        continue
+                    for _ in range(15):
+                        form = {rng.choice(FORM_KEYS): rng.choice(FORM_VALUES) for _ in range(rng.randrange(0, 10))}
+                        r = await client.post(route, data=form | {"csrf_token": csrf})
+                        assert r.status_code < 500, (username, route, form, r.text[-800:])
+            for path in ("/console/products?stars=abc&group=x&province=%00", "/console/expiring?days=abc",
+                         "/console/expiring?days=99999999999", "/console/producers?kind=x&q=" + "x" * 3000,
+                         "/console/reports/x.xlsx", "/console/login?next=https://evil.example/"):
+                assert (await reg.get(path)).status_code < 500, path
+            for path in ("/console/runs/x?trang=99999999999999999999", "/console/batches?product_id=%24gt"):
+                assert (await trace.get(path)).status_code < 500, path
+        # a sign-in never sends the browser to another site
+        async with browser(apps, "registry") as reg:
+            page = await reg.get("/console/login?next=https://evil.example/")
+            r = await reg.post("/console/login", data={"username": official, "password": PASSWORD,
+                                                       "csrf_token": csrf_of(page.text), "next": "//evil.example/"})
+            assert r.status_code == 303 and r.headers["location"] == "/console/products"

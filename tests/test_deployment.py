@@ -321,7 +321,8 @@ def test_deployments_probes_resources_security(rendered):
             ports = {p["name"]: p["containerPort"] for p in c["ports"]}
             for probe in ("readinessProbe", "livenessProbe") + (("startupProbe",) if dname in DEPLOYMENTS else ()):
                 get = c[probe]["httpGet"]
-                assert get["path"] == "/healthz" and get["port"] in ports, (dname, probe)
+                wanted = "/healthz" if dname not in DEPLOYMENTS else ("/livez" if probe == "livenessProbe" else "/readyz")
+                assert get["path"] == wanted and get["port"] in ports, (dname, probe)
             env = _env(resources, c)
             assert set(ports.values()) == {int(env["OCOP_PORT"])}, f"{dname}: container port != OCOP_PORT"
             # read-only root filesystem: /tmp and the data dir must be writable volumes
@@ -467,7 +468,7 @@ def test_ingress_routes_exist_and_scan_host_is_the_stamp_host(rendered, app_path
                 assert backend["port"]["name"] in {x["name"] for x in services[backend["name"]]["spec"]["ports"]}
                 routes = app_paths[DEPLOYMENTS[backend["name"]]]
                 assert any(r == p["path"] or r.startswith(p["path"] + "/") for r in routes), (name, p["path"])
-                assert p["path"] not in ("/healthz", "/metrics")
+                assert p["path"] not in ("/healthz", "/readyz", "/livez", "/metrics")
     paths = {p["path"]: p["backend"]["service"]["name"] for r in scan["spec"]["rules"] for p in r["http"]["paths"]}
     assert all(paths.get(p) == "traceability" for p in SCAN_PATHS), paths
     trace = _by_kind(resources, "Deployment")["traceability"]["spec"]["template"]["spec"]["containers"][0]

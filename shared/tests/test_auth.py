@@ -34,3 +34,34 @@ def test_roles_are_checked_when_minting():
         mint_token("k", role="admin")
     with pytest.raises(ValueError):
         mint_token("k", role="producer")
+
+
+def test_key_rotation_accepts_previous_keys_until_dropped():
+    old_token, new_token = mint_token("old", role="official"), mint_token("new", role="official")
+    assert decode_token(("new", "old"), old_token).role == "official"  # during the overlap
+    assert decode_token(("new", "old"), new_token).role == "official"
+    with pytest.raises(Unauthorized) as err:
+        decode_token(("new",), old_token)  # once the old key is dropped
+    assert err.value.code == "invalid_token"
+
+
+async def test_routes_accept_every_verify_key_and_no_other():
+    import httpx
+    from fastapi import Depends, FastAPI
+
+    from ocop_shared.auth import Principal, require
+    from ocop_shared.web import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+    app.state.jwt_key, app.state.jwt_issuer = "new", "ocop"
+    app.state.jwt_verify_keys = ("new", "old")
+
+    @app.get("/who")
+    async def who(principal: Principal = Depends(require("official"))) -> dict:
+        return {"sub": principal.subject}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for key, status in (("new", 200), ("old", 200), ("stolen", 401)):
+            resp = await client.get("/who", headers={"Authorization": f"Bearer {mint_token(key, role='official')}"})
+            assert resp.status_code == status, (key, resp.text)

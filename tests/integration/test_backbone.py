@@ -231,6 +231,8 @@ async def test_services_start_while_the_broker_is_down_and_catch_up(tmp_path):
         async with run_apps(stack, services=("registry", "traceability"), db_suffix="_nobroker") as apps:
             health = await apps["registry"].get("/healthz")
             assert health.status_code == 503 and health.json()["checks"]["broker"] == "down"
+            assert (await apps["registry"].get("/readyz")).status_code == 200  # it can serve: stay in rotation
+            assert (await apps["traceability"].get("/livez")).status_code == 200
             r = await apps["registry"].post("/api/v1/producers", json=producer_body(name="HTX giữa sự cố"),
                                             headers=auth("official"))
             assert r.status_code == 201, r.text

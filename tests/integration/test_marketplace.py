@@ -97,6 +97,13 @@ async def test_certify_update_revoke_and_reconcile(apps, standins):
     items = held(standins, product["id"])
     assert all(i["status"] == "removed" for group in items.values() for i in group)
 
+    # the registry learns where its product is listed from listing events (and so confirms them)
+    async def registry_knows():
+        got = (await apps["registry"].get(f"/api/v1/products/{product['id']}", headers=OFFICIAL)).json()
+        return {(entry["platform"], entry["status"]) for entry in got["listings"]} == {
+            ("voso", "delisted"), ("postmart", "delisted")}
+    await eventually(registry_knows, timeout=30)
+
 
 async def test_faults_and_rate_limits_still_exactly_once(apps, standins):
     for app in (standins.voso, standins.postmart):

@@ -221,6 +221,53 @@ def user_add(
                   f"Đăng nhập: {registry_url}/console/login")
 
 
+dlq_app = typer.Typer(help="Dead-letter topics: show and replay", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+Bootstrap = Annotated[str, typer.Option(help="Kafka bootstrap servers", envvar="OCOP_KAFKA_BOOTSTRAP")]
+DlqTopic = Annotated[str, typer.Option(help="topic whose dead letters to use (ocop.registry.v1, "
+                                            "ocop.traceability.v1, ocop.marketplace.v1)")]
+
+
+@dlq_app.command("show")
+def dlq_show(topic: DlqTopic = "ocop.registry.v1", bootstrap: Bootstrap = "127.0.0.1:9092") -> None:
+    """List the dead letters of a topic: reason, consumer, origin, error."""
+    import asyncio
+
+    from ocop_cli import dlq
+
+    async def run():
+        letters, consumer = await dlq.read(bootstrap, f"{topic}.dlq")
+        await consumer.stop()
+        return letters
+
+    letters = asyncio.run(run())
+    table = Table(title=f"{topic}.dlq — {len(letters)} dead letter(s)")
+    for column in ("at", "reason", "consumer", "origin", "error", "bytes"):
+        table.add_column(column)
+    for letter in letters:
+        h = letter.headers
+        table.add_row(f"{letter.partition}@{letter.offset}", letter.reason, letter.consumer, h.get("x-dlq-origin", ""),
+                      h.get("x-dlq-error", "")[:80], str(len(letter.value)))
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(topic: DlqTopic = "ocop.registry.v1", bootstrap: Bootstrap = "127.0.0.1:9092",
+               reason: Annotated[str | None, typer.Option(help="only dead letters with this x-dlq-reason")] = None,
+               consumer: Annotated[str | None, typer.Option(help="only those a given consumer group set aside")] = None,
+               from_start: Annotated[bool, typer.Option("--from-start", help="also those replayed before")] = False,
+               dry_run: Annotated[bool, typer.Option("--dry-run", help="count, publish nothing")] = False) -> None:
+    """Re-publish dead letters to their topic once the cause is fixed (consumers skip what they applied)."""
+    import asyncio
+
+    from ocop_cli import dlq
+
+    replayed, skipped = asyncio.run(dlq.replay(bootstrap, f"{topic}.dlq", reason=reason, consumer_name=consumer,
+                                               from_start=from_start, dry_run=dry_run))
+    verb = "would replay" if dry_run else "replayed"
+    console.print(f"{verb} {replayed} dead letter(s) to {topic}; {skipped} left aside by the filters")
+
+
 stamps_app = typer.Typer(help="QR traceability stamps", no_args_is_help=True)
 app.add_typer(stamps_app, name="stamps")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -69,10 +70,19 @@ def mint_token(key: str, *, role: str, subject: str = "cli", producer_id: str | 
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def decode_token(key: str, token: str, issuer: str = "ocop") -> Principal:
+def decode_token(key: str | Sequence[str], token: str, issuer: str = "ocop") -> Principal:
+    """``key`` may be several keys: the current one first, then previous ones still accepted while tokens
+    signed with them are alive (key rotation: ``OCOP_JWT_PREVIOUS_SECRETS``)."""
+    keys = [key] if isinstance(key, str) else list(key)
     try:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=issuer,
-                            options={"require": ["exp", "sub", "role"]})
+        for n, candidate in enumerate(keys):
+            try:
+                claims = jwt.decode(token, candidate, algorithms=[ALGORITHM], issuer=issuer,
+                                    options={"require": ["exp", "sub", "role"]})
+                break
+            except jwt.InvalidSignatureError:
+                if n == len(keys) - 1:
+                    raise
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token_expired", "Token đã hết hạn / token expired") from exc
     except jwt.PyJWTError as exc:
@@ -93,7 +103,12 @@ async def current_principal(request: Request,
                             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing_token", "Cần đăng nhập: thiếu bearer token / bearer token required")
-    return decode_token(request.app.state.jwt_key, credentials.credentials, request.app.state.jwt_issuer)
+    return decode_token(verify_keys(request), credentials.credentials, request.app.state.jwt_issuer)
+
+
+def verify_keys(request: Request) -> Sequence[str]:
+    """The keys tokens are checked with: the signing key, then any previous ones (rotation)."""
+    return getattr(request.app.state, "jwt_verify_keys", None) or (request.app.state.jwt_key,)
 
 
 def require(*roles: str):

@@ -22,6 +22,9 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path(".ocop")
     # HS256 signing key for bearer tokens. If empty it is read from (or created in) data_dir/jwt.key.
     jwt_secret: str = ""
+    # Key rotation: the keys used before OCOP_JWT_SECRET, comma-separated, still accepted (never used to
+    # sign) until the tokens they signed have expired.
+    jwt_previous_secrets: str = ""
     jwt_issuer: str = "ocop"
     log_level: str = "INFO"
     log_json: bool = True

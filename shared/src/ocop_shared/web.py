@@ -144,6 +144,8 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.jwt_key = runtime.jwt_key
+    app.state.jwt_verify_keys = (runtime.jwt_key, *(k.strip() for k in settings.jwt_previous_secrets.split(",")
+                                                    if k.strip()))
     app.state.jwt_issuer = settings.jwt_issuer
     install_error_handlers(app)
     install_observability(app, settings.service_name)
@@ -161,6 +163,17 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
         body = {"status": "ok" if ok else "degraded", "service": settings.service_name,
                 "checks": {"database": "ok" if db_ok else "down", "broker": "ok" if broker_ok else "down"}}
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    @health.get("/readyz", tags=["ops"], summary="Can serve requests: the database answers (the broker may be "
+                                                   "down: writes wait in the outbox)")
+    async def readyz() -> JSONResponse:
+        db_ok = await ping(runtime.client)
+        return JSONResponse({"status": "ok" if db_ok else "unavailable", "checks": {"database": "ok" if db_ok else "down"}},
+                            status_code=200 if db_ok else 503)
+
+    @health.get("/livez", tags=["ops"], summary="The process answers (no dependency checked)")
+    async def livez() -> dict:
+        return {"status": "ok"}
 
     @health.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:

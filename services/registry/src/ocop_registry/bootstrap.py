@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ocop_registry.adapters.repository import COLLECTIONS, ensure_indexes
 from ocop_registry.app.certificates import expire_due
-from ocop_registry.events import traceability
+from ocop_registry.events import marketplace, traceability
 from ocop_shared.logging import get_logger
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.web import Runtime, build_runtime
@@ -32,6 +32,7 @@ class RegistrySettings(ServiceSettings):
 def bootstrap(settings: RegistrySettings | None = None) -> Runtime:
     runtime = build_runtime(settings or RegistrySettings())
     traceability.subscribe(runtime)
+    marketplace.subscribe(runtime)
     return runtime
 
 

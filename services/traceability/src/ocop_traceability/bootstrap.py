@@ -65,6 +65,5 @@ async def on_startup(runtime: Runtime) -> None:
     await db.batch_events.create_index("batch_id")
     await db.stamps.create_index("run_id")
     await db.growing_areas.create_index("producer_id")
-    await db.scans.create_index("serial")
     await db.clone_alerts.create_index("producer_id")
     await resume_jobs(runtime)

@@ -27,7 +27,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ocop_shared.auth import Principal, decode_token
+from ocop_shared.auth import Principal, decode_token, verify_keys
 from ocop_shared.errors import AppError, Forbidden
 
 HERE = Path(__file__).resolve().parent
@@ -113,7 +113,7 @@ def principal_of(request: Request) -> Principal | None:
     if not token:
         return None
     try:
-        return decode_token(request.app.state.jwt_key, token, request.app.state.jwt_issuer)
+        return decode_token(verify_keys(request), token, request.app.state.jwt_issuer)
     except AppError:
         return None
 

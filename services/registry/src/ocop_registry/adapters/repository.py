@@ -16,7 +16,7 @@ from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
 from ocop_shared.errors import Conflict
 
-COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users"]
+COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
@@ -27,6 +27,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.products.create_index("producer_id")
     await db.evaluations.create_index("product_id")
     await db.certificates.create_index("product_id")
+    await db.listing_status.create_index("product_id")
     await db.certificates.create_index("status")
     await db.certificates.create_index("valid_until")
 

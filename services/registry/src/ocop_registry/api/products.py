@@ -33,7 +33,10 @@ async def create_product(body: ProductIn, request: Request, principal: Writer) -
 @router.get("/products/{product_id}", response_model=ProductOut, summary="A product with its current certificate")
 async def get_product(product_id: str, request: Request, principal: Reader) -> ProductOut:
     product, certificate = await _visible_product(request, principal, product_id, write=False)
-    return _out(product, certificate)
+    out = _out(product, certificate)
+    out.listings = [{k: v for k, v in d.items() if k != "_id"} for d in
+                    await runtime(request).db.listing_status.find({"product_id": product_id}).sort("platform", 1).to_list()]
+    return out
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut, summary="Change product facts")

@@ -6,9 +6,10 @@ A 35, B 25, C 40). Ranks: 1★ < 30; 2★ 30–49; 3★ 50–69; 4★ 70–89; 5
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_shared.errors import DomainError
 
@@ -43,7 +44,7 @@ def check_scores(criteria_version: str, scores: dict[str, float],
         raise InvalidScores(message=f"Cần đủ điểm các phần {', '.join(maxima)}")
     for part, maximum in maxima.items():
         value = scores[part]
-        if value < 0 or value > maximum + EPS:
+        if not math.isfinite(value) or value < 0 or value > maximum + EPS:
             raise InvalidScores(message=f"Điểm phần {part} phải từ 0 đến {maximum} (theo {criteria_version}), nhận {value:g}")
     for part, items in (detail or {}).items():
         if part not in maxima:
@@ -55,6 +56,8 @@ def check_scores(criteria_version: str, scores: dict[str, float],
 
 
 class CriterionScore(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     criterion: str = Field(min_length=1, max_length=200)
     score: float = Field(ge=0, le=100)
 

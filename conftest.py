@@ -154,3 +154,27 @@ _tax_counter = iter(range(10**6))
 def unique_tax_code() -> str:
     n = uuid.uuid4().int % 10**9
     return f"{(n * 10 + next(_tax_counter) % 10) % 10**10:010d}"
+
+
+#: stamp runs are generated and rendered for real: keep what a fuzzer may order small
+HOSTILE_MAX_STAMPS = 40
+
+
+@pytest.fixture(scope="module")
+def hostile_stack(tmp_path_factory) -> Stack:
+    """A separate broker + database for the hostile-input tests (tests/hostile): fuzzing creates, revokes
+    and voids whatever the generator makes up, and the Kafka cases put garbage and near-limit messages on
+    the topics; none of that may leak into the rest of the suite."""
+    s = start_stack(tmp_path_factory.mktemp("hostile-stack"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+async def hostile_apps(hostile_stack) -> AsyncIterator[RunningApps]:
+    async with serve_standins() as served:
+        extra = {"traceability": {"max_stamps_per_run": HOSTILE_MAX_STAMPS},
+                 "marketplace_sync": {"voso_url": served.voso_url, "postmart_url": served.postmart_url,
+                                      "sync_attempts": 2, "platform_timeout_s": 1.0}}
+        async with run_apps(hostile_stack, extra=extra) as running:
+            yield running

@@ -113,7 +113,7 @@ async def test_import_producers_and_products_idempotent_with_report(apps):
     assert junk.status_code == 422
 
 
-async def test_authorization_matrix(apps):
+async def test_authorization_matrix_reads(apps):
     reg = apps["registry"]
     a = await make_producer(apps, name="HKD Phong Phin", kind="household", commune="Xã Ba Bể")
     b = await make_producer(apps, name="Cơ sở SXTM ANFA", kind="company", legal_form="DNTN", commune="Phường Đức Xuân")
@@ -121,34 +121,9 @@ async def test_authorization_matrix(apps):
     pb = await make_product(apps, b["id"], name="Rượu men lá", group="beverage", gtin=None)
     ev_b = await evaluate(apps, pb["id"], 30, 15, 20)
     cert_b = (await issue(apps, ev_b["id"])).json()
-    ev_b2 = await evaluate(apps, pb["id"], 35, 20, 25)
-
-    writes = [
-        ("POST", "/api/v1/producers", {"name": "X", "kind": "household", "tax_code": unique_tax_code(), "province": "19"}),
-        ("POST", "/api/v1/products", {"producer_id": b["id"], "name": "Mới", "group": "food"}),
-        ("PATCH", f"/api/v1/products/{pb['id']}", {"price_vnd": 1}),
-        ("POST", f"/api/v1/products/{pb['id']}/evaluations",
-         {"level": "province", "scores": {"A": 30, "B": 15, "C": 20}, "evaluated_on": "2026-10-01"}),
-        ("POST", f"/api/v1/evaluations/{ev_b2['id']}/certificate", {"decision_no": "9/QĐ-UBND", "issued_on": "2026-11-01"}),
-        ("POST", f"/api/v1/certificates/{cert_b['id']}/renew",
-         {"evaluation_id": ev_b2["id"], "decision_no": "9/QĐ-UBND", "issued_on": "2026-11-01"}),
-        ("POST", f"/api/v1/certificates/{cert_b['id']}/upgrade",
-         {"evaluation_id": ev_b2["id"], "decision_no": "9/QĐ-UBND", "issued_on": "2026-11-01"}),
-        ("POST", f"/api/v1/certificates/{cert_b['id']}/revoke", {"reason": "thử", "decision_no": "9/QĐ-UBND"}),
-        ("POST", "/api/v1/jobs/expire-certificates", None),
-        ("POST", "/api/v1/imports/products", {"rows": []}),
-    ]
+    # The write side (every write route of the three services: no token, wrong role, another producer,
+    # another province, bad tokens) is tests/hostile/test_authz_matrix.py; this is the read side.
     other_province = auth("official", provinces=("24",))
-    for method, url, body in writes:
-        no_token = await reg.request(method, url, json=body)
-        assert no_token.status_code == 401, (url, no_token.text)
-        as_producer_a = await reg.request(method, url, json=body, headers=auth("producer", producer_id=a["id"]))
-        assert as_producer_a.status_code == 403, (url, as_producer_a.text)
-        as_owner = await reg.request(method, url, json=body, headers=auth("producer", producer_id=b["id"]))
-        assert as_owner.status_code == 403, (url, as_owner.text)  # producers read; officials write
-        if "producers" not in url and "jobs" not in url and "imports" not in url:
-            scoped = await reg.request(method, url, json=body, headers=other_province)
-            assert scoped.status_code in (403, 404), (url, scoped.text)
     for url in (f"/api/v1/products/{pb['id']}", f"/api/v1/producers/{b['id']}", f"/api/v1/certificates/{cert_b['id']}",
                 f"/api/v1/products/{pb['id']}/evaluations"):
         assert (await reg.get(url, headers=auth("producer", producer_id=a["id"]))).status_code == 404, url

@@ -110,3 +110,23 @@ def test_transitions_only_from_active():
     for action in (lambda: c.revoke("x", "y", now), lambda: c.supersede("n"), lambda: c.expire(date(2030, 1, 1), now)):
         with pytest.raises(Conflict):
             action()
+
+
+def test_validity_past_the_calendar_is_a_domain_error_not_a_crash():
+    """Regression: issued_on 9999-12-31 made renew/upgrade/issue answer 500 (date year out of range)."""
+    from ocop_shared.errors import DomainError
+
+    with pytest.raises(DomainError) as exc:
+        valid_until(date(9999, 12, 31))
+    assert exc.value.code == "invalid_date"
+    assert valid_until(date(9996, 12, 31)) == date(9999, 12, 31)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_scores_are_refused(value):
+    """Regression: a NaN score (JSON ``NaN`` is read by Python's parser) passed the range check and the
+    evaluation answered 500."""
+    with pytest.raises(InvalidScores):
+        check_scores("QD148-2023", {"A": value, "B": 10, "C": 10})
+    with pytest.raises(ValueError):
+        CriterionScore(criterion="A1", score=value)

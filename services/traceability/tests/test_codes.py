@@ -87,7 +87,18 @@ def test_geometry_rules():
                                              [105.6, 22.1]]]},  # bow-tie
         {"type": "Polygon", "coordinates": [[["a", 22.1], [105.7, 22.1], [105.7, 22.2], ["a", 22.1]]]},
         {"type": "Polygon", "coordinates": []},
+        # regression: non-finite, non-numeric or extra members of a position were stored as sent
+        {"type": "Polygon", "coordinates": [[[105.6, 22.1, float("inf")], [105.7, 22.1], [105.7, 22.2],
+                                             [105.6, 22.1, float("inf")]]]},
+        {"type": "Polygon", "coordinates": [[[105.6, 22.1, {"$where": 1}], [105.7, 22.1], [105.7, 22.2],
+                                             [105.6, 22.1]]]},
+        {"type": "Polygon", "coordinates": [[[105.6, 22.1, 1, 2], [105.7, 22.1], [105.7, 22.2], [105.6, 22.1]]]},
+        {"type": "Polygon", "coordinates": [[[10**400, 22.1], [105.7, 22.1], [105.7, 22.2], [10**400, 22.1]]]},
     ]
     for geometry in bad:
         with pytest.raises(InvalidGeometry):
             check_geometry(geometry)
+    with_altitude = {"type": "Polygon", "coordinates": [[[105.6, 22.1, 120], [105.7, 22.1, 121], [105.7, 22.2, 119],
+                                                          [105.6, 22.1, 120]]], "$junk": {"a.b": 1}}
+    assert check_geometry(with_altitude) == {"type": "Polygon", "coordinates": [
+        [[105.6, 22.1, 120.0], [105.7, 22.1, 121.0], [105.7, 22.2, 119.0], [105.6, 22.1, 120.0]]]}

@@ -53,6 +53,10 @@ class Principal:
     def owns(self, producer_id: str | None) -> bool:
         return self.role != "producer" or (producer_id is not None and producer_id == self.producer_id)
 
+    def covers(self, province_code: str | None) -> bool:
+        """An official scoped to provinces acts only there; everyone else is limited otherwise (owns)."""
+        return self.role != "official" or not self.provinces or province_code in self.provinces
+
 
 def mint_token(key: str, *, role: str, subject: str = "cli", producer_id: str | None = None,
                ttl: timedelta = timedelta(hours=1), issuer: str = "ocop",

@@ -62,8 +62,9 @@ class _Ready:
 
 class EventConsumer:
     def __init__(self, topic: str, client: AsyncMongoClient, db: AsyncDatabase, publish_dlq: DlqPublisher,
-                 *, max_bytes: int = 1_000_000, transient_retries: int = 5) -> None:
+                 *, max_bytes: int = 1_000_000, transient_retries: int = 5, name: str = "") -> None:
         self.topic = topic
+        self.name = name  # who dead-letters (x-dlq-consumer): several services consume one topic
         self.client = client
         self.db = db
         self.publish_dlq = publish_dlq
@@ -186,6 +187,8 @@ class EventConsumer:
     async def _dead_letter(self, record: Record, reason: str, error: str, event: CloudEvent | None = None) -> str:
         headers = {"x-dlq-reason": reason, "x-dlq-error": error[:2000], "x-dlq-origin": record.origin,
                    "x-dlq-topic": self.topic, "x-dlq-at": utcnow().isoformat()}
+        if self.name:
+            headers["x-dlq-consumer"] = self.name
         await self.publish_dlq(dlq(self.topic), record.body[: self.max_bytes], headers, record.key)
         metrics.DLQ_EVENTS.labels(self.topic, reason).inc()
         log.warning("event.dead_lettered", reason=reason, error=error[:500], origin=record.origin,

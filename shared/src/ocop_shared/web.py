@@ -63,7 +63,7 @@ class Runtime:
         """The (single) subscriber of this service on ``topic``; created and attached on first use."""
         if topic not in self.consumers:
             consumer = EventConsumer(topic, self.client, self.db, self._publish_dlq,
-                                     max_bytes=self.settings.max_event_bytes)
+                                     max_bytes=self.settings.max_event_bytes, name=self.settings.service_name)
             attach(self.broker, consumer, GROUPS[self.settings.service_name],
                    title=f"{self.settings.service_name}:{topic}")
             self.consumers[topic] = consumer

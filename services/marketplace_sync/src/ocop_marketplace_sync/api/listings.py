@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_shared.auth import Principal, require
+from ocop_shared.errors import Forbidden, NotFound
 from ocop_shared.mongo import as_datetime, transaction_gate
 
 router = APIRouter(tags=["listings"])
@@ -39,9 +40,16 @@ async def listings(request: Request, principal: Staff, product_id: str | None = 
 
 
 @router.post("/listings/resync", status_code=202, summary="Push the desired state again and reconcile")
-async def resync(request: Request, _principal: Annotated[Principal, Depends(require("official", "operator"))],
+async def resync(request: Request, principal: Annotated[Principal, Depends(require("official", "operator"))],
                  body: ResyncIn | None = None) -> JSONResponse:
     runtime = request.app.state.runtime
+    if principal.role == "official" and principal.provinces:  # a scoped official: own provinces' products only
+        product = await runtime.db.products.find_one({"_id": body.product_id}) if body and body.product_id else None
+        if body is None or not body.product_id:
+            raise Forbidden("out_of_scope", "Cán bộ phụ trách tỉnh chỉ đồng bộ lại từng sản phẩm của tỉnh mình")
+        producer = await runtime.db.producers.find_one({"_id": (product or {}).get("producer_id")})
+        if product is None or not principal.covers((producer or {}).get("province_code")):
+            raise NotFound("product_not_found", "Không tìm thấy sản phẩm")
     query: dict = {"product_id": body.product_id} if body and body.product_id else {}
     async with transaction_gate(runtime.db.client, runtime.db.name):
         result = await runtime.db.listings.update_many(query, {"$set": {"status": "pending", "next_attempt_at": None}})

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ocop_registry.domain.certificate import Certificate
 from ocop_registry.domain.producer import Contact, Producer, ProducerKind
@@ -108,6 +108,10 @@ class ModelRepository(Generic[T]):
             await self.collection.insert_many([self.to_doc(e) for e in entities], session=self.session)
         except DuplicateKeyError as exc:
             raise Conflict(*self.duplicate) from exc
+        except BulkWriteError as exc:  # what insert_many raises, also for a duplicate key
+            if all(e.get("code") == 11000 for e in exc.details.get("writeErrors", [])):
+                raise Conflict(*self.duplicate) from exc
+            raise
 
     async def get(self, entity_id: str) -> T | None:
         doc = await self.collection.find_one({"_id": entity_id}, session=self.session)

@@ -125,8 +125,8 @@ def product_fields(row: dict[str, Any], producer_id: str) -> dict[str, Any]:
     if "price_vnd" in row:
         try:
             row["price_vnd"] = int(float(str(row["price_vnd"]).replace(",", "").replace(".", "")))
-        except ValueError:
-            pass  # the model reports it
+        except (ValueError, OverflowError):  # "abc", or "1e999" (infinite): the model reports it
+            pass
     return ProductIn.model_validate({**row, "producer_id": producer_id}).model_dump()
 
 

@@ -44,7 +44,7 @@ async def update_product(product_id: str, changes: dict[str, Any], uow: MongoUni
             raise NotFound("product_not_found", "Không tìm thấy sản phẩm")
         if changes.get("gtin"):
             changes["gtin"] = normalize_gtin(changes["gtin"])
-        if "group" in changes:
+        if changes.get("group") is not None:  # null is refused by the re-check below (422), not a crash here
             changes["group"] = ProductGroup(changes["group"])
         updated = product.model_copy(update={**changes, "version": product.version + 1})
         Product.model_validate(updated.model_dump())  # re-check the rules on the result

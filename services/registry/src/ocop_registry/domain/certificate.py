@@ -34,6 +34,8 @@ class CertificateKind(StrEnum):
 def add_months(d: date, months: int) -> date:
     month_index = d.month - 1 + months
     year, month = d.year + month_index // 12, month_index % 12 + 1
+    if not 1 <= year <= 9999:  # e.g. issued 9999-12-31: the calendar ends before the certificate would
+        raise DomainError("invalid_date", f"Ngày {d.isoformat()} cộng {months} tháng vượt quá lịch (năm 9999)")
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_shared.errors import DomainError
 
@@ -56,6 +56,8 @@ def check_scores(criteria_version: str, scores: dict[str, float],
 
 
 class CriterionScore(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     criterion: str = Field(min_length=1, max_length=200)
     score: float = Field(ge=0, le=100)
 

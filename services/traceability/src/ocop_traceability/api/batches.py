@@ -12,6 +12,7 @@ from ocop_shared.errors import Conflict, NotFound
 from ocop_traceability.adapters.sheet import codes_csv
 from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn, TrailEventIn
 from ocop_traceability.app.batches import append_event, batch_for, create_batch, trail
+from ocop_traceability.app.places import check_scope
 from ocop_traceability.app.stamp_runs import ACTIVE, VOID, create_run, set_state, sheet_path
 
 router = APIRouter(tags=["batches and stamps"])
@@ -57,14 +58,14 @@ async def get_batch(batch_id: str, request: Request, principal: Actor) -> dict:
 @router.post("/batches/{batch_id}/events", status_code=201, summary="Append an event to the batch trail")
 async def post_event(batch_id: str, body: TrailEventIn, request: Request, principal: Actor) -> dict:
     db = request.app.state.runtime.db
-    batch = await batch_for(db, batch_id, principal)
+    batch = await batch_for(db, batch_id, principal, write=True)
     return _public(await append_event(db, batch, body.model_dump(), principal.subject))
 
 
 @router.post("/batches/{batch_id}/stamp-runs", status_code=202, summary="Order a stamp run (generated in background)")
 async def post_run(batch_id: str, body: StampRunIn, request: Request, principal: Actor) -> JSONResponse:
     rt = request.app.state.runtime
-    batch = await batch_for(rt.db, batch_id, principal)
+    batch = await batch_for(rt.db, batch_id, principal, write=True)
     run = await create_run(rt, batch, body.count, body.layout.model_dump(), principal.subject)
     return JSONResponse(_run_view(run), status_code=202, headers={"Location": f"/api/v1/stamp-runs/{run['_id']}"})
 
@@ -76,10 +77,12 @@ def _run_view(run: dict) -> dict:
             "sheet": f"/api/v1/stamp-runs/{run['_id']}/sheet.pdf", "codes": f"/api/v1/stamp-runs/{run['_id']}/codes.csv"}
 
 
-async def _run_for(request: Request, principal: Principal, run_id: str) -> dict:
+async def _run_for(request: Request, principal: Principal, run_id: str, *, write: bool = False) -> dict:
     run = await request.app.state.runtime.db.stamp_runs.find_one({"_id": run_id})
     if run is None or not principal.owns(run["producer_id"]):
         raise NotFound("stamp_run_not_found", "Không tìm thấy đợt in tem")
+    if write:
+        await check_scope(request.app.state.runtime.db, principal, run["producer_id"])
     return run
 
 
@@ -120,7 +123,7 @@ async def get_codes(run_id: str, request: Request, principal: Actor) -> Streamin
 
 @router.post("/stamp-runs/{run_id}/activate", summary="Activate the run, or a serial range (seq numbers)")
 async def activate(run_id: str, body: SerialRangeIn, request: Request, principal: Actor) -> dict:
-    await _run_for(request, principal, run_id)
+    await _run_for(request, principal, run_id, write=True)
     changed = await set_state(request.app.state.runtime.db, run_id, ACTIVE, body.from_seq, body.to_seq)
     request.app.state.runtime.scan.invalidate_run(run_id)
     return {"changed": changed}
@@ -128,7 +131,7 @@ async def activate(run_id: str, body: SerialRangeIn, request: Request, principal
 
 @router.post("/stamp-runs/{run_id}/void", summary="Void the run, or a serial range (seq numbers)")
 async def void(run_id: str, body: SerialRangeIn, request: Request, principal: Actor) -> dict:
-    await _run_for(request, principal, run_id)
+    await _run_for(request, principal, run_id, write=True)
     changed = await set_state(request.app.state.runtime.db, run_id, VOID, body.from_seq, body.to_seq)
     request.app.state.runtime.scan.invalidate_run(run_id)
     return {"changed": changed}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from ocop_shared.auth import Principal, require
 from ocop_shared.errors import Forbidden, NotFound
 from ocop_traceability.api.schemas import GrowingAreaIn, PackingHouseIn
-from ocop_traceability.app.places import feature, register_area, register_packing_house
+from ocop_traceability.app.places import check_scope, feature, register_area, register_packing_house
 from ocop_traceability.domain.codes import PACKING_HOUSE_SCHEMES
 
 router = APIRouter(tags=["growing areas"])
@@ -29,6 +29,7 @@ def _public(doc: dict) -> dict:
 async def create_area(body: GrowingAreaIn, request: Request, principal: Actor) -> dict:
     _own(principal, body.producer_id)
     rt = request.app.state.runtime
+    await check_scope(rt.db, principal, body.producer_id)
     doc = await register_area(rt.db, body.model_dump(mode="json"), rt.settings.area_code_schemes)
     return _public(doc)
 
@@ -58,5 +59,6 @@ async def areas_geojson(request: Request, producer_id: str | None = None) -> dic
 @router.post("/packing-houses", status_code=201, summary="Register a packing house (cơ sở đóng gói)")
 async def create_packing_house(body: PackingHouseIn, request: Request, principal: Actor) -> dict:
     _own(principal, body.producer_id)
+    await check_scope(request.app.state.runtime.db, principal, body.producer_id)
     doc = await register_packing_house(request.app.state.runtime.db, body.model_dump(mode="json"), PACKING_HOUSE_SCHEMES)
     return _public(doc)

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # allow_inf_nan: Python's JSON parser reads NaN / Infinity / 1e999; no field of ours may hold them
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Certification(Strict):
@@ -82,6 +83,7 @@ class StampRunIn(Strict):
 
 
 class SerialRangeIn(Strict):
-    from_seq: int | None = Field(default=None, ge=1)
-    to_seq: int | None = Field(default=None, ge=1)
+    # bounded: the database stores 64-bit integers, a larger number would not even reach the query
+    from_seq: int | None = Field(default=None, ge=1, le=2**31)
+    to_seq: int | None = Field(default=None, ge=1, le=2**31)
     reason: str = Field(default="", max_length=500)

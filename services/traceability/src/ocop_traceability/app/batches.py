@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from ocop_shared.auth import Principal
 from ocop_shared.errors import Conflict, DomainError, NotFound
 from ocop_shared.events.envelope import utcnow
+from ocop_traceability.app.places import check_scope
 from ocop_traceability.domain.codes import normalize_lot
 
 
@@ -21,6 +22,7 @@ async def create_batch(db: AsyncDatabase, body: dict[str, Any], principal: Princ
     area = await db.growing_areas.find_one({"_id": body["growing_area_code"].strip().upper()})
     if area is None or not principal.owns(area["producer_id"]):
         raise NotFound("growing_area_not_found", "Không tìm thấy vùng trồng của chủ thể này")
+    await check_scope(db, principal, product["producer_id"])
     if area["producer_id"] != product["producer_id"]:
         raise DomainError("foreign_area", "Vùng trồng thuộc chủ thể khác với chủ thể của sản phẩm")
     if body.get("packing_house_code"):
@@ -43,10 +45,12 @@ async def create_batch(db: AsyncDatabase, body: dict[str, Any], principal: Princ
     raise Conflict("duplicate_lot", "Không sinh được mã lô mới")
 
 
-async def batch_for(db: AsyncDatabase, batch_id: str, principal: Principal) -> dict:
+async def batch_for(db: AsyncDatabase, batch_id: str, principal: Principal, *, write: bool = False) -> dict:
     batch = await db.batches.find_one({"_id": batch_id})
     if batch is None or not principal.owns(batch["producer_id"]):
         raise NotFound("batch_not_found", "Không tìm thấy lô hàng")
+    if write:
+        await check_scope(db, principal, batch["producer_id"])
     return batch
 
 

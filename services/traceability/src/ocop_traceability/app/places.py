@@ -7,7 +7,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from ocop_shared.errors import Conflict, NotFound
+from ocop_shared.auth import Principal
+from ocop_shared.errors import Conflict, Forbidden, NotFound
 from ocop_shared.events.envelope import utcnow
 from ocop_traceability.domain.codes import normalize_area_code
 from ocop_traceability.domain.geometry import check_geometry
@@ -18,6 +19,15 @@ async def known_producer(db: AsyncDatabase, producer_id: str) -> dict:
     if producer is None:
         raise NotFound("producer_not_found", "Chưa có chủ thể này (đăng ký ở registry trước)")
     return producer
+
+
+async def check_scope(db: AsyncDatabase, principal: Principal, producer_id: str) -> None:
+    """An official scoped to provinces changes only the records of producers there (by our copy)."""
+    if principal.role != "official" or not principal.provinces:
+        return
+    producer = await db.producers.find_one({"_id": producer_id}, projection={"province": 1})
+    if not principal.covers(((producer or {}).get("province") or {}).get("code")):
+        raise Forbidden("out_of_scope", "Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách")
 
 
 async def register_area(db: AsyncDatabase, body: dict[str, Any], schemes: dict[str, str]) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ocop_shared.errors import DomainError
@@ -15,25 +16,36 @@ class InvalidGeometry(DomainError):
     code = "invalid_geometry"
 
 
-def _ring(ring: Any, where: str) -> list[tuple[float, float]]:
+def _position(pos: Any, where: str) -> list[float]:
+    """[longitude, latitude] or [longitude, latitude, altitude], finite numbers only."""
+    if (not isinstance(pos, list | tuple) or len(pos) not in (2, 3)
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos)):
+        raise InvalidGeometry(message=f"{where}: toạ độ phải là [kinh độ, vĩ độ] hoặc [kinh độ, vĩ độ, độ cao]")
+    try:
+        values = [float(v) for v in pos]
+    except OverflowError:  # an integer with hundreds of digits
+        values = [math.inf]
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidGeometry(message=f"{where}: toạ độ phải là số hữu hạn")
+    return values
+
+
+def _ring(ring: Any, where: str) -> list[list[float]]:
+    """The ring's positions, checked; nothing else the client sent is kept."""
     if not isinstance(ring, list) or len(ring) < 4:
         raise InvalidGeometry(message=f"{where}: một vòng cần ít nhất 4 điểm (điểm đầu = điểm cuối)")
-    points = []
-    for pos in ring:
-        if (not isinstance(pos, list | tuple) or len(pos) < 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos[:2])):
-            raise InvalidGeometry(message=f"{where}: toạ độ phải là [kinh độ, vĩ độ]")
-        lon, lat = float(pos[0]), float(pos[1])
+    positions = [_position(pos, where) for pos in ring]
+    points = [(p[0], p[1]) for p in positions]
+    for lon, lat in points:
         if not (VN_BBOX[0] <= lon <= VN_BBOX[2] and VN_BBOX[1] <= lat <= VN_BBOX[3]):
             raise InvalidGeometry("outside_vietnam", f"{where}: điểm ({lon}, {lat}) nằm ngoài lãnh thổ Việt Nam")
-        points.append((lon, lat))
     if points[0] != points[-1]:
         raise InvalidGeometry(message=f"{where}: vòng chưa khép kín (điểm đầu phải trùng điểm cuối)")
     if abs(_area(points)) < 1e-12:
         raise InvalidGeometry(message=f"{where}: diện tích bằng 0")
     if _self_intersects(points):
         raise InvalidGeometry(message=f"{where}: các cạnh tự cắt nhau")
-    return points
+    return positions
 
 
 def _area(points: list[tuple[float, float]]) -> float:
@@ -72,9 +84,9 @@ def check_geometry(geometry: Any) -> dict[str, Any]:
     vertices = sum(len(r) for poly in polygons if isinstance(poly, list) for r in poly if isinstance(r, list))
     if vertices > MAX_VERTICES:
         raise InvalidGeometry(message=f"Tối đa {MAX_VERTICES} điểm")
+    checked = []
     for pi, poly in enumerate(polygons):
         if not isinstance(poly, list) or not poly:
             raise InvalidGeometry(message=f"polygon {pi}: thiếu vòng ngoài")
-        for ri, ring in enumerate(poly):
-            _ring(ring, f"polygon {pi}, vòng {ri}")
-    return {"type": geometry["type"], "coordinates": coords}
+        checked.append([_ring(ring, f"polygon {pi}, vòng {ri}") for ri, ring in enumerate(poly)])
+    return {"type": geometry["type"], "coordinates": checked[0] if geometry["type"] == "Polygon" else checked}

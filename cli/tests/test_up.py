@@ -84,6 +84,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             assert verdict == expected[label], (label, url, verdict)
             page = httpx.get(url)
             assert page.status_code == 200 and "<html" in page.text
+            screenshot(url, f"demo-{expected[label]}-390x844.png")  # what opening the printed URL shows
         for standin in ("voso", "postmart"):  # the demo's certified products get listed on both stand-ins
             def active(port=ports[standin]):
                 held = httpx.get(f"http://127.0.0.1:{port}/__inspect/products").json()
@@ -170,3 +171,22 @@ def check_console_demo_login(ports: dict[str, int]) -> None:
         batches = browser.get(f"http://127.0.0.1:{ports['traceability']}/console/batches")
         assert batches.status_code == 200 and "CD-2610-01" in batches.text
         assert f"http://127.0.0.1:{ports['marketplace_sync']}/console/listings" in batches.text  # links follow the ports
+
+
+def screenshot(url: str, name: str) -> None:
+    """Keep a phone-size picture of a demo page (test-artifacts/) when Debian's chromium is installed."""
+    import shutil
+    import tempfile
+
+    from conftest import ARTIFACTS
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=390,844",
+                        f"--screenshot={ARTIFACTS / name}", url], capture_output=True, timeout=90)
+    assert (ARTIFACTS / name).stat().st_size > 10_000, name

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -83,6 +84,9 @@ ROWS: dict[tuple[str, str, str], Row] = {
         f"/api/v1/stamp-runs/{s.run['id']}/activate", {"from_seq": 1, "to_seq": 1})),
     ("traceability", "POST", "/api/v1/stamp-runs/{run_id}/void"): Row("owner", lambda s: (
         f"/api/v1/stamp-runs/{s.run['id']}/void", {"from_seq": 2, "to_seq": 2})),
+    ("registry", "POST", "/api/v1/users"): Row("staff", lambda s: ("/api/v1/users", {
+        "username": f"htx-{uuid.uuid4().hex[:8]}", "password": "mat-khau-dai-du", "role": "producer",
+        "producer_id": s.producer["id"]})),
     ("marketplace_sync", "POST", "/api/v1/listings/resync"): Row("staff", lambda s: (
         "/api/v1/listings/resync", {"product_id": s.product["id"]})),
 }

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from conftest import eventually
 from ocop_shared.events.envelope import utcnow
-from ocop_shared.events.models import REGISTRY, TRACEABILITY, dlq
+from ocop_shared.events.models import MARKETPLACE, REGISTRY, TRACEABILITY, dlq
 from tests.integration.test_backbone import registered_event
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,8 @@ def _envelope(type_: str, marker: str, **overrides) -> dict:
 def _cases(topic: str, marker: str) -> list[tuple[str, bytes | None, bytes | None, list | None]]:
     """(name, value, key, headers); the marker is in every body that can carry it."""
     known = {REGISTRY: "vn.ocop.registry.producer.registered.v1",
-             TRACEABILITY: "vn.ocop.traceability.stamp_run.issued.v1"}[topic]
+             TRACEABILITY: "vn.ocop.traceability.stamp_run.issued.v1",
+             MARKETPLACE: "vn.ocop.marketplace.listing.published.v1"}[topic]
     key = marker.encode()
 
     def enc(obj) -> bytes:
@@ -108,7 +109,8 @@ def _subscriptions(apps) -> dict[str, list[str]]:
 @pytest.mark.timeout(240)
 async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_apps):
     subscriptions = _subscriptions(hostile_apps)
-    assert subscriptions == {REGISTRY: ["traceability", "marketplace_sync"], TRACEABILITY: ["registry"]}
+    assert subscriptions == {REGISTRY: ["traceability", "marketplace_sync"], TRACEABILITY: ["registry"],
+                             MARKETPLACE: ["registry"]}
     markers = {topic: f"hostile-{uuid.uuid4().hex[:8]}" for topic in subscriptions}
 
     for topic, marker in markers.items():
@@ -124,6 +126,11 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
     await _publish(hostile_stack, TRACEABILITY, [("valid", json.dumps(stamp_event).encode(),
                                                    markers[TRACEABILITY].encode(), None)])
 
+    listing = _envelope("vn.ocop.marketplace.listing.published.v1", markers[MARKETPLACE], data={
+        "product_id": f"p-{uuid.uuid4().hex[:8]}", "platform": "voso", "version": 1, "external_id": "VO-1"})
+    await _publish(hostile_stack, MARKETPLACE, [("valid", json.dumps(listing).encode(),
+                                                  markers[MARKETPLACE].encode(), None)])
+
     # the consumers are alive: the valid events are applied, once
     pid = producer_event.partitionkey
     for service in subscriptions[REGISTRY]:
@@ -133,6 +140,9 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
     registry_db = hostile_apps.runtime("registry").db
     traced = await eventually(lambda: registry_db.traced_products.find_one({"_id": run["product_id"]}), timeout=60)
     assert traced["runs"] == 1 and traced["stamps"] == 7
+    listed = await eventually(lambda: registry_db.listing_status.find_one(
+        {"_id": f"{listing['data']['product_id']}:voso"}), timeout=60)
+    assert listed["status"] == "published" and await registry_db.inbox.count_documents({"_id": listing["id"]}) == 1
 
     for topic, services in subscriptions.items():
         marker = markers[topic]

@@ -198,3 +198,25 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
     await eventually(ready, timeout=60)
     seqs = [d["seq"] for d in await rt.db.stamps.find({"run_id": orphan["_id"]}).to_list()]
     assert sorted(seqs) == list(range(1, 8)) and batch is not None
+
+
+async def test_reads_are_limited_to_what_the_caller_may_see(apps):
+    """A scoped official reads traceability records of their provinces only; a producer only its own."""
+    from tests.integration.test_scan import make_run
+
+    producer, _product, _cert, run, _urls = await make_run(apps, count=1, certify=False)  # a Thái Nguyên (19) producer
+    tr = apps["traceability"]
+    batch_url, run_url = f"/api/v1/batches/{run['batch_id']}", f"/api/v1/stamp-runs/{run['id']}"
+    area = (await tr.get("/api/v1/growing-areas", headers=auth("producer", producer_id=producer["id"]))).json()[0]
+    area_url = f"/api/v1/growing-areas/{area['code']}"
+    inside, outside = auth("official", provinces=("19",)), auth("official", provinces=("24",))
+    other_producer = auth("producer", producer_id="someone-else")
+    for url in (batch_url, run_url, area_url, f"{run_url}/codes.csv"):
+        assert (await tr.get(url, headers=inside)).status_code == 200, url
+        assert (await tr.get(url, headers=outside)).status_code == 404, url
+        assert (await tr.get(url, headers=other_producer)).status_code == 404, url
+    for url in ("/api/v1/batches", "/api/v1/stamp-runs", "/api/v1/growing-areas"):
+        seen_inside = {d.get("id") or d.get("code") for d in (await tr.get(url, headers=inside)).json()}
+        seen_outside = {d.get("id") or d.get("code") for d in (await tr.get(url, headers=outside)).json()}
+        mine = {run["batch_id"], run["id"], area["code"]}
+        assert seen_inside & mine and not seen_outside & mine, url

@@ -21,7 +21,7 @@ from ocop_shared.errors import AppError
 from ocop_traceability.api import batches as batches_api
 from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn
 from ocop_traceability.app.batches import batch_for, trail
-from ocop_traceability.app.places import feature
+from ocop_traceability.app.places import feature, visible
 from ocop_traceability.domain.codes import display_serial
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -34,8 +34,9 @@ EVENT_NAMES = {"harvesting": "Thu hoạch", "processing": "Chế biến", "packi
 console.env.globals.update(RUN_STATUS=RUN_STATUS, STAMP_STATE=STAMP_STATE, EVENT_NAMES=EVENT_NAMES)
 
 
-def _own(principal: Principal) -> dict[str, Any]:
-    return {"producer_id": principal.producer_id} if principal.role == "producer" else {}
+async def _own(request: Request, principal: Principal) -> dict[str, Any]:
+    """What the caller may see: a producer its own, a scoped official its provinces (as the API)."""
+    return await visible(request.app.state.runtime.db, principal)
 
 
 def _error(exc: Exception) -> tuple[int, str]:
@@ -49,7 +50,7 @@ def _error(exc: Exception) -> tuple[int, str]:
 @router.get("/areas")
 async def areas(request: Request) -> Response:
     principal = require_user(request)
-    docs = await request.app.state.runtime.db.growing_areas.find(_own(principal)).sort("_id", 1).to_list(1000)
+    docs = await request.app.state.runtime.db.growing_areas.find(await _own(request, principal)).sort("_id", 1).to_list(1000)
     geojson = json.dumps({"type": "FeatureCollection", "features": [feature(d) for d in docs]}, ensure_ascii=False)
     return console.render(request, "areas.html", user=principal, title="Vùng trồng", areas=docs,
                           geojson=geojson.replace("</", "<\\/"))
@@ -60,10 +61,10 @@ async def areas(request: Request) -> Response:
 async def _batches_page(request: Request, principal: Principal, *, product_id: str | None = None, status: int = 200,
                         error: str | None = None, form: dict | None = None) -> Response:
     db = request.app.state.runtime.db
-    query = _own(principal) | ({"product_id": product_id} if product_id else {})
+    query = await _own(request, principal) | ({"product_id": product_id} if product_id else {})
     batches = await db.batches.find(query).sort("created_at", -1).to_list(300)
-    products = {p["_id"]: p for p in await db.products.find(_own(principal)).sort("name", 1).to_list(2000)}
-    areas_ = await db.growing_areas.find(_own(principal)).sort("_id", 1).to_list(1000)
+    products = {p["_id"]: p for p in await db.products.find(await _own(request, principal)).sort("name", 1).to_list(2000)}
+    areas_ = await db.growing_areas.find(await _own(request, principal)).sort("_id", 1).to_list(1000)
     return console.render(request, "batches.html", status=status, user=principal, title="Lô hàng và tem truy xuất",
                           batches=batches, products=products, areas=areas_, error=error, form=form or {},
                           product_id=product_id, can_create=principal.role == "producer")
@@ -203,8 +204,8 @@ async def change_stamps(request: Request, run_id: str, action: str) -> Response:
 async def scans(request: Request) -> Response:
     principal = require_user(request)
     db = request.app.state.runtime.db
-    alerts = await db.clone_alerts.find(_own(principal)).sort("at", -1).to_list(200)
-    runs = await db.stamp_runs.find(_own(principal), projection={"_id": 1}).to_list(1000)
+    alerts = await db.clone_alerts.find(await _own(request, principal)).sort("at", -1).to_list(200)
+    runs = await db.stamp_runs.find(await _own(request, principal), projection={"_id": 1}).to_list(1000)
     scanned = []
     for r in runs:  # stamps are indexed by run
         scanned += await db.stamps.find({"run_id": r["_id"], "scan_count": {"$gt": 0}},

@@ -12,7 +12,7 @@ from ocop_shared.errors import Conflict, NotFound
 from ocop_traceability.adapters.sheet import codes_csv
 from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn, TrailEventIn
 from ocop_traceability.app.batches import append_event, batch_for, create_batch, trail
-from ocop_traceability.app.places import check_scope
+from ocop_traceability.app.places import check_scope, in_scope, visible
 from ocop_traceability.app.stamp_runs import ACTIVE, VOID, create_run, set_state, sheet_path
 
 router = APIRouter(tags=["batches and stamps"])
@@ -33,8 +33,7 @@ async def post_batch(body: BatchIn, request: Request, principal: Actor) -> dict:
 async def _latest(request: Request, principal: Principal, collection: str, **filters: str | None) -> list[dict]:
     """The newest documents of a collection, a producer's own only."""
     query = {k: v for k, v in filters.items() if v}
-    if principal.role == "producer":
-        query["producer_id"] = principal.producer_id
+    query.update(await visible(request.app.state.runtime.db, principal))
     return await request.app.state.runtime.db[collection].find(query).sort("created_at", -1).to_list(500)
 
 
@@ -79,7 +78,7 @@ def _run_view(run: dict) -> dict:
 
 async def _run_for(request: Request, principal: Principal, run_id: str, *, write: bool = False) -> dict:
     run = await request.app.state.runtime.db.stamp_runs.find_one({"_id": run_id})
-    if run is None or not principal.owns(run["producer_id"]):
+    if run is None or not await in_scope(request.app.state.runtime.db, principal, run["producer_id"]):
         raise NotFound("stamp_run_not_found", "Không tìm thấy đợt in tem")
     if write:
         await check_scope(request.app.state.runtime.db, principal, run["producer_id"])

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from ocop_shared.auth import Principal, require
 from ocop_shared.errors import Forbidden, NotFound
 from ocop_traceability.api.schemas import GrowingAreaIn, PackingHouseIn
-from ocop_traceability.app.places import check_scope, feature, register_area, register_packing_house
+from ocop_traceability.app.places import (check_scope, feature, in_scope, register_area, register_packing_house,
+                                         visible)
 from ocop_traceability.domain.codes import PACKING_HOUSE_SCHEMES
 
 router = APIRouter(tags=["growing areas"])
@@ -36,15 +37,18 @@ async def create_area(body: GrowingAreaIn, request: Request, principal: Actor) -
 
 @router.get("/growing-areas", summary="Growing areas (a producer sees its own)")
 async def list_areas(request: Request, principal: Actor, producer_id: str | None = None) -> list[dict]:
-    query = {"producer_id": principal.producer_id} if principal.role == "producer" else (
-        {"producer_id": producer_id} if producer_id else {})
-    return [_public(d) for d in await request.app.state.runtime.db.growing_areas.find(query).to_list(1000)]
+    db = request.app.state.runtime.db
+    query = await visible(db, principal)
+    if producer_id and principal.role != "producer":
+        query = {"$and": [query, {"producer_id": producer_id}]} if query else {"producer_id": producer_id}
+    return [_public(d) for d in await db.growing_areas.find(query).to_list(1000)]
 
 
 @router.get("/growing-areas/{code}", summary="One growing area")
 async def get_area(code: str, request: Request, principal: Actor) -> dict:
-    doc = await request.app.state.runtime.db.growing_areas.find_one({"_id": code.strip().upper()})
-    if doc is None or not principal.owns(doc["producer_id"]):
+    db = request.app.state.runtime.db
+    doc = await db.growing_areas.find_one({"_id": code.strip().upper()})
+    if doc is None or not await in_scope(db, principal, doc["producer_id"]):
         raise NotFound("growing_area_not_found", "Không tìm thấy vùng trồng")
     return _public(doc)
 

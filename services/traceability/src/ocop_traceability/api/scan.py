@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from ocop_shared.auth import Principal, require
 from ocop_shared.metrics import SCAN_VERDICTS
+from ocop_traceability.app.places import visible
 from ocop_traceability.app.scan import Client, client_of
 from ocop_traceability.domain.codes import normalize_serial
 
@@ -151,6 +152,6 @@ async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = 
 @alerts.get("/clone-alerts", summary="Stamps suspected of being cloned (a producer sees its own)")
 async def clone_alerts(request: Request,
                        principal: Annotated[Principal, Depends(require("official", "operator", "producer"))]) -> list[dict]:
-    query = {"producer_id": principal.producer_id} if principal.role == "producer" else {}
-    docs = await request.app.state.runtime.db.clone_alerts.find(query).sort("at", -1).to_list(1000)
+    db = request.app.state.runtime.db
+    docs = await db.clone_alerts.find(await visible(db, principal)).sort("at", -1).to_list(1000)
     return [json.loads(json.dumps({**d, "serial": d.pop("_id")}, default=str)) for d in docs]

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from ocop_shared.auth import Principal
 from ocop_shared.errors import Conflict, DomainError, NotFound
 from ocop_shared.events.envelope import utcnow
-from ocop_traceability.app.places import check_scope
+from ocop_traceability.app.places import check_scope, in_scope
 from ocop_traceability.domain.codes import normalize_lot
 
 
@@ -47,7 +47,7 @@ async def create_batch(db: AsyncDatabase, body: dict[str, Any], principal: Princ
 
 async def batch_for(db: AsyncDatabase, batch_id: str, principal: Principal, *, write: bool = False) -> dict:
     batch = await db.batches.find_one({"_id": batch_id})
-    if batch is None or not principal.owns(batch["producer_id"]):
+    if batch is None or not await in_scope(db, principal, batch["producer_id"]):
         raise NotFound("batch_not_found", "Không tìm thấy lô hàng")
     if write:
         await check_scope(db, principal, batch["producer_id"])

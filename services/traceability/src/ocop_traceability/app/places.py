@@ -30,6 +30,27 @@ async def check_scope(db: AsyncDatabase, principal: Principal, producer_id: str)
         raise Forbidden("out_of_scope", "Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách")
 
 
+async def in_scope(db: AsyncDatabase, principal: Principal, producer_id: str) -> bool:
+    """May the caller see this producer's records? (A producer its own; a scoped official its provinces.)"""
+    if not principal.owns(producer_id):
+        return False
+    if principal.role != "official" or not principal.provinces:
+        return True
+    producer = await db.producers.find_one({"_id": producer_id}, projection={"province": 1})
+    return principal.covers(((producer or {}).get("province") or {}).get("code"))
+
+
+async def visible(db: AsyncDatabase, principal: Principal) -> dict[str, Any]:
+    """The filter on ``producer_id`` that limits a list to what the caller may see."""
+    if principal.role == "producer":
+        return {"producer_id": principal.producer_id}
+    if principal.role == "official" and principal.provinces:
+        ids = [p["_id"] async for p in db.producers.find({}, projection={"province": 1})
+               if principal.covers((p.get("province") or {}).get("code"))]
+        return {"producer_id": {"$in": ids}}
+    return {}
+
+
 async def register_area(db: AsyncDatabase, body: dict[str, Any], schemes: dict[str, str]) -> dict:
     code, scheme = normalize_area_code(body["code"], schemes)
     geometry = check_geometry(body["geometry"])

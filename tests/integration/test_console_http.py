@@ -300,3 +300,68 @@ async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
             r = await reg.post("/console/login", data={"username": official, "password": PASSWORD,
                                                        "csrf_token": csrf_of(page.text), "next": "//evil.example/"})
             assert r.status_code == 303 and r.headers["location"] == "/console/products"
+
+
+async def test_producer_records_the_batch_journey_from_the_console(apps):
+    from tests.integration.test_scan import make_run
+
+    producer, _product, _cert, run, urls = await make_run(apps, count=1)
+    username = await add_user(apps, "producer", producer_id=producer["id"])
+    intruder = await make_producer(apps, name="HTX khác")
+    async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
+        assert (await login(reg, username)).status_code == 303
+        share_cookies(reg, trace)
+        page = await trace.get(f"/console/batches/{run['batch_id']}")
+        assert page.status_code == 200 and 'name="place"' in page.text
+        csrf = csrf_of(page.text)
+        missing = await trace.post(f"/console/batches/{run['batch_id']}/events", data={
+            "csrf_token": csrf, "type": "packing", "time": "2026-11-05T08:30", "place": ""})
+        assert missing.status_code == 422 and 'role="alert"' in missing.text, missing.text[:300]
+        done = await trace.post(f"/console/batches/{run['batch_id']}/events", data={
+            "csrf_token": csrf, "type": "packing", "time": "2026-11-05T08:30", "place": "Xưởng đóng gói Bản Tàn",
+            "note": "Hộp 200 g"})
+        assert done.status_code == 303 and done.headers["location"].endswith("?ok=event")
+        page = await trace.get(done.headers["location"].split("127.0.0.1", 1)[-1])
+        assert "Xưởng đóng gói Bản Tàn" in page.text and "Đã ghi thêm một bước" in page.text
+    # the consumer scanning the stamp sees the new step, at the local time entered
+    scanned = (await apps["traceability"].get("/" + urls[0].split("/", 3)[3], headers={"Accept": "application/json"})
+               ).json()
+    step = next(e for e in scanned["events"] if e["place"] == "Xưởng đóng gói Bản Tàn")
+    assert step["time"].startswith("2026-11-05T08:30:00+07:00")
+    # another producer cannot write into this batch
+    other = await add_user(apps, "producer", producer_id=intruder["id"])
+    async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
+        await login(reg, other)
+        share_cookies(reg, trace)
+        own_page = await trace.get("/console/batches")
+        denied = await trace.post(f"/console/batches/{run['batch_id']}/events", data={
+            "csrf_token": csrf_of(own_page.text) if "csrf_token" in own_page.text else "", "type": "packing",
+            "time": "2026-11-05T08:30", "place": "Giả mạo"})
+        assert denied.status_code == 404
+
+
+async def test_a_user_changes_their_password(apps):
+    producer = await make_producer(apps)
+    username = await add_user(apps, "producer", producer_id=producer["id"])
+    async with browser(apps, "registry") as client:
+        await login(client, username)
+        page = await client.get("/console/password")
+        assert page.status_code == 200 and 'for="new_password"' in page.text
+        csrf = csrf_of(page.text)
+        wrong = await client.post("/console/password", data={"csrf_token": csrf, "current_password": "sai-mat-khau",
+                                                              "new_password": "moi-dai-du-9", "confirm_password": "moi-dai-du-9"})
+        assert wrong.status_code == 401 and "không đúng" in wrong.text
+        mismatch = await client.post("/console/password", data={
+            "csrf_token": csrf, "current_password": PASSWORD, "new_password": "moi-dai-du-9",
+            "confirm_password": "khac-hoan-toan"})
+        assert mismatch.status_code == 422 and "không khớp" in mismatch.text
+        no_csrf = await client.post("/console/password", data={"current_password": PASSWORD, "new_password": "moi-dai-du-9",
+                                                                "confirm_password": "moi-dai-du-9"})
+        assert no_csrf.status_code == 403
+        done = await client.post("/console/password", data={"csrf_token": csrf, "current_password": PASSWORD,
+                                                             "new_password": "moi-dai-du-9", "confirm_password": "moi-dai-du-9"})
+        assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text
+    async with browser(apps, "registry") as client:
+        assert (await login(client, username)).status_code == 401  # the old password no longer works
+    async with browser(apps, "registry") as client:
+        assert (await login(client, username, "moi-dai-du-9")).status_code == 303

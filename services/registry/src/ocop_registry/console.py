@@ -28,7 +28,7 @@ from ocop_registry.api import products as products_api
 from ocop_registry.api import reports as reports_api
 from ocop_registry.api.deps import in_scope, runtime, visible_product
 from ocop_registry.api.schemas import DecisionIn, EvaluationIn, ProductIn, ReplaceIn, RevokeIn
-from ocop_registry.app.users import authenticate, session_token
+from ocop_registry.app.users import authenticate, change_password, session_token
 from ocop_registry.domain.scoring import CRITERIA, STAR_THRESHOLDS
 from ocop_shared.auth import Principal
 from ocop_shared.console import (
@@ -45,7 +45,7 @@ from ocop_shared.console import (
     set_session,
     validation_message,
 )
-from ocop_shared.errors import AppError, NotFound
+from ocop_shared.errors import AppError, DomainError, NotFound
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 console = Console("registry", Path(__file__).resolve().parent / "templates")
@@ -98,6 +98,28 @@ async def login(request: Request) -> Response:
     set_session(response, request, session_token(request.app.state.jwt_key, user, ttl=ttl,
                                                  issuer=request.app.state.jwt_issuer), ttl)
     return response
+
+
+@router.get("/password")
+async def password_form(request: Request) -> Response:
+    principal = require_user(request)
+    return console.render(request, "password.html", title="Đổi mật khẩu", user=principal)
+
+
+@router.post("/password")
+async def password_change(request: Request) -> Response:
+    principal = require_user(request)
+    form = await form_of(request)
+    new = form.get("new_password", "")
+    try:
+        if new != form.get("confirm_password", ""):
+            raise DomainError("password_mismatch", "Mật khẩu nhập lại không khớp")
+        await change_password(runtime(request).db, principal.subject, form.get("current_password", ""), new)
+    except AppError as exc:
+        return console.render(request, "password.html", status=exc.status, title="Đổi mật khẩu", user=principal,
+                              error=exc.message)
+    return console.render(request, "password.html", title="Đổi mật khẩu", user=principal,
+                          flash="Đã đổi mật khẩu. Lần đăng nhập sau dùng mật khẩu mới.")
 
 
 @router.post("/logout")

@@ -19,7 +19,7 @@ from ocop_shared.auth import Principal
 from ocop_shared.console import PREFIX, Console, blank_to_none, form_of, require_user, validation_message
 from ocop_shared.errors import AppError
 from ocop_traceability.api import batches as batches_api
-from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn
+from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn, TrailEventIn
 from ocop_traceability.app.batches import batch_for, trail
 from ocop_traceability.app.places import feature, visible
 from ocop_traceability.domain.codes import display_serial
@@ -98,7 +98,8 @@ async def _batch_page(request: Request, principal: Principal, batch_id: str, *, 
     batch = await batch_for(db, batch_id, principal)
     product = await db.products.find_one({"_id": batch["product_id"]}) or {}
     runs = await db.stamp_runs.find({"batch_id": batch_id}).sort("created_at", -1).to_list(200)
-    flash = {"created": "Đã tạo lô hàng."}.get(request.query_params.get("ok", ""))
+    flash = {"created": "Đã tạo lô hàng.", "event": "Đã ghi thêm một bước vào hành trình của lô."}.get(
+        request.query_params.get("ok", ""))
     return console.render(request, "batch.html", status=status, user=principal, title=f"Lô {batch['lot']}",
                           batch=batch, product=product, runs=runs, events=await trail(db, batch_id), error=error,
                           flash=flash, form=form or {}, max_count=request.app.state.runtime.settings.max_stamps_per_run)
@@ -108,6 +109,26 @@ async def _batch_page(request: Request, principal: Principal, batch_id: str, *, 
 async def batch(request: Request, batch_id: str) -> Response:
     principal = require_user(request)
     return await _batch_page(request, principal, batch_id)
+
+
+@router.post("/batches/{batch_id}/events")
+async def add_event(request: Request, batch_id: str) -> Response:
+    """Record a step of the batch's journey (harvest, processing, packing…), shown on the scan page."""
+    principal = require_user(request)
+    await batch_for(request.app.state.runtime.db, batch_id, principal)  # 404 for another producer's batch
+    form = await form_of(request)
+    try:
+        when = (form.get("time") or "").strip()
+        if len(when) in (16, 19):  # a datetime-local field: the producer's local time is Vietnam's
+            when += "+07:00"
+        body = TrailEventIn.model_validate({"type": form.get("type"), "time": when or None,
+                                            "place": (form.get("place") or "").strip(),
+                                            "note": (form.get("note") or "").strip()})
+        await batches_api.post_event(batch_id, body, request, principal)
+    except (AppError, ValidationError) as exc:
+        status, message = _error(exc)
+        return await _batch_page(request, principal, batch_id, status=status, error=message, form=form)
+    return RedirectResponse(f"{PREFIX}/batches/{batch_id}?ok=event", status_code=303)
 
 
 @router.post("/batches/{batch_id}/stamp-runs")

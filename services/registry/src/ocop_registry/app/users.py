@@ -79,9 +79,20 @@ async def authenticate(db: AsyncDatabase, username: str, password: str) -> dict[
     return public_user(doc)
 
 
+async def change_password(db: AsyncDatabase, username: str, current: str, new: str) -> None:
+    """The signed-in user changes their own password (the current one is asked again)."""
+    await authenticate(db, username, current)
+    if len(new) < MIN_PASSWORD:
+        raise DomainError("weak_password", f"Mật khẩu mới cần ít nhất {MIN_PASSWORD} ký tự")
+    if new == current:
+        raise DomainError("same_password", "Mật khẩu mới phải khác mật khẩu hiện tại")
+    await db.users.update_one({"_id": normalize_username(username)},
+                              {"$set": {"password_hash": _hasher.hash(new), "password_changed_at": utcnow().isoformat()}})
+
+
 def session_token(key: str, user: dict[str, Any], *, ttl: timedelta, issuer: str = "ocop") -> str:
     return mint_token(key, role=user["role"], subject=user["username"], producer_id=user.get("producer_id"),
                       provinces=tuple(user.get("provinces") or ()), ttl=ttl, issuer=issuer)
 
 
-__all__ = ["create_user", "authenticate", "session_token", "public_user"]
+__all__ = ["create_user", "authenticate", "change_password", "session_token", "public_user"]

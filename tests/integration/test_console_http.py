@@ -365,3 +365,32 @@ async def test_a_user_changes_their_password(apps):
         assert (await login(client, username)).status_code == 401  # the old password no longer works
     async with browser(apps, "registry") as client:
         assert (await login(client, username, "moi-dai-du-9")).status_code == 303
+
+
+async def test_producer_registers_a_growing_area_from_gps_points(apps):
+    producer = await make_producer(apps, name="HTX vùng mới", commune="Xã Chợ Đồn")
+    username = await add_user(apps, "producer", producer_id=producer["id"])
+    db = apps.runtime("traceability").db
+    await eventually(lambda: db.producers.find_one({"_id": producer["id"]}))
+    code = f"VN-19-064-02020-{uuid.uuid4().int % 900 + 100}"
+    boundary = "22.1862, 105.5731\n22.1849, 105.5802\n22.1903, 105.5829\n22.1941, 105.5776"
+    async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
+        await login(reg, username)
+        share_cookies(reg, trace)
+        page = await trace.get("/console/areas")
+        assert page.status_code == 200 and 'for="area-boundary"' in page.text and 'name="producer_id"' not in page.text
+        csrf = csrf_of(page.text)
+        bad = await trace.post("/console/areas", data={"csrf_token": csrf, "code": code, "name": "Đồi chè mới",
+                                                       "crop": "chè", "boundary": "22.18, 105.57\n22.19, 105.58"})
+        assert bad.status_code == 422 and "ít nhất 3 điểm" in bad.text and "Đồi chè mới" in bad.text  # form kept
+        done = await trace.post("/console/areas", data={"csrf_token": csrf, "code": code.lower(), "name": "Đồi chè mới",
+                                                        "crop": "chè Shan tuyết", "commune": "Xã Chợ Đồn",
+                                                        "boundary": boundary, "producer_id": "someone-else"})
+        assert done.status_code == 303, done.text[:500]
+        again = await trace.post("/console/areas", data={"csrf_token": csrf, "code": code, "name": "Trùng mã",
+                                                         "crop": "chè", "boundary": boundary})
+        assert again.status_code == 409 and "đã được đăng ký" in again.text
+    area = await db.growing_areas.find_one({"_id": code})
+    assert area["producer_id"] == producer["id"]  # a producer registers for itself, whatever the form says
+    assert area["province"]["code"] == "19" and 50 < area["area_ha"] < 65  # computed from the outline (≈57 ha)
+    assert area["geometry"]["coordinates"][0][0] == [105.5731, 22.1862]

@@ -19,10 +19,12 @@ from ocop_shared.auth import Principal
 from ocop_shared.console import PREFIX, Console, blank_to_none, form_of, require_user, validation_message
 from ocop_shared.errors import AppError
 from ocop_traceability.api import batches as batches_api
-from ocop_traceability.api.schemas import BatchIn, SerialRangeIn, StampRunIn, TrailEventIn
+from ocop_traceability.api import places as places_api
+from ocop_traceability.api.schemas import BatchIn, GrowingAreaIn, SerialRangeIn, StampRunIn, TrailEventIn
 from ocop_traceability.app.batches import batch_for, trail
 from ocop_traceability.app.places import feature, visible
 from ocop_traceability.domain.codes import display_serial
+from ocop_traceability.domain.geometry import hectares, parse_boundary
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 console = Console("traceability", Path(__file__).resolve().parent / "templates" / "console")
@@ -47,13 +49,47 @@ def _error(exc: Exception) -> tuple[int, str]:
 
 # -- growing areas ---------------------------------------------------------------------------------
 
+async def _areas_page(request: Request, principal: Principal, *, status: int = 200, error: str | None = None,
+                      flash: str | None = None, form: dict | None = None) -> Response:
+    db = request.app.state.runtime.db
+    docs = await db.growing_areas.find(await _own(request, principal)).sort("_id", 1).to_list(1000)
+    geojson = json.dumps({"type": "FeatureCollection", "features": [feature(d) for d in docs]}, ensure_ascii=False)
+    producers = [p async for p in db.producers.find({}, projection={"public_name": 1, "name": 1, "province": 1})
+                 if principal.role != "producer" or p["_id"] == principal.producer_id]
+    producers = [p for p in producers if principal.covers((p.get("province") or {}).get("code"))]
+    return console.render(request, "areas.html", status=status, user=principal, title="Vùng trồng", areas=docs,
+                          geojson=geojson.replace("</", "<\\/"), producers=producers, error=error, flash=flash,
+                          form=form or {})
+
+
 @router.get("/areas")
 async def areas(request: Request) -> Response:
     principal = require_user(request)
-    docs = await request.app.state.runtime.db.growing_areas.find(await _own(request, principal)).sort("_id", 1).to_list(1000)
-    geojson = json.dumps({"type": "FeatureCollection", "features": [feature(d) for d in docs]}, ensure_ascii=False)
-    return console.render(request, "areas.html", user=principal, title="Vùng trồng", areas=docs,
-                          geojson=geojson.replace("</", "<\\/"))
+    flash = {"created": "Đã đăng ký vùng trồng."}.get(request.query_params.get("ok", ""))
+    return await _areas_page(request, principal, flash=flash)
+
+
+@router.post("/areas")
+async def register_area(request: Request) -> Response:
+    """Register a growing area with its official code; the boundary as GPS points or GeoJSON."""
+    principal = require_user(request)
+    form = await form_of(request)
+    db = request.app.state.runtime.db
+    try:
+        producer_id = principal.producer_id if principal.role == "producer" else (form.get("producer_id") or "")
+        producer = await db.producers.find_one({"_id": producer_id}) or {}
+        geometry = parse_boundary(form.get("boundary", ""))
+        area_ha = (form.get("area_ha") or "").strip().replace(",", ".")
+        body = GrowingAreaIn.model_validate({
+            "code": form.get("code", ""), "name": form.get("name", ""), "crop": form.get("crop", ""),
+            "producer_id": producer_id, "province": producer.get("province") or {"name": "?"},
+            "commune": {"name": form["commune"].strip()} if (form.get("commune") or "").strip() else None,
+            "area_ha": area_ha or hectares(geometry), "geometry": geometry})
+        await places_api.create_area(body, request, principal)
+    except (AppError, ValidationError) as exc:
+        status, message = _error(exc)
+        return await _areas_page(request, principal, status=status, error=message, form=form)
+    return RedirectResponse(f"{PREFIX}/areas?ok=created", status_code=303)
 
 
 # -- batches ---------------------------------------------------------------------------------------

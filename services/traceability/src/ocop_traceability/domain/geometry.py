@@ -90,3 +90,54 @@ def check_geometry(geometry: Any) -> dict[str, Any]:
             raise InvalidGeometry(message=f"polygon {pi}: thiếu vòng ngoài")
         checked.append([_ring(ring, f"polygon {pi}, vòng {ri}") for ri, ring in enumerate(poly)])
     return {"type": geometry["type"], "coordinates": checked[0] if geometry["type"] == "Polygon" else checked}
+
+
+def hectares(geometry: dict[str, Any]) -> float:
+    """Area of a checked Polygon/MultiPolygon in hectares (outer rings minus holes; local equirectangular
+    projection, well within a percent for fields and hills of a few km)."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    total = 0.0
+    for polygon in polygons:
+        for n, ring in enumerate(polygon):
+            lat0 = math.radians(sum(p[1] for p in ring) / len(ring))
+            xy = [(p[0] * 111_320 * math.cos(lat0), p[1] * 110_574) for p in ring]
+            area = abs(_area(xy))
+            total += area if n == 0 else -area
+    return round(total / 10_000, 2)
+
+
+def parse_boundary(text: str) -> dict[str, Any]:
+    """A boundary typed or pasted by a producer: GeoJSON (a geometry, Feature or FeatureCollection), or one
+    "latitude, longitude" point per line as a phone's GPS shows it (the ring is closed if it is not)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidGeometry(message="Cần ranh giới vùng trồng: các điểm toạ độ hoặc GeoJSON")
+    if text.startswith("{"):
+        import json
+
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidGeometry(message=f"GeoJSON không đọc được: {exc}") from exc
+        if isinstance(data, dict) and data.get("type") == "FeatureCollection" and data.get("features"):
+            data = data["features"][0]
+        if isinstance(data, dict) and data.get("type") == "Feature":
+            data = data.get("geometry")
+        return check_geometry(data)
+    ring = []
+    for n, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p for p in line.replace(",", " ").split() if p]
+        try:
+            lat, lon = (float(parts[0]), float(parts[1])) if len(parts) == 2 else (math.nan, math.nan)
+        except ValueError:
+            lat = lon = math.nan
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            raise InvalidGeometry(message=f"Dòng {n}: cần 'vĩ độ, kinh độ', ví dụ 22.1895, 105.5773")
+        ring.append([lon, lat])
+    if len(ring) < 3:
+        raise InvalidGeometry(message="Ranh giới cần ít nhất 3 điểm")
+    if ring[0] != ring[-1]:
+        ring.append(ring[0])
+    return check_geometry({"type": "Polygon", "coordinates": [ring]})

@@ -78,20 +78,23 @@ def up(
             table.add_row(item.child.name, item.url + ("/docs" if item.url.startswith("http") else ""))
         console.print(table)
         console.print(f"data: {data_dir}   logs: {data_dir / 'logs'}   RSS: {sup.rss_bytes() / 2**20:.0f} MiB")
-        if demo:
-            watcher = sup.watch_in_background()  # a child that crashes while the demo loads is restarted
-            try:
-                load_demo(f"http://{host}:{sup.ports.registry}", data_dir,
-                          trace_url=f"http://{host}:{sup.ports.traceability}",
-                          standin_urls={"voso": f"http://{host}:{sup.ports.voso}",
-                                        "postmart": f"http://{host}:{sup.ports.postmart}"})
-            except Exception as exc:  # noqa: BLE001 - the stack stays up; the demo can be loaded again
-                console.print(f"[yellow]Demo data not fully loaded ({exc}); run ./ocop demo to retry.[/yellow]")
-            finally:
-                watcher.stop()
-        console.print("Token for the API: [bold]./ocop token --role official[/bold]. Ctrl-C to stop.")
-        if not exit_after_start:
-            sup.run_forever()
+        # One watcher restarts crashed children for as long as the stack runs. It must outlive every child
+        # it starts: the kernel's parent-death signal (PR_SET_PDEATHSIG) follows the thread that started one.
+        watcher = sup.watch_in_background()
+        try:
+            if demo:
+                try:
+                    load_demo(f"http://{host}:{sup.ports.registry}", data_dir,
+                              trace_url=f"http://{host}:{sup.ports.traceability}",
+                              standin_urls={"voso": f"http://{host}:{sup.ports.voso}",
+                                            "postmart": f"http://{host}:{sup.ports.postmart}"})
+                except Exception as exc:  # noqa: BLE001 - the stack stays up; the demo can be loaded again
+                    console.print(f"[yellow]Demo data not fully loaded ({exc}); run ./ocop demo to retry.[/yellow]")
+            console.print("Token for the API: [bold]./ocop token --role official[/bold]. Ctrl-C to stop.")
+            while not exit_after_start and not sup.stopping:
+                time.sleep(0.25)
+        finally:
+            watcher.stop()
     finally:
         console.print("Stopping…")
         sup.stop()

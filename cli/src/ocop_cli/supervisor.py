@@ -174,11 +174,6 @@ class Supervisor:
         watcher.start()
         return watcher
 
-    def run_forever(self) -> None:
-        while not self.stopping:
-            self.watch_once()
-            time.sleep(0.25)
-
     def stop(self) -> None:
         self.stopping = True
         for item in reversed(self.items):
@@ -206,7 +201,8 @@ class Supervisor:
 
 
 class _Watcher(threading.Thread):
-    """Restarts crashed children while the main thread is busy (loading the demo)."""
+    """Restarts crashed children. Children it starts are tied to this thread (PR_SET_PDEATHSIG), so it
+    runs for as long as the stack does."""
 
     def __init__(self, supervisor: Supervisor) -> None:
         super().__init__(daemon=True, name="ocop-watcher")

@@ -394,3 +394,32 @@ async def test_producer_registers_a_growing_area_from_gps_points(apps):
     assert area["producer_id"] == producer["id"]  # a producer registers for itself, whatever the form says
     assert area["province"]["code"] == "19" and 50 < area["area_ha"] < 65  # computed from the outline (≈57 ha)
     assert area["geometry"]["coordinates"][0][0] == [105.5731, 22.1862]
+
+
+async def test_officials_resync_listings_within_their_scope(apps):
+    from tests.integration.test_marketplace import both, certified_product
+
+    _producer, product, _cert = await certified_product(apps)  # HTX Hồng Xuân, Bắc Ninh (24)
+    await both(apps, product["id"], "published")
+    inside = await add_user(apps, "official", provinces=("24",))
+    outside = await add_user(apps, "official", provinces=("19",))
+    async with browser(apps, "registry") as reg, browser(apps, "marketplace_sync") as market:
+        await login(reg, inside)
+        share_cookies(reg, market)
+        page = await market.get("/console/listings")
+        assert page.status_code == 200 and "Vải thiều Lục Ngạn" in page.text and "Đồng bộ lại" in page.text
+        done = await market.post("/console/listings/resync", data={"csrf_token": csrf_of(page.text),
+                                                                   "product_id": product["id"]})
+        assert done.status_code == 303 and done.headers["location"].endswith("?ok=resync")
+    await both(apps, product["id"], "published")  # pushed again and reconciled: still exactly one listing each
+    async with browser(apps, "registry") as reg, browser(apps, "marketplace_sync") as market:
+        await login(reg, outside)
+        share_cookies(reg, market)
+        page = await market.get("/console/listings")
+        assert product["id"] not in page.text and "Vải thiều Lục Ngạn" not in page.text  # another province's product
+        denied = await market.post("/console/listings/resync", data={"csrf_token": csrf_of(page.text),
+                                                                     "product_id": product["id"]})
+        assert denied.status_code == 404
+    api = await apps["marketplace_sync"].get("/api/v1/listings", params={"product_id": product["id"]},
+                                             headers=auth("official", provinces=("19",)))
+    assert api.status_code == 200 and api.json() == []

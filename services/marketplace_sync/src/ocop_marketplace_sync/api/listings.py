@@ -28,14 +28,26 @@ def _view(d: dict) -> dict:
             "last_error": d.get("last_error"), "product_id": d["product_id"], "version": d.get("synced_version")}
 
 
+async def visible_products(db, principal: Principal) -> set[str] | None:
+    """Product ids the caller may see (None: all). A producer its own; a scoped official its provinces'."""
+    if principal.role == "producer":
+        return {p["_id"] async for p in db.products.find({"producer_id": principal.producer_id}, projection={"_id": 1})}
+    if principal.role == "official" and principal.provinces:
+        producers = {p["_id"] async for p in db.producers.find({}, projection={"province_code": 1})
+                     if principal.covers(p.get("province_code"))}
+        return {p["_id"] async for p in db.products.find({}, projection={"producer_id": 1})
+                if p.get("producer_id") in producers}
+    return None
+
+
 @router.get("/listings", summary="Where a product is listed: one entry per platform")
 async def listings(request: Request, principal: Staff, product_id: str | None = None) -> list[dict]:
     db = request.app.state.runtime.db
     query: dict = {"product_id": product_id} if product_id else {}
     docs = await db.listings.find(query).sort("_id", 1).to_list(1000)
-    if principal.role == "producer":  # a producer sees its own products' listings only
-        own = {p["_id"] async for p in db.products.find({"producer_id": principal.producer_id}, projection={"_id": 1})}
-        docs = [d for d in docs if d["product_id"] in own]
+    visible = await visible_products(db, principal)
+    if visible is not None:
+        docs = [d for d in docs if d["product_id"] in visible]
     return [_view(d) for d in docs]
 
 

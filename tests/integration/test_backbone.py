@@ -244,3 +244,57 @@ async def test_services_start_while_the_broker_is_down_and_catch_up(tmp_path):
         if stack.broker:
             stack.broker.stop()
         mongo.stop()
+
+
+async def test_a_transaction_left_open_by_a_killed_process_is_ended_at_start(tmp_path):
+    """kill -9 inside a transaction: on the embedded server the transaction would stay open for good and
+    every later write on that database would sit inside it, never reaching the disk. The next start ends
+    the dead session (journaled), so its half-done writes are rolled back and new ones are durable."""
+    import subprocess
+    import sys
+
+    from ocop_cli.stack import free_port, start_mongo
+    from ocop_shared import mongo as m
+
+    port = free_port()
+    url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    server = start_mongo("127.0.0.1", port, tmp_path / "mongo")
+    journal = tmp_path / "journal"
+    script = f"""
+import asyncio, os, signal
+from ocop_shared.mongo import make_client, note_transaction, set_transaction_journal
+async def main():
+    client = make_client({url!r})
+    set_transaction_journal({str(journal)!r})
+    db = client["wedge"]
+    await db.docs.insert_one({{"_id": "before"}})
+    session = client.start_session()
+    await session.start_transaction()
+    await note_transaction(client, "wedge", session, open_=True)
+    await db.docs.insert_one({{"_id": "ghost"}}, session=session)
+    os.kill(os.getpid(), signal.SIGKILL)
+asyncio.run(main())
+"""
+    previous = m._journal
+    try:
+        died = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+        assert died.returncode == -9, died.stderr[-2000:]
+        client = make_client(url)
+        m.set_transaction_journal(journal)
+        assert await m.end_abandoned_transaction(client, "wedge") is True
+        assert not (journal / "wedge.lsid").exists()
+        db = client["wedge"]
+        assert await db.docs.find_one({"_id": "ghost"}) is None  # the dead transaction was rolled back
+        async with client.start_session() as session:
+            await session.start_transaction()
+            await db.docs.insert_one({"_id": "after"}, session=session)
+            await session.commit_transaction()
+        await client.close()
+        server.stop()  # the proof of durability: what the server reads back from disk after a restart
+        server = start_mongo("127.0.0.1", port, tmp_path / "mongo")
+        client = make_client(url)
+        assert {d["_id"] async for d in client["wedge"].docs.find({})} == {"before", "after"}
+        await client.close()
+    finally:
+        m.set_transaction_journal(previous)
+        server.stop()

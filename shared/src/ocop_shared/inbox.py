@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.events.envelope import CloudEvent, utcnow
-from ocop_shared.mongo import transaction_gate
+from ocop_shared.mongo import note_transaction, transaction_gate
 
 Effect = Callable[[AsyncClientSession], Awaitable[None]]
 
@@ -37,6 +37,7 @@ async def apply_batch(client: AsyncMongoClient, db: AsyncDatabase,
             return applied
         async with client.start_session() as session:
             await session.start_transaction()
+            await note_transaction(client, db.name, session, open_=True)
             try:
                 now = utcnow()
                 # A concurrent instance inserting the same id makes this fail with a duplicate key:
@@ -51,6 +52,8 @@ async def apply_batch(client: AsyncMongoClient, db: AsyncDatabase,
                 if session.in_transaction:
                     await session.abort_transaction()
                 raise
+            finally:
+                await note_transaction(client, db.name, session, open_=False)
     return applied
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+from bson import Binary
+from bson.binary import UUID_SUBTYPE
 from pymongo import AsyncMongoClient
 
 
@@ -62,6 +65,45 @@ async def transaction_gate(client: AsyncMongoClient, db_name: str):
             yield
     else:
         yield
+
+
+# A process killed inside a transaction leaves it open on the embedded server for good (a real replica set
+# aborts it after transactionLifetimeLimitSeconds): every later transaction on that database becomes a
+# savepoint inside it and nothing is written to disk any more. So in serial mode each process notes the
+# session of its open transaction in a small file per database, and at start-up ends a session a dead
+# predecessor left there (endSessions aborts its transaction).
+_journal: Path | None = None
+
+
+def set_transaction_journal(directory: Path | None) -> None:
+    global _journal
+    _journal = Path(directory) if directory else None
+
+
+def _journal_file(db_name: str) -> Path | None:
+    return _journal / f"{db_name}.lsid" if _journal else None
+
+
+async def note_transaction(client: AsyncMongoClient, db_name: str, session, *, open_: bool) -> None:
+    path = _journal_file(db_name)
+    if path is None or not await needs_serial_transactions(client):
+        return
+    if open_:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(bytes(session.session_id["id"]).hex())
+    else:
+        path.unlink(missing_ok=True)
+
+
+async def end_abandoned_transaction(client: AsyncMongoClient, db_name: str) -> bool:
+    """End the session a killed predecessor left with an open transaction (embedded server only)."""
+    path = _journal_file(db_name)
+    if path is None or not path.exists() or not await needs_serial_transactions(client):
+        return False
+    lsid = {"id": Binary(bytes.fromhex(path.read_text().strip()), UUID_SUBTYPE)}
+    await client.admin.command({"endSessions": [lsid]})
+    path.unlink(missing_ok=True)
+    return True
 
 
 def as_datetime(value):

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
-from ocop_shared.mongo import transaction_gate
+from ocop_shared.mongo import note_transaction, transaction_gate
 from ocop_shared.outbox import outbox_row
 from ocop_shared.tracing import current_traceparent
 
@@ -39,6 +39,7 @@ class MongoUnitOfWork:
         await self._gate.__aenter__()
         self.session = self.client.start_session()
         await self.session.start_transaction()
+        await note_transaction(self.client, self.db.name, self.session, open_=True)
         self.events = []
         self._committed = False
         return self
@@ -50,6 +51,7 @@ class MongoUnitOfWork:
         finally:
             try:
                 await self.session.end_session()
+                await note_transaction(self.client, self.db.name, self.session, open_=False)
             finally:
                 await self._gate.__aexit__(None, None, None)
 

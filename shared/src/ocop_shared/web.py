@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -32,7 +33,8 @@ from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
-from ocop_shared.mongo import ensure_collections, make_client, ping
+from ocop_shared.mongo import (end_abandoned_transaction, ensure_collections, make_client, ping,
+                               set_transaction_journal)
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
@@ -81,6 +83,7 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
     relay = OutboxRelay(db, settings.kafka_bootstrap, client_id=f"ocop-{settings.service_name}-relay",
                         batch_size=settings.relay_batch_size, idle_wait_s=settings.relay_idle_wait_s,
                         confirm_interval_s=settings.relay_confirm_interval_s)
+    set_transaction_journal(Path(settings.data_dir) / "transactions")
     key = settings.jwt_secret or load_or_create_key(settings.data_dir)
     return Runtime(settings=settings, client=client, db=db, broker=broker, relay=relay, jwt_key=key)
 
@@ -114,6 +117,8 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if await end_abandoned_transaction(runtime.client, runtime.db.name):
+            log.warning("mongo.abandoned_transaction_ended", db=runtime.db.name)
         await ensure_collections(runtime.db, ["outbox", "inbox", "relay_state", *collections])
         await ensure_outbox_indexes(runtime.db)
         if on_startup:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +23,19 @@ from ocop_cli.stack import Stack, start_stack
 from ocop_shared.auth import mint_token
 
 ARTIFACTS = Path(os.environ.get("OCOP_TEST_ARTIFACTS", "test-artifacts"))
+
+# Debian's chromium for the browser tests (.ci/run installs it; no browser download at test time). The
+# background-networking flags keep it from calling out of this closed network.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def run_chromium(*args: str) -> subprocess.CompletedProcess:
+    """One headless Chromium run at phone size (390 × 844) with a throw-away profile."""
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run([CHROMIUM, "--headless", *CHROMIUM_FLAGS, "--hide-scrollbars", f"--user-data-dir={profile}",
+                               "--window-size=390,844", *args], capture_output=True, text=True, timeout=90)
 
 
 @pytest.fixture(scope="session")

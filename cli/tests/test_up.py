@@ -175,18 +175,10 @@ def check_console_demo_login(ports: dict[str, int]) -> None:
 
 def screenshot(url: str, name: str) -> None:
     """Keep a phone-size picture of a demo page (test-artifacts/) when Debian's chromium is installed."""
-    import shutil
-    import tempfile
+    from conftest import ARTIFACTS, CHROMIUM, run_chromium
 
-    from conftest import ARTIFACTS
-
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not browser:
+    if not CHROMIUM:
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=390,844",
-                        f"--screenshot={ARTIFACTS / name}", url], capture_output=True, timeout=90)
+    run_chromium(f"--screenshot={ARTIFACTS / name}", url)
     assert (ARTIFACTS / name).stat().st_size > 10_000, name

@@ -6,8 +6,11 @@ a client that keeps retrying like a real user would while services die under it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
+import signal
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -49,13 +52,8 @@ def kill_everything(sup: Supervisor) -> list[int]:
     """kill -9 every process of the stack at once (a power cut), then reap them."""
     pids = [item.child.proc.pid for item in sup.items if item.child.alive()]
     for pid in pids:
-        try:
-            import os
-            import signal
-
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     sup.stop()
     return pids
 
@@ -242,16 +240,6 @@ def event_accounting(mongo_url: str, types: tuple[str, ...]) -> dict[str, Any]:
             out[service] = {"applied": len(applied), "distinct": len(set(applied)),
                             "lost": len(emitted - set(applied))}
         return out
-
-
-def metric_sum(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def write_report(name: str, report: dict) -> Path:

@@ -23,10 +23,10 @@ from tests.integration.test_traceability import polygon
 pytestmark = pytest.mark.integration
 # Debian's chromium; without it this module is skipped locally and fails under CI (as the scan page test)
 from tests.integration.test_scan_browser import CHROMIUM  # noqa: E402
+from conftest import CHROMIUM_FLAGS  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -9,12 +9,21 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from conftest import auth, eventually
-from tests.chaos.harness import metric_sum
 from tests.integration.test_certificates import evaluate
 from tests.integration.test_marketplace import both
 from tests.integration.test_scan import make_run, scan
 
 pytestmark = pytest.mark.integration
+
+
+def metric_sum(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 async def metrics_text(apps, service: str) -> str:

@@ -120,11 +120,11 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     # the registry's traceability report learns about it from the stamp_run.issued event
     reg = apps["registry"]
 
-    async def traced():
-        rows = (await reg.get("/api/v1/reports/traceability", headers=OFFICIAL)).json()["rows"]
-        return any(r["traced"] for r in rows)
+    async def traced():  # this product's event, not another test's run (the apps are shared)
+        return await apps.runtime("registry").db.traced_products.find_one({"_id": product["id"]})
     await eventually(traced)
-    assert await apps.runtime("registry").db.traced_products.find_one({"_id": product["id"]}) is not None
+    rows = (await reg.get("/api/v1/reports/traceability", headers=OFFICIAL)).json()["rows"]
+    assert any(r["traced"] for r in rows)
 
 
 def decode_pdf(content: bytes) -> list[str]:

@@ -189,12 +189,11 @@ def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda
         if trace_url:
             with httpx.Client(base_url=trace_url, headers=headers, timeout=60) as trace:
                 _load_traceability(trace, producer_ids, ids, result)
+                result.genuine_url = _first_url(trace, result.runs.get("Chè Shan tuyết Chợ Đồn"))
+                result.revoked_url = _first_url(trace, result.runs.get("Bí xanh thơm Ba Bể"))
         for _t, name, *_rest, special in PRODUCTS:
             if special == "revoked":
                 _revoke(client, ids[name])  # after its stamps exist (no-op when already revoked)
-    if trace_url:
-        result.genuine_url = _first_url(trace_url, headers, result.runs.get("Chè Shan tuyết Chợ Đồn"))
-        result.revoked_url = _first_url(trace_url, headers, result.runs.get("Bí xanh thơm Ba Bể"))
     return result
 
 
@@ -238,20 +237,19 @@ def _load_traceability(trace: httpx.Client, producer_ids: dict[str, str], produc
         result.runs[product] = run_id
 
 
-def _first_url(trace_url: str, headers: dict[str, str], run_id: str | None) -> str | None:
+def _first_url(trace: httpx.Client, run_id: str | None) -> str | None:
     if not run_id:
         return None
-    with httpx.Client(base_url=trace_url, headers=headers, timeout=30) as trace:
-        resp = trace.get(f"/api/v1/stamp-runs/{run_id}/codes.csv")
-        if resp.status_code != 200:
-            return None
-        # printed URLs are upper case (QR alphanumeric mode); scheme and host are case-insensitive
-        lines = [line.strip() for line in resp.text.splitlines() if line.strip().lower().startswith("http")]
-        if not lines:
-            return None
-        scheme, rest = lines[0].split("://", 1)
-        host, path = rest.split("/", 1)
-        return f"{scheme.lower()}://{host.lower()}/{path}"
+    resp = trace.get(f"/api/v1/stamp-runs/{run_id}/codes.csv")
+    if resp.status_code != 200:
+        return None
+    # printed URLs are upper case (QR alphanumeric mode); scheme and host are case-insensitive
+    lines = [line.strip() for line in resp.text.splitlines() if line.strip().lower().startswith("http")]
+    if not lines:
+        return None
+    scheme, rest = lines[0].split("://", 1)
+    host, path = rest.split("/", 1)
+    return f"{scheme.lower()}://{host.lower()}/{path}"
 
 
 def count_listings(standin_url: str, expected: int = 7, seconds: float = 30) -> int:

@@ -65,7 +65,7 @@ async def read(bootstrap: str, dlq_topic: str, *, group: str | None = None, from
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     for _ in range(20):
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+        await consumer.topics()  # fetches fresh cluster metadata
         found = consumer.partitions_for_topic(topic)
         if found:
             return found

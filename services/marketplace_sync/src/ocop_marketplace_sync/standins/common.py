@@ -77,9 +77,9 @@ def install(app: FastAPI, store: Store) -> None:
     """Faults and rate limits on every seller-API request; admin and inspection routes."""
 
     @app.middleware("http")
-    async def persist(request: Request, call_next):
+    async def persist(request: Request, call_next):  # refused or injected-fault requests change nothing
         response = await call_next(request)
-        if request.method not in ("GET", "HEAD") and store.state_file:
+        if request.method not in ("GET", "HEAD") and response.status_code < 400 and store.state_file:
             store.save()
         return response
 

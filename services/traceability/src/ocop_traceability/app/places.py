@@ -23,10 +23,7 @@ async def known_producer(db: AsyncDatabase, producer_id: str) -> dict:
 
 async def check_scope(db: AsyncDatabase, principal: Principal, producer_id: str) -> None:
     """An official scoped to provinces changes only the records of producers there (by our copy)."""
-    if principal.role != "official" or not principal.provinces:
-        return
-    producer = await db.producers.find_one({"_id": producer_id}, projection={"province": 1})
-    if not principal.covers(((producer or {}).get("province") or {}).get("code")):
+    if principal.role == "official" and not await in_scope(db, principal, producer_id):
         raise Forbidden("out_of_scope", "Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách")
 
 

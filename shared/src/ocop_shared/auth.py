@@ -57,6 +57,31 @@ class Principal:
         """An official scoped to provinces acts only there; everyone else is limited otherwise (owns)."""
         return self.role != "official" or not self.provinces or province_code in self.provinces
 
+    def reaches(self, producer_id: str | None, province_code: str | None) -> bool:
+        """The one scope rule: a producer reaches only its own records, an official scoped to provinces only
+        the records of producers there, operators and unscoped officials everything. Each service's policy
+        module builds who-may-do-what on it (with the province of *its* copy of the producer)."""
+        return self.owns(producer_id) and self.covers(province_code)
+
+    @property
+    def scope(self) -> Scope:
+        """What lists are limited to: one producer, the producers of some provinces, or nothing."""
+        if self.role == "producer":
+            return Scope(producer_id=self.producer_id)
+        if self.role == "official" and self.provinces:
+            return Scope(provinces=self.provinces)
+        return Scope()
+
+
+@dataclass(frozen=True)
+class Scope:
+    producer_id: str | None = None
+    provinces: tuple[str, ...] = ()
+
+    @property
+    def unlimited(self) -> bool:
+        return self.producer_id is None and not self.provinces
+
 
 def mint_token(key: str, *, role: str, subject: str = "cli", producer_id: str | None = None,
                ttl: timedelta = timedelta(hours=1), issuer: str = "ocop",

@@ -14,6 +14,3 @@ CONSUMER_LAG_SECONDS = Gauge("ocop_consumer_lag_seconds",
 CONSUMER_LAG_RECORDS = Gauge("ocop_consumer_lag_records",
                              "Records behind the partition's high watermark after the last batch, as the broker "
                              "reports it", ["topic", "partition", "group"])
-LISTING_OPERATIONS = Counter("ocop_listing_operations_total", "Calls to marketplace platforms by outcome",
-                             ["platform", "operation", "result"])
-SCAN_VERDICTS = Counter("ocop_scan_verdicts_total", "Public stamp scans by verdict", ["verdict"])

@@ -1,9 +1,16 @@
-"""Unit of work: one MongoDB transaction that commits an aggregate *and* its outbox events together."""
+"""Unit of work: one MongoDB transaction that commits an aggregate *and* its outbox events together.
+
+Each service subclasses :class:`MongoUnitOfWork` in its ``adapters/uow.py`` and creates its repositories
+in :meth:`MongoUnitOfWork.bind` (cosmicpython's ``SqlAlchemyUnitOfWork``). Repositories are usable before
+the block too (plain reads, no transaction); inside ``async with uow:`` they are rebound to the session.
+Events reach the outbox two ways: aggregates record them (``entity.events``, collected from what the
+repositories loaded or added) or a use case calls :meth:`emit`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient
@@ -12,16 +19,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
+from ocop_shared.events.recording import Recorded
 from ocop_shared.mongo import note_transaction, transaction_gate
 from ocop_shared.outbox import outbox_row
 from ocop_shared.tracing import current_traceparent
 
 
 class MongoUnitOfWork:
-    """``async with uow: ... await uow.commit()`` — cosmicpython's unit of work on a Mongo transaction.
+    """``async with uow: ... await uow.commit()``. Leaving the block without commit aborts.
 
-    Repositories use ``uow.session``; ``uow.emit(payload, key=...)`` queues an event that is written to
-    the outbox inside the same transaction at commit. Leaving the block without commit aborts.
+    ``joined(session)`` makes a unit of work inside a transaction someone else owns (a consumer's inbox
+    batch): entering starts nothing and ``commit`` only writes the outbox rows; the owner commits.
     """
 
     def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, *, source: str,
@@ -32,27 +40,54 @@ class MongoUnitOfWork:
         self._on_commit = on_commit
         self.session: AsyncClientSession | None = None
         self.events: list[CloudEvent] = []
+        self.seen: list[Any] = []  # aggregates loaded or added in this unit of work (their events are collected)
         self._committed = False
+        self._owner = True
+        self.bind(None)
 
-    async def __aenter__(self) -> MongoUnitOfWork:
+    def bind(self, session: AsyncClientSession | None) -> None:
+        """Create the repositories on ``session`` (subclasses; ``track=self.seen`` collects their events)."""
+
+    @classmethod
+    def joined(cls, client: AsyncMongoClient, db: AsyncDatabase, session: AsyncClientSession, *, source: str,
+               on_commit: Callable[[], None] | None = None) -> Self:
+        uow = cls(client, db, source=source, on_commit=on_commit)
+        uow._owner = False
+        uow.session = session
+        uow.bind(session)
+        return uow
+
+    async def __aenter__(self) -> Self:
+        self.events, self.seen, self._committed = [], [], False
+        if not self._owner:
+            return self
         self._gate = transaction_gate(self.client, self.db.name)
         await self._gate.__aenter__()
-        self.session = self.client.start_session()
-        await self.session.start_transaction()
-        await note_transaction(self.client, self.db.name, self.session, open_=True)
-        self.events = []
-        self._committed = False
+        try:
+            self.session = self.client.start_session()
+            await self.session.start_transaction()
+            await note_transaction(self.client, self.db.name, self.session, open_=True)
+        except BaseException:
+            await self._gate.__aexit__(None, None, None)
+            raise
+        self.bind(self.session)
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        if not self._owner:
+            return
+        session = self.session
+        assert session is not None
         try:
-            if not self._committed and self.session.in_transaction:
-                await self.session.abort_transaction()
+            if not self._committed and session.in_transaction:
+                await session.abort_transaction()
         finally:
             try:
-                await self.session.end_session()
-                await note_transaction(self.client, self.db.name, self.session, open_=False)
+                await session.end_session()
+                await note_transaction(self.client, self.db.name, session, open_=False)
             finally:
+                self.session = None
+                self.bind(None)
                 await self._gate.__aexit__(None, None, None)
 
     def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> CloudEvent:
@@ -65,7 +100,16 @@ class MongoUnitOfWork:
         self.events.append(event)
         return event
 
+    def collect_new_events(self) -> None:
+        """Move the events the aggregates recorded into this unit of work (in the order recorded)."""
+        for aggregate in self.seen:
+            recorded: list[Recorded] = getattr(aggregate, "events", None) or []
+            while recorded:
+                r = recorded.pop(0)
+                self.emit(r.payload, key=r.key, subject=r.subject)
+
     async def commit(self) -> None:
+        self.collect_new_events()
         if self.events:
             rows = [
                 outbox_row(EVENT_TYPES[e.type][0], e.partitionkey or e.id, e.id, e.type,
@@ -74,7 +118,10 @@ class MongoUnitOfWork:
                 for e in self.events
             ]
             await self.db.outbox.insert_many(rows, session=self.session)
-        await self.session.commit_transaction()
+        if self._owner:
+            assert self.session is not None
+            await self.session.commit_transaction()
         self._committed = True
         if self.events and self._on_commit:
             self._on_commit()
+        self.events = []

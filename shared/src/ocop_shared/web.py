@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,9 +46,15 @@ log = get_logger(__name__)
 HTTP_LATENCY = Histogram("ocop_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"])
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Runtime:
-    """The composition root's product: everything a use case or subscriber needs, nothing global."""
+    """The composition root's product: everything a use case or subscriber needs, nothing global.
+
+    Each service declares its own subclass with its extra parts as typed fields (no attribute is added at
+    run time) and its unit of work class; ``build_runtime(settings, cls=..., **parts)`` makes it.
+    """
+
+    uow_class: ClassVar[type[MongoUnitOfWork]] = MongoUnitOfWork
 
     settings: ServiceSettings
     client: AsyncMongoClient
@@ -57,9 +64,17 @@ class Runtime:
     jwt_key: str
     consumers: dict[str, EventConsumer] = field(default_factory=dict)
 
-    def uow(self) -> MongoUnitOfWork:
-        return MongoUnitOfWork(self.client, self.db, source=f"/ocop/{self.settings.service_name}",
-                               on_commit=self.relay.wake)
+    @property
+    def source(self) -> str:
+        return f"/ocop/{self.settings.service_name}"
+
+    def uow(self) -> Any:
+        """A new unit of work (its own transaction) of this service's class."""
+        return self.uow_class(self.client, self.db, source=self.source, on_commit=self.relay.wake)
+
+    def uow_in(self, session: AsyncClientSession) -> Any:
+        """A unit of work inside a transaction someone else owns (a consumer's inbox batch)."""
+        return self.uow_class.joined(self.client, self.db, session, source=self.source, on_commit=self.relay.wake)
 
     def consumer(self, topic: str) -> EventConsumer:
         """The (single) subscriber of this service on ``topic``; created and attached on first use."""
@@ -75,7 +90,10 @@ class Runtime:
         await self.broker.publish(body, topic=topic, key=key, headers=headers)
 
 
-def build_runtime(settings: ServiceSettings) -> Runtime:
+
+
+def runtime_parts(settings: ServiceSettings) -> dict[str, Any]:
+    """The parts every runtime has (clients, relay, key), for a service that builds more parts from them."""
     client = make_client(settings.mongo_url)
     db = client[settings.mongo_db]
     broker = KafkaBroker(settings.kafka_bootstrap, acks="all", client_id=f"ocop-{settings.service_name}",
@@ -85,7 +103,17 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
                         confirm_interval_s=settings.relay_confirm_interval_s)
     set_transaction_journal(Path(settings.data_dir) / "transactions")
     key = settings.jwt_secret or load_or_create_key(settings.data_dir)
-    return Runtime(settings=settings, client=client, db=db, broker=broker, relay=relay, jwt_key=key)
+    return {"settings": settings, "client": client, "db": db, "broker": broker, "relay": relay, "jwt_key": key}
+
+
+def build_runtime(settings: ServiceSettings, cls: type[Runtime] = Runtime, **parts: Any) -> Any:
+    """The service's runtime: the common parts plus ``parts`` (the fields its subclass declares)."""
+    return cls(**runtime_parts(settings), **parts)
+
+
+def runtime_of(request: Request) -> Any:
+    """FastAPI dependency: the app's runtime (each service annotates it with its own Runtime class)."""
+    return request.app.state.runtime
 
 
 Setup = Callable[[Runtime], Awaitable[None]]

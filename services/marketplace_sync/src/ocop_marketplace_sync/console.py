@@ -13,14 +13,21 @@ from fastapi.responses import RedirectResponse, Response
 from ocop_marketplace_sync.api.listings import ResyncIn, visible_products
 from ocop_marketplace_sync.api.listings import listings as listings_api
 from ocop_marketplace_sync.api.listings import resync as resync_api
-from ocop_shared.console import PREFIX, Console, form_of, require_user
+from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user
 from ocop_shared.errors import NotFound
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-console = Console("marketplace_sync", Path(__file__).resolve().parent / "templates")
+console = Console("marketplace", Path(__file__).resolve().parent / "templates",
+                  nav=(NavEntry("/listings", "Niêm yết trên sàn"),))
 STATUS = {"published": ("Đang bán", "ok"), "pending": ("Đang đồng bộ", ""), "delisted": ("Đã gỡ", ""),
           "failed": ("Sàn từ chối", "bad")}
 PLATFORMS = {"voso": "Voso (mô phỏng)", "postmart": "Postmart (mô phỏng)"}
+
+
+@router.get("")
+async def start(request: Request) -> Response:
+    require_user(request)
+    return RedirectResponse(f"{PREFIX}/listings", status_code=303)
 
 
 @router.get("/listings")

@@ -31,11 +31,11 @@ from ocop_registry.api.schemas import DecisionIn, EvaluationIn, ProductIn, Repla
 from ocop_registry.app.users import authenticate, change_password, session_token
 from ocop_registry.domain.scoring import CRITERIA, STAR_THRESHOLDS
 from ocop_shared.auth import Principal
+from ocop_registry.domain.certificate import EXPIRY_WARNING_DAYS
 from ocop_shared.console import (
-    EXPIRY_WARNING_DAYS,
-    GROUP_NAMES,
     PREFIX,
     Console,
+    NavEntry,
     blank_to_none,
     clear_session,
     form_of,
@@ -43,12 +43,22 @@ from ocop_shared.console import (
     require_user,
     safe_next,
     set_session,
-    validation_message,
 )
 from ocop_shared.errors import AppError, DomainError, NotFound
+from ocop_shared.vocabulary import GROUP_NAMES
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-console = Console("registry", Path(__file__).resolve().parent / "templates")
+NAV = (NavEntry("/products", "Sản phẩm của tôi", ("producer",)), NavEntry("/producers", "Chủ thể", ("official", "operator")),
+       NavEntry("/products", "Sản phẩm", ("official", "operator")),
+       NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
+       NavEntry("/reports", "Báo cáo", ("official", "operator")))
+FIELD_NAMES = {"name": "Tên", "group": "Nhóm sản phẩm", "producer_id": "Chủ thể", "unit": "Quy cách",
+               "price_vnd": "Giá (đồng)", "gtin": "Mã vạch GTIN", "description": "Mô tả", "level": "Cấp hội đồng",
+               "criteria_version": "Bộ tiêu chí", "scores": "Điểm", "evaluated_on": "Ngày đánh giá",
+               "decision_no": "Số quyết định", "issued_on": "Ngày quyết định", "evaluation_id": "Kết quả đánh giá",
+               "reason": "Lý do", "product_id": "Sản phẩm", "sub_group": "Phân nhóm", "username": "Tên đăng nhập",
+               "password": "Mật khẩu", "detail": "Chi tiết tiêu chí"}
+console = Console("registry", Path(__file__).resolve().parent / "templates", nav=NAV, field_names=FIELD_NAMES)
 STAFF = ("official", "operator")
 LEVELS = {"commune": "Cấp xã", "district": "Cấp huyện (hồ sơ trước 07/2025)", "province": "Cấp tỉnh",
           "central": "Cấp trung ương"}
@@ -215,7 +225,7 @@ async def new_product(request: Request) -> Response:
         body = ProductIn.model_validate({k: v for k, v in fields.items() if v is not None or k == "producer_id"})
         created = await products_api.create_product(body, request, principal)
     except (AppError, ValidationError) as exc:
-        message = exc.message if isinstance(exc, AppError) else validation_message(exc)
+        message = exc.message if isinstance(exc, AppError) else console.validation_message(exc)
         return console.render(request, "product_new.html", status=_status(exc), user=principal, title="Đăng ký sản phẩm",
                               producers=await _producer_options(request, principal), form=form, error=message)
     return _redirect(f"{PREFIX}/products/{created.id}?ok=created")
@@ -286,7 +296,7 @@ async def _act(request: Request, product_id: str, form_name: str, action) -> Res
     try:
         flash = await action(principal, form)
     except (AppError, ValidationError) as exc:
-        message = exc.message if isinstance(exc, AppError) else validation_message(exc)
+        message = exc.message if isinstance(exc, AppError) else console.validation_message(exc)
         return await _product_page(request, principal, product_id, status=_status(exc), error=message, form=form,
                                    form_name=form_name)
     return _redirect(f"{PREFIX}/products/{product_id}?ok={flash}")

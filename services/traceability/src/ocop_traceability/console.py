@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from ocop_shared.auth import Principal
-from ocop_shared.console import PREFIX, Console, blank_to_none, form_of, require_user, validation_message
+from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user
 from ocop_shared.errors import AppError
 from ocop_traceability.api import batches as batches_api
 from ocop_traceability.api import places as places_api
@@ -27,7 +27,14 @@ from ocop_traceability.domain.codes import display_serial
 from ocop_traceability.domain.geometry import hectares, parse_boundary
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-console = Console("traceability", Path(__file__).resolve().parent / "templates" / "console")
+NAV = (NavEntry("/areas", "Vùng trồng"), NavEntry("/batches", "Lô hàng và tem"),
+       NavEntry("/scans", "Lượt quét, cảnh báo"))
+FIELD_NAMES = {"name": "Tên", "product_id": "Sản phẩm", "growing_area_code": "Vùng trồng", "harvest_date": "Ngày thu hoạch",
+               "quantity": "Sản lượng", "unit": "Đơn vị", "lot": "Mã lô", "count": "Số tem", "from_seq": "Từ số thứ tự",
+               "to_seq": "Đến số thứ tự", "code": "Mã", "crop": "Cây trồng", "area_ha": "Diện tích (ha)",
+               "time": "Thời gian", "place": "Địa điểm", "note": "Ghi chú", "type": "Công đoạn"}
+console = Console("traceability", Path(__file__).resolve().parent / "templates" / "console", nav=NAV,
+                  field_names=FIELD_NAMES)
 RUN_STATUS = {"queued": "Đang chờ", "generating": "Đang sinh mã tem", "rendering": "Đang dàn trang PDF",
               "ready": "Sẵn sàng in", "failed": "Lỗi"}
 STAMP_STATE = {"issued": "Đã phát hành", "active": "Đang dùng", "void": "Đã huỷ"}
@@ -44,7 +51,7 @@ async def _own(request: Request, principal: Principal) -> dict[str, Any]:
 def _error(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, AppError):
         return exc.status, exc.message
-    return 422, validation_message(exc)
+    return 422, console.validation_message(exc)
 
 
 # -- growing areas ---------------------------------------------------------------------------------
@@ -60,6 +67,12 @@ async def _areas_page(request: Request, principal: Principal, *, status: int = 2
     return console.render(request, "areas.html", status=status, user=principal, title="Vùng trồng", areas=docs,
                           geojson=geojson.replace("</", "<\\/"), producers=producers, error=error, flash=flash,
                           form=form or {})
+
+
+@router.get("")
+async def start(request: Request) -> Response:
+    require_user(request)
+    return RedirectResponse(f"{PREFIX}/batches", status_code=303)
 
 
 @router.get("/areas")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,6 +30,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocop_shared.auth import Principal, decode_token, verify_keys
 from ocop_shared.errors import AppError, Forbidden
+from ocop_shared.vocabulary import (CERT_STATUS, GROUP_NAMES, ROLE_NAMES, SERVICE_NAMES, days_until, stars, vndate,
+                                    vndatetime, vnnumber)
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "ocop_session"
@@ -36,13 +39,6 @@ CSRF_COOKIE = "ocop_csrf"
 CSRF_FIELD = "csrf_token"
 PREFIX = "/console"
 
-ROLE_NAMES = {"official": "Cán bộ quản lý", "producer": "Chủ thể sản xuất", "operator": "Quản trị hệ thống"}
-GROUP_NAMES = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Dược liệu và sản phẩm từ dược liệu",
-               "handicraft": "Hàng thủ công mỹ nghệ", "ornamental": "Sinh vật cảnh",
-               "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch"}
-CERT_STATUS = {"active": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hạn",
-               "superseded": "Đã được thay thế"}
-EXPIRY_WARNING_DAYS = 90
 
 
 class LoginRequired(Exception):
@@ -54,55 +50,13 @@ class CsrfRejected(AppError):
     code = "csrf_rejected"
 
 
-# -- filters ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NavEntry:
+    """One link of a service's own navigation (each service declares its entries)."""
 
-def vndate(value: Any) -> str:
-    """``2026-11-01`` → ``01/11/2026`` (the way dates are written in Vietnam)."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    try:
-        return (value if isinstance(value, date) else date.fromisoformat(str(value)[:10])).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(value)
-
-
-def vndatetime(value: Any) -> str:
-    if value in (None, ""):
-        return ""
-    try:
-        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return dt.strftime("%H:%M %d/%m/%Y")
-
-
-def vnnumber(value: Any, decimals: int = 0) -> str:
-    """``1234567.5`` → ``1.234.567,5`` (dot groups thousands, comma marks decimals)."""
-    if value in (None, ""):
-        return ""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    text = f"{number:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def stars(value: Any) -> str:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return ""
-    return "★" * n + "☆" * max(0, 5 - n)
-
-
-def days_until(value: Any, today: date | None = None) -> int | None:
-    if value in (None, ""):
-        return None
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return (d - (today or date.today())).days
+    path: str  # under /console of the declaring service
+    label: str
+    roles: tuple[str, ...] = ("official", "operator", "producer")
 
 
 # -- sessions and CSRF -------------------------------------------------------------------------------
@@ -211,18 +165,14 @@ def safe_next(settings, target: str | None) -> str | None:
     return None
 
 
-def nav_items(principal: Principal | None, urls: dict[str, str]) -> list[tuple[str, str]]:
+def nav_items(principal: Principal | None, urls: dict[str, str], service: str,
+              entries: Sequence[NavEntry]) -> list[tuple[str, str]]:
+    """This service's own entries for the user's role, then the start page of each other service."""
     if principal is None:
         return []
-    r, t, m = urls["registry"], urls["traceability"], urls["marketplace"]
-    if principal.role == "producer":
-        return [(f"{r}{PREFIX}/products", "Sản phẩm của tôi"), (f"{t}{PREFIX}/areas", "Vùng trồng"),
-                (f"{t}{PREFIX}/batches", "Lô hàng và tem"), (f"{t}{PREFIX}/scans", "Lượt quét, cảnh báo"),
-                (f"{m}{PREFIX}/listings", "Sàn thương mại điện tử")]
-    return [(f"{r}{PREFIX}/producers", "Chủ thể"), (f"{r}{PREFIX}/products", "Sản phẩm"),
-            (f"{r}{PREFIX}/expiring", "Sắp hết hạn"), (f"{r}{PREFIX}/reports", "Báo cáo"),
-            (f"{t}{PREFIX}/areas", "Vùng trồng"), (f"{t}{PREFIX}/batches", "Lô hàng"),
-            (f"{m}{PREFIX}/listings", "Niêm yết")]
+    own = [(f"{urls[service]}{PREFIX}{e.path}", e.label) for e in entries if principal.role in e.roles]
+    peers = [(f"{urls[other]}{PREFIX}", SERVICE_NAMES[other]) for other in urls if other != service]
+    return own + peers
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -230,21 +180,23 @@ def nav_items(principal: Principal | None, urls: dict[str, str]) -> list[tuple[s
 class Console:
     """The Jinja environment of one service: its own templates first, then the shared ones."""
 
-    def __init__(self, service: str, templates: Path | None = None) -> None:
-        self.service = service
+    def __init__(self, service: str, templates: Path | None = None, *, nav: Sequence[NavEntry] = (),
+                 field_names: Mapping[str, str] | None = None) -> None:
+        self.service = service  # its key in public_urls: registry, traceability or marketplace
+        self.nav = tuple(nav)
+        self.field_names = dict(field_names or {})
         loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(HERE / "templates")]
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
         self.env.filters.update(vndate=vndate, vndatetime=vndatetime, vnnumber=vnnumber, stars=stars)
         self.env.globals.update(GROUP_NAMES=GROUP_NAMES, CERT_STATUS=CERT_STATUS, ROLE_NAMES=ROLE_NAMES,
-                                CSRF_FIELD=CSRF_FIELD, days_until=days_until,
-                                EXPIRY_WARNING_DAYS=EXPIRY_WARNING_DAYS)
+                                CSRF_FIELD=CSRF_FIELD, days_until=days_until)
 
     def render(self, request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         settings = request.app.state.runtime.settings
         urls = public_urls(settings)
         principal = context.pop("user", None) or principal_of(request)
         html = self.env.get_template(name).render(
-            request=request, user=principal, urls=urls, nav=nav_items(principal, urls), csrf=csrf_token(request),
+            request=request, user=principal, urls=urls, nav=nav_items(principal, urls, self.service, self.nav), csrf=csrf_token(request),
             static=f"{PREFIX}/static", path=request.url.path, **context)
         response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
         _set_csrf_cookie(response, request)
@@ -254,6 +206,9 @@ class Console:
         urls = public_urls(request.app.state.runtime.settings)
         here = str(request.url) if request.method == "GET" else ""
         return f"{urls['registry']}{PREFIX}/login" + (f"?next={quote(here, safe='')}" if here else "")
+
+    def validation_message(self, exc: ValidationError) -> str:
+        return validation_message(exc, self.field_names)
 
     def error_page(self, request: Request, status: int, message: str) -> Response:
         if request.headers.get("accept", "").startswith("application/json"):
@@ -297,19 +252,11 @@ def install(app: FastAPI, console: Console) -> None:
     on_console(StarletteHTTPException, lambda request, exc: console.error_page(request, exc.status_code, _vi_http(exc)))
     on_console(RequestValidationError, lambda request, exc: console.error_page(
         request, 422, "Địa chỉ trang có tham số không hợp lệ."))
-    on_console(ValidationError, lambda request, exc: console.error_page(request, 422, validation_message(exc)))
+    on_console(ValidationError, lambda request, exc: console.error_page(request, 422, console.validation_message(exc)))
 
 
 # -- form helpers ----------------------------------------------------------------------------------
 
-FIELD_NAMES = {"name": "Tên", "group": "Nhóm sản phẩm", "producer_id": "Chủ thể", "unit": "Quy cách",
-               "price_vnd": "Giá (đồng)", "gtin": "Mã vạch GTIN", "description": "Mô tả", "level": "Cấp hội đồng",
-               "criteria_version": "Bộ tiêu chí", "scores": "Điểm", "evaluated_on": "Ngày đánh giá",
-               "decision_no": "Số quyết định", "issued_on": "Ngày quyết định", "evaluation_id": "Kết quả đánh giá",
-               "reason": "Lý do", "product_id": "Sản phẩm", "growing_area_code": "Vùng trồng",
-               "harvest_date": "Ngày thu hoạch", "quantity": "Sản lượng", "lot": "Mã lô", "count": "Số tem",
-               "from_seq": "Từ số thứ tự", "to_seq": "Đến số thứ tự", "sub_group": "Phân nhóm",
-               "username": "Tên đăng nhập", "password": "Mật khẩu", "detail": "Chi tiết tiêu chí"}
 _PYDANTIC_VI = {"missing": "chưa nhập", "string_too_short": "quá ngắn", "string_too_long": "quá dài",
                 "date_from_datetime_parsing": "không phải ngày hợp lệ", "date_parsing": "không phải ngày hợp lệ",
                 "int_parsing": "phải là số nguyên", "float_parsing": "phải là số", "enum": "không có trong danh sách",
@@ -318,11 +265,12 @@ _PYDANTIC_VI = {"missing": "chưa nhập", "string_too_short": "quá ngắn", "s
                 "literal_error": "không có trong danh sách", "extra_forbidden": "không được phép"}
 
 
-def validation_message(exc: ValidationError) -> str:
+def validation_message(exc: ValidationError, field_names: Mapping[str, str]) -> str:
+    """A form's validation errors in Vietnamese, fields named by the service's labels."""
     parts = []
     for err in exc.errors()[:6]:
         loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
-        field = next((FIELD_NAMES[p] for p in reversed(loc) if p in FIELD_NAMES), loc[-1] if loc else "")
+        field = next((field_names[p] for p in reversed(loc) if p in field_names), loc[-1] if loc else "")
         if "scores" in loc and loc[-1] in "ABC":
             field = f"Điểm phần {loc[-1]}"
         parts.append(f"{field}: {_PYDANTIC_VI.get(err.get('type', ''), 'không hợp lệ')}")
@@ -334,7 +282,6 @@ def blank_to_none(form: dict[str, str], keys: Iterable[str] | None = None) -> di
     return {k: (v.strip() or None) for k, v in form.items() if keys is None or k in keys}
 
 
-__all__ = ["Console", "LoginRequired", "CsrfRejected", "install", "principal_of", "require_user", "form_of",
-           "set_session", "clear_session", "csrf_token", "public_urls", "safe_next", "validation_message",
-           "blank_to_none", "vndate", "vndatetime", "vnnumber", "stars", "days_until", "SESSION_COOKIE",
-           "CSRF_COOKIE", "CSRF_FIELD", "PREFIX", "EXPIRY_WARNING_DAYS", "GROUP_NAMES", "CERT_STATUS"]
+__all__ = ["Console", "NavEntry", "LoginRequired", "CsrfRejected", "install", "principal_of", "require_user",
+           "form_of", "set_session", "clear_session", "csrf_token", "public_urls", "safe_next", "validation_message",
+           "blank_to_none", "SESSION_COOKIE", "CSRF_COOKIE", "CSRF_FIELD", "PREFIX"]

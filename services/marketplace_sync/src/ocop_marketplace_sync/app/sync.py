@@ -20,12 +20,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_marketplace_sync.adapters.marketplace import Marketplace, PlatformError
 from ocop_marketplace_sync.domain.listing import ListingDraft
+from prometheus_client import Counter
+
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import MARKETPLACE, ListingDelisted, ListingFailed, ListingPublished, dlq
 from ocop_shared.logging import bound_contextvars, get_logger
-from ocop_shared.metrics import LISTING_OPERATIONS
 from ocop_shared.mongo import as_datetime, transaction_gate
 from ocop_shared.tracing import current_traceparent, reset_traceparent, set_traceparent, trace_id_of
+
+LISTING_OPERATIONS = Counter("ocop_listing_operations_total", "Calls to marketplace platforms by outcome",
+                             ["platform", "operation", "result"])
 
 log = get_logger(__name__)
 LISTED, DELISTED = "listed", "delisted"

@@ -21,10 +21,10 @@ from ocop_registry.app.products import new_product
 from ocop_registry.app.register_producer import RegisterProducer, announce, new_producer
 from ocop_registry.app.snapshots import product_snapshot
 from ocop_registry.domain.producer import Contact, normalize_tax_code
-from ocop_registry.domain.product import GROUP_NAMES_VI
 from ocop_shared.errors import AppError
 from ocop_shared.events.models import ProductRegistered
 from ocop_shared.uow import MongoUnitOfWork
+from ocop_shared.vocabulary import GROUP_NAMES
 
 CHUNK = 500
 MAX_ROWS = 100_000
@@ -45,7 +45,7 @@ KIND_ALIASES = {"htx": ("cooperative", None), "hợp tác xã": ("cooperative", 
                 "tổ hợp tác": ("cooperative_group", None), "hkd": ("household", None),
                 "hộ kinh doanh": ("household", None), "hộ sản xuất kinh doanh": ("household", None),
                 "ctcp": ("company", "CTCP"), "tnhh": ("company", "TNHH"), "dntn": ("company", "DNTN")}
-GROUP_ALIASES = {name.lower(): g.value for g, name in GROUP_NAMES_VI.items()}
+GROUP_ALIASES = {name.lower(): g for g, name in GROUP_NAMES.items()}
 
 
 def _key(header: Any) -> str:

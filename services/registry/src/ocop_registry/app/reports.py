@@ -12,9 +12,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ocop_shared.vocabulary import GROUP_NAMES
+
 from ocop_registry.adapters.repository import CertificateRepository, ProducerRepository, ProductRepository
 from ocop_registry.domain.certificate import Certificate
-from ocop_registry.domain.product import GROUP_NAMES_VI, ProductGroup
 
 Report = dict[str, Any]
 
@@ -34,7 +35,7 @@ async def products_by_stars(db: AsyncDatabase, provinces: tuple[str, ...] = ()) 
     counts: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
     for c in await _certificates(db, {"status": "active"}, provinces):
         counts[(*_unit(c), c.group)][c.stars] += 1
-    rows = [{"province": p, "commune": m, "group": GROUP_NAMES_VI[ProductGroup(g)],
+    rows = [{"province": p, "commune": m, "group": GROUP_NAMES[g],
              "stars_3": n[3], "stars_4": n[4], "stars_5": n[5], "total": sum(n.values())}
             for (p, m, g), n in sorted(counts.items())]
     return {"title": "Sản phẩm OCOP theo hạng sao, nhóm và đơn vị hành chính",

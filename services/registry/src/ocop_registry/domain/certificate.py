@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from ocop_shared.errors import Conflict, DomainError
 
 VALIDITY_MONTHS = 36
+# Producers are warned this long before a certificate ends (time to file for re-evaluation).
+EXPIRY_WARNING_DAYS = 90
 
 
 class CertificateStatus(StrEnum):

@@ -21,15 +21,6 @@ class ProductGroup(StrEnum):
     tourism = "tourism"  # dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch
 
 
-GROUP_NAMES_VI = {
-    ProductGroup.food: "Thực phẩm",
-    ProductGroup.beverage: "Đồ uống",
-    ProductGroup.herbal: "Dược liệu và sản phẩm từ dược liệu",
-    ProductGroup.handicraft: "Hàng thủ công mỹ nghệ",
-    ProductGroup.ornamental: "Sinh vật cảnh",
-    ProductGroup.tourism: "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
-}
-
 QUALITY_SCHEMES = ("VietGAP", "GlobalGAP", "organic", "HACCP", "ISO 22000", "ISO 9001", "FSSC 22000", "other")
 
 

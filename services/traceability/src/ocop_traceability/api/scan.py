@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +12,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.routing import Route
 
+from prometheus_client import Counter
+
 from ocop_shared.auth import Principal, require
-from ocop_shared.metrics import SCAN_VERDICTS
+from ocop_shared.vocabulary import CERT_STATUS, GROUP_NAMES, vndate, vndatetime
 from ocop_traceability.app.places import visible
 from ocop_traceability.app.scan import Client, client_of
 from ocop_traceability.domain.codes import normalize_serial
+
+SCAN_VERDICTS = Counter("ocop_scan_verdicts_total", "Public stamp scans by verdict", ["verdict"])
 
 pages = APIRouter(tags=["public scan"])
 LEAFLET_DIR = Path(importlib.util.find_spec("js_lib_leaflet").submodule_search_locations[0]) / "static" / "js_lib_leaflet"
@@ -27,22 +30,7 @@ _env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[1] /
                    autoescape=select_autoescape(["html"]))
 
 
-def _vndate(value) -> str:
-    try:
-        return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(value or "")
-
-
-def _vndatetime(value) -> str:
-    try:
-        return datetime.fromisoformat(str(value)).strftime("%H:%M %d/%m/%Y")
-    except ValueError:
-        return str(value or "")
-
-
-_env.filters["vndate"] = _vndate
-_env.filters["vndatetime"] = _vndatetime
+_env.filters.update(vndate=vndate, vndatetime=vndatetime)
 
 BANNERS = {
     "genuine": ("Sản phẩm chính hãng", "Mã tem hợp lệ, do chủ thể phát hành cho lô hàng dưới đây."),
@@ -54,9 +42,6 @@ BANNERS = {
                         "Mã tem này có thật nhưng đã được quét ở nhiều nơi, nhiều thiết bị khác nhau. Tem có thể bị sao chép; "
                         "nếu có nghi ngờ, hãy hỏi nơi bán và giữ hoá đơn."),
 }
-GROUPS = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Dược liệu và sản phẩm từ dược liệu",
-          "handicraft": "Hàng thủ công mỹ nghệ", "ornamental": "Sinh vật cảnh", "tourism": "Du lịch cộng đồng, sinh thái"}
-CERT_STATUS = {"active": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hạn", "superseded": "Đã được thay thế"}
 EVENT_NAMES = {"harvesting": "Thu hoạch", "processing": "Chế biến", "packing": "Đóng gói", "shipping": "Xuất hàng",
                "receiving": "Nhận hàng", "inspection": "Kiểm tra"}
 
@@ -117,7 +102,7 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
     geometry = (view.get("growing_area") or {}).get("geometry")
     map_svg, osm = _map(geometry)
     html = _env.get_template("scan.html").render(
-        view=view, banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)), groups=GROUPS,
+        view=view, banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)), groups=GROUP_NAMES,
         cert_status=CERT_STATUS, event_names=EVENT_NAMES, map_svg=map_svg, osm_link=osm,
         geometry_json=json.dumps(geometry) if geometry else "")
     return HTMLResponse(html, status_code=status, headers=headers)

@@ -1,0 +1,95 @@
+"""Mongo repository plumbing every service builds its repositories on.
+
+:class:`ModelRepository` stores a pydantic entity as its JSON form (dates as ISO strings, which sort
+correctly) under ``_id = entity.id``. It works inside a unit of work's session when given one and adds
+what it loads or stores to the unit of work's ``seen`` list, so events the entities record are collected
+at commit. :func:`unique` is the one mapping of a duplicate key to a 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from ocop_shared.errors import Conflict
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@contextmanager
+def unique(code: str, message: str) -> Iterator[None]:
+    """A write that breaks a unique index answers 409 ``code`` instead of a server error."""
+    try:
+        yield
+    except DuplicateKeyError as exc:
+        raise Conflict(code, message) from exc
+    except BulkWriteError as exc:  # what insert_many raises, also for a duplicate key
+        if all(e.get("code") == 11000 for e in exc.details.get("writeErrors", [])):
+            raise Conflict(code, message) from exc
+        raise
+
+
+class MongoRepository:
+    """A collection, the session of the unit of work (or None outside one) and its ``seen`` list."""
+
+    collection_name: ClassVar[str]
+
+    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None,
+                 seen: list[Any] | None = None) -> None:
+        self.collection: AsyncCollection = db[self.collection_name]
+        self.session = session
+        self._seen = seen
+
+    def _track(self, entity: Any) -> Any:
+        if self._seen is not None:
+            self._seen.append(entity)
+        return entity
+
+
+class ModelRepository(MongoRepository, Generic[T]):
+    model: type[T]
+    duplicate: tuple[str, str] = ("duplicate", "Bản ghi đã tồn tại")
+
+    def to_doc(self, entity: T) -> dict[str, Any]:
+        doc = entity.model_dump(mode="json")
+        doc["_id"] = doc.pop("id")
+        return doc
+
+    def from_doc(self, doc: dict[str, Any]) -> T:
+        doc = dict(doc)
+        doc["id"] = doc.pop("_id")
+        return self.model.model_validate(doc)
+
+    async def add(self, entity: T) -> None:
+        await self.add_many([entity])
+
+    async def add_many(self, entities: list[T]) -> None:
+        if not entities:
+            return
+        with unique(*self.duplicate):
+            await self.collection.insert_many([self.to_doc(e) for e in entities], session=self.session)
+        for e in entities:
+            self._track(e)
+
+    async def get(self, entity_id: str) -> T | None:
+        doc = await self.collection.find_one({"_id": entity_id}, session=self.session)
+        return self._track(self.from_doc(doc)) if doc else None
+
+    async def save(self, entity: T) -> None:
+        with unique(*self.duplicate):
+            await self.collection.replace_one({"_id": entity.id}, self.to_doc(entity),  # type: ignore[attr-defined]
+                                              session=self.session)
+        self._track(entity)
+
+    async def find(self, query: dict[str, Any], *, sort: str = "_id", limit: int = 0, skip: int = 0) -> list[T]:
+        cursor = self.collection.find(query, session=self.session).sort(sort, 1).skip(skip)
+        if limit:
+            cursor = cursor.limit(limit)
+        return [self.from_doc(d) for d in await cursor.to_list()]

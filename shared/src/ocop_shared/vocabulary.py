@@ -1,0 +1,77 @@
+"""Vietnamese labels and formats every page of every service uses: the one place for each.
+
+Labels used by one service only stay in that service (its console or page module). This module is the
+start of the message catalogue: a second language adds its own table beside these.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+ROLE_NAMES = {"official": "Cán bộ quản lý", "producer": "Chủ thể sản xuất", "operator": "Quản trị hệ thống"}
+
+# The six groups of QĐ 148/QĐ-TTg (24/02/2023), by the codes the API and events use.
+GROUP_NAMES = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Dược liệu và sản phẩm từ dược liệu",
+               "handicraft": "Hàng thủ công mỹ nghệ", "ornamental": "Sinh vật cảnh",
+               "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch"}
+
+CERT_STATUS = {"active": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hạn",
+               "superseded": "Đã được thay thế"}
+
+# The section each service's console pages form (the navigation links to the other services' start pages).
+SERVICE_NAMES = {"registry": "Chứng nhận OCOP", "traceability": "Truy xuất nguồn gốc",
+                 "marketplace": "Sàn thương mại điện tử"}
+
+
+def vndate(value: Any) -> str:
+    """``2026-11-01`` → ``01/11/2026`` (the way dates are written in Vietnam)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    try:
+        return (value if isinstance(value, date) else date.fromisoformat(str(value)[:10])).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def vndatetime(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return dt.strftime("%H:%M %d/%m/%Y")
+
+
+def vnnumber(value: Any, decimals: int = 0) -> str:
+    """``1234567.5`` → ``1.234.567,5`` (dot groups thousands, comma marks decimals)."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{number:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def stars(value: Any) -> str:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return ""
+    return "★" * n + "☆" * max(0, 5 - n)
+
+
+def days_until(value: Any, today: date | None = None) -> int | None:
+    if value in (None, ""):
+        return None
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return (d - (today or date.today())).days
+
+
+__all__ = ["ROLE_NAMES", "GROUP_NAMES", "CERT_STATUS", "SERVICE_NAMES", "vndate", "vndatetime", "vnnumber",
+           "stars", "days_until"]

@@ -19,10 +19,13 @@ def test_producer_token_carries_producer_id():
     assert decode_token("k", mint_token("k", role="official")).owns("p-2")
 
 
-@pytest.mark.parametrize("token_kwargs, key, code", [
-    ({"role": "official", "ttl": timedelta(seconds=-5)}, "k", "token_expired"),
-    ({"role": "official"}, "other-key", "invalid_token"),
-])
+@pytest.mark.parametrize(
+    "token_kwargs, key, code",
+    [
+        ({"role": "official", "ttl": timedelta(seconds=-5)}, "k", "token_expired"),
+        ({"role": "official"}, "other-key", "invalid_token"),
+    ],
+)
 def test_bad_tokens_are_refused(token_kwargs, key, code):
     with pytest.raises(Unauthorized) as err:
         decode_token(key, mint_token("k", **token_kwargs))

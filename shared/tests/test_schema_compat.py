@@ -89,14 +89,17 @@ class Additive(V1):
     decision_no: str | None = None
 
 
-@pytest.mark.parametrize("changed, expected", [
-    (Removed, "stars: removed or renamed"),
-    (Renamed, "product_id: removed or renamed"),
-    (Retyped, "stars: type changed"),
-    (NestedRetyped, "unit.name: removed or renamed"),
-    (EnumChanged, "status: type changed"),
-    (NewRequired, "decision_no: new required field"),
-])
+@pytest.mark.parametrize(
+    "changed, expected",
+    [
+        (Removed, "stars: removed or renamed"),
+        (Renamed, "product_id: removed or renamed"),
+        (Retyped, "stars: type changed"),
+        (NestedRetyped, "unit.name: removed or renamed"),
+        (EnumChanged, "status: type changed"),
+        (NewRequired, "decision_no: new required field"),
+    ],
+)
 def test_checker_detects_breaking_changes(changed, expected):
     problems = incompatibilities(V1.model_json_schema(), changed.model_json_schema())
     assert expected in problems

@@ -83,9 +83,16 @@ class Scope:
         return self.producer_id is None and not self.provinces
 
 
-def mint_token(key: str, *, role: str, subject: str = "cli", producer_id: str | None = None,
-               ttl: timedelta = timedelta(hours=1), issuer: str = "ocop",
-               provinces: tuple[str, ...] = ()) -> str:
+def mint_token(
+    key: str,
+    *,
+    role: str,
+    subject: str = "cli",
+    producer_id: str | None = None,
+    ttl: timedelta = timedelta(hours=1),
+    issuer: str = "ocop",
+    provinces: tuple[str, ...] = (),
+) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == "producer" and not producer_id:
@@ -106,8 +113,9 @@ def decode_token(key: str | Sequence[str], token: str, issuer: str = "ocop") -> 
     try:
         for n, candidate in enumerate(keys):
             try:
-                claims = jwt.decode(token, candidate, algorithms=[ALGORITHM], issuer=issuer,
-                                    options={"require": ["exp", "sub", "role"]})
+                claims = jwt.decode(
+                    token, candidate, algorithms=[ALGORITHM], issuer=issuer, options={"require": ["exp", "sub", "role"]}
+                )
                 break
             except jwt.InvalidSignatureError:
                 if n == len(keys) - 1:
@@ -121,15 +129,20 @@ def decode_token(key: str | Sequence[str], token: str, issuer: str = "ocop") -> 
         raise Unauthorized("invalid_token", "unknown role")
     if role == "producer" and not claims.get("producer_id"):
         raise Unauthorized("invalid_token", "producer token without producer_id")
-    return Principal(subject=str(claims["sub"]), role=role, producer_id=claims.get("producer_id"),
-                     provinces=tuple(claims.get("provinces") or ()))
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        producer_id=claims.get("producer_id"),
+        provinces=tuple(claims.get("provinces") or ()),
+    )
 
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def current_principal(request: Request,
-                            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing_token", "Cần đăng nhập: thiếu bearer token / bearer token required")
     return decode_token(verify_keys(request), credentials.credentials, request.app.state.jwt_issuer)

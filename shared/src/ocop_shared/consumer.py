@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -61,8 +62,17 @@ class _Ready:
 
 
 class EventConsumer:
-    def __init__(self, topic: str, client: AsyncMongoClient, db: AsyncDatabase, publish_dlq: DlqPublisher,
-                 *, max_bytes: int = 1_000_000, transient_retries: int = 5, name: str = "") -> None:
+    def __init__(
+        self,
+        topic: str,
+        client: AsyncMongoClient,
+        db: AsyncDatabase,
+        publish_dlq: DlqPublisher,
+        *,
+        max_bytes: int = 1_000_000,
+        transient_retries: int = 5,
+        name: str = "",
+    ) -> None:
         self.topic = topic
         self.name = name  # who dead-letters (x-dlq-consumer): several services consume one topic
         self.client = client
@@ -130,8 +140,9 @@ class EventConsumer:
         async def effect(session: AsyncClientSession) -> None:
             token = set_traceparent(r.event.traceparent)
             try:
-                with bound_contextvars(event_id=r.event.id, trace_id=trace_id_of(r.event.traceparent),
-                                       event_type=r.event.type):
+                with bound_contextvars(
+                    event_id=r.event.id, trace_id=trace_id_of(r.event.traceparent), event_type=r.event.type
+                ):
                     await r.handler(r.event, r.payload, session)
             finally:
                 reset_traceparent(token)
@@ -142,7 +153,8 @@ class EventConsumer:
         if len(ready) > 1:
             try:
                 applied = await self._with_retries(
-                    lambda: apply_batch(self.client, self.db, [(r.event, self._effect(r)) for r in ready]))
+                    lambda: apply_batch(self.client, self.db, [(r.event, self._effect(r)) for r in ready])
+                )
                 self._log_applied(ready, applied)
                 return ["applied" if a else "duplicate" for a in applied]
             except _Permanent:
@@ -150,13 +162,15 @@ class EventConsumer:
         outcomes = []
         for r in ready:
             try:
-                applied = await self._with_retries(
-                    lambda r=r: apply_batch(self.client, self.db, [(r.event, self._effect(r))]))
+                applied = await self._with_retries(functools.partial(self._apply_one, r))
                 self._log_applied([r], applied)
                 outcomes.append("applied" if applied[0] else "duplicate")
             except _Permanent as exc:
                 outcomes.append(await self._dead_letter(r.record, exc.reason, exc.error, r.event))
         return outcomes
+
+    async def _apply_one(self, r: _Ready) -> list[bool]:
+        return await apply_batch(self.client, self.db, [(r.event, self._effect(r))])
 
     async def _with_retries(self, call: Callable[[], Awaitable[list[bool]]]) -> list[bool]:
         delay = 0.1
@@ -173,7 +187,7 @@ class EventConsumer:
                 log.warning("event.retry", error=repr(exc), attempt=attempt + 1)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 3.0)
-            except Exception as exc:  # noqa: BLE001 - a bug or bad data must not stop the consumer
+            except Exception as exc:
                 log.exception("event.handler_failed")
                 raise _Permanent("handler_error", repr(exc)) from exc
         raise AssertionError("unreachable")
@@ -181,18 +195,32 @@ class EventConsumer:
     @staticmethod
     def _log_applied(ready: list[_Ready], applied: list[bool]) -> None:
         for r, a in zip(ready, applied, strict=True):
-            log.info("event.applied" if a else "event.duplicate", event_id=r.event.id, event_type=r.event.type,
-                     trace_id=trace_id_of(r.event.traceparent))
+            log.info(
+                "event.applied" if a else "event.duplicate",
+                event_id=r.event.id,
+                event_type=r.event.type,
+                trace_id=trace_id_of(r.event.traceparent),
+            )
 
     async def _dead_letter(self, record: Record, reason: str, error: str, event: CloudEvent | None = None) -> str:
-        headers = {"x-dlq-reason": reason, "x-dlq-error": error[:2000], "x-dlq-origin": record.origin,
-                   "x-dlq-topic": self.topic, "x-dlq-at": utcnow().isoformat()}
+        headers = {
+            "x-dlq-reason": reason,
+            "x-dlq-error": error[:2000],
+            "x-dlq-origin": record.origin,
+            "x-dlq-topic": self.topic,
+            "x-dlq-at": utcnow().isoformat(),
+        }
         if self.name:
             headers["x-dlq-consumer"] = self.name
         await self.publish_dlq(dlq(self.topic), record.body[: self.max_bytes], headers, record.key)
         metrics.DLQ_EVENTS.labels(self.topic, reason).inc()
-        log.warning("event.dead_lettered", reason=reason, error=error[:500], origin=record.origin,
-                    event_id=event.id if event else None)
+        log.warning(
+            "event.dead_lettered",
+            reason=reason,
+            error=error[:500],
+            origin=record.origin,
+            event_id=event.id if event else None,
+        )
         return "dead_lettered"
 
 
@@ -208,8 +236,11 @@ def _short(exc: ValidationError) -> str:
 
 
 def _is_transient(exc: PyMongoError) -> bool:
-    return (isinstance(exc, ConnectionFailure) or exc.has_error_label("TransientTransactionError")
-            or getattr(exc, "code", None) == 11000)  # a concurrent duplicate: retry sees it as processed
+    return (
+        isinstance(exc, ConnectionFailure)
+        or exc.has_error_label("TransientTransactionError")
+        or getattr(exc, "code", None) == 11000
+    )  # a concurrent duplicate: retry sees it as processed
 
 
 def _usable_header(value: Any) -> bool:
@@ -225,8 +256,9 @@ def _usable_header(value: Any) -> bool:
 async def _safe_batch_parser(records: Any, original: Callable) -> Any:
     """FastStream's parser decodes every header as UTF-8; a hostile header would crash it and the
     batch would be redelivered forever. We do not use headers, so drop any that do not decode."""
-    clean = tuple(dataclasses.replace(r, headers=[(k, v) for k, v in (r.headers or ()) if _usable_header(v)])
-                  for r in records)
+    clean = tuple(
+        dataclasses.replace(r, headers=[(k, v) for k, v in (r.headers or ()) if _usable_header(v)]) for r in records
+    )
     return await original(clean)
 
 
@@ -238,9 +270,16 @@ def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str, m
     """Register ``consumer`` as a batch subscriber on ``broker`` (a FastStream KafkaBroker)."""
 
     @broker.subscriber(
-        consumer.topic, group_id=group_id, auto_offset_reset="earliest", ack_policy=AckPolicy.NACK_ON_ERROR,
-        batch=True, max_records=max_records, batch_timeout_ms=100, parser=_safe_batch_parser,
-        decoder=_raw_bodies, title=title,
+        consumer.topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=100,
+        parser=_safe_batch_parser,
+        decoder=_raw_bodies,
+        title=title,
         description="CloudEvents 1.0 (structured JSON); payload schemas in shared/schemas/v1",
     )
     async def handle(bodies: list[bytes], message: KafkaMessage) -> None:

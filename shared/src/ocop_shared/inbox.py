@@ -14,8 +14,9 @@ from ocop_shared.mongo import note_transaction, transaction_gate
 Effect = Callable[[AsyncClientSession], Awaitable[None]]
 
 
-async def apply_batch(client: AsyncMongoClient, db: AsyncDatabase,
-                      items: Sequence[tuple[CloudEvent, Effect]]) -> list[bool]:
+async def apply_batch(
+    client: AsyncMongoClient, db: AsyncDatabase, items: Sequence[tuple[CloudEvent, Effect]]
+) -> list[bool]:
     """Apply the effects of events not seen before, in order, and record their ids, all in one
     transaction. Returns, per item, whether it was applied (False: a redelivery, a no-op).
 
@@ -44,7 +45,8 @@ async def apply_batch(client: AsyncMongoClient, db: AsyncDatabase,
                 # the transaction aborts and the consumer retries, then sees the id as processed.
                 await db.inbox.insert_many(
                     [{"_id": e.id, "type": e.type, "source": e.source, "received_at": now} for e, _ in todo],
-                    session=session)
+                    session=session,
+                )
                 for _event, effect in todo:
                     await effect(session)
                 await session.commit_transaction()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -36,10 +38,8 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3) 
         existing = set(await admin.list_topics())
         missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 
@@ -48,6 +48,10 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     # acks=all for durability. No enable_idempotence: Tansu rejects idempotent producers, and the
     # inbox makes duplicates harmless anyway.
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=2,
-        request_timeout_ms=10_000, max_request_size=2_000_000,
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=10_000,
+        max_request_size=2_000_000,
     )

@@ -8,7 +8,7 @@ import sys
 import structlog
 from structlog.contextvars import bind_contextvars, bound_contextvars, merge_contextvars
 
-__all__ = ["configure_logging", "get_logger", "bind_contextvars", "bound_contextvars"]
+__all__ = ["bind_contextvars", "bound_contextvars", "configure_logging", "get_logger"]
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -31,7 +31,8 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=processors, processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+            foreign_pre_chain=processors,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
     )
     root = logging.getLogger()

@@ -33,7 +33,7 @@ async def ensure_collections(db, names) -> None:
         if name not in existing:
             try:
                 await db.create_collection(name)
-            except Exception as exc:  # noqa: BLE001 - created concurrently by another instance
+            except Exception as exc:
                 if "exist" not in str(exc).lower():
                     raise
 

@@ -26,15 +26,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import timedelta
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import ASCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from ocop_shared import metrics
 from ocop_shared.events.envelope import utcnow
@@ -56,12 +55,29 @@ async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
     await db.outbox.create_index("event_id", unique=True)
 
 
-def outbox_row(topic: str, key: str, event_id: str, event_type: str, value: bytes, created_at: datetime,
-               trace_id: str | None = None) -> dict[str, Any]:
+def outbox_row(
+    topic: str,
+    key: str,
+    event_id: str,
+    event_type: str,
+    value: bytes,
+    created_at: datetime,
+    trace_id: str | None = None,
+) -> dict[str, Any]:
     return {
-        "event_id": event_id, "topic": topic, "key": key, "type": event_type, "value": value,
-        "status": PENDING, "created_at": created_at, "trace_id": trace_id, "epoch": None,
-        "partition": None, "offset": None, "sent_at": None, "attempts": 0,
+        "event_id": event_id,
+        "topic": topic,
+        "key": key,
+        "type": event_type,
+        "value": value,
+        "status": PENDING,
+        "created_at": created_at,
+        "trace_id": trace_id,
+        "epoch": None,
+        "partition": None,
+        "offset": None,
+        "sent_at": None,
+        "attempts": 0,
     }
 
 
@@ -70,10 +86,19 @@ class BrokerLost(Exception):
 
 
 class OutboxRelay:
-    def __init__(self, db: AsyncDatabase, bootstrap: str, *, client_id: str, partitions: int = 3,
-                 batch_size: int = 500, idle_wait_s: float = 0.5, confirm_interval_s: float = 2.0,
-                 consumers: dict[str, tuple[str, ...]] | None = None,
-                 retention: timedelta = timedelta(days=3)) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        bootstrap: str,
+        *,
+        client_id: str,
+        partitions: int = 3,
+        batch_size: int = 500,
+        idle_wait_s: float = 0.5,
+        confirm_interval_s: float = 2.0,
+        consumers: dict[str, tuple[str, ...]] | None = None,
+        retention: timedelta = timedelta(days=3),
+    ) -> None:
         self.db = db
         self.bootstrap = bootstrap
         self.client_id = client_id
@@ -85,7 +110,7 @@ class OutboxRelay:
         self.retention = retention
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._producer = None
+        self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._probe: AIOKafkaConsumer | None = None
         self._high: dict[tuple[str, int], int] = {}  # highest offset published per partition (this epoch)
@@ -146,7 +171,7 @@ class OutboxRelay:
             except BrokerLost as exc:
                 log.warning("outbox.broker_lost", detail=str(exc))
                 await self.start_new_epoch()
-            except Exception as exc:  # broker or database unavailable: retry with backoff
+            except Exception as exc:  # noqa: BLE001 - broker or database unavailable: retry with backoff
                 log.warning("outbox.relay_error", error=repr(exc), retry_in_s=backoff)
                 await self._close_producer()
                 await asyncio.sleep(backoff)
@@ -158,21 +183,27 @@ class OutboxRelay:
         try:
             await self.db.relay_state.find_one_and_update(
                 {"_id": "lease", "$or": [{"holder": self._instance}, {"expires_at": {"$lt": now}}]},
-                {"$set": {"holder": self._instance, "expires_at": now + LEASE}}, upsert=True)
+                {"$set": {"holder": self._instance, "expires_at": now + LEASE}},
+                upsert=True,
+            )
         except DuplicateKeyError:
             return False
         return True  # the filter matched (ours or expired) or the upsert created it: we hold it
 
     async def publish_batch(self) -> int:
         async with transaction_gate(self.db.client, self.db.name):
-            rows = await self.db.outbox.find({"status": PENDING}).sort("_id", ASCENDING).limit(
-                self.batch_size).to_list()
+            rows = (
+                await self.db.outbox.find({"status": PENDING}).sort("_id", ASCENDING).limit(self.batch_size).to_list()
+            )
         metrics.OUTBOX_BACKLOG.labels(self.client_id).set(len(rows))
         if not rows:
             return 0
+        producer = self._producer
+        assert producer is not None  # publish_batch runs only once the loop has started it
         futures = [
-            await self._producer.send(row["topic"], value=row["value"], key=row["key"].encode(),
-                                      headers=[("ce_type", row["type"].encode())])
+            await producer.send(
+                row["topic"], value=row["value"], key=row["key"].encode(), headers=[("ce_type", row["type"].encode())]
+            )
             for row in rows
         ]
         results = await asyncio.gather(*futures)
@@ -184,9 +215,21 @@ class OutboxRelay:
             if md.offset <= self._high.get(tp, -1):
                 lost = True
             self._high[tp] = max(self._high.get(tp, -1), md.offset)
-            updates.append(UpdateOne({"_id": row["_id"]}, {"$set": {
-                "status": SENT, "partition": md.partition, "offset": md.offset, "epoch": self._epoch,
-                "sent_at": now}, "$inc": {"attempts": 1}}))
+            updates.append(
+                UpdateOne(
+                    {"_id": row["_id"]},
+                    {
+                        "$set": {
+                            "status": SENT,
+                            "partition": md.partition,
+                            "offset": md.offset,
+                            "epoch": self._epoch,
+                            "sent_at": now,
+                        },
+                        "$inc": {"attempts": 1},
+                    },
+                )
+            )
         async with transaction_gate(self.db.client, self.db.name):
             await self.db.outbox.bulk_write(updates, ordered=False)
         self.published += len(rows)
@@ -221,26 +264,36 @@ class OutboxRelay:
                 if upto > 0:
                     async with transaction_gate(self.db.client, self.db.name):
                         await self.db.outbox.update_many(
-                            {"topic": topic, "status": SENT, "epoch": self._epoch, "partition": p,
-                             "offset": {"$lt": upto}},
-                            {"$set": {"status": CONFIRMED}})
+                            {
+                                "topic": topic,
+                                "status": SENT,
+                                "epoch": self._epoch,
+                                "partition": p,
+                                "offset": {"$lt": upto},
+                            },
+                            {"$set": {"status": CONFIRMED}},
+                        )
 
     async def _end_offsets(self, topic: str, partitions: list[int]) -> dict[int, int]:
+        assert self._probe is not None  # started with the relay
         ends = await self._probe.end_offsets([TopicPartition(topic, p) for p in partitions])
         return {tp.partition: off for tp, off in ends.items()}
 
     @staticmethod
-    async def _confirmed_offsets(admin: AIOKafkaAdminClient, topic: str, groups: tuple[str, ...],
-                                 partitions: list[int]) -> dict[int, int]:
+    async def _confirmed_offsets(
+        admin: AIOKafkaAdminClient, topic: str, groups: tuple[str, ...], partitions: list[int]
+    ) -> dict[int, int]:
         """Per partition, the lowest offset committed across all consumer groups of the topic."""
-        result = {p: None for p in partitions}
+        result: dict[int, int | None] = {p: None for p in partitions}
         for group in groups:
             committed = await admin.list_consumer_group_offsets(
-                group, partitions=[TopicPartition(topic, p) for p in partitions])
+                group, partitions=[TopicPartition(topic, p) for p in partitions]
+            )
             for p in partitions:
                 meta = committed.get(TopicPartition(topic, p))
                 off = meta.offset if meta is not None and meta.offset >= 0 else 0
-                result[p] = off if result[p] is None else min(result[p], off)
+                known = result[p]
+                result[p] = off if known is None else min(known, off)
         return {p: (o or 0) for p, o in result.items()}
 
     async def prune(self) -> int:

@@ -12,8 +12,15 @@ from ocop_shared.consumer import EventConsumer
 from ocop_shared.events.models import ProducerRegistered, ProducerSnapshot, ProducerUpdated
 
 
-async def upsert_if_newer(collection: AsyncCollection, doc_id: str, fields: dict[str, Any], version: int,
-                          session: AsyncClientSession | None = None, *, merge: bool = False) -> bool:
+async def upsert_if_newer(
+    collection: AsyncCollection,
+    doc_id: str,
+    fields: dict[str, Any],
+    version: int,
+    session: AsyncClientSession | None = None,
+    *,
+    merge: bool = False,
+) -> bool:
     """Store ``fields`` under ``doc_id`` unless the copy already holds ``version`` or a newer one.
 
     Reads then writes inside the caller's transaction (a concurrent writer makes the transaction fail
@@ -24,16 +31,19 @@ async def upsert_if_newer(collection: AsyncCollection, doc_id: str, fields: dict
     if current is not None and int(current.get("version") or 0) >= version:
         return False
     if merge:  # keep fields other events set (e.g. the certificate on a product copy)
-        await collection.update_one({"_id": doc_id}, {"$set": {**fields, "version": version}}, upsert=True,
-                                    session=session)
+        await collection.update_one(
+            {"_id": doc_id}, {"$set": {**fields, "version": version}}, upsert=True, session=session
+        )
     else:
-        await collection.replace_one({"_id": doc_id}, {**fields, "_id": doc_id, "version": version},
-                                     upsert=True, session=session)
+        await collection.replace_one(
+            {"_id": doc_id}, {**fields, "_id": doc_id, "version": version}, upsert=True, session=session
+        )
     return True
 
 
-def follow_producers(consumer: EventConsumer,
-                     apply: Callable[[ProducerSnapshot, int, AsyncClientSession], Awaitable[Any]]) -> None:
+def follow_producers(
+    consumer: EventConsumer, apply: Callable[[ProducerSnapshot, int, AsyncClientSession], Awaitable[Any]]
+) -> None:
     """Feed a service's copy of producers from producer.registered / producer.updated events."""
 
     @consumer.on(ProducerRegistered)

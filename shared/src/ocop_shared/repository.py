@@ -41,8 +41,9 @@ class MongoRepository:
 
     collection_name: ClassVar[str]
 
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None,
-                 seen: list[Any] | None = None) -> None:
+    def __init__(
+        self, db: AsyncDatabase, session: AsyncClientSession | None = None, seen: list[Any] | None = None
+    ) -> None:
         self.collection: AsyncCollection = db[self.collection_name]
         self.session = session
         self._seen = seen
@@ -84,8 +85,8 @@ class ModelRepository(MongoRepository, Generic[T]):
 
     async def save(self, entity: T) -> None:
         with unique(*self.duplicate):
-            await self.collection.replace_one({"_id": entity.id}, self.to_doc(entity),  # type: ignore[attr-defined]
-                                              session=self.session)
+            doc = self.to_doc(entity)
+            await self.collection.replace_one({"_id": doc["_id"]}, doc, session=self.session)
         self._track(entity)
 
     async def find(self, query: dict[str, Any], *, sort: str = "_id", limit: int = 0, skip: int = 0) -> list[T]:

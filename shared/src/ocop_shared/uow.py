@@ -32,8 +32,9 @@ class MongoUnitOfWork:
     batch): entering starts nothing and ``commit`` only writes the outbox rows; the owner commits.
     """
 
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, *, source: str,
-                 on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, client: AsyncMongoClient, db: AsyncDatabase, *, source: str, on_commit: Callable[[], None] | None = None
+    ) -> None:
         self.client = client
         self.db = db
         self.source = source
@@ -49,8 +50,15 @@ class MongoUnitOfWork:
         """Create the repositories on ``session`` (subclasses; ``track=self.seen`` collects their events)."""
 
     @classmethod
-    def joined(cls, client: AsyncMongoClient, db: AsyncDatabase, session: AsyncClientSession, *, source: str,
-               on_commit: Callable[[], None] | None = None) -> Self:
+    def joined(
+        cls,
+        client: AsyncMongoClient,
+        db: AsyncDatabase,
+        session: AsyncClientSession,
+        *,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> Self:
         uow = cls(client, db, source=source, on_commit=on_commit)
         uow._owner = False
         uow.session = session
@@ -93,8 +101,13 @@ class MongoUnitOfWork:
     def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> CloudEvent:
         event_type = TYPE_OF[type(payload)]
         event = CloudEvent(
-            id=new_event_id(), source=self.source, type=event_type, time=utcnow(),
-            subject=subject or key, partitionkey=key, traceparent=current_traceparent(),
+            id=new_event_id(),
+            source=self.source,
+            type=event_type,
+            time=utcnow(),
+            subject=subject or key,
+            partitionkey=key,
+            traceparent=current_traceparent(),
             data=payload.model_dump(mode="json"),
         )
         self.events.append(event)
@@ -112,9 +125,15 @@ class MongoUnitOfWork:
         self.collect_new_events()
         if self.events:
             rows = [
-                outbox_row(EVENT_TYPES[e.type][0], e.partitionkey or e.id, e.id, e.type,
-                           e.model_dump_json(exclude_none=True).encode(), e.time,
-                           trace_id=(e.traceparent or "").split("-")[1] if e.traceparent else None)
+                outbox_row(
+                    EVENT_TYPES[e.type][0],
+                    e.partitionkey or e.id,
+                    e.id,
+                    e.type,
+                    e.model_dump_json(exclude_none=True).encode(),
+                    e.time,
+                    trace_id=(e.traceparent or "").split("-")[1] if e.traceparent else None,
+                )
                 for e in self.events
             ]
             await self.db.outbox.insert_many(rows, session=self.session)

@@ -12,16 +12,28 @@ from typing import Any
 ROLE_NAMES = {"official": "Cán bộ quản lý", "producer": "Chủ thể sản xuất", "operator": "Quản trị hệ thống"}
 
 # The six groups of QĐ 148/QĐ-TTg (24/02/2023), by the codes the API and events use.
-GROUP_NAMES = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Dược liệu và sản phẩm từ dược liệu",
-               "handicraft": "Hàng thủ công mỹ nghệ", "ornamental": "Sinh vật cảnh",
-               "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch"}
+GROUP_NAMES = {
+    "food": "Thực phẩm",
+    "beverage": "Đồ uống",
+    "herbal": "Dược liệu và sản phẩm từ dược liệu",
+    "handicraft": "Hàng thủ công mỹ nghệ",
+    "ornamental": "Sinh vật cảnh",
+    "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
+}
 
-CERT_STATUS = {"active": "Còn hiệu lực", "revoked": "Đã thu hồi", "expired": "Hết hạn",
-               "superseded": "Đã được thay thế"}
+CERT_STATUS = {
+    "active": "Còn hiệu lực",
+    "revoked": "Đã thu hồi",
+    "expired": "Hết hạn",
+    "superseded": "Đã được thay thế",
+}
 
 # The section each service's console pages form (the navigation links to the other services' start pages).
-SERVICE_NAMES = {"registry": "Chứng nhận OCOP", "traceability": "Truy xuất nguồn gốc",
-                 "marketplace": "Sàn thương mại điện tử"}
+SERVICE_NAMES = {
+    "registry": "Chứng nhận OCOP",
+    "traceability": "Truy xuất nguồn gốc",
+    "marketplace": "Sàn thương mại điện tử",
+}
 
 
 def vndate(value: Any) -> str:
@@ -73,5 +85,14 @@ def days_until(value: Any, today: date | None = None) -> int | None:
     return (d - (today or date.today())).days
 
 
-__all__ = ["ROLE_NAMES", "GROUP_NAMES", "CERT_STATUS", "SERVICE_NAMES", "vndate", "vndatetime", "vnnumber",
-           "stars", "days_until"]
+__all__ = [
+    "CERT_STATUS",
+    "GROUP_NAMES",
+    "ROLE_NAMES",
+    "SERVICE_NAMES",
+    "days_until",
+    "stars",
+    "vndate",
+    "vndatetime",
+    "vnnumber",
+]

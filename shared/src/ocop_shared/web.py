@@ -19,10 +19,10 @@ from typing import Any, ClassVar
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -34,8 +34,7 @@ from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
-from ocop_shared.mongo import (end_abandoned_transaction, ensure_collections, make_client, ping,
-                               set_transaction_journal)
+from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
@@ -79,10 +78,17 @@ class Runtime:
     def consumer(self, topic: str) -> EventConsumer:
         """The (single) subscriber of this service on ``topic``; created and attached on first use."""
         if topic not in self.consumers:
-            consumer = EventConsumer(topic, self.client, self.db, self._publish_dlq,
-                                     max_bytes=self.settings.max_event_bytes, name=self.settings.service_name)
-            attach(self.broker, consumer, GROUPS[self.settings.service_name],
-                   title=f"{self.settings.service_name}:{topic}")
+            consumer = EventConsumer(
+                topic,
+                self.client,
+                self.db,
+                self._publish_dlq,
+                max_bytes=self.settings.max_event_bytes,
+                name=self.settings.service_name,
+            )
+            attach(
+                self.broker, consumer, GROUPS[self.settings.service_name], title=f"{self.settings.service_name}:{topic}"
+            )
             self.consumers[topic] = consumer
         return self.consumers[topic]
 
@@ -90,17 +96,25 @@ class Runtime:
         await self.broker.publish(body, topic=topic, key=key, headers=headers)
 
 
-
-
 def runtime_parts(settings: ServiceSettings) -> dict[str, Any]:
     """The parts every runtime has (clients, relay, key), for a service that builds more parts from them."""
     client = make_client(settings.mongo_url)
     db = client[settings.mongo_db]
-    broker = KafkaBroker(settings.kafka_bootstrap, acks="all", client_id=f"ocop-{settings.service_name}",
-                         description=f"OCOP {settings.service_name} events", logger=None)
-    relay = OutboxRelay(db, settings.kafka_bootstrap, client_id=f"ocop-{settings.service_name}-relay",
-                        batch_size=settings.relay_batch_size, idle_wait_s=settings.relay_idle_wait_s,
-                        confirm_interval_s=settings.relay_confirm_interval_s)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        acks="all",
+        client_id=f"ocop-{settings.service_name}",
+        description=f"OCOP {settings.service_name} events",
+        logger=None,
+    )
+    relay = OutboxRelay(
+        db,
+        settings.kafka_bootstrap,
+        client_id=f"ocop-{settings.service_name}-relay",
+        batch_size=settings.relay_batch_size,
+        idle_wait_s=settings.relay_idle_wait_s,
+        confirm_interval_s=settings.relay_confirm_interval_s,
+    )
     set_transaction_journal(Path(settings.data_dir) / "transactions")
     key = settings.jwt_secret or load_or_create_key(settings.data_dir)
     return {"settings": settings, "client": client, "db": db, "broker": broker, "relay": relay, "jwt_key": key}
@@ -136,10 +150,18 @@ async def _connect_broker(runtime: Runtime) -> None:
             delay = min(delay * 2, 10.0)
 
 
-def create_service_app(runtime: Runtime, *, title: str, description: str, routers: Sequence[APIRouter],
-                       on_startup: Setup | None = None, background: Sequence[Callable[[Runtime], Any]] = (),
-                       emits: Sequence[str] = (), collections: Sequence[str] = (),
-                       pages: Sequence[APIRouter] = ()) -> FastAPI:
+def create_service_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    on_startup: Setup | None = None,
+    background: Sequence[Callable[[Runtime], Any]] = (),
+    emits: Sequence[str] = (),
+    collections: Sequence[str] = (),
+    pages: Sequence[APIRouter] = (),
+) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -172,13 +194,19 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
 
     broker = runtime.broker
     for topic in emits:  # documentation only: the outbox relay does the publishing
-        broker.publisher(topic, title=f"{settings.service_name}:{topic}", schema=CloudEvent,
-                         description="CloudEvents 1.0 structured JSON; payload schemas in shared/schemas/v1")
+        broker.publisher(
+            topic,
+            title=f"{settings.service_name}:{topic}",
+            schema=CloudEvent,
+            description="CloudEvents 1.0 structured JSON; payload schemas in shared/schemas/v1",
+        )
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.jwt_key = runtime.jwt_key
-    app.state.jwt_verify_keys = (runtime.jwt_key, *(k.strip() for k in settings.jwt_previous_secrets.split(",")
-                                                    if k.strip()))
+    app.state.jwt_verify_keys = (
+        runtime.jwt_key,
+        *(k.strip() for k in settings.jwt_previous_secrets.split(",") if k.strip()),
+    )
     app.state.jwt_issuer = settings.jwt_issuer
     install_error_handlers(app)
     install_observability(app, settings.service_name)
@@ -193,16 +221,24 @@ def create_service_app(runtime: Runtime, *, title: str, description: str, router
         except Exception:  # noqa: BLE001
             broker_ok = False
         ok = db_ok and broker_ok
-        body = {"status": "ok" if ok else "degraded", "service": settings.service_name,
-                "checks": {"database": "ok" if db_ok else "down", "broker": "ok" if broker_ok else "down"}}
+        body = {
+            "status": "ok" if ok else "degraded",
+            "service": settings.service_name,
+            "checks": {"database": "ok" if db_ok else "down", "broker": "ok" if broker_ok else "down"},
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @health.get("/readyz", tags=["ops"], summary="Can serve requests: the database answers (the broker may be "
-                                                   "down: writes wait in the outbox)")
+    @health.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Can serve requests: the database answers (the broker may be down: writes wait in the outbox)",
+    )
     async def readyz() -> JSONResponse:
         db_ok = await ping(runtime.client)
-        return JSONResponse({"status": "ok" if db_ok else "unavailable", "checks": {"database": "ok" if db_ok else "down"}},
-                            status_code=200 if db_ok else 503)
+        return JSONResponse(
+            {"status": "ok" if db_ok else "unavailable", "checks": {"database": "ok" if db_ok else "down"}},
+            status_code=200 if db_ok else 503,
+        )
 
     @health.get("/livez", tags=["ops"], summary="The process answers (no dependency checked)")
     async def livez() -> dict:
@@ -234,19 +270,34 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=exc.status,
-                            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
+        return JSONResponse(
+            body(exc.code, exc.message, exc.details),
+            status_code=exc.status,
+            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", ""),
-                    "type": e.get("type", "")} for e in exc.errors()][:50]
+        details = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ][:50]
         return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
 
     @app.exception_handler(ValidationError)
     async def model_error(_request: Request, exc: ValidationError) -> JSONResponse:
-        details = [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", ""),
-                    "type": e.get("type", "")} for e in exc.errors()][:50]
+        details = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ][:50]
         return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -292,5 +343,6 @@ class _TraceAndTime:
         finally:
             reset_traceparent(token)
             route = scope.get("route")
-            HTTP_LATENCY.labels(self.service, scope.get("method", ""), getattr(route, "path", "unmatched"),
-                                str(status["code"])).observe(time.perf_counter() - start)
+            HTTP_LATENCY.labels(
+                self.service, scope.get("method", ""), getattr(route, "path", "unmatched"), str(status["code"])
+            ).observe(time.perf_counter() - start)

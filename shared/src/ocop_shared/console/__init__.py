@@ -30,15 +30,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocop_shared.auth import Principal, decode_token, verify_keys
 from ocop_shared.errors import AppError, Forbidden
-from ocop_shared.vocabulary import (CERT_STATUS, GROUP_NAMES, ROLE_NAMES, SERVICE_NAMES, days_until, stars, vndate,
-                                    vndatetime, vnnumber)
+from ocop_shared.vocabulary import (
+    CERT_STATUS,
+    GROUP_NAMES,
+    ROLE_NAMES,
+    SERVICE_NAMES,
+    days_until,
+    stars,
+    vndate,
+    vndatetime,
+    vnnumber,
+)
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "ocop_session"
 CSRF_COOKIE = "ocop_csrf"
 CSRF_FIELD = "csrf_token"
 PREFIX = "/console"
-
 
 
 class LoginRequired(Exception):
@@ -60,6 +68,7 @@ class NavEntry:
 
 
 # -- sessions and CSRF -------------------------------------------------------------------------------
+
 
 def principal_of(request: Request) -> Principal | None:
     """The signed-in user (the session cookie's JWT), or None."""
@@ -101,8 +110,9 @@ def csrf_token(request: Request) -> str:
     """This browser's token (from its cookie when valid, else a new one that the response will set)."""
     if not hasattr(request.state, "csrf"):
         current = request.cookies.get(CSRF_COOKIE)
-        request.state.csrf = current if csrf_valid(request.app.state.jwt_key, current) else new_csrf(
-            request.app.state.jwt_key)
+        request.state.csrf = (
+            current if csrf_valid(request.app.state.jwt_key, current) else new_csrf(request.app.state.jwt_key)
+        )
     return request.state.csrf
 
 
@@ -110,10 +120,15 @@ async def form_of(request: Request) -> dict[str, str]:
     """The submitted form, after checking its CSRF token against the cookie (403 otherwise)."""
     form = await request.form()
     sent, cookie = form.get(CSRF_FIELD), request.cookies.get(CSRF_COOKIE)
-    if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)
-            and csrf_valid(request.app.state.jwt_key, cookie)):
-        raise CsrfRejected(message="Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. "
-                                   "Hãy tải lại trang và gửi lại.")
+    if not (
+        isinstance(sent, str)
+        and cookie
+        and hmac.compare_digest(sent, cookie)
+        and csrf_valid(request.app.state.jwt_key, cookie)
+    ):
+        raise CsrfRejected(
+            message="Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại."
+        )
     return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
 
 
@@ -128,8 +143,15 @@ def secure_cookies(request: Request) -> bool:
 
 
 def set_session(response: Response, request: Request, token: str, ttl: timedelta) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(ttl.total_seconds()), path="/", httponly=True,
-                        samesite="lax", secure=secure_cookies(request))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(ttl.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
 
 
 def clear_session(response: Response, request: Request) -> None:
@@ -139,16 +161,18 @@ def clear_session(response: Response, request: Request) -> None:
 def _set_csrf_cookie(response: Response, request: Request) -> None:
     token = getattr(request.state, "csrf", None)
     if token and request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(CSRF_COOKIE, token, path="/", httponly=True, samesite="lax",
-                            secure=secure_cookies(request))
+        response.set_cookie(CSRF_COOKIE, token, path="/", httponly=True, samesite="lax", secure=secure_cookies(request))
 
 
 # -- links between services ------------------------------------------------------------------------
 
+
 def public_urls(settings) -> dict[str, str]:
-    return {"registry": settings.registry_public_url.rstrip("/"),
-            "traceability": settings.traceability_public_url.rstrip("/"),
-            "marketplace": settings.marketplace_public_url.rstrip("/")}
+    return {
+        "registry": settings.registry_public_url.rstrip("/"),
+        "traceability": settings.traceability_public_url.rstrip("/"),
+        "marketplace": settings.marketplace_public_url.rstrip("/"),
+    }
 
 
 def safe_next(settings, target: str | None) -> str | None:
@@ -165,8 +189,9 @@ def safe_next(settings, target: str | None) -> str | None:
     return None
 
 
-def nav_items(principal: Principal | None, urls: dict[str, str], service: str,
-              entries: Sequence[NavEntry]) -> list[tuple[str, str]]:
+def nav_items(
+    principal: Principal | None, urls: dict[str, str], service: str, entries: Sequence[NavEntry]
+) -> list[tuple[str, str]]:
     """This service's own entries for the user's role, then the start page of each other service."""
     if principal is None:
         return []
@@ -177,27 +202,46 @@ def nav_items(principal: Principal | None, urls: dict[str, str], service: str,
 
 # -- rendering -------------------------------------------------------------------------------------
 
+
 class Console:
     """The Jinja environment of one service: its own templates first, then the shared ones."""
 
-    def __init__(self, service: str, templates: Path | None = None, *, nav: Sequence[NavEntry] = (),
-                 field_names: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        templates: Path | None = None,
+        *,
+        nav: Sequence[NavEntry] = (),
+        field_names: Mapping[str, str] | None = None,
+    ) -> None:
         self.service = service  # its key in public_urls: registry, traceability or marketplace
         self.nav = tuple(nav)
         self.field_names = dict(field_names or {})
         loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(HERE / "templates")]
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
         self.env.filters.update(vndate=vndate, vndatetime=vndatetime, vnnumber=vnnumber, stars=stars)
-        self.env.globals.update(GROUP_NAMES=GROUP_NAMES, CERT_STATUS=CERT_STATUS, ROLE_NAMES=ROLE_NAMES,
-                                CSRF_FIELD=CSRF_FIELD, days_until=days_until)
+        self.env.globals.update(
+            GROUP_NAMES=GROUP_NAMES,
+            CERT_STATUS=CERT_STATUS,
+            ROLE_NAMES=ROLE_NAMES,
+            CSRF_FIELD=CSRF_FIELD,
+            days_until=days_until,
+        )
 
     def render(self, request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         settings = request.app.state.runtime.settings
         urls = public_urls(settings)
         principal = context.pop("user", None) or principal_of(request)
         html = self.env.get_template(name).render(
-            request=request, user=principal, urls=urls, nav=nav_items(principal, urls, self.service, self.nav), csrf=csrf_token(request),
-            static=f"{PREFIX}/static", path=request.url.path, **context)
+            request=request,
+            user=principal,
+            urls=urls,
+            nav=nav_items(principal, urls, self.service, self.nav),
+            csrf=csrf_token(request),
+            static=f"{PREFIX}/static",
+            path=request.url.path,
+            **context,
+        )
         response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
         _set_csrf_cookie(response, request)
         return response
@@ -213,15 +257,27 @@ class Console:
     def error_page(self, request: Request, status: int, message: str) -> Response:
         if request.headers.get("accept", "").startswith("application/json"):
             return JSONResponse({"error": {"code": "console_error", "message": message}}, status_code=status)
-        titles = {403: "Không được phép", 404: "Không tìm thấy", 405: "Thao tác không hợp lệ",
-                  409: "Không thực hiện được", 422: "Dữ liệu không hợp lệ"}
-        return self.render(request, "console_error.html", status=status,
-                           title=titles.get(status, "Không thực hiện được"), message=message)
+        titles = {
+            403: "Không được phép",
+            404: "Không tìm thấy",
+            405: "Thao tác không hợp lệ",
+            409: "Không thực hiện được",
+            422: "Dữ liệu không hợp lệ",
+        }
+        return self.render(
+            request,
+            "console_error.html",
+            status=status,
+            title=titles.get(status, "Không thực hiện được"),
+            message=message,
+        )
 
 
 def _vi_http(exc: StarletteHTTPException) -> str:
-    return {404: "Trang hoặc bản ghi này không tồn tại, hoặc bạn không có quyền xem.",
-            405: "Thao tác này không được hỗ trợ trên trang này."}.get(exc.status_code, "Yêu cầu không hợp lệ.")
+    return {
+        404: "Trang hoặc bản ghi này không tồn tại, hoặc bạn không có quyền xem.",
+        405: "Thao tác này không được hỗ trợ trên trang này.",
+    }.get(exc.status_code, "Yêu cầu không hợp lệ.")
 
 
 def install(app: FastAPI, console: Console) -> None:
@@ -250,19 +306,32 @@ def install(app: FastAPI, console: Console) -> None:
     on_console(LoginRequired, login)
     on_console(AppError, lambda request, exc: console.error_page(request, exc.status, exc.message))
     on_console(StarletteHTTPException, lambda request, exc: console.error_page(request, exc.status_code, _vi_http(exc)))
-    on_console(RequestValidationError, lambda request, exc: console.error_page(
-        request, 422, "Địa chỉ trang có tham số không hợp lệ."))
+    on_console(
+        RequestValidationError,
+        lambda request, exc: console.error_page(request, 422, "Địa chỉ trang có tham số không hợp lệ."),
+    )
     on_console(ValidationError, lambda request, exc: console.error_page(request, 422, console.validation_message(exc)))
 
 
 # -- form helpers ----------------------------------------------------------------------------------
 
-_PYDANTIC_VI = {"missing": "chưa nhập", "string_too_short": "quá ngắn", "string_too_long": "quá dài",
-                "date_from_datetime_parsing": "không phải ngày hợp lệ", "date_parsing": "không phải ngày hợp lệ",
-                "int_parsing": "phải là số nguyên", "float_parsing": "phải là số", "enum": "không có trong danh sách",
-                "greater_than": "phải lớn hơn 0", "greater_than_equal": "quá nhỏ", "less_than_equal": "quá lớn",
-                "string_pattern_mismatch": "sai định dạng", "value_error": "không hợp lệ",
-                "literal_error": "không có trong danh sách", "extra_forbidden": "không được phép"}
+_PYDANTIC_VI = {
+    "missing": "chưa nhập",
+    "string_too_short": "quá ngắn",
+    "string_too_long": "quá dài",
+    "date_from_datetime_parsing": "không phải ngày hợp lệ",
+    "date_parsing": "không phải ngày hợp lệ",
+    "int_parsing": "phải là số nguyên",
+    "float_parsing": "phải là số",
+    "enum": "không có trong danh sách",
+    "greater_than": "phải lớn hơn 0",
+    "greater_than_equal": "quá nhỏ",
+    "less_than_equal": "quá lớn",
+    "string_pattern_mismatch": "sai định dạng",
+    "value_error": "không hợp lệ",
+    "literal_error": "không có trong danh sách",
+    "extra_forbidden": "không được phép",
+}
 
 
 def validation_message(exc: ValidationError, field_names: Mapping[str, str]) -> str:
@@ -282,6 +351,24 @@ def blank_to_none(form: dict[str, str], keys: Iterable[str] | None = None) -> di
     return {k: (v.strip() or None) for k, v in form.items() if keys is None or k in keys}
 
 
-__all__ = ["Console", "NavEntry", "LoginRequired", "CsrfRejected", "install", "principal_of", "require_user",
-           "form_of", "set_session", "clear_session", "csrf_token", "public_urls", "safe_next", "validation_message",
-           "blank_to_none", "SESSION_COOKIE", "CSRF_COOKIE", "CSRF_FIELD", "PREFIX"]
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_FIELD",
+    "PREFIX",
+    "SESSION_COOKIE",
+    "Console",
+    "CsrfRejected",
+    "LoginRequired",
+    "NavEntry",
+    "blank_to_none",
+    "clear_session",
+    "csrf_token",
+    "form_of",
+    "install",
+    "principal_of",
+    "public_urls",
+    "require_user",
+    "safe_next",
+    "set_session",
+    "validation_message",
+]

@@ -175,4 +175,4 @@ EVENT_TYPES: dict[str, tuple[str, type[_Payload]]] = {
     "vn.ocop.marketplace.listing.delisted.v1": (MARKETPLACE, ListingDelisted),
 }
 
-TYPE_OF: dict[type[_Payload], str] = {model: type_ for type_, (_topic, model) in EVENT_TYPES.items()}
+TYPE_OF: dict[type[BaseModel], str] = {model: type_ for type_, (_topic, model) in EVENT_TYPES.items()}

@@ -35,15 +35,15 @@ def _type_signature(schema: dict[str, Any], root: dict[str, Any]) -> Any:
     schema = _resolve(schema, root)
     if "anyOf" in schema:
         return ("anyOf", tuple(sorted(repr(_type_signature(s, root)) for s in schema["anyOf"])))
-    sig: tuple = (schema.get("type"), schema.get("format"), tuple(schema.get("enum", ())) or None,
-                  schema.get("const"))
+    sig: tuple = (schema.get("type"), schema.get("format"), tuple(schema.get("enum", ())) or None, schema.get("const"))
     if schema.get("type") == "array" and "items" in schema:
         sig += ("items", repr(_type_signature(schema["items"], root)))
     return sig
 
 
-def incompatibilities(old: dict[str, Any], new: dict[str, Any], path: str = "",
-                      old_root: dict | None = None, new_root: dict | None = None) -> list[str]:
+def incompatibilities(
+    old: dict[str, Any], new: dict[str, Any], path: str = "", old_root: dict | None = None, new_root: dict | None = None
+) -> list[str]:
     """Breaking differences of ``new`` against ``old`` (a v1 schema already published).
 
     Breaking: a field removed or renamed, a field's type changed, a new required field.
@@ -86,7 +86,8 @@ def export(directory: Path = SCHEMA_DIR) -> list[str]:
         return errors
     for name, schema in current_schemas().items():
         (directory / f"{name}.json").write_text(
-            json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+            json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+        )
     return []
 
 

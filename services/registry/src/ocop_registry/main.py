@@ -9,10 +9,12 @@ from ocop_registry.api.certificates import router as certificates
 from ocop_registry.api.imports import router as imports
 from ocop_registry.api.producers import router as producers
 from ocop_registry.api.products import router as products
-from ocop_registry.api.reports import public, router as reports
+from ocop_registry.api.reports import public
+from ocop_registry.api.reports import router as reports
 from ocop_registry.api.users import router as users
-from ocop_registry.console import console, router as console_pages
 from ocop_registry.bootstrap import COLLECTIONS, RegistrySettings, bootstrap, expiry_job, on_startup
+from ocop_registry.console import console
+from ocop_registry.console import router as console_pages
 from ocop_shared.console import install as install_console
 from ocop_shared.events.models import REGISTRY
 from ocop_shared.web import create_service_app

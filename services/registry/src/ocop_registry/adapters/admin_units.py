@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from vietnam_provinces import Province, Ward
+from vietnam_provinces import Province, ProvinceCode, Ward
 
 from ocop_shared.errors import DomainError
 from ocop_shared.events.models import AdminUnit
@@ -40,8 +40,9 @@ def _provinces() -> tuple[dict[str, Province], dict[str, Province]]:
 
 @cache
 def _wards(province_code: int) -> tuple[dict[str, Ward], dict[str, list[Ward]]]:
-    by_code, by_name = {}, {}
-    for w in Ward.iter_by_province(Province.from_code(province_code).code):
+    by_code: dict[str, Ward] = {}
+    by_name: dict[str, list[Ward]] = {}
+    for w in Ward.iter_by_province(Province.from_code(ProvinceCode(province_code)).code):
         by_code[str(int(w.code))] = w
         by_name.setdefault(_norm(w.name), []).append(w)
     return by_code, by_name
@@ -62,7 +63,8 @@ def resolve_province(unit: AdminUnit) -> AdminUnit:
 
 
 def resolve_commune(province: AdminUnit, unit: AdminUnit) -> AdminUnit:
-    by_code, by_name = _wards(int(province.code))
+    """A commune of ``province`` (a province as :func:`resolve_province` returns it: with its code)."""
+    by_code, by_name = _wards(int(province.code or 0))
     if unit.code:
         w = by_code.get(_code_key(unit.code))
     else:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ocop_shared.errors import DomainError
+from ocop_shared.events.recording import Recorded
 
 
 class ProductGroup(StrEnum):
@@ -83,6 +86,17 @@ class Product(BaseModel):
     created_at: datetime
     version: int = 1
     current_certificate_id: str | None = None
+    # Events of this product's certification (issued, renewed…), written to the outbox at commit.
+    events: list[Recorded] = Field(default_factory=list, exclude=True)
+
+    @field_validator("gtin")
+    @classmethod
+    def _valid_gtin(cls, gtin: str | None) -> str | None:
+        return normalize_gtin(gtin) if gtin else gtin
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Product:
+        """The product with ``changes`` applied, its rules checked again on the result, one version on."""
+        return Product.model_validate(self.model_dump() | dict(changes) | {"version": self.version + 1})
 
     @property
     def natural_key(self) -> str:

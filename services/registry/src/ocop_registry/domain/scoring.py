@@ -76,4 +76,7 @@ class Evaluation(BaseModel):
     evaluated_on: date
     recorded_at: datetime
     recorded_by: str
-    certificate_id: str | None = None
+    certificate_id: str | None = None  # the certificate it recognised (an evaluation serves once)
+
+    def use_for(self, certificate_id: str) -> None:
+        self.certificate_id = certificate_id

@@ -64,7 +64,7 @@ class FakeRepository:
 
     @staticmethod
     def _page(found: list[Any], limit: int, skip: int) -> list[Any]:
-        return found[skip:skip + limit] if limit else found[skip:]
+        return found[skip : skip + limit] if limit else found[skip:]
 
 
 class FakeProducers(FakeRepository):
@@ -83,8 +83,13 @@ class FakeProducts(FakeRepository):
         return {e.natural_key: e for e in self._all() if e.natural_key in keys}
 
     async def select(self, q: ProductQuery) -> list[Product]:
-        found = [e for e in self._all() if (q.ids is None or e.id in q.ids)
-                 and (not q.producer_id or e.producer_id == q.producer_id) and (not q.group or e.group == q.group)]
+        found = [
+            e
+            for e in self._all()
+            if (q.ids is None or e.id in q.ids)
+            and (not q.producer_id or e.producer_id == q.producer_id)
+            and (not q.group or e.group == q.group)
+        ]
         return self._page(found, q.limit, q.skip)
 
 
@@ -97,15 +102,20 @@ class FakeCertificates(FakeRepository):
     async def select(self, q: CertificateQuery) -> list[Certificate]:
         def matches(c: Certificate) -> bool:
             until = c.valid_until.isoformat()
-            return ((q.ids is None or c.id in q.ids) and (not q.status or c.status == q.status)
-                    and (not q.product_id or c.product_id == q.product_id)
-                    and (not q.producer_id or c.producer_id == q.producer_id)
-                    and (not q.provinces or c.province.get("code") in q.provinces)
-                    and (not q.province_code or c.province.get("code") == q.province_code)
-                    and (not q.province_name or c.province.get("name") == q.province_name)
-                    and (not q.group or c.group == q.group) and (not q.stars or c.stars == q.stars)
-                    and (not q.valid_until_before or until < q.valid_until_before)
-                    and (not q.valid_until_through or until <= q.valid_until_through))
+            return (
+                (q.ids is None or c.id in q.ids)
+                and (not q.status or c.status == q.status)
+                and (not q.product_id or c.product_id == q.product_id)
+                and (not q.producer_id or c.producer_id == q.producer_id)
+                and (not q.provinces or c.province.get("code") in q.provinces)
+                and (not q.province_code or c.province.get("code") == q.province_code)
+                and (not q.province_name or c.province.get("name") == q.province_name)
+                and (not q.group or c.group == q.group)
+                and (not q.stars or c.stars == q.stars)
+                and (not q.valid_until_before or until < q.valid_until_before)
+                and (not q.valid_until_through or until <= q.valid_until_through)
+            )
+
         found = [c for c in self._all("id" if q.sort == "_id" else q.sort) if matches(c)]
         return self._page(found, q.limit, q.skip)
 
@@ -127,13 +137,19 @@ class FakeListings:
         current = self.items.get(key)
         if current is not None and current["version"] > version:
             return False
-        self.items[key] = {**(current or {}), "product_id": product_id, "platform": platform, "version": version,
-                           **fields}
+        self.items[key] = {
+            **(current or {}),
+            "product_id": product_id,
+            "platform": platform,
+            "version": version,
+            **fields,
+        }
         return True
 
     async def of_product(self, product_id: str) -> list[dict[str, Any]]:
-        return sorted((dict(d) for d in self.items.values() if d["product_id"] == product_id),
-                      key=lambda d: d["platform"])
+        return sorted(
+            (dict(d) for d in self.items.values() if d["product_id"] == product_id), key=lambda d: d["platform"]
+        )
 
 
 class FakeTraced:
@@ -162,8 +178,15 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
-        self._stores = (self.producers, self.products, self.evaluations, self.certificates, self.users,
-                        self.listings, self.traced)
+        self._stores = (
+            self.producers,
+            self.products,
+            self.evaluations,
+            self.certificates,
+            self.users,
+            self.listings,
+            self.traced,
+        )
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.seen, self.events, self._committed = [], [], False
@@ -194,6 +217,7 @@ class FakeUnitOfWork:
 
 # -- seeding (straight into the stores: these tests are about the use cases, not about registering) -----
 
+
 class Seed:
     """Records put straight into a fake unit of work's stores (test modules cannot import from a conftest)."""
 
@@ -205,23 +229,45 @@ class Seed:
 
     def producer(self, producer_id: str, province: str = "19") -> Producer:
         n = len(self.uow.producers.items) + 1
-        p = Producer(id=producer_id, name=f"HTX {producer_id}", kind=ProducerKind.cooperative, tax_code=f"{n:010d}",
-                     province={"code": province, "name": PROVINCES[province]},
-                     commune={"code": "01234", "name": "Xã Chợ Đồn"}, address="", registered_at=NOW)
+        p = Producer(
+            id=producer_id,
+            name=f"HTX {producer_id}",
+            kind=ProducerKind.cooperative,
+            tax_code=f"{n:010d}",
+            province={"code": province, "name": PROVINCES[province]},
+            commune={"code": "01234", "name": "Xã Chợ Đồn"},
+            address="",
+            registered_at=NOW,
+        )
         self.uow.producers.items[p.id] = p
         return p
 
     def product(self, product_id: str, producer_id: str) -> Product:
-        p = Product(id=product_id, producer_id=producer_id, name=f"Chè {product_id}", group=ProductGroup.beverage,
-                    price_vnd=250000, created_at=NOW)
+        p = Product(
+            id=product_id,
+            producer_id=producer_id,
+            name=f"Chè {product_id}",
+            group=ProductGroup.beverage,
+            price_vnd=250000,
+            created_at=NOW,
+        )
         self.uow.products.items[p.id] = p
         return p
 
     def evaluation(self, evaluation_id: str, product_id: str, total: float, level: str = "province") -> Evaluation:
         """An evaluation of ``total`` points (the stars follow from it)."""
-        e = Evaluation(id=evaluation_id, product_id=product_id, level=level, criteria_version="QD148-2023",
-                       scores={"A": total * 0.4, "B": total * 0.25, "C": total * 0.35}, total=total,
-                       stars=stars_for(total), evaluated_on=date(2026, 10, 1), recorded_at=NOW, recorded_by="canbo")
+        e = Evaluation(
+            id=evaluation_id,
+            product_id=product_id,
+            level=level,
+            criteria_version="QD148-2023",
+            scores={"A": total * 0.4, "B": total * 0.25, "C": total * 0.35},
+            total=total,
+            stars=stars_for(total),
+            evaluated_on=date(2026, 10, 1),
+            recorded_at=NOW,
+            recorded_by="canbo",
+        )
         self.uow.evaluations.items[e.id] = e
         return e
 

@@ -69,8 +69,11 @@ def replacement(evaluation_id: str, decision_no: str = "200/QĐ-UBND") -> Replac
 async def test_issue_stores_the_certificate_and_commits_its_event(uow, seed, tea):
     seed.evaluation("ev-4", tea.id, 75)
     certificate = await issue(uow, seed, "ev-4")
-    assert (certificate.stars, certificate.status, certificate.kind) == (4, CertificateStatus.active,
-                                                                         CertificateKind.issued)
+    assert (certificate.stars, certificate.status, certificate.kind) == (
+        4,
+        CertificateStatus.active,
+        CertificateKind.issued,
+    )
     assert certificate.valid_until == date(2029, 11, 1) and certificate.decision_no == "1611/QĐ-UBND"
     assert certificate.province == {"code": "19", "name": "Thái Nguyên"} and certificate.group == "beverage"
     assert uow.certificates.items[certificate.id] == certificate
@@ -103,10 +106,12 @@ async def test_upgrade_needs_more_stars_and_carries_the_previous_ones(uow, seed,
     seed.evaluation("ev-4", tea.id, 80)
     old = await issue(uow, seed, "ev-3")
     with pytest.raises(NotAnUpgrade):
-        await upgrade_certificate(UpgradeCertificate(old.id, replacement("ev-3b")), OFFICIAL, uow,
-                                  councils=seed.councils)
-    new = await upgrade_certificate(UpgradeCertificate(old.id, replacement("ev-4")), OFFICIAL, uow,
-                                    councils=seed.councils)
+        await upgrade_certificate(
+            UpgradeCertificate(old.id, replacement("ev-3b")), OFFICIAL, uow, councils=seed.councils
+        )
+    new = await upgrade_certificate(
+        UpgradeCertificate(old.id, replacement("ev-4")), OFFICIAL, uow, councils=seed.councils
+    )
     assert (new.stars, new.kind) == (4, CertificateKind.upgraded)
     [upgraded] = uow.payloads(CertificateUpgraded)
     assert (upgraded.previous_stars, upgraded.previous_certificate_id, upgraded.certificate.stars) == (3, old.id, 4)
@@ -121,8 +126,11 @@ async def test_revoke_leaves_the_product_without_a_certificate_and_only_once(uow
     assert revoked.status is CertificateStatus.revoked and revoked.revocation.reason == "Vi phạm an toàn thực phẩm"
     assert uow.products.items[tea.id].current_certificate_id is None
     [event] = uow.payloads(CertificateRevoked)
-    assert (event.reason, event.decision_no, event.certificate.status) == ("Vi phạm an toàn thực phẩm",
-                                                                           "300/QĐ-UBND", "revoked")
+    assert (event.reason, event.decision_no, event.certificate.status) == (
+        "Vi phạm an toàn thực phẩm",
+        "300/QĐ-UBND",
+        "revoked",
+    )
     with pytest.raises(Conflict) as again:
         await revoke_certificate(RevokeCertificate(certificate.id, revocation), OFFICIAL, uow)
     assert again.value.code == "certificate_not_active" and len(uow.payloads(CertificateRevoked)) == 1
@@ -153,8 +161,10 @@ async def test_an_evaluation_below_three_stars_is_not_recognised(uow, seed, tea)
     assert not uow.certificates.items and not uow.published and uow.products.items[tea.id].version == tea.version
 
 
-@pytest.mark.parametrize("level, total, allowed", [("commune", 72, False), ("province", 72, True),
-                                                  ("province", 92, False), ("central", 92, True)])
+@pytest.mark.parametrize(
+    "level, total, allowed",
+    [("commune", 72, False), ("province", 72, True), ("province", 92, False), ("central", 92, True)],
+)
 async def test_a_council_awards_at_most_the_stars_of_its_level(uow, seed, tea, level, total, allowed):
     seed.evaluation("ev", tea.id, total, level=level)
     if allowed:
@@ -186,8 +196,9 @@ async def test_a_replacement_needs_an_evaluation_of_the_same_product(uow, seed, 
     seed.evaluation("ev-other", "mo-vang", 75)
     certificate = await issue(uow, seed, "ev-4")
     with pytest.raises(EvaluationOfOtherProduct):
-        await renew_certificate(RenewCertificate(certificate.id, replacement("ev-other")), OFFICIAL, uow,
-                                councils=seed.councils)
+        await renew_certificate(
+            RenewCertificate(certificate.id, replacement("ev-other")), OFFICIAL, uow, councils=seed.councils
+        )
     assert uow.certificates.items[certificate.id].status is CertificateStatus.active
     assert uow.evaluations.items["ev-other"].certificate_id is None and len(uow.published) == 1
 

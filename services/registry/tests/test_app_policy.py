@@ -58,9 +58,17 @@ def certificate_of(uow, product_id: str) -> str:
     return uow.products.items[product_id].current_certificate_id
 
 
-@pytest.mark.parametrize("principal, visible", [
-    (owner("tn-a"), {"p-tn-a"}), (owner("bn-c"), {"p-bn-c"}), (THAI_NGUYEN, {"p-tn-a", "p-tn-b"}),
-    (BAC_NINH, {"p-bn-c"}), (NATIONAL, {"p-tn-a", "p-tn-b", "p-bn-c"}), (OPERATOR, {"p-tn-a", "p-tn-b", "p-bn-c"})])
+@pytest.mark.parametrize(
+    "principal, visible",
+    [
+        (owner("tn-a"), {"p-tn-a"}),
+        (owner("bn-c"), {"p-bn-c"}),
+        (THAI_NGUYEN, {"p-tn-a", "p-tn-b"}),
+        (BAC_NINH, {"p-bn-c"}),
+        (NATIONAL, {"p-tn-a", "p-tn-b", "p-bn-c"}),
+        (OPERATOR, {"p-tn-a", "p-tn-b", "p-bn-c"}),
+    ],
+)
 async def test_each_caller_sees_exactly_its_products_and_certificates(world, principal, visible):
     assert {p.id for p in await list_products(ListProducts(), principal, world)} == visible
     assert {r.product.id for r in (await search_products(SearchProducts(), principal, world)).rows} == visible
@@ -95,8 +103,7 @@ async def test_a_producer_changes_none_of_its_records(world, seed):
 
 async def test_a_scoped_official_changes_only_records_of_its_provinces(world, seed):
     scores = EvaluationIn(level="province", scores={"A": 30, "B": 15, "C": 20}, evaluated_on=date(2026, 12, 1))
-    evaluation = await record_evaluation(RecordEvaluation("p-tn-a", scores), THAI_NGUYEN, world,
-                                         councils=seed.councils)
+    evaluation = await record_evaluation(RecordEvaluation("p-tn-a", scores), THAI_NGUYEN, world, councils=seed.councils)
     assert evaluation.recorded_by == "canbo.tn"
     with pytest.raises(OutOfScope) as outside:
         await record_evaluation(RecordEvaluation("p-bn-c", scores), THAI_NGUYEN, world, councils=seed.councils)
@@ -112,16 +119,20 @@ async def test_reports_cover_the_officials_provinces_and_are_closed_to_producers
     def total(report):
         return sum(row["total"] for row in report["rows"])
 
-    assert (total(await products_by_stars(NATIONAL, world)), total(await products_by_stars(THAI_NGUYEN, world)),
-            total(await products_by_stars(BAC_NINH, world))) == (3, 2, 1)
+    assert (
+        total(await products_by_stars(NATIONAL, world)),
+        total(await products_by_stars(THAI_NGUYEN, world)),
+        total(await products_by_stars(BAC_NINH, world)),
+    ) == (3, 2, 1)
     with pytest.raises(ForbiddenRole):
         await products_by_stars(owner("tn-a"), world)
 
 
 async def test_accounts_officials_create_only_producer_accounts_in_their_provinces(world):
     def account(role: str, producer_id: str | None = None) -> CreateUser:
-        return CreateUser(UserIn(username=f"u-{role}-{producer_id}", password="mat-khau-dai-du", role=role,
-                                 producer_id=producer_id))
+        return CreateUser(
+            UserIn(username=f"u-{role}-{producer_id}", password="mat-khau-dai-du", role=role, producer_id=producer_id)
+        )
 
     with pytest.raises(ForbiddenRole):
         await create_user(account("operator"), THAI_NGUYEN, world)
@@ -136,12 +147,14 @@ def test_policy_answers_404_for_what_the_caller_may_not_see_and_403_for_what_it_
     tn, bn = seed.producer("tn", "19"), seed.producer("bn", "24")
     assert policy.readable(THAI_NGUYEN, tn) is tn and policy.writable(THAI_NGUYEN, tn) is tn
     assert policy.readable(owner("tn"), tn) is tn
-    for caller, producer, check, error in ((THAI_NGUYEN, bn, policy.readable, NotFound),
-                                           (THAI_NGUYEN, bn, policy.writable, Forbidden),
-                                           (owner("tn"), bn, policy.readable, NotFound),
-                                           (owner("tn"), bn, policy.writable, NotFound),
-                                           (owner("tn"), tn, policy.writable, Forbidden),
-                                           (NATIONAL, None, policy.readable, NotFound)):
+    for caller, producer, check, error in (
+        (THAI_NGUYEN, bn, policy.readable, NotFound),
+        (THAI_NGUYEN, bn, policy.writable, Forbidden),
+        (owner("tn"), bn, policy.readable, NotFound),
+        (owner("tn"), bn, policy.writable, NotFound),
+        (owner("tn"), tn, policy.writable, Forbidden),
+        (NATIONAL, None, policy.readable, NotFound),
+    ):
         with pytest.raises(error):
             check(caller, producer)
     with pytest.raises(OutOfScope):

@@ -21,8 +21,9 @@ log = get_logger(__name__)
 
 def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
     settings = settings or RegistrySettings()
-    runtime: RegistryRuntime = build_runtime(settings, cls=RegistryRuntime,
-                                             councils=Councils(settings.council_max_stars))
+    runtime: RegistryRuntime = build_runtime(
+        settings, cls=RegistryRuntime, councils=Councils(settings.council_max_stars)
+    )
     traceability.subscribe(runtime)
     marketplace.subscribe(runtime)
     return runtime

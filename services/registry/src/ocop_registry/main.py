@@ -23,8 +23,13 @@ from ocop_shared.web import create_service_app
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     runtime = bootstrap(settings)
     app = create_service_app(
-        runtime, title="OCOP registry", routers=[producers, products, certificates, reports, public, imports, users],
-        collections=COLLECTIONS, on_startup=on_startup, emits=[REGISTRY], background=[expiry_job],
+        runtime,
+        title="OCOP registry",
+        routers=[producers, products, certificates, reports, public, imports, users],
+        collections=COLLECTIONS,
+        on_startup=on_startup,
+        emits=[REGISTRY],
+        background=[expiry_job],
         pages=[console_pages],
         description="Chủ thể, sản phẩm, đánh giá và giấy chứng nhận OCOP. Source of certification events.",
     )

@@ -22,8 +22,9 @@ class RegistrySettings(ServiceSettings):
     mongo_db: str = "registry"
     # Highest star rank each council level may recognise (configuration, not code: the 07/2025 reform
     # changed the levels). Evaluations name one of these levels.
-    council_max_stars: dict[str, int] = Field(default_factory=lambda: {"commune": 3, "district": 3, "province": 4,
-                                                                        "central": 5})
+    council_max_stars: dict[str, int] = Field(
+        default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
+    )
     expiry_interval_s: float = 3600.0
 
 

@@ -25,7 +25,7 @@ def _norm(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower().strip()
     for prefix in ("thành phố ", "tỉnh ", "tp. ", "tp ", "xã ", "phường ", "đặc khu ", "thị trấn "):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return " ".join(text.split())
 
 
@@ -81,8 +81,9 @@ def resolve_commune(province: AdminUnit, unit: AdminUnit) -> AdminUnit:
     return AdminUnit(code=f"{int(w.code):05d}", name=w.name)
 
 
-def resolve_units(province: AdminUnit, commune: AdminUnit | None, district: AdminUnit | None
-                  ) -> tuple[AdminUnit, AdminUnit | None, AdminUnit | None]:
+def resolve_units(
+    province: AdminUnit, commune: AdminUnit | None, district: AdminUnit | None
+) -> tuple[AdminUnit, AdminUnit | None, AdminUnit | None]:
     if district is not None:  # a record from before the 07/2025 reform: kept as written
         return province, commune, district
     p = resolve_province(province)

@@ -21,12 +21,17 @@ class ListingStatusRepository(MongoRepository):
             return False  # an older state arriving late
         # $set merges: a failure keeps the external id the last publication gave
         await self.collection.update_one(
-            {"_id": key}, {"$set": {"product_id": product_id, "platform": platform, "version": version, **fields}},
-            upsert=True, session=self.session)
+            {"_id": key},
+            {"$set": {"product_id": product_id, "platform": platform, "version": version, **fields}},
+            upsert=True,
+            session=self.session,
+        )
         return True
 
     async def of_product(self, product_id: str) -> list[dict[str, Any]]:
-        docs = await self.collection.find({"product_id": product_id}, session=self.session).sort("platform", 1).to_list()
+        docs = (
+            await self.collection.find({"product_id": product_id}, session=self.session).sort("platform", 1).to_list()
+        )
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
 
 
@@ -38,9 +43,13 @@ class TracedProductRepository(MongoRepository):
     async def record_run(self, product_id: str, producer_id: str, issued_at: datetime, count: int) -> None:
         await self.collection.update_one(
             {"_id": product_id},
-            {"$setOnInsert": {"first_run_at": issued_at.isoformat(), "producer_id": producer_id},
-             "$inc": {"runs": 1, "stamps": count}},
-            upsert=True, session=self.session)
+            {
+                "$setOnInsert": {"first_run_at": issued_at.isoformat(), "producer_id": producer_id},
+                "$inc": {"runs": 1, "stamps": count},
+            },
+            upsert=True,
+            session=self.session,
+        )
 
     async def among(self, product_ids: Iterable[str]) -> set[str]:
         cursor = self.collection.find({"_id": {"$in": list(product_ids)}}, projection={"_id": 1}, session=self.session)

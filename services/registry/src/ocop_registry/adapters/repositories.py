@@ -87,9 +87,15 @@ def certificate_match(q: CertificateQuery) -> dict[str, Any]:
     match: dict[str, Any] = {}
     if q.ids is not None:
         match["_id"] = _in(q.ids)
-    for field, value in (("status", q.status), ("product_id", q.product_id), ("producer_id", q.producer_id),
-                         ("group", q.group), ("stars", q.stars), ("province.code", q.province_code),
-                         ("province.name", q.province_name)):
+    for field, value in (
+        ("status", q.status),
+        ("product_id", q.product_id),
+        ("producer_id", q.producer_id),
+        ("group", q.group),
+        ("stars", q.stars),
+        ("province.code", q.province_code),
+        ("province.name", q.province_name),
+    ):
         if value:
             match[field] = value
     if q.provinces:

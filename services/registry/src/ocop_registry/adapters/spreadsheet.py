@@ -17,7 +17,7 @@ def table_rows(filename: str, content: bytes) -> Iterator[Sequence[Any]]:
     if filename.lower().endswith(".xlsx"):
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file, not our bug
+        except Exception as exc:  # any unreadable workbook is the user's file, not our bug
             raise AppError("unreadable_file", f"Không đọc được tệp Excel: {exc}") from exc
         return wb.worksheets[0].iter_rows(values_only=True)
     if filename.lower().endswith(".csv"):

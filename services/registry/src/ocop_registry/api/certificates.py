@@ -28,22 +28,34 @@ def _out(c: Certificate) -> CertificateOut:
     return CertificateOut.model_validate(c.model_dump(mode="json"))
 
 
-@router.post("/evaluations/{evaluation_id}/certificate", status_code=201, response_model=CertificateOut,
-             summary="Issue a certificate from an evaluation of 3★ or more")
+@router.post(
+    "/evaluations/{evaluation_id}/certificate",
+    status_code=201,
+    response_model=CertificateOut,
+    summary="Issue a certificate from an evaluation of 3★ or more",
+)
 async def issue(evaluation_id: str, body: DecisionIn, rt: RuntimeDep, principal: Staff) -> CertificateOut:
     cmd = IssueCertificate(evaluation_id, body)
     return _out(await certificates.issue_certificate(cmd, principal, rt.uow(), councils=rt.councils))
 
 
-@router.post("/certificates/{certificate_id}/renew", status_code=201, response_model=CertificateOut,
-             summary="Renew with a new evaluation (stars may change); the old certificate is superseded")
+@router.post(
+    "/certificates/{certificate_id}/renew",
+    status_code=201,
+    response_model=CertificateOut,
+    summary="Renew with a new evaluation (stars may change); the old certificate is superseded",
+)
 async def renew(certificate_id: str, body: ReplaceIn, rt: RuntimeDep, principal: Staff) -> CertificateOut:
     cmd = RenewCertificate(certificate_id, body)
     return _out(await certificates.renew_certificate(cmd, principal, rt.uow(), councils=rt.councils))
 
 
-@router.post("/certificates/{certificate_id}/upgrade", status_code=201, response_model=CertificateOut,
-             summary="Upgrade to more stars with a new evaluation")
+@router.post(
+    "/certificates/{certificate_id}/upgrade",
+    status_code=201,
+    response_model=CertificateOut,
+    summary="Upgrade to more stars with a new evaluation",
+)
 async def upgrade(certificate_id: str, body: ReplaceIn, rt: RuntimeDep, principal: Staff) -> CertificateOut:
     cmd = UpgradeCertificate(certificate_id, body)
     return _out(await certificates.upgrade_certificate(cmd, principal, rt.uow(), councils=rt.councils))
@@ -60,10 +72,14 @@ async def get_certificate(certificate_id: str, rt: RuntimeDep, principal: Reader
 
 
 @router.get("/certificates", response_model=list[CertificateOut], summary="Certificates, e.g. expiring soon")
-async def list_certificates(rt: RuntimeDep, principal: Reader, status: str | None = None,
-                            product_id: str | None = None,
-                            expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
-                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[CertificateOut]:
+async def list_certificates(
+    rt: RuntimeDep,
+    principal: Reader,
+    status: str | None = None,
+    product_id: str | None = None,
+    expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[CertificateOut]:
     cmd = ListCertificates(date.today(), status, product_id, expiring_within_days, limit)
     return [_out(c) for c in await certificates.list_certificates(cmd, principal, rt.uow())]
 

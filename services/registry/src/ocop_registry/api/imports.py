@@ -31,7 +31,7 @@ async def import_file(kind: Kind, request: Request, rt: RuntimeDep, principal: S
         raise AppError("unsupported_media_type", "Gửi tệp (multipart/form-data, trường 'file') hoặc JSON {rows: [...]}")
     try:
         form = await request.form(max_files=1)
-    except Exception as exc:  # noqa: BLE001 - a malformed multipart body is the client's error
+    except Exception as exc:  # a malformed multipart body is the client's error
         raise AppError("bad_multipart", f"Không đọc được dữ liệu multipart: {exc}") from exc
     upload = form.get("file")
     if upload is None or isinstance(upload, str):

@@ -31,6 +31,10 @@ async def get_producer(producer_id: str, rt: RuntimeDep, principal: Reader) -> P
 
 
 @router.get("/producers", response_model=list[ProducerOut], summary="List producers (officials)")
-async def list_producers(rt: RuntimeDep, principal: Staff, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                         skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[ProducerOut]:
+async def list_producers(
+    rt: RuntimeDep,
+    principal: Staff,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ProducerOut]:
     return [_out(p) for p in await producers.list_producers(ListProducers(limit, skip), principal, rt.uow())]

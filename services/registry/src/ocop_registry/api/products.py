@@ -43,20 +43,29 @@ async def patch_product(product_id: str, body: ProductPatch, rt: RuntimeDep, pri
 
 
 @router.get("/products", response_model=list[ProductOut], summary="Products (a producer sees only its own)")
-async def list_products(rt: RuntimeDep, principal: Reader,
-                        producer_id: str | None = None, group: ProductGroup | None = None,
-                        q: Annotated[str | None, Query(max_length=100)] = None,
-                        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                        skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[ProductOut]:
+async def list_products(
+    rt: RuntimeDep,
+    principal: Reader,
+    producer_id: str | None = None,
+    group: ProductGroup | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ProductOut]:
     cmd = ListProducts(producer_id=producer_id, group=group.value if group else None, q=q, limit=limit, skip=skip)
     return [_out(p) for p in await products.list_products(cmd, principal, rt.uow())]
 
 
-@router.post("/products/{product_id}/evaluations", status_code=201, response_model=EvaluationOut,
-             summary="Record a council evaluation; stars are computed from the scores")
+@router.post(
+    "/products/{product_id}/evaluations",
+    status_code=201,
+    response_model=EvaluationOut,
+    summary="Record a council evaluation; stars are computed from the scores",
+)
 async def create_evaluation(product_id: str, body: EvaluationIn, rt: RuntimeDep, principal: Staff) -> EvaluationOut:
-    evaluation = await evaluations.record_evaluation(RecordEvaluation(product_id, body), principal, rt.uow(),
-                                                     councils=rt.councils)
+    evaluation = await evaluations.record_evaluation(
+        RecordEvaluation(product_id, body), principal, rt.uow(), councils=rt.councils
+    )
     return _evaluation_out(evaluation)
 
 

@@ -22,8 +22,11 @@ Format = Annotated[Literal["json", "xlsx"], Query(alias="format")]
 
 def _respond(report: dict, fmt: str, name: str) -> Response:
     if fmt == "xlsx":
-        return Response(report_xlsx(report), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="{reports.FILE_NAMES[name]}.xlsx"'})
+        return Response(
+            report_xlsx(report),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{reports.FILE_NAMES[name]}.xlsx"'},
+        )
     body = {**report, "columns": [{"key": k, "label": v} for k, v in report["columns"]]}
     return JSONResponse(body)
 
@@ -39,8 +42,9 @@ async def per_year(rt: RuntimeDep, principal: Staff, fmt: Format = "json") -> Re
 
 
 @router.get("/reports/expiring", summary="Certificates expiring within N days")
-async def expiring(rt: RuntimeDep, principal: Staff, days: Annotated[int, Query(ge=0, le=3650)] = 90,
-                   fmt: Format = "json") -> Response:
+async def expiring(
+    rt: RuntimeDep, principal: Staff, days: Annotated[int, Query(ge=0, le=3650)] = 90, fmt: Format = "json"
+) -> Response:
     report = await reports.expiring(ExpiringReport(days, date.today()), principal, rt.uow())
     return _respond(report, fmt, "expiring")
 
@@ -51,11 +55,14 @@ async def traced(rt: RuntimeDep, principal: Staff, fmt: Format = "json") -> Resp
 
 
 @public.get("/public/products", summary="Certified OCOP products (no login, no private data)")
-async def catalogue(rt: RuntimeDep, group: ProductGroup | None = None,
-                    province: Annotated[str | None, Query(max_length=100)] = None,
-                    stars: Annotated[int | None, Query(ge=3, le=5)] = None,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict]:
+async def catalogue(
+    rt: RuntimeDep,
+    group: ProductGroup | None = None,
+    province: Annotated[str | None, Query(max_length=100)] = None,
+    stars: Annotated[int | None, Query(ge=3, le=5)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict]:
     query = CatalogueQuery(group.value if group else None, province, stars, limit, skip)
     return await public_products(query, rt.uow())
 

@@ -33,8 +33,11 @@ class ProductOut(ProductIn):
     created_at: datetime
     version: int
     certificate: dict | None = None
-    listings: list[dict] = Field(default_factory=list, description="where the product is listed, as "
-                                 "marketplace_sync reports it (platform, status, external_id, version, at)")
+    listings: list[dict] = Field(
+        default_factory=list,
+        description="where the product is listed, as "
+        "marketplace_sync reports it (platform, status, external_id, version, at)",
+    )
 
 
 class EvaluationOut(BaseModel):

@@ -32,14 +32,21 @@ from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 
 
-async def issue_certificate(cmd: IssueCertificate, principal: Principal, uow: UnitOfWork, *,
-                            councils: Councils) -> Certificate:
+async def issue_certificate(
+    cmd: IssueCertificate, principal: Principal, uow: UnitOfWork, *, councils: Councils
+) -> Certificate:
     async with uow:
         evaluation = await _evaluation(uow, cmd.evaluation_id)
         product, producer = await product_for(principal, uow, evaluation.product_id, write=True)
-        certificate = certification.issue(str(ObjectId()), product, producer, evaluation,
-                                          active=await _active(uow, product), decision=cmd.decision.decision,
-                                          councils=councils)
+        certificate = certification.issue(
+            str(ObjectId()),
+            product,
+            producer,
+            evaluation,
+            active=await _active(uow, product),
+            decision=cmd.decision.decision,
+            councils=councils,
+        )
         await uow.certificates.add(certificate)
         await uow.evaluations.save(evaluation)
         await uow.products.save(product)
@@ -47,25 +54,40 @@ async def issue_certificate(cmd: IssueCertificate, principal: Principal, uow: Un
     return certificate
 
 
-async def renew_certificate(cmd: RenewCertificate, principal: Principal, uow: UnitOfWork, *,
-                            councils: Councils) -> Certificate:
+async def renew_certificate(
+    cmd: RenewCertificate, principal: Principal, uow: UnitOfWork, *, councils: Councils
+) -> Certificate:
     """A new evaluation at the end of validity (stars may change); the old certificate is superseded."""
     return await _replace(cmd, CertificateKind.renewed, principal, uow, councils)
 
 
-async def upgrade_certificate(cmd: UpgradeCertificate, principal: Principal, uow: UnitOfWork, *,
-                              councils: Councils) -> Certificate:
+async def upgrade_certificate(
+    cmd: UpgradeCertificate, principal: Principal, uow: UnitOfWork, *, councils: Councils
+) -> Certificate:
     """A new evaluation with more stars; the old certificate is superseded."""
     return await _replace(cmd, CertificateKind.upgraded, principal, uow, councils)
 
 
-async def _replace(cmd: RenewCertificate | UpgradeCertificate, kind: CertificateKind, principal: Principal,
-                   uow: UnitOfWork, councils: Councils) -> Certificate:
+async def _replace(
+    cmd: RenewCertificate | UpgradeCertificate,
+    kind: CertificateKind,
+    principal: Principal,
+    uow: UnitOfWork,
+    councils: Councils,
+) -> Certificate:
     async with uow:
         old, product, producer = await _certified(principal, uow, cmd.certificate_id)
         evaluation = await _evaluation(uow, cmd.replacement.evaluation_id)
-        new = certification.replace(str(ObjectId()), old, product, producer, evaluation, kind=kind,
-                                    decision=cmd.replacement.decision, councils=councils)
+        new = certification.replace(
+            str(ObjectId()),
+            old,
+            product,
+            producer,
+            evaluation,
+            kind=kind,
+            decision=cmd.replacement.decision,
+            councils=councils,
+        )
         await uow.certificates.save(old)
         await uow.certificates.add(new)
         await uow.evaluations.save(evaluation)
@@ -77,8 +99,14 @@ async def _replace(cmd: RenewCertificate | UpgradeCertificate, kind: Certificate
 async def revoke_certificate(cmd: RevokeCertificate, principal: Principal, uow: UnitOfWork) -> Certificate:
     async with uow:
         certificate, product, producer = await _certified(principal, uow, cmd.certificate_id)
-        certification.revoke(certificate, product, producer, reason=cmd.revocation.reason,
-                             decision_no=cmd.revocation.decision_no, at=utcnow())
+        certification.revoke(
+            certificate,
+            product,
+            producer,
+            reason=cmd.revocation.reason,
+            decision_no=cmd.revocation.decision_no,
+            at=utcnow(),
+        )
         await uow.certificates.save(certificate)
         await uow.products.save(product)
         await uow.commit()
@@ -99,9 +127,17 @@ async def list_certificates(cmd: ListCertificates, principal: Principal, uow: Un
     status, through = cmd.status, None
     if cmd.expiring_within_days is not None:
         status, through = "active", (cmd.today + timedelta(days=cmd.expiring_within_days)).isoformat()
-    return await uow.certificates.select(CertificateQuery(
-        status=status, product_id=cmd.product_id, producer_id=scope.producer_id, provinces=scope.provinces,
-        valid_until_through=through, sort="valid_until", limit=cmd.limit))
+    return await uow.certificates.select(
+        CertificateQuery(
+            status=status,
+            product_id=cmd.product_id,
+            producer_id=scope.producer_id,
+            provinces=scope.provinces,
+            valid_until_through=through,
+            sort="valid_until",
+            limit=cmd.limit,
+        )
+    )
 
 
 async def _evaluation(uow: UnitOfWork, evaluation_id: str) -> Evaluation:
@@ -111,8 +147,9 @@ async def _evaluation(uow: UnitOfWork, evaluation_id: str) -> Evaluation:
     return evaluation
 
 
-async def _certified(principal: Principal, uow: UnitOfWork,
-                     certificate_id: str) -> tuple[Certificate, Product, Producer]:
+async def _certified(
+    principal: Principal, uow: UnitOfWork, certificate_id: str
+) -> tuple[Certificate, Product, Producer]:
     """The certificate, its product and producer, if the caller may change them."""
     certificate = await uow.certificates.get(certificate_id)
     if certificate is None:

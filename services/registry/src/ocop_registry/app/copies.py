@@ -18,8 +18,10 @@ async def record_listing(event: ListingEvent, at: datetime, uow: UnitOfWork) -> 
     if isinstance(event, ListingFailed):
         fields["status"] = "failed"  # the external id of an earlier publication is kept
     else:
-        fields |= {"status": "published" if isinstance(event, ListingPublished) else "delisted",
-                   "external_id": event.external_id}
+        fields |= {
+            "status": "published" if isinstance(event, ListingPublished) else "delisted",
+            "external_id": event.external_id,
+        }
     async with uow:
         changed = await uow.listings.record(event.product_id, event.platform, event.version, fields)
         await uow.commit()

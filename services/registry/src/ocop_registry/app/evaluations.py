@@ -13,8 +13,9 @@ from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 
 
-async def record_evaluation(cmd: RecordEvaluation, principal: Principal, uow: UnitOfWork, *,
-                            councils: Councils) -> Evaluation:
+async def record_evaluation(
+    cmd: RecordEvaluation, principal: Principal, uow: UnitOfWork, *, councils: Councils
+) -> Evaluation:
     """Stars are computed from the scores; the council's level must be one the configuration knows."""
     given = cmd.evaluation
     async with uow:
@@ -22,9 +23,18 @@ async def record_evaluation(cmd: RecordEvaluation, principal: Principal, uow: Un
         councils.require_level(given.level)
         total = check_scores(given.criteria_version, given.scores, given.detail)
         evaluation = Evaluation(
-            id=str(ObjectId()), product_id=cmd.product_id, level=given.level, criteria_version=given.criteria_version,
-            scores=given.scores, detail=given.detail, total=total, stars=stars_for(total),
-            evaluated_on=given.evaluated_on, recorded_at=utcnow(), recorded_by=principal.subject)
+            id=str(ObjectId()),
+            product_id=cmd.product_id,
+            level=given.level,
+            criteria_version=given.criteria_version,
+            scores=given.scores,
+            detail=given.detail,
+            total=total,
+            stars=stars_for(total),
+            evaluated_on=given.evaluated_on,
+            recorded_at=utcnow(),
+            recorded_by=principal.subject,
+        )
         await uow.evaluations.add(evaluation)
         await uow.commit()
     return evaluation

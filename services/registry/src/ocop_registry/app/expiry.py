@@ -13,13 +13,15 @@ from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 
 
-async def expire_certificates(cmd: ExpireCertificates, principal: Principal,
-                              uow_factory: Callable[[], UnitOfWork]) -> list[str]:
+async def expire_certificates(
+    cmd: ExpireCertificates, principal: Principal, uow_factory: Callable[[], UnitOfWork]
+) -> list[str]:
     """One unit of work per certificate, so a failure leaves the others done and the job simply runs again.
     Returns the ids of the certificates expired."""
     policy.require_staff(principal)
-    due = await uow_factory().certificates.select(CertificateQuery(
-        status="active", valid_until_before=cmd.today.isoformat(), limit=cmd.limit))
+    due = await uow_factory().certificates.select(
+        CertificateQuery(status="active", valid_until_before=cmd.today.isoformat(), limit=cmd.limit)
+    )
     expired = []
     for candidate in due:
         async with uow_factory() as uow:

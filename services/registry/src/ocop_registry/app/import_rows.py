@@ -5,6 +5,7 @@ Each row is then validated with the same input models as the API.
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from typing import Any
 
@@ -17,20 +18,51 @@ MAX_ROWS = 100_000
 
 # Column headers accepted (English keys or the Vietnamese labels staff use), normalised.
 ALIASES = {
-    "tên chủ thể": "name", "ten chu the": "name", "loại hình": "kind", "loai hinh": "kind",
-    "mã số thuế": "tax_code", "ma so thue": "tax_code", "tỉnh": "province", "tỉnh/thành phố": "province",
-    "xã": "commune", "xã/phường": "commune", "huyện": "district", "địa chỉ": "address", "dia chi": "address",
-    "tên công khai": "public_name", "điện thoại": "phone", "người đại diện": "representative",
-    "mst chủ thể": "producer_tax_code", "mã số thuế chủ thể": "producer_tax_code",
-    "tên sản phẩm": "name", "ten san pham": "name", "nhóm": "group", "nhóm sản phẩm": "group",
-    "phân nhóm": "sub_group", "mô tả": "description", "đơn vị tính": "unit", "đơn vị": "unit",
-    "giá (vnđ)": "price_vnd", "giá": "price_vnd", "mã gtin": "gtin", "ảnh": "images", "hình ảnh": "images",
+    "tên chủ thể": "name",
+    "ten chu the": "name",
+    "loại hình": "kind",
+    "loai hinh": "kind",
+    "mã số thuế": "tax_code",
+    "ma so thue": "tax_code",
+    "tỉnh": "province",
+    "tỉnh/thành phố": "province",
+    "xã": "commune",
+    "xã/phường": "commune",
+    "huyện": "district",
+    "địa chỉ": "address",
+    "dia chi": "address",
+    "tên công khai": "public_name",
+    "điện thoại": "phone",
+    "người đại diện": "representative",
+    "mst chủ thể": "producer_tax_code",
+    "mã số thuế chủ thể": "producer_tax_code",
+    "tên sản phẩm": "name",
+    "ten san pham": "name",
+    "nhóm": "group",
+    "nhóm sản phẩm": "group",
+    "phân nhóm": "sub_group",
+    "mô tả": "description",
+    "đơn vị tính": "unit",
+    "đơn vị": "unit",
+    "giá (vnđ)": "price_vnd",
+    "giá": "price_vnd",
+    "mã gtin": "gtin",
+    "ảnh": "images",
+    "hình ảnh": "images",
 }
-KIND_ALIASES = {"htx": ("cooperative", None), "hợp tác xã": ("cooperative", None),
-                "thđ": ("cooperative_group", None), "tht": ("cooperative_group", None),
-                "tổ hợp tác": ("cooperative_group", None), "hkd": ("household", None),
-                "hộ kinh doanh": ("household", None), "hộ sản xuất kinh doanh": ("household", None),
-                "ctcp": ("company", "CTCP"), "tnhh": ("company", "TNHH"), "dntn": ("company", "DNTN")}
+KIND_ALIASES = {
+    "htx": ("cooperative", None),
+    "hợp tác xã": ("cooperative", None),
+    "thđ": ("cooperative_group", None),
+    "tht": ("cooperative_group", None),
+    "tổ hợp tác": ("cooperative_group", None),
+    "hkd": ("household", None),
+    "hộ kinh doanh": ("household", None),
+    "hộ sản xuất kinh doanh": ("household", None),
+    "ctcp": ("company", "CTCP"),
+    "tnhh": ("company", "TNHH"),
+    "dntn": ("company", "DNTN"),
+}
 GROUP_ALIASES = {name.lower(): g for g, name in GROUP_NAMES.items()}
 
 
@@ -50,8 +82,13 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     for values in rows:
         if values is None or all(v in (None, "") for v in values):
             continue
-        out.append({k: (v.strip() if isinstance(v, str) else v) for k, v in zip(keys, values, strict=False)
-                    if k and v not in (None, "")})
+        out.append(
+            {
+                k: (v.strip() if isinstance(v, str) else v)
+                for k, v in zip(keys, values, strict=False)
+                if k and v not in (None, "")
+            }
+        )
         if len(out) > MAX_ROWS:
             raise AppError("too_many_rows", f"Tối đa {MAX_ROWS} dòng mỗi lần nhập")
     return out
@@ -80,8 +117,6 @@ def product_input(row: dict[str, Any], producer_id: str) -> ProductIn:
         if k in row:
             row[k] = str(row[k])
     if "price_vnd" in row:
-        try:
+        with contextlib.suppress(ValueError, OverflowError):  # "abc", or "1e999" (infinite): the model reports it
             row["price_vnd"] = int(float(str(row["price_vnd"]).replace(",", "").replace(".", "")))
-        except (ValueError, OverflowError):  # "abc", or "1e999" (infinite): the model reports it
-            pass
     return ProductIn.model_validate({**row, "producer_id": producer_id})

@@ -52,7 +52,7 @@ async def import_producers(cmd: ImportRows, principal: Principal, uow_factory: U
     report: Report = {"rows": len(cmd.rows), "created": 0, "existing": 0, "errors": []}
     for start in range(0, len(cmd.rows), CHUNK):
         good = []
-        for offset, row in enumerate(cmd.rows[start:start + CHUNK]):
+        for offset, row in enumerate(cmd.rows[start : start + CHUNK]):
             try:
                 good.append(_in_scope(principal, producers.new_producer(producer_input(row))))
             except (ValidationError, AppError, ValueError) as exc:
@@ -72,7 +72,7 @@ async def import_products(cmd: ImportRows, principal: Principal, uow_factory: Uo
     """Rows name their producer by ``producer_tax_code`` (or ``producer_id``)."""
     report: Report = {"rows": len(cmd.rows), "created": 0, "existing": 0, "errors": []}
     for start in range(0, len(cmd.rows), CHUNK):
-        chunk = cmd.rows[start:start + CHUNK]
+        chunk = cmd.rows[start : start + CHUNK]
         async with uow_factory() as uow:
             by_tax = await uow.producers.by_tax_codes([code for r in chunk if (code := _tax_code(r))])
             by_id = await uow.producers.many(str(r["producer_id"]) for r in chunk if r.get("producer_id"))

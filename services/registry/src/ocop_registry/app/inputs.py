@@ -102,7 +102,6 @@ class DecisionIn(Strict):
     decision_no: str = Field(min_length=3, max_length=100, description="e.g. 1611/QĐ-UBND")
     issued_on: date
 
-
     @property
     def decision(self) -> Decision:
         return Decision(self.decision_no, self.issued_on)

@@ -20,16 +20,28 @@ def new_producer(details: ProducerIn) -> Producer:
     """Validate the input into a Producer (units checked against the official list)."""
     province, commune, district = resolve_units(details.province, details.commune, details.district)
     return Producer(
-        id=str(ObjectId()), name=details.name.strip(), kind=details.kind, tax_code=details.tax_code,
-        province=province.model_dump(), commune=commune.model_dump() if commune else None,
-        district=district.model_dump() if district else None, address=details.address,
-        legal_form=details.legal_form, public_name=details.public_name,
-        contact=Contact(**details.contact.model_dump()) if details.contact else Contact(), registered_at=utcnow())
+        id=str(ObjectId()),
+        name=details.name.strip(),
+        kind=details.kind,
+        tax_code=details.tax_code,
+        province=province.model_dump(),
+        commune=commune.model_dump() if commune else None,
+        district=district.model_dump() if district else None,
+        address=details.address,
+        legal_form=details.legal_form,
+        public_name=details.public_name,
+        contact=Contact(**details.contact.model_dump()) if details.contact else Contact(),
+        registered_at=utcnow(),
+    )
 
 
 def announce(uow: UnitOfWork, producer: Producer) -> None:
-    uow.emit(ProducerRegistered(producer=producer_snapshot(producer), version=producer.version,
-                                registered_at=producer.registered_at), key=producer.id)
+    uow.emit(
+        ProducerRegistered(
+            producer=producer_snapshot(producer), version=producer.version, registered_at=producer.registered_at
+        ),
+        key=producer.id,
+    )
 
 
 async def register_producer(cmd: RegisterProducer, principal: Principal, uow: UnitOfWork) -> Producer:
@@ -59,17 +71,21 @@ async def producer_options(principal: Principal, uow: UnitOfWork) -> list[Produc
     return sorted(found, key=lambda p: p.public_name or "")
 
 
-async def search_producers(cmd: SearchProducers, principal: Principal, uow: UnitOfWork
-                           ) -> tuple[list[Producer], list[tuple[str | None, str | None]]]:
+async def search_producers(
+    cmd: SearchProducers, principal: Principal, uow: UnitOfWork
+) -> tuple[list[Producer], list[tuple[str | None, str | None]]]:
     """Producers matching the console's filters (by public name) and the provinces to filter by."""
     found = await list_producers(ListProducers(limit=5000), principal, uow)
-    provinces = sorted({(p.province_code or p.province.get("name"), p.province.get("name")) for p in found},
-                       key=lambda x: x[1] or "")
+    provinces = sorted(
+        {(p.province_code or p.province.get("name"), p.province.get("name")) for p in found}, key=lambda x: x[1] or ""
+    )
     needle, commune = cmd.q.strip().lower(), cmd.commune.strip().lower()
-    rows = [p for p in found
-            if (not needle or needle in p.name.lower() or needle in (p.public_name or "").lower()
-                or needle in p.tax_code)
-            and (not cmd.province or cmd.province in (p.province_code, p.province.get("name")))
-            and (not cmd.kind or p.kind.value == cmd.kind)
-            and (not commune or commune in ((p.commune or {}).get("name") or "").lower())]
+    rows = [
+        p
+        for p in found
+        if (not needle or needle in p.name.lower() or needle in (p.public_name or "").lower() or needle in p.tax_code)
+        and (not cmd.province or cmd.province in (p.province_code, p.province.get("name")))
+        and (not cmd.kind or p.kind.value == cmd.kind)
+        and (not commune or commune in ((p.commune or {}).get("name") or "").lower())
+    ]
     return sorted(rows, key=lambda p: p.public_name or ""), provinces

@@ -28,9 +28,11 @@ class ProductView:
 async def product_view(product_id: str, principal: Principal, uow: UnitOfWork) -> ProductView:
     product, _producer = await product_for(principal, uow, product_id, write=False)
     current = await uow.certificates.get(product.current_certificate_id) if product.current_certificate_id else None
-    certificate = (certificate_snapshot(current).model_dump(mode="json") | {"level": current.level,
-                                                                           "kind": current.kind.value}
-                   if current else None)
+    certificate = (
+        certificate_snapshot(current).model_dump(mode="json") | {"level": current.level, "kind": current.kind.value}
+        if current
+        else None
+    )
     return ProductView(product, certificate, await uow.listings.of_product(product_id))
 
 
@@ -49,11 +51,14 @@ class ProductSearch:
 
 async def search_products(cmd: SearchProducts, principal: Principal, uow: UnitOfWork) -> ProductSearch:
     scope = principal.scope
-    found = await uow.products.select(ProductQuery(producer_id=scope.producer_id,
-                                                   group=cmd.group if cmd.group in GROUP_NAMES else None, limit=2000))
+    found = await uow.products.select(
+        ProductQuery(producer_id=scope.producer_id, group=cmd.group if cmd.group in GROUP_NAMES else None, limit=2000)
+    )
     producers = await uow.producers.many({p.producer_id for p in found})
     current = [p.current_certificate_id for p in found if p.current_certificate_id]
-    certificates = {c.id: c for c in await uow.certificates.select(CertificateQuery(ids=tuple(current)))} if current else {}
+    certificates = (
+        {c.id: c for c in await uow.certificates.select(CertificateQuery(ids=tuple(current)))} if current else {}
+    )
     rows, provinces = [], {}
     needle, commune = cmd.q.strip().lower(), cmd.commune.strip().lower()
     for p in found:

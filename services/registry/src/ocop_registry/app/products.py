@@ -18,8 +18,9 @@ from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import ProductRegistered, ProductUpdated
 
 
-async def product_for(principal: Principal, uow: UnitOfWork, product_id: str, *,
-                      write: bool) -> tuple[Product, Producer]:
+async def product_for(
+    principal: Principal, uow: UnitOfWork, product_id: str, *, write: bool
+) -> tuple[Product, Producer]:
     """The product and its producer if the caller may see them (or change them, with ``write``)."""
     product = await uow.products.get(product_id)
     if product is None:
@@ -60,12 +61,15 @@ async def update_product(cmd: UpdateProduct, principal: Principal, uow: UnitOfWo
 async def list_products(cmd: ListProducts, principal: Principal, uow: UnitOfWork) -> list[Product]:
     """Products (a producer sees only its own, a scoped official those of producers in its provinces)."""
     scope = principal.scope
-    products = await uow.products.select(ProductQuery(producer_id=scope.producer_id or cmd.producer_id,
-                                                      group=cmd.group, limit=cmd.limit, skip=cmd.skip))
+    products = await uow.products.select(
+        ProductQuery(producer_id=scope.producer_id or cmd.producer_id, group=cmd.group, limit=cmd.limit, skip=cmd.skip)
+    )
     if cmd.q:
         needle = cmd.q.lower()
         products = [p for p in products if needle in p.name.lower()]
     if scope.provinces:
         producers = await uow.producers.many({p.producer_id for p in products})
-        products = [p for p in products if p.producer_id in producers and policy.may_see(principal, producers[p.producer_id])]
+        products = [
+            p for p in products if p.producer_id in producers and policy.may_see(principal, producers[p.producer_id])
+        ]
     return products

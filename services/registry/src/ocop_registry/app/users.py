@@ -37,8 +37,15 @@ async def create_user(cmd: CreateUser, principal: Principal, uow: UnitOfWork) ->
         if not given.producer_id or await uow.producers.get(given.producer_id) is None:
             raise NotFound("producer_not_found", "Tài khoản chủ thể cần mã chủ thể đã đăng ký")
         producer_id = given.producer_id
-    user = User(id=username, password_hash=_hasher.hash(given.password), role=given.role, producer_id=producer_id,
-                provinces=list(given.provinces), display_name=given.display_name or username, created_at=utcnow())
+    user = User(
+        id=username,
+        password_hash=_hasher.hash(given.password),
+        role=given.role,
+        producer_id=producer_id,
+        provinces=list(given.provinces),
+        display_name=given.display_name or username,
+        created_at=utcnow(),
+    )
     async with uow:
         if given.replace:
             await uow.users.put(user)
@@ -85,5 +92,12 @@ async def _store_password(uow: UnitOfWork, user: User, password: str) -> None:
 
 
 def session_token(key: str, user: dict[str, Any], *, ttl: timedelta, issuer: str = "ocop") -> str:
-    return mint_token(key, role=user["role"], subject=user["username"], producer_id=user.get("producer_id"),
-                      provinces=tuple(user.get("provinces") or ()), ttl=ttl, issuer=issuer)
+    return mint_token(
+        key,
+        role=user["role"],
+        subject=user["username"],
+        producer_id=user.get("producer_id"),
+        provinces=tuple(user.get("provinces") or ()),
+        ttl=ttl,
+        issuer=issuer,
+    )

@@ -16,27 +16,58 @@ from ocop_shared.console import PREFIX, Console, NavEntry
 from ocop_shared.errors import AppError
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-NAV = (NavEntry("/products", "Sản phẩm của tôi", ("producer",)),
-       NavEntry("/producers", "Chủ thể", ("official", "operator")),
-       NavEntry("/products", "Sản phẩm", ("official", "operator")),
-       NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
-       NavEntry("/reports", "Báo cáo", ("official", "operator")))
-FIELD_NAMES = {"name": "Tên", "group": "Nhóm sản phẩm", "producer_id": "Chủ thể", "unit": "Quy cách",
-               "price_vnd": "Giá (đồng)", "gtin": "Mã vạch GTIN", "description": "Mô tả", "level": "Cấp hội đồng",
-               "criteria_version": "Bộ tiêu chí", "scores": "Điểm", "evaluated_on": "Ngày đánh giá",
-               "decision_no": "Số quyết định", "issued_on": "Ngày quyết định", "evaluation_id": "Kết quả đánh giá",
-               "reason": "Lý do", "product_id": "Sản phẩm", "sub_group": "Phân nhóm", "username": "Tên đăng nhập",
-               "password": "Mật khẩu", "detail": "Chi tiết tiêu chí"}
+NAV = (
+    NavEntry("/products", "Sản phẩm của tôi", ("producer",)),
+    NavEntry("/producers", "Chủ thể", ("official", "operator")),
+    NavEntry("/products", "Sản phẩm", ("official", "operator")),
+    NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
+    NavEntry("/reports", "Báo cáo", ("official", "operator")),
+)
+FIELD_NAMES = {
+    "name": "Tên",
+    "group": "Nhóm sản phẩm",
+    "producer_id": "Chủ thể",
+    "unit": "Quy cách",
+    "price_vnd": "Giá (đồng)",
+    "gtin": "Mã vạch GTIN",
+    "description": "Mô tả",
+    "level": "Cấp hội đồng",
+    "criteria_version": "Bộ tiêu chí",
+    "scores": "Điểm",
+    "evaluated_on": "Ngày đánh giá",
+    "decision_no": "Số quyết định",
+    "issued_on": "Ngày quyết định",
+    "evaluation_id": "Kết quả đánh giá",
+    "reason": "Lý do",
+    "product_id": "Sản phẩm",
+    "sub_group": "Phân nhóm",
+    "username": "Tên đăng nhập",
+    "password": "Mật khẩu",
+    "detail": "Chi tiết tiêu chí",
+}
 console = Console("registry", Path(__file__).resolve().parent.parent / "templates", nav=NAV, field_names=FIELD_NAMES)
 
-LEVELS = {"commune": "Cấp xã", "district": "Cấp huyện (hồ sơ trước 07/2025)", "province": "Cấp tỉnh",
-          "central": "Cấp trung ương"}
-KINDS = {"company": "Doanh nghiệp", "cooperative": "Hợp tác xã", "cooperative_group": "Tổ hợp tác",
-         "household": "Hộ sản xuất kinh doanh"}
-CRITERIA_NAMES = {"QD148-2023": "QĐ 148/QĐ-TTg (2023): A 40 · B 25 · C 35",
-                  "QD1048-2019": "QĐ 1048/QĐ-TTg (2019): A 35 · B 25 · C 40"}
-PARTS = {"A": "Phần A — Sản phẩm và sức mạnh cộng đồng", "B": "Phần B — Khả năng tiếp thị",
-         "C": "Phần C — Chất lượng sản phẩm"}
+LEVELS = {
+    "commune": "Cấp xã",
+    "district": "Cấp huyện (hồ sơ trước 07/2025)",
+    "province": "Cấp tỉnh",
+    "central": "Cấp trung ương",
+}
+KINDS = {
+    "company": "Doanh nghiệp",
+    "cooperative": "Hợp tác xã",
+    "cooperative_group": "Tổ hợp tác",
+    "household": "Hộ sản xuất kinh doanh",
+}
+CRITERIA_NAMES = {
+    "QD148-2023": "QĐ 148/QĐ-TTg (2023): A 40 · B 25 · C 35",
+    "QD1048-2019": "QĐ 1048/QĐ-TTg (2019): A 35 · B 25 · C 40",
+}
+PARTS = {
+    "A": "Phần A — Sản phẩm và sức mạnh cộng đồng",
+    "B": "Phần B — Khả năng tiếp thị",
+    "C": "Phần C — Chất lượng sản phẩm",
+}
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -60,7 +91,15 @@ def validity(certificate: Certificate | None, today: date) -> dict[str, Any]:
         return {"label": "Đã quá hạn", "tone": "bad", "days_left": days, "warn": True}
     if status == "active":
         warn = days <= EXPIRY_WARNING_DAYS
-        return {"label": f"Còn hiệu lực, hết hạn sau {days} ngày" if warn else "Còn hiệu lực",
-                "tone": "warn" if warn else "ok", "days_left": days, "warn": warn}
-    return {"label": {"revoked": "Đã thu hồi", "expired": "Hết hạn", "superseded": "Đã được thay thế"}.get(status, status),
-            "tone": "bad", "days_left": days, "warn": False}
+        return {
+            "label": f"Còn hiệu lực, hết hạn sau {days} ngày" if warn else "Còn hiệu lực",
+            "tone": "warn" if warn else "ok",
+            "days_left": days,
+            "warn": warn,
+        }
+    return {
+        "label": {"revoked": "Đã thu hồi", "expired": "Hết hạn", "superseded": "Đã được thay thế"}.get(status, status),
+        "tone": "bad",
+        "days_left": days,
+        "warn": False,
+    }

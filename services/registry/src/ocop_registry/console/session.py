@@ -24,8 +24,9 @@ async def home(request: Request) -> Response:
 
 @router.get("/login")
 async def login_form(request: Request, rt: RuntimeDep, next: str | None = None) -> Response:
-    return console.render(request, "login.html", title="Đăng nhập", next=safe_next(rt.settings, next), user=None,
-                          username="")
+    return console.render(
+        request, "login.html", title="Đăng nhập", next=safe_next(rt.settings, next), user=None, username=""
+    )
 
 
 @router.post("/login")
@@ -36,8 +37,16 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
     try:
         user = await authenticate(SignIn(username, form.get("password", "")), rt.uow())
     except AppError as exc:
-        return console.render(request, "login.html", status=401, title="Đăng nhập", error=exc.message,
-                              next=form.get("next"), username=username[:40], user=None)
+        return console.render(
+            request,
+            "login.html",
+            status=401,
+            title="Đăng nhập",
+            error=exc.message,
+            next=form.get("next"),
+            username=username[:40],
+            user=None,
+        )
     ttl = timedelta(hours=rt.settings.session_ttl_h)
     response = redirect(target)
     set_session(response, request, session_token(rt.jwt_key, user, ttl=ttl, issuer=rt.settings.jwt_issuer), ttl)
@@ -60,10 +69,16 @@ async def password_change(request: Request, rt: RuntimeDep) -> Response:
             raise DomainError("password_mismatch", "Mật khẩu nhập lại không khớp")
         await change_password(ChangePassword(form.get("current_password", ""), new), principal, rt.uow())
     except AppError as exc:
-        return console.render(request, "password.html", status=exc.status, title="Đổi mật khẩu", user=principal,
-                              error=exc.message)
-    return console.render(request, "password.html", title="Đổi mật khẩu", user=principal,
-                          flash="Đã đổi mật khẩu. Lần đăng nhập sau dùng mật khẩu mới.")
+        return console.render(
+            request, "password.html", status=exc.status, title="Đổi mật khẩu", user=principal, error=exc.message
+        )
+    return console.render(
+        request,
+        "password.html",
+        title="Đổi mật khẩu",
+        user=principal,
+        flash="Đã đổi mật khẩu. Lần đăng nhập sau dùng mật khẩu mới.",
+    )
 
 
 @router.post("/logout")

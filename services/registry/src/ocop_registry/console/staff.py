@@ -20,13 +20,23 @@ from ocop_shared.errors import NotFound
 
 
 @router.get("/producers")
-async def producers(request: Request, rt: RuntimeDep, q: str = "", province: str = "", kind: str = "",
-                    commune: str = "") -> Response:
+async def producers(
+    request: Request, rt: RuntimeDep, q: str = "", province: str = "", kind: str = "", commune: str = ""
+) -> Response:
     principal = require_user(request, *STAFF)
     cmd = SearchProducers(q=q, province=province, kind=kind, commune=commune)
     rows, provinces = await search_producers(cmd, principal, rt.uow())
-    return console.render(request, "producers.html", user=principal, title="Chủ thể OCOP", rows=rows[:500],
-                          total=len(rows), provinces=provinces, kinds=KINDS, filters=vars(cmd))
+    return console.render(
+        request,
+        "producers.html",
+        user=principal,
+        title="Chủ thể OCOP",
+        rows=rows[:500],
+        total=len(rows),
+        provinces=provinces,
+        kinds=KINDS,
+        filters=vars(cmd),
+    )
 
 
 def _days(days: int) -> int:
@@ -37,8 +47,14 @@ def _days(days: int) -> int:
 async def expiring(request: Request, rt: RuntimeDep, days: int = EXPIRY_WARNING_DAYS) -> Response:
     principal = require_user(request, *STAFF)
     report = await reports.expiring(ExpiringReport(_days(days), date.today()), principal, rt.uow())
-    return console.render(request, "expiring.html", user=principal, title="Sản phẩm sắp hết hạn chứng nhận",
-                          report=report, days=_days(days))
+    return console.render(
+        request,
+        "expiring.html",
+        user=principal,
+        title="Sản phẩm sắp hết hạn chứng nhận",
+        report=report,
+        days=_days(days),
+    )
 
 
 @router.get("/reports")
@@ -57,5 +73,8 @@ async def report_download(request: Request, rt: RuntimeDep, name: str, days: int
         report = await reports.TABLES[name](principal, rt.uow())
     else:
         raise NotFound("report_not_found", "Không có báo cáo này")
-    return Response(report_xlsx(report), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{reports.FILE_NAMES[name]}.xlsx"'})
+    return Response(
+        report_xlsx(report),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{reports.FILE_NAMES[name]}.xlsx"'},
+    )

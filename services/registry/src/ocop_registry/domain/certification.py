@@ -48,14 +48,17 @@ class Councils:
 
     def require_level(self, level: str) -> None:
         if level not in self.max_stars:
-            raise InvalidScores("unknown_council_level",
-                                f"Cấp hội đồng '{level}' không hợp lệ (dùng {', '.join(self.max_stars)})")
+            raise InvalidScores(
+                "unknown_council_level", f"Cấp hội đồng '{level}' không hợp lệ (dùng {', '.join(self.max_stars)})"
+            )
 
     def require_may_award(self, evaluation: Evaluation) -> None:
         maximum = self.max_stars.get(evaluation.level, 0)
         if evaluation.stars > maximum:
-            raise LevelCannotAward(f"Hội đồng cấp '{evaluation.level}' chỉ công nhận tối đa {maximum}★; "
-                                   f"kết quả {evaluation.stars}★ cần hội đồng cấp cao hơn")
+            raise LevelCannotAward(
+                f"Hội đồng cấp '{evaluation.level}' chỉ công nhận tối đa {maximum}★; "
+                f"kết quả {evaluation.stars}★ cần hội đồng cấp cao hơn"
+            )
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,23 @@ def require_recognisable(evaluation: Evaluation, councils: Councils) -> None:
     if evaluation.certificate_id:
         raise EvaluationUsed()
     if evaluation.stars < MIN_CERTIFIED_STARS:
-        raise NotRecognised(f"Sản phẩm đạt {evaluation.stars}★ ({evaluation.total:g} điểm): "
-                            f"chỉ sản phẩm từ {MIN_CERTIFIED_STARS}★ mới được công nhận OCOP")
+        raise NotRecognised(
+            f"Sản phẩm đạt {evaluation.stars}★ ({evaluation.total:g} điểm): "
+            f"chỉ sản phẩm từ {MIN_CERTIFIED_STARS}★ mới được công nhận OCOP"
+        )
     councils.require_may_award(evaluation)
 
 
-def issue(certificate_id: str, product: Product, producer: Producer, evaluation: Evaluation, *,
-          active: Certificate | None, decision: Decision, councils: Councils) -> Certificate:
+def issue(
+    certificate_id: str,
+    product: Product,
+    producer: Producer,
+    evaluation: Evaluation,
+    *,
+    active: Certificate | None,
+    decision: Decision,
+    councils: Councils,
+) -> Certificate:
     """A first certificate (or a new one after expiry or revocation); ``active`` is the product's current one."""
     require_recognisable(evaluation, councils)
     if active is not None:
@@ -87,8 +100,17 @@ def issue(certificate_id: str, product: Product, producer: Producer, evaluation:
     return certificate
 
 
-def replace(certificate_id: str, old: Certificate, product: Product, producer: Producer, evaluation: Evaluation,
-            *, kind: CertificateKind, decision: Decision, councils: Councils) -> Certificate:
+def replace(
+    certificate_id: str,
+    old: Certificate,
+    product: Product,
+    producer: Producer,
+    evaluation: Evaluation,
+    *,
+    kind: CertificateKind,
+    decision: Decision,
+    councils: Councils,
+) -> Certificate:
     """Renew (stars may change) or upgrade (more stars) ``old`` with a new evaluation; ``old`` is superseded."""
     old.require_active()
     require_recognisable(evaluation, councils)
@@ -99,15 +121,23 @@ def replace(certificate_id: str, old: Certificate, product: Product, producer: P
     new = _new(certificate_id, product, producer, evaluation, decision, kind, previous=old)
     old.supersede(new.id)
     if kind is CertificateKind.upgraded:
-        _record(product, producer, new, CertificateUpgraded, current=new.id, previous_certificate_id=old.id,
-                previous_stars=old.stars)
+        _record(
+            product,
+            producer,
+            new,
+            CertificateUpgraded,
+            current=new.id,
+            previous_certificate_id=old.id,
+            previous_stars=old.stars,
+        )
     else:
         _record(product, producer, new, CertificateRenewed, current=new.id, previous_certificate_id=old.id)
     return new
 
 
-def revoke(certificate: Certificate, product: Product, producer: Producer, *, reason: str, decision_no: str,
-           at: datetime) -> None:
+def revoke(
+    certificate: Certificate, product: Product, producer: Producer, *, reason: str, decision_no: str, at: datetime
+) -> None:
     certificate.revoke(reason, decision_no, at)
     _record(product, producer, certificate, CertificateRevoked, current=None, reason=reason, decision_no=decision_no)
 
@@ -117,24 +147,47 @@ def expire(certificate: Certificate, product: Product, producer: Producer, *, to
     _record(product, producer, certificate, CertificateExpired, current=None)
 
 
-def _new(certificate_id: str, product: Product, producer: Producer, evaluation: Evaluation, decision: Decision,
-         kind: CertificateKind, previous: Certificate | None = None) -> Certificate:
+def _new(
+    certificate_id: str,
+    product: Product,
+    producer: Producer,
+    evaluation: Evaluation,
+    decision: Decision,
+    kind: CertificateKind,
+    previous: Certificate | None = None,
+) -> Certificate:
     certificate = Certificate(
-        id=certificate_id, product_id=product.id, producer_id=product.producer_id, evaluation_id=evaluation.id,
-        stars=evaluation.stars, decision_no=decision.decision_no.strip(), issued_on=decision.issued_on,
-        valid_until=valid_until(decision.issued_on), kind=kind, criteria_version=evaluation.criteria_version,
-        level=evaluation.level, previous_certificate_id=previous.id if previous else None,
-        group=product.group.value, province=producer.province, commune=producer.commune)
+        id=certificate_id,
+        product_id=product.id,
+        producer_id=product.producer_id,
+        evaluation_id=evaluation.id,
+        stars=evaluation.stars,
+        decision_no=decision.decision_no.strip(),
+        issued_on=decision.issued_on,
+        valid_until=valid_until(decision.issued_on),
+        kind=kind,
+        criteria_version=evaluation.criteria_version,
+        level=evaluation.level,
+        previous_certificate_id=previous.id if previous else None,
+        group=product.group.value,
+        province=producer.province,
+        commune=producer.commune,
+    )
     evaluation.use_for(certificate.id)
     return certificate
 
 
-def _record(product: Product, producer: Producer, subject: Certificate, event: type, *, current: str | None,
-            **extra: Any) -> None:
+def _record(
+    product: Product, producer: Producer, subject: Certificate, event: type, *, current: str | None, **extra: Any
+) -> None:
     """The product moves one version on (consumers apply its events in that order), points at its current
     certificate (None once revoked or expired) and records the event about ``subject``."""
     product.version += 1
     product.current_certificate_id = current
-    payload = event(certificate=certificate_snapshot(subject), product=product_snapshot(product, producer),
-                    version=product.version, **extra)
+    payload = event(
+        certificate=certificate_snapshot(subject),
+        product=product_snapshot(product, producer),
+        version=product.version,
+        **extra,
+    )
     product.events.append(Recorded(payload, key=product.id, subject=subject.id))

@@ -56,8 +56,10 @@ class EvaluationUsed(_Said, Conflict):
 
 
 class AlreadyCertified(_Said, Conflict):
-    code, says = ("already_certified", "Sản phẩm đang có giấy chứng nhận còn hiệu lực: dùng gia hạn (renew) "
-                                       "hoặc nâng hạng (upgrade)")
+    code, says = (
+        "already_certified",
+        "Sản phẩm đang có giấy chứng nhận còn hiệu lực: dùng gia hạn (renew) hoặc nâng hạng (upgrade)",
+    )
 
 
 class NotAnUpgrade(_Said, DomainError):

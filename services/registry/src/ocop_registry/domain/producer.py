@@ -34,7 +34,9 @@ class InvalidTaxCode(DomainError):
 def normalize_tax_code(value: str) -> str:
     cleaned = value.strip().replace(" ", "")
     if not _TAX_CODE.match(cleaned):
-        raise InvalidTaxCode(message=f"Mã số thuế không hợp lệ: '{value}' (10 hoặc 13 chữ số, hoặc dạng 0123456789-001)")
+        raise InvalidTaxCode(
+            message=f"Mã số thuế không hợp lệ: '{value}' (10 hoặc 13 chữ số, hoặc dạng 0123456789-001)"
+        )
     return cleaned
 
 
@@ -67,7 +69,9 @@ class Producer(BaseModel):
         if not self.name.strip():
             raise DomainError("invalid_name", "Tên chủ thể không được để trống")
         if self.kind is ProducerKind.company and self.legal_form not in (None, *COMPANY_FORMS):
-            raise DomainError("invalid_legal_form", f"Loại hình doanh nghiệp phải là một trong {', '.join(COMPANY_FORMS)}")
+            raise DomainError(
+                "invalid_legal_form", f"Loại hình doanh nghiệp phải là một trong {', '.join(COMPANY_FORMS)}"
+            )
         self.public_name = (self.public_name or self.name).strip()
         return self
 

@@ -43,7 +43,9 @@ def normalize_gtin(value: str) -> str:
     if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
         raise InvalidGtin(message=f"GTIN '{value}' phải gồm 8, 12, 13 hoặc 14 chữ số")
     if gtin_check_digit(digits[:-1]) != int(digits[-1]):
-        raise InvalidGtin(message=f"GTIN '{value}' sai số kiểm tra (check digit phải là {gtin_check_digit(digits[:-1])})")
+        raise InvalidGtin(
+            message=f"GTIN '{value}' sai số kiểm tra (check digit phải là {gtin_check_digit(digits[:-1])})"
+        )
     return digits
 
 

@@ -46,5 +46,10 @@ class User(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """What the API and a session show of an account (never the hash)."""
-        return {"username": self.id, "role": self.role, "producer_id": self.producer_id,
-                "provinces": list(self.provinces), "display_name": self.display_name or self.id}
+        return {
+            "username": self.id,
+            "role": self.role,
+            "producer_id": self.producer_id,
+            "provinces": list(self.provinces),
+            "display_name": self.display_name or self.id,
+        }

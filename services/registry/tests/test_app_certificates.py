@@ -27,25 +27,11 @@ from ocop_registry.app.commands import (
 from ocop_registry.app.expiry import expire_certificates
 from ocop_registry.app.inputs import DecisionIn, ReplaceIn, RevokeIn
 from ocop_registry.app.policy import SYSTEM
+from ocop_registry.domain import errors
 from ocop_registry.domain.certificate import CertificateKind, CertificateStatus
-from ocop_registry.domain.errors import (
-    AlreadyCertified,
-    EvaluationNotFound,
-    EvaluationOfOtherProduct,
-    EvaluationUsed,
-    LevelCannotAward,
-    NotAnUpgrade,
-    NotRecognised,
-)
 from ocop_shared.auth import Principal
 from ocop_shared.errors import Conflict
-from ocop_shared.events.models import (
-    CertificateExpired,
-    CertificateIssued,
-    CertificateRenewed,
-    CertificateRevoked,
-    CertificateUpgraded,
-)
+from ocop_shared.events import models as events
 
 OFFICIAL = Principal(subject="canbo", role="official", provinces=("19",))
 
@@ -81,7 +67,7 @@ async def test_issue_stores_the_certificate_and_commits_its_event(uow, seed, tea
     stored = uow.products.items[tea.id]
     assert stored.current_certificate_id == certificate.id and stored.version == tea.version + 1
     [(event, key, subject)] = uow.published
-    assert isinstance(event, CertificateIssued) and (key, subject) == (tea.id, certificate.id)
+    assert isinstance(event, events.CertificateIssued) and (key, subject) == (tea.id, certificate.id)
     assert event.version == stored.version and event.certificate.stars == 4
     assert event.product.name == tea.name and event.product.producer_public_name == "HTX htx-khuoi-ha"
 
@@ -95,9 +81,9 @@ async def test_renew_supersedes_the_old_certificate_and_stars_may_go_down(uow, s
     superseded = uow.certificates.items[old.id]
     assert superseded.status is CertificateStatus.superseded and superseded.superseded_by == new.id
     assert uow.products.items[tea.id].current_certificate_id == new.id
-    [renewed] = uow.payloads(CertificateRenewed)
+    [renewed] = uow.payloads(events.CertificateRenewed)
     assert renewed.previous_certificate_id == old.id and renewed.certificate.certificate_id == new.id
-    assert renewed.version == uow.payloads(CertificateIssued)[0].version + 1
+    assert renewed.version == uow.payloads(events.CertificateIssued)[0].version + 1
 
 
 async def test_upgrade_needs_more_stars_and_carries_the_previous_ones(uow, seed, tea):
@@ -105,7 +91,7 @@ async def test_upgrade_needs_more_stars_and_carries_the_previous_ones(uow, seed,
     seed.evaluation("ev-3b", tea.id, 65)
     seed.evaluation("ev-4", tea.id, 80)
     old = await issue(uow, seed, "ev-3")
-    with pytest.raises(NotAnUpgrade):
+    with pytest.raises(errors.NotAnUpgrade):
         await upgrade_certificate(
             UpgradeCertificate(old.id, replacement("ev-3b")), OFFICIAL, uow, councils=seed.councils
         )
@@ -113,7 +99,7 @@ async def test_upgrade_needs_more_stars_and_carries_the_previous_ones(uow, seed,
         UpgradeCertificate(old.id, replacement("ev-4")), OFFICIAL, uow, councils=seed.councils
     )
     assert (new.stars, new.kind) == (4, CertificateKind.upgraded)
-    [upgraded] = uow.payloads(CertificateUpgraded)
+    [upgraded] = uow.payloads(events.CertificateUpgraded)
     assert (upgraded.previous_stars, upgraded.previous_certificate_id, upgraded.certificate.stars) == (3, old.id, 4)
     assert uow.evaluations.items["ev-3b"].certificate_id is None  # the refused upgrade used nothing
 
@@ -125,7 +111,7 @@ async def test_revoke_leaves_the_product_without_a_certificate_and_only_once(uow
     revoked = await revoke_certificate(RevokeCertificate(certificate.id, revocation), OFFICIAL, uow)
     assert revoked.status is CertificateStatus.revoked and revoked.revocation.reason == "Vi phạm an toàn thực phẩm"
     assert uow.products.items[tea.id].current_certificate_id is None
-    [event] = uow.payloads(CertificateRevoked)
+    [event] = uow.payloads(events.CertificateRevoked)
     assert (event.reason, event.decision_no, event.certificate.status) == (
         "Vi phạm an toàn thực phẩm",
         "300/QĐ-UBND",
@@ -133,7 +119,7 @@ async def test_revoke_leaves_the_product_without_a_certificate_and_only_once(uow
     )
     with pytest.raises(Conflict) as again:
         await revoke_certificate(RevokeCertificate(certificate.id, revocation), OFFICIAL, uow)
-    assert again.value.code == "certificate_not_active" and len(uow.payloads(CertificateRevoked)) == 1
+    assert again.value.code == "certificate_not_active" and len(uow.payloads(events.CertificateRevoked)) == 1
 
 
 async def test_expiry_job_expires_only_what_is_due(uow, seed, tea):
@@ -148,14 +134,14 @@ async def test_expiry_job_expires_only_what_is_due(uow, seed, tea):
     assert uow.certificates.items[due.id].status is CertificateStatus.expired
     assert uow.certificates.items[current.id].status is CertificateStatus.active
     assert uow.products.items[tea.id].current_certificate_id is None
-    [expired] = uow.payloads(CertificateExpired)
+    [expired] = uow.payloads(events.CertificateExpired)
     assert expired.certificate.certificate_id == due.id and expired.certificate.status == "expired"
     assert await expire_certificates(ExpireCertificates(date(2025, 6, 3)), SYSTEM, lambda: uow) == []  # done once
 
 
 async def test_an_evaluation_below_three_stars_is_not_recognised(uow, seed, tea):
     seed.evaluation("ev-2", tea.id, 40)
-    with pytest.raises(NotRecognised) as refused:
+    with pytest.raises(errors.NotRecognised) as refused:
         await issue(uow, seed, "ev-2")
     assert refused.value.status == 422 and "2★" in refused.value.message
     assert not uow.certificates.items and not uow.published and uow.products.items[tea.id].version == tea.version
@@ -170,7 +156,7 @@ async def test_a_council_awards_at_most_the_stars_of_its_level(uow, seed, tea, l
     if allowed:
         assert (await issue(uow, seed, "ev")).level == level
         return
-    with pytest.raises(LevelCannotAward) as refused:
+    with pytest.raises(errors.LevelCannotAward) as refused:
         await issue(uow, seed, "ev")
     assert f"tối đa {seed.councils.max_stars[level]}★" in refused.value.message
     assert not uow.certificates.items and not uow.published
@@ -180,13 +166,13 @@ async def test_one_active_certificate_per_product_and_one_certificate_per_evalua
     seed.evaluation("ev-4", tea.id, 75)
     seed.evaluation("ev-3", tea.id, 62)
     first = await issue(uow, seed, "ev-4")
-    with pytest.raises(EvaluationUsed):
+    with pytest.raises(errors.EvaluationUsed):
         await issue(uow, seed, "ev-4")
-    with pytest.raises(AlreadyCertified) as refused:
+    with pytest.raises(errors.AlreadyCertified) as refused:
         await issue(uow, seed, "ev-3")
     assert refused.value.status == 409
     assert list(uow.certificates.items) == [first.id] and len(uow.published) == 1
-    with pytest.raises(EvaluationUsed):  # a used evaluation cannot renew either
+    with pytest.raises(errors.EvaluationUsed):  # a used evaluation cannot renew either
         await renew_certificate(RenewCertificate(first.id, replacement("ev-4")), OFFICIAL, uow, councils=seed.councils)
 
 
@@ -195,7 +181,7 @@ async def test_a_replacement_needs_an_evaluation_of_the_same_product(uow, seed, 
     seed.evaluation("ev-4", tea.id, 75)
     seed.evaluation("ev-other", "mo-vang", 75)
     certificate = await issue(uow, seed, "ev-4")
-    with pytest.raises(EvaluationOfOtherProduct):
+    with pytest.raises(errors.EvaluationOfOtherProduct):
         await renew_certificate(
             RenewCertificate(certificate.id, replacement("ev-other")), OFFICIAL, uow, councils=seed.councils
         )
@@ -204,7 +190,7 @@ async def test_a_replacement_needs_an_evaluation_of_the_same_product(uow, seed, 
 
 
 async def test_an_unknown_evaluation_is_not_found(uow, seed, tea):
-    with pytest.raises(EvaluationNotFound) as missing:
+    with pytest.raises(errors.EvaluationNotFound) as missing:
         await issue(uow, seed, "no-such-evaluation")
     assert missing.value.status == 404
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 
@@ -22,40 +23,34 @@ from ocop_registry.app.inputs import DecisionIn, ReplaceIn, RevokeIn
 from ocop_registry.domain.certificate import Certificate
 
 router = APIRouter(tags=["certificates"])
+Route = TypeVar("Route", bound=Callable[..., Any])
 
 
 def _out(c: Certificate) -> CertificateOut:
     return CertificateOut.model_validate(c.model_dump(mode="json"))
 
 
-@router.post(
-    "/evaluations/{evaluation_id}/certificate",
-    status_code=201,
-    response_model=CertificateOut,
-    summary="Issue a certificate from an evaluation of 3★ or more",
-)
+def _new_certificate(path: str, summary: str) -> Callable[[Route], Route]:
+    """A transition that makes a certificate: POST answering 201 with it."""
+    return router.post(path, status_code=201, response_model=CertificateOut, summary=summary)
+
+
+@_new_certificate("/evaluations/{evaluation_id}/certificate", "Issue a certificate from an evaluation of 3★ or more")
 async def issue(evaluation_id: str, body: DecisionIn, rt: RuntimeDep, principal: Staff) -> CertificateOut:
     cmd = IssueCertificate(evaluation_id, body)
     return _out(await certificates.issue_certificate(cmd, principal, rt.uow(), councils=rt.councils))
 
 
-@router.post(
+@_new_certificate(
     "/certificates/{certificate_id}/renew",
-    status_code=201,
-    response_model=CertificateOut,
-    summary="Renew with a new evaluation (stars may change); the old certificate is superseded",
+    "Renew with a new evaluation (stars may change); the old certificate is superseded",
 )
 async def renew(certificate_id: str, body: ReplaceIn, rt: RuntimeDep, principal: Staff) -> CertificateOut:
     cmd = RenewCertificate(certificate_id, body)
     return _out(await certificates.renew_certificate(cmd, principal, rt.uow(), councils=rt.councils))
 
 
-@router.post(
-    "/certificates/{certificate_id}/upgrade",
-    status_code=201,
-    response_model=CertificateOut,
-    summary="Upgrade to more stars with a new evaluation",
-)
+@_new_certificate("/certificates/{certificate_id}/upgrade", "Upgrade to more stars with a new evaluation")
 async def upgrade(certificate_id: str, body: ReplaceIn, rt: RuntimeDep, principal: Staff) -> CertificateOut:
     cmd = UpgradeCertificate(certificate_id, body)
     return _out(await certificates.upgrade_certificate(cmd, principal, rt.uow(), councils=rt.councils))

@@ -20,6 +20,7 @@ from ocop_registry.app.inputs import (
     RevokeIn,
     UserIn,
 )
+from ocop_registry.domain.producer import Producer
 
 # -- producers and products ------------------------------------------------------------------------
 
@@ -36,13 +37,26 @@ class ListProducers:
 
 
 @dataclass(frozen=True)
-class SearchProducers:
-    """The console's producer list: free text (name, public name, tax code), province, kind, commune."""
+class Search:
+    """The console's list filters: free text, a province (code or name), a commune (part of its name)."""
 
     q: str = ""
     province: str = ""
-    kind: str = ""
     commune: str = ""
+
+    def in_place(self, producer: Producer) -> bool:
+        """Whether ``producer`` is in the province and commune asked for."""
+        commune = self.commune.strip().lower()
+        return (not self.province or self.province in (producer.province_code, producer.province.get("name"))) and (
+            not commune or commune in ((producer.commune or {}).get("name") or "").lower()
+        )
+
+
+@dataclass(frozen=True)
+class SearchProducers(Search):
+    """Free text in the name, public name or tax code; ``kind`` one of ProducerKind."""
+
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,14 +80,11 @@ class ListProducts:
 
 
 @dataclass(frozen=True)
-class SearchProducts:
-    """The console's product list: free text (product or producer name), group, stars, province, commune."""
+class SearchProducts(Search):
+    """Free text in the product or producer name; ``stars`` of the current certificate."""
 
-    q: str = ""
     group: str = ""
     stars: str = ""
-    province: str = ""
-    commune: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bson import ObjectId
 
 from ocop_registry.adapters.admin_units import resolve_units
@@ -76,16 +78,18 @@ async def search_producers(
 ) -> tuple[list[Producer], list[tuple[str | None, str | None]]]:
     """Producers matching the console's filters (by public name) and the provinces to filter by."""
     found = await list_producers(ListProducers(limit=5000), principal, uow)
-    provinces = sorted(
-        {(p.province_code or p.province.get("name"), p.province.get("name")) for p in found}, key=lambda x: x[1] or ""
-    )
-    needle, commune = cmd.q.strip().lower(), cmd.commune.strip().lower()
+    needle = cmd.q.strip().lower()
     rows = [
         p
         for p in found
         if (not needle or needle in p.name.lower() or needle in (p.public_name or "").lower() or needle in p.tax_code)
-        and (not cmd.province or cmd.province in (p.province_code, p.province.get("name")))
         and (not cmd.kind or p.kind.value == cmd.kind)
-        and (not commune or commune in ((p.commune or {}).get("name") or "").lower())
+        and cmd.in_place(p)
     ]
-    return sorted(rows, key=lambda p: p.public_name or ""), provinces
+    return sorted(rows, key=lambda p: p.public_name or ""), province_options(found)
+
+
+def province_options(producers: Iterable[Producer]) -> list[tuple[str | None, str | None]]:
+    """(code, name) of the provinces of ``producers``, by name: what a list may be filtered by."""
+    found = {(p.province_code or p.province.get("name"), p.province.get("name")) for p in producers}
+    return sorted(found, key=lambda x: x[1] or "")

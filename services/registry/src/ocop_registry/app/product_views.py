@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ocop_registry.app import policy
 from ocop_registry.app.commands import SearchProducts
 from ocop_registry.app.ports import CertificateQuery, ProductQuery, UnitOfWork
+from ocop_registry.app.producers import province_options
 from ocop_registry.app.products import product_for
 from ocop_registry.domain.certificate import Certificate, CertificateStatus
 from ocop_registry.domain.producer import Producer
@@ -59,25 +61,22 @@ async def search_products(cmd: SearchProducts, principal: Principal, uow: UnitOf
     certificates = (
         {c.id: c for c in await uow.certificates.select(CertificateQuery(ids=tuple(current)))} if current else {}
     )
-    rows, provinces = [], {}
-    needle, commune = cmd.q.strip().lower(), cmd.commune.strip().lower()
-    for p in found:
-        producer = producers.get(p.producer_id)
-        if producer is None or not principal.reaches(producer.id, producer.province_code):
-            continue
-        provinces[producer.province_code or producer.province.get("name")] = producer.province.get("name")
-        certificate = certificates.get(p.current_certificate_id or "")
-        if needle and needle not in p.name.lower() and needle not in (producer.public_name or "").lower():
-            continue
-        if cmd.province and cmd.province not in (producer.province_code, producer.province.get("name")):
-            continue
-        if commune and commune not in ((producer.commune or {}).get("name") or "").lower():
-            continue
-        if cmd.stars and (certificate is None or str(certificate.stars) != cmd.stars):
-            continue
-        rows.append(ProductRow(p, producer, certificate))
+    visible = [
+        (p, producers[p.producer_id])
+        for p in found
+        if p.producer_id in producers and policy.may_see(principal, producers[p.producer_id])
+    ]
+    needle = cmd.q.strip().lower()
+    rows = [
+        ProductRow(p, producer, certificates.get(p.current_certificate_id or ""))
+        for p, producer in visible
+        if (not needle or needle in p.name.lower() or needle in (producer.public_name or "").lower())
+        and cmd.in_place(producer)
+    ]
+    if cmd.stars:
+        rows = [r for r in rows if r.certificate is not None and str(r.certificate.stars) == cmd.stars]
     rows.sort(key=lambda r: (r.producer.public_name or "", r.product.name))
-    return ProductSearch(rows, sorted(provinces.items(), key=lambda x: x[1] or ""))
+    return ProductSearch(rows, province_options(producer for _, producer in visible))
 
 
 @dataclass(frozen=True)

@@ -21,30 +21,18 @@ def producer_snapshot(p: Producer) -> ProducerSnapshot:
 
 
 def product_snapshot(product: Product, producer: Producer) -> ProductSnapshot:
+    facts = product.model_dump(
+        include={"producer_id", "name", "sub_group", "description", "price_vnd", "unit", "images", "gtin"}
+    )
     return ProductSnapshot(
         product_id=product.id,
-        producer_id=product.producer_id,
-        name=product.name,
         group=product.group.value,
-        sub_group=product.sub_group,
-        description=product.description,
-        price_vnd=product.price_vnd,
-        unit=product.unit,
-        images=product.images,
-        gtin=product.gtin,
+        **facts,
         producer_public_name=producer.public_name or producer.name,
         province=AdminUnit(**producer.province),
     )
 
 
 def certificate_snapshot(c: Certificate) -> CertificateSnapshot:
-    return CertificateSnapshot(
-        certificate_id=c.id,
-        product_id=c.product_id,
-        stars=c.stars,
-        decision_no=c.decision_no,
-        issued_on=c.issued_on,
-        valid_until=c.valid_until,
-        status=c.status.value,
-        criteria_version=c.criteria_version,
-    )
+    facts = c.model_dump(include={"product_id", "stars", "decision_no", "issued_on", "valid_until", "criteria_version"})
+    return CertificateSnapshot(certificate_id=c.id, status=c.status.value, **facts)

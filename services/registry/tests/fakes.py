@@ -1,5 +1,8 @@
 """An in-memory unit of work for the app/ unit tests (cosmicpython's FakeUnitOfWork / FakeRepository).
 
+A plain module, not a conftest: a second conftest.py would shadow the root one that the integration tests
+import by name (``from conftest import auth``).
+
 It behaves like the Mongo one where the use cases can tell: stored entities are copies (changing a loaded
 entity changes nothing until it is saved), unique keys answer 409, leaving ``async with`` without commit
 puts every store back as it was, and the events the aggregates recorded are collected at commit.
@@ -11,7 +14,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
 from pydantic import BaseModel
 
 from ocop_registry.app.ports import CertificateQuery, ProductQuery
@@ -219,7 +221,7 @@ class FakeUnitOfWork:
 
 
 class Seed:
-    """Records put straight into a fake unit of work's stores (test modules cannot import from a conftest)."""
+    """Records put straight into a fake unit of work's stores."""
 
     councils = COUNCILS
     now = NOW
@@ -270,13 +272,3 @@ class Seed:
         )
         self.uow.evaluations.items[e.id] = e
         return e
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def seed(uow: FakeUnitOfWork) -> Seed:
-    return Seed(uow)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
 from ocop_registry.app.ports import CertificateQuery, ProductQuery
@@ -272,3 +273,14 @@ class Seed:
         )
         self.uow.evaluations.items[e.id] = e
         return e
+
+
+# Fixtures of the test modules that load this one (``pytest_plugins``).
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture
+def seed(uow: FakeUnitOfWork) -> Seed:
+    return Seed(uow)

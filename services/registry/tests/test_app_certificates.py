@@ -32,19 +32,9 @@ from ocop_registry.domain.certificate import CertificateKind, CertificateStatus
 from ocop_shared.auth import Principal
 from ocop_shared.errors import Conflict
 from ocop_shared.events import models as events
-from services.registry.tests.fakes import FakeUnitOfWork, Seed
 
+pytest_plugins = ("services.registry.tests.fakes",)  # the in-memory unit of work: fixtures uow, seed
 OFFICIAL = Principal(subject="canbo", role="official", provinces=("19",))
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def seed(uow: FakeUnitOfWork) -> Seed:
-    return Seed(uow)
 
 
 @pytest.fixture

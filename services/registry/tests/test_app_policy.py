@@ -31,22 +31,12 @@ from ocop_registry.app.users import create_user
 from ocop_registry.domain.errors import ForbiddenRole, OutOfScope, ProducerNotFound, ProductNotFound
 from ocop_shared.auth import Principal
 from ocop_shared.errors import Forbidden, NotFound
-from services.registry.tests.fakes import FakeUnitOfWork, Seed
 
+pytest_plugins = ("services.registry.tests.fakes",)  # the in-memory unit of work: fixtures uow, seed
 NATIONAL = Principal(subject="canbo", role="official")
 THAI_NGUYEN = Principal(subject="canbo.tn", role="official", provinces=("19",))
 BAC_NINH = Principal(subject="canbo.bn", role="official", provinces=("24",))
 OPERATOR = Principal(subject="ops", role="operator")
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def seed(uow: FakeUnitOfWork) -> Seed:
-    return Seed(uow)
 
 
 def owner(producer_id: str) -> Principal:

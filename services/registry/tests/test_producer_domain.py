@@ -6,10 +6,15 @@ from ocop_registry.domain.producer import InvalidTaxCode, Producer, ProducerKind
 from ocop_shared.errors import DomainError
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("0123456789", "0123456789"), ("0123456789001", "0123456789001"),
-    (" 0123456789-001 ", "0123456789-001"), ("0123 456 789", "0123456789"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0123456789", "0123456789"),
+        ("0123456789001", "0123456789001"),
+        (" 0123456789-001 ", "0123456789-001"),
+        ("0123 456 789", "0123456789"),
+    ],
+)
 def test_valid_tax_codes(raw, expected):
     assert normalize_tax_code(raw) == expected
 
@@ -21,8 +26,16 @@ def test_invalid_tax_codes(raw):
 
 
 def make(**kw):
-    base = dict(id="p", name="HTX Sang Hà", kind=ProducerKind.cooperative, tax_code="0123456789",
-                province={"code": "06", "name": "Bắc Kạn"}, commune=None, address="", registered_at=datetime.now(UTC))
+    base = dict(
+        id="p",
+        name="HTX Sang Hà",
+        kind=ProducerKind.cooperative,
+        tax_code="0123456789",
+        province={"code": "06", "name": "Bắc Kạn"},
+        commune=None,
+        address="",
+        registered_at=datetime.now(UTC),
+    )
     base.update(kw)
     return Producer(**base)
 

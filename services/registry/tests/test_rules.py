@@ -12,8 +12,9 @@ from ocop_registry.domain.scoring import CRITERIA, CriterionScore, InvalidScores
 from ocop_shared.errors import Conflict
 
 
-@pytest.mark.parametrize("total, stars", [(0, 1), (29.99, 1), (30, 2), (49.5, 2), (50, 3), (69.9, 3), (70, 4),
-                                          (89.99, 4), (90, 5), (100, 5)])
+@pytest.mark.parametrize(
+    "total, stars", [(0, 1), (29.99, 1), (30, 2), (49.5, 2), (50, 3), (69.9, 3), (70, 4), (89.99, 4), (90, 5), (100, 5)]
+)
 def test_star_thresholds(total, stars):
     assert stars_for(total) == stars
 
@@ -32,9 +33,16 @@ def test_scores_within_maxima_are_accepted(version, data):
     assert check_scores(version, scores) == pytest.approx(sum(scores.values()), abs=1e-3)
 
 
-@pytest.mark.parametrize("version, part, value", [("QD148-2023", "A", 40.5), ("QD148-2023", "C", 36),
-                                                  ("QD1048-2019", "A", 36), ("QD1048-2019", "C", 40.01),
-                                                  ("QD148-2023", "B", -1)])
+@pytest.mark.parametrize(
+    "version, part, value",
+    [
+        ("QD148-2023", "A", 40.5),
+        ("QD148-2023", "C", 36),
+        ("QD1048-2019", "A", 36),
+        ("QD1048-2019", "C", 40.01),
+        ("QD148-2023", "B", -1),
+    ],
+)
 def test_scores_over_part_maximum_are_refused(version, part, value):
     scores = {p: 0.0 for p in CRITERIA[version]} | {part: value}
     with pytest.raises(InvalidScores) as err:
@@ -79,8 +87,15 @@ def test_malformed_gtins(gtin):
         normalize_gtin(gtin)
 
 
-@pytest.mark.parametrize("issued, until", [(date(2024, 2, 29), date(2027, 2, 28)), (date(2023, 1, 31), date(2026, 1, 31)),
-                                           (date(2025, 12, 15), date(2028, 12, 15)), (date(2021, 3, 1), date(2024, 3, 1))])
+@pytest.mark.parametrize(
+    "issued, until",
+    [
+        (date(2024, 2, 29), date(2027, 2, 28)),
+        (date(2023, 1, 31), date(2026, 1, 31)),
+        (date(2025, 12, 15), date(2028, 12, 15)),
+        (date(2021, 3, 1), date(2024, 3, 1)),
+    ],
+)
 def test_validity_is_36_months(issued, until):
     assert valid_until(issued) == until
 
@@ -95,9 +110,20 @@ def test_validity_properties(issued):
 
 
 def cert(**kw):
-    base = dict(id="c", product_id="p", producer_id="pr", evaluation_id="e", stars=4, decision_no="1/QĐ-UBND",
-                issued_on=date(2023, 1, 10), valid_until=date(2026, 1, 10), criteria_version="QD148-2023",
-                level="province", group="food", province={"code": "19", "name": "Thái Nguyên"})
+    base = dict(
+        id="c",
+        product_id="p",
+        producer_id="pr",
+        evaluation_id="e",
+        stars=4,
+        decision_no="1/QĐ-UBND",
+        issued_on=date(2023, 1, 10),
+        valid_until=date(2026, 1, 10),
+        criteria_version="QD148-2023",
+        level="province",
+        group="food",
+        province={"code": "19", "name": "Thái Nguyên"},
+    )
     return Certificate(**(base | kw))
 
 

@@ -1,4 +1,4 @@
-"""Composition root of the registry: settings → runtime (+ subscribers) → app."""
+"""Composition root of the registry: settings → typed runtime → subscribers; start-up and the expiry job."""
 
 from __future__ import annotations
 
@@ -6,31 +6,24 @@ import asyncio
 import contextlib
 from datetime import date
 
-from pydantic import Field
-
-from ocop_registry.adapters.repository import COLLECTIONS, ensure_indexes
-from ocop_registry.app.certificates import expire_due
+from ocop_registry.adapters.uow import COLLECTIONS, ensure_indexes
+from ocop_registry.app.commands import ExpireCertificates
+from ocop_registry.app.expiry import expire_certificates
+from ocop_registry.app.policy import SYSTEM
+from ocop_registry.domain.certification import Councils
 from ocop_registry.events import marketplace, traceability
+from ocop_registry.runtime import RegistryRuntime, RegistrySettings
 from ocop_shared.logging import get_logger
-from ocop_shared.settings import ServiceSettings
 from ocop_shared.web import Runtime, build_runtime
 
 log = get_logger(__name__)
 
 
-class RegistrySettings(ServiceSettings):
-    service_name: str = "registry"
-    port: int = 8001
-    mongo_db: str = "registry"
-    # Highest star rank each council level may recognise (configuration, not code: the 07/2025 reform
-    # changed the levels). Evaluations name one of these levels.
-    council_max_stars: dict[str, int] = Field(default_factory=lambda: {"commune": 3, "district": 3, "province": 4,
-                                                                        "central": 5})
-    expiry_interval_s: float = 3600.0
-
-
-def bootstrap(settings: RegistrySettings | None = None) -> Runtime:
-    runtime = build_runtime(settings or RegistrySettings())
+def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
+    settings = settings or RegistrySettings()
+    runtime: RegistryRuntime = build_runtime(
+        settings, cls=RegistryRuntime, councils=Councils(settings.council_max_stars)
+    )
     traceability.subscribe(runtime)
     marketplace.subscribe(runtime)
     return runtime
@@ -42,11 +35,12 @@ async def on_startup(runtime: Runtime) -> None:
 
 def expiry_job(runtime: Runtime) -> asyncio.Task:
     """Expire certificates past ``valid_until`` at start-up and then every ``expiry_interval_s``."""
+    assert isinstance(runtime, RegistryRuntime)
 
     async def loop() -> None:
         while True:
             with contextlib.suppress(Exception):
-                expired = await expire_due(date.today(), runtime.uow)
+                expired = await expire_certificates(ExpireCertificates(date.today()), SYSTEM, runtime.uow)
                 if expired:
                     log.info("certificates.expired", count=len(expired))
             await asyncio.sleep(runtime.settings.expiry_interval_s)
@@ -54,4 +48,4 @@ def expiry_job(runtime: Runtime) -> asyncio.Task:
     return asyncio.create_task(loop(), name="certificate-expiry")
 
 
-__all__ = ["RegistrySettings", "bootstrap", "on_startup", "expiry_job", "COLLECTIONS"]
+__all__ = ["COLLECTIONS", "RegistrySettings", "bootstrap", "expiry_job", "on_startup"]

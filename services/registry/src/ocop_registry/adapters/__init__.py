@@ -1,1 +1,1 @@
-"""Mongo repositories."""
+"""Mongo repositories, the unit of work, and outside libraries (administrative units, spreadsheets)."""

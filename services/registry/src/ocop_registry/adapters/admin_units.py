@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from vietnam_provinces import Province, Ward
+from vietnam_provinces import Province, ProvinceCode, Ward
 
 from ocop_shared.errors import DomainError
 from ocop_shared.events.models import AdminUnit
@@ -25,7 +25,7 @@ def _norm(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower().strip()
     for prefix in ("thành phố ", "tỉnh ", "tp. ", "tp ", "xã ", "phường ", "đặc khu ", "thị trấn "):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return " ".join(text.split())
 
 
@@ -40,8 +40,9 @@ def _provinces() -> tuple[dict[str, Province], dict[str, Province]]:
 
 @cache
 def _wards(province_code: int) -> tuple[dict[str, Ward], dict[str, list[Ward]]]:
-    by_code, by_name = {}, {}
-    for w in Ward.iter_by_province(Province.from_code(province_code).code):
+    by_code: dict[str, Ward] = {}
+    by_name: dict[str, list[Ward]] = {}
+    for w in Ward.iter_by_province(Province.from_code(ProvinceCode(province_code)).code):
         by_code[str(int(w.code))] = w
         by_name.setdefault(_norm(w.name), []).append(w)
     return by_code, by_name
@@ -62,7 +63,8 @@ def resolve_province(unit: AdminUnit) -> AdminUnit:
 
 
 def resolve_commune(province: AdminUnit, unit: AdminUnit) -> AdminUnit:
-    by_code, by_name = _wards(int(province.code))
+    """A commune of ``province`` (a province as :func:`resolve_province` returns it: with its code)."""
+    by_code, by_name = _wards(int(province.code or 0))
     if unit.code:
         w = by_code.get(_code_key(unit.code))
     else:
@@ -79,8 +81,9 @@ def resolve_commune(province: AdminUnit, unit: AdminUnit) -> AdminUnit:
     return AdminUnit(code=f"{int(w.code):05d}", name=w.name)
 
 
-def resolve_units(province: AdminUnit, commune: AdminUnit | None, district: AdminUnit | None
-                  ) -> tuple[AdminUnit, AdminUnit | None, AdminUnit | None]:
+def resolve_units(
+    province: AdminUnit, commune: AdminUnit | None, district: AdminUnit | None
+) -> tuple[AdminUnit, AdminUnit | None, AdminUnit | None]:
     if district is not None:  # a record from before the 07/2025 reform: kept as written
         return province, commune, district
     p = resolve_province(province)

@@ -8,6 +8,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def report_xlsx(report: dict[str, Any]) -> bytes:
     wb = Workbook()

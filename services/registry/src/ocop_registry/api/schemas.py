@@ -1,52 +1,14 @@
-"""Request/response schemas of the registry API."""
+"""Response schemas of the registry API (inputs are ``ocop_registry.app.inputs``, shared with the console)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from ocop_registry.app.inputs import ContactIn, ProductIn
 from ocop_registry.domain.producer import ProducerKind
-from ocop_registry.domain.product import ProductGroup, QualityCertification
-from ocop_registry.domain.scoring import CriterionScore
 from ocop_shared.events.models import AdminUnit
-
-
-def _unit(value):
-    """Accept ``"Thái Nguyên"``, a GSO code ``"19"`` or ``{"code": "19", "name": "Thái Nguyên"}``."""
-    if isinstance(value, int):
-        return {"code": str(value), "name": ""}
-    if isinstance(value, str):
-        return {"code": value, "name": ""} if value.strip().isdigit() else {"name": value}
-    if isinstance(value, dict) and "name" not in value:
-        return {**value, "name": ""}
-    return value
-
-
-class Strict(BaseModel):
-    # allow_inf_nan: Python's JSON parser reads NaN / Infinity / 1e999; no field of ours may hold them
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-
-class ContactIn(Strict):
-    phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9 .-]{6,20}$")
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    representative: str | None = Field(default=None, max_length=200)
-
-
-class ProducerIn(Strict):
-    name: str = Field(min_length=2, max_length=300)
-    kind: ProducerKind
-    legal_form: str | None = Field(default=None, max_length=10)
-    tax_code: str = Field(min_length=10, max_length=20)
-    province: AdminUnit
-    district: AdminUnit | None = Field(default=None, description="only for records made before the 07/2025 reform")
-    commune: AdminUnit | None = None
-    address: str = Field(default="", max_length=500)
-    public_name: str | None = Field(default=None, max_length=300)
-    contact: ContactIn | None = None
-
-    _units = field_validator("province", "district", "commune", mode="before")(_unit)
 
 
 class ProducerOut(BaseModel):
@@ -65,58 +27,17 @@ class ProducerOut(BaseModel):
     version: int
 
 
-class ProductFields(Strict):
-    name: str = Field(min_length=2, max_length=300)
-    group: ProductGroup
-    sub_group: str | None = Field(default=None, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    unit: str | None = Field(default=None, max_length=50)
-    price_vnd: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    images: list[str] = Field(default_factory=list, max_length=20)
-    gtin: str | None = Field(default=None, max_length=20)
-    certifications: list[QualityCertification] = Field(default_factory=list, max_length=20)
-
-    @field_validator("images")
-    @classmethod
-    def image_urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not url.startswith(("https://", "http://")) or len(url) > 1000:
-                raise ValueError(f"image must be an http(s) URL: {url[:80]}")
-        return urls
-
-
-class ProductIn(ProductFields):
-    producer_id: str = Field(min_length=1, max_length=64)
-
-
-class ProductPatch(Strict):
-    name: str | None = Field(default=None, min_length=2, max_length=300)
-    group: ProductGroup | None = None
-    sub_group: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    unit: str | None = Field(default=None, max_length=50)
-    price_vnd: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    images: list[str] | None = Field(default=None, max_length=20)
-    gtin: str | None = Field(default=None, max_length=20)
-    certifications: list[QualityCertification] | None = Field(default=None, max_length=20)
-
-
 class ProductOut(ProductIn):
     model_config = ConfigDict(extra="ignore")
     id: str
     created_at: datetime
     version: int
     certificate: dict | None = None
-    listings: list[dict] = Field(default_factory=list, description="where the product is listed, as "
-                                 "marketplace_sync reports it (platform, status, external_id, version, at)")
-
-
-class EvaluationIn(Strict):
-    level: str = Field(min_length=2, max_length=30, description="council level, e.g. commune, province, central")
-    criteria_version: str = "QD148-2023"
-    scores: dict[str, float] = Field(description="part scores, e.g. {A: 32, B: 18, C: 25}")
-    detail: dict[str, list[CriterionScore]] | None = None
-    evaluated_on: date
+    listings: list[dict] = Field(
+        default_factory=list,
+        description="where the product is listed, as "
+        "marketplace_sync reports it (platform, status, external_id, version, at)",
+    )
 
 
 class EvaluationOut(BaseModel):
@@ -129,20 +50,6 @@ class EvaluationOut(BaseModel):
     stars: int
     evaluated_on: date
     certificate_id: str | None = None
-
-
-class DecisionIn(Strict):
-    decision_no: str = Field(min_length=3, max_length=100, description="e.g. 1611/QĐ-UBND")
-    issued_on: date
-
-
-class ReplaceIn(DecisionIn):
-    evaluation_id: str = Field(min_length=1, max_length=64)
-
-
-class RevokeIn(Strict):
-    reason: str = Field(min_length=3, max_length=2000)
-    decision_no: str = Field(min_length=3, max_length=100)
 
 
 class CertificateOut(BaseModel):

@@ -1,32 +1,45 @@
-"""Use case: record a council's evaluation of a product (đánh giá, phân hạng)."""
+"""Use cases: record a council's evaluation of a product (đánh giá, phân hạng) and list a product's evaluations."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from bson import ObjectId
 
-from ocop_registry.adapters.repository import EvaluationRepository, ProductRepository
-from ocop_registry.domain.scoring import CriterionScore, Evaluation, InvalidScores, check_scores, stars_for
-from ocop_shared.errors import NotFound
+from ocop_registry.app.commands import RecordEvaluation
+from ocop_registry.app.ports import UnitOfWork
+from ocop_registry.app.products import product_for
+from ocop_registry.domain.certification import Councils
+from ocop_registry.domain.scoring import Evaluation, check_scores, stars_for
+from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
-from ocop_shared.uow import MongoUnitOfWork
 
 
-async def record_evaluation(product_id: str, *, level: str, criteria_version: str, scores: dict[str, float],
-                            evaluated_on: date, recorded_by: str, council_levels: dict[str, int],
-                            detail: dict[str, list[CriterionScore]] | None, uow: MongoUnitOfWork) -> Evaluation:
-    if level not in council_levels:
-        raise InvalidScores("unknown_council_level",
-                            f"Cấp hội đồng '{level}' không hợp lệ (dùng {', '.join(council_levels)})")
-    total = check_scores(criteria_version, scores, detail)
-    evaluation = Evaluation(
-        id=str(ObjectId()), product_id=product_id, level=level, criteria_version=criteria_version, scores=scores,
-        detail=detail, total=total, stars=stars_for(total), evaluated_on=evaluated_on, recorded_at=utcnow(),
-        recorded_by=recorded_by)
+async def record_evaluation(
+    cmd: RecordEvaluation, principal: Principal, uow: UnitOfWork, *, councils: Councils
+) -> Evaluation:
+    """Stars are computed from the scores; the council's level must be one the configuration knows."""
+    given = cmd.evaluation
     async with uow:
-        if await ProductRepository(uow.db, uow.session).get(product_id) is None:
-            raise NotFound("product_not_found", "Không tìm thấy sản phẩm")
-        await EvaluationRepository(uow.db, uow.session).add(evaluation)
+        await product_for(principal, uow, cmd.product_id, write=True)
+        councils.require_level(given.level)
+        total = check_scores(given.criteria_version, given.scores, given.detail)
+        evaluation = Evaluation(
+            id=str(ObjectId()),
+            product_id=cmd.product_id,
+            level=given.level,
+            criteria_version=given.criteria_version,
+            scores=given.scores,
+            detail=given.detail,
+            total=total,
+            stars=stars_for(total),
+            evaluated_on=given.evaluated_on,
+            recorded_at=utcnow(),
+            recorded_by=principal.subject,
+        )
+        await uow.evaluations.add(evaluation)
         await uow.commit()
     return evaluation
+
+
+async def list_evaluations(product_id: str, principal: Principal, uow: UnitOfWork) -> list[Evaluation]:
+    await product_for(principal, uow, product_id, write=False)
+    return await uow.evaluations.of_product(product_id)

@@ -1,67 +1,75 @@
-"""Use cases: register and update products (sản phẩm)."""
+"""Use cases of products (sản phẩm): register, change facts, list; and the lookup every product use case
+starts with (the product and its producer, if the caller may see or change them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bson import ObjectId
 
-from ocop_registry.adapters.repository import CertificateRepository, ProducerRepository, ProductRepository
-from ocop_registry.app.snapshots import certificate_snapshot, product_snapshot
-from ocop_registry.domain.product import Product, ProductGroup, normalize_gtin
-from ocop_shared.errors import NotFound
+from ocop_registry.app import policy
+from ocop_registry.app.commands import ListProducts, RegisterProduct, UpdateProduct
+from ocop_registry.app.inputs import ProductIn
+from ocop_registry.app.ports import ProductQuery, UnitOfWork
+from ocop_registry.domain.errors import ProductNotFound
+from ocop_registry.domain.producer import Producer
+from ocop_registry.domain.product import Product
+from ocop_registry.domain.snapshots import product_snapshot
+from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import ProductRegistered, ProductUpdated
-from ocop_shared.uow import MongoUnitOfWork
 
 
-def new_product(fields: dict[str, Any]) -> Product:
-    fields = dict(fields)
-    if fields.get("gtin"):
-        fields["gtin"] = normalize_gtin(fields["gtin"])
-    return Product(id=str(ObjectId()), created_at=utcnow(), **fields)
+async def product_for(
+    principal: Principal, uow: UnitOfWork, product_id: str, *, write: bool
+) -> tuple[Product, Producer]:
+    """The product and its producer if the caller may see them (or change them, with ``write``)."""
+    product = await uow.products.get(product_id)
+    if product is None:
+        raise ProductNotFound()
+    check = policy.writable if write else policy.readable
+    return product, check(principal, await uow.producers.get(product.producer_id), ProductNotFound())
 
 
-async def register_product(fields: dict[str, Any], uow: MongoUnitOfWork) -> Product:
-    product = new_product(fields)
+def new_product(details: ProductIn) -> Product:
+    return Product(id=str(ObjectId()), created_at=utcnow(), **details.model_dump())
+
+
+def announce(uow: UnitOfWork, product: Product, producer: Producer) -> None:
+    uow.emit(ProductRegistered(product=product_snapshot(product, producer), version=product.version), key=product.id)
+
+
+async def register_product(cmd: RegisterProduct, principal: Principal, uow: UnitOfWork) -> Product:
     async with uow:
-        producer = await ProducerRepository(uow.db, uow.session).get(product.producer_id)
-        if producer is None:
-            raise NotFound("producer_not_found", f"Không tìm thấy chủ thể {product.producer_id}")
-        await ProductRepository(uow.db, uow.session).add(product)
-        uow.emit(ProductRegistered(product=product_snapshot(product, producer), version=product.version),
-                 key=product.id)
+        producer = policy.writable(principal, await uow.producers.get(cmd.product.producer_id))
+        product = new_product(cmd.product)
+        await uow.products.add(product)
+        announce(uow, product, producer)
         await uow.commit()
     return product
 
 
-async def update_product(product_id: str, changes: dict[str, Any], uow: MongoUnitOfWork) -> Product:
+async def update_product(cmd: UpdateProduct, principal: Principal, uow: UnitOfWork) -> Product:
     """Change product facts; consumers (scan pages, listings) follow the product.updated event."""
     async with uow:
-        products = ProductRepository(uow.db, uow.session)
-        product = await products.get(product_id)
-        if product is None:
-            raise NotFound("product_not_found", "Không tìm thấy sản phẩm")
-        if changes.get("gtin"):
-            changes["gtin"] = normalize_gtin(changes["gtin"])
-        if changes.get("group") is not None:  # null is refused by the re-check below (422), not a crash here
-            changes["group"] = ProductGroup(changes["group"])
-        updated = product.model_copy(update={**changes, "version": product.version + 1})
-        Product.model_validate(updated.model_dump())  # re-check the rules on the result
-        producer = await ProducerRepository(uow.db, uow.session).get(product.producer_id)
-        await products.save(updated)
+        product, producer = await product_for(principal, uow, cmd.product_id, write=True)
+        updated = product.with_changes(cmd.changes.model_dump(exclude_unset=True))
+        await uow.products.save(updated)
         uow.emit(ProductUpdated(product=product_snapshot(updated, producer), version=updated.version), key=product.id)
         await uow.commit()
     return updated
 
 
-async def product_view(db, product_id: str) -> tuple[Product, dict | None] | None:
-    product = await ProductRepository(db).get(product_id)
-    if product is None:
-        return None
-    certificate = await CertificateRepository(db).get(product.current_certificate_id) if product.current_certificate_id else None
-    return product, (certificate_snapshot(certificate).model_dump(mode="json") | {
-        "level": certificate.level, "kind": certificate.kind.value}) if certificate else None
-
-
-__all__ = ["register_product", "update_product", "product_view", "new_product"]
+async def list_products(cmd: ListProducts, principal: Principal, uow: UnitOfWork) -> list[Product]:
+    """Products (a producer sees only its own, a scoped official those of producers in its provinces)."""
+    scope = principal.scope
+    products = await uow.products.select(
+        ProductQuery(producer_id=scope.producer_id or cmd.producer_id, group=cmd.group, limit=cmd.limit, skip=cmd.skip)
+    )
+    if cmd.q:
+        needle = cmd.q.lower()
+        products = [p for p in products if needle in p.name.lower()]
+    if scope.provinces:
+        producers = await uow.producers.many({p.producer_id for p in products})
+        products = [
+            p for p in products if p.producer_id in producers and policy.may_see(principal, producers[p.producer_id])
+        ]
+    return products

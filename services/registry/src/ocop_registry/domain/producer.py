@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
 
 from ocop_shared.errors import DomainError
 
@@ -32,12 +34,13 @@ class InvalidTaxCode(DomainError):
 def normalize_tax_code(value: str) -> str:
     cleaned = value.strip().replace(" ", "")
     if not _TAX_CODE.match(cleaned):
-        raise InvalidTaxCode(message=f"Mã số thuế không hợp lệ: '{value}' (10 hoặc 13 chữ số, hoặc dạng 0123456789-001)")
+        raise InvalidTaxCode(
+            message=f"Mã số thuế không hợp lệ: '{value}' (10 hoặc 13 chữ số, hoặc dạng 0123456789-001)"
+        )
     return cleaned
 
 
-@dataclass
-class Contact:
+class Contact(BaseModel):
     """Private contact data: never in events, public pages or the public catalogue."""
 
     phone: str | None = None
@@ -45,8 +48,7 @@ class Contact:
     representative: str | None = None
 
 
-@dataclass
-class Producer:
+class Producer(BaseModel):
     id: str
     name: str
     kind: ProducerKind
@@ -58,13 +60,21 @@ class Producer:
     legal_form: str | None = None
     district: dict | None = None
     public_name: str | None = None
-    contact: Contact = field(default_factory=Contact)
+    contact: Contact = Field(default_factory=Contact)
     version: int = 1
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
         self.tax_code = normalize_tax_code(self.tax_code)
         if not self.name.strip():
             raise DomainError("invalid_name", "Tên chủ thể không được để trống")
         if self.kind is ProducerKind.company and self.legal_form not in (None, *COMPANY_FORMS):
-            raise DomainError("invalid_legal_form", f"Loại hình doanh nghiệp phải là một trong {', '.join(COMPANY_FORMS)}")
+            raise DomainError(
+                "invalid_legal_form", f"Loại hình doanh nghiệp phải là một trong {', '.join(COMPANY_FORMS)}"
+            )
         self.public_name = (self.public_name or self.name).strip()
+        return self
+
+    @property
+    def province_code(self) -> str | None:
+        return self.province.get("code")

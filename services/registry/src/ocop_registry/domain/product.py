@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ocop_shared.errors import DomainError
+from ocop_shared.events.recording import Recorded
 
 
 class ProductGroup(StrEnum):
@@ -40,7 +43,9 @@ def normalize_gtin(value: str) -> str:
     if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
         raise InvalidGtin(message=f"GTIN '{value}' phải gồm 8, 12, 13 hoặc 14 chữ số")
     if gtin_check_digit(digits[:-1]) != int(digits[-1]):
-        raise InvalidGtin(message=f"GTIN '{value}' sai số kiểm tra (check digit phải là {gtin_check_digit(digits[:-1])})")
+        raise InvalidGtin(
+            message=f"GTIN '{value}' sai số kiểm tra (check digit phải là {gtin_check_digit(digits[:-1])})"
+        )
     return digits
 
 
@@ -83,6 +88,17 @@ class Product(BaseModel):
     created_at: datetime
     version: int = 1
     current_certificate_id: str | None = None
+    # Events of this product's certification (issued, renewed…), written to the outbox at commit.
+    events: list[Recorded] = Field(default_factory=list, exclude=True)
+
+    @field_validator("gtin")
+    @classmethod
+    def _valid_gtin(cls, gtin: str | None) -> str | None:
+        return normalize_gtin(gtin) if gtin else gtin
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Product:
+        """The product with ``changes`` applied, its rules checked again on the result, one version on."""
+        return Product.model_validate(self.model_dump() | dict(changes) | {"version": self.version + 1})
 
     @property
     def natural_key(self) -> str:

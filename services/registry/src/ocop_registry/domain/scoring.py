@@ -33,25 +33,31 @@ def stars_for(total: float) -> int:
     return 1
 
 
-def check_scores(criteria_version: str, scores: dict[str, float],
-                 detail: dict[str, list[CriterionScore]] | None = None) -> float:
+def check_scores(
+    criteria_version: str, scores: dict[str, float], detail: dict[str, list[CriterionScore]] | None = None
+) -> float:
     """Validate part scores (and optional per-criterion detail); return the total."""
     if criteria_version not in CRITERIA:
-        raise InvalidScores("unknown_criteria_version",
-                            f"Bộ tiêu chí '{criteria_version}' không hợp lệ (dùng {', '.join(CRITERIA)})")
+        raise InvalidScores(
+            "unknown_criteria_version", f"Bộ tiêu chí '{criteria_version}' không hợp lệ (dùng {', '.join(CRITERIA)})"
+        )
     maxima = CRITERIA[criteria_version]
     if set(scores) != set(maxima):
         raise InvalidScores(message=f"Cần đủ điểm các phần {', '.join(maxima)}")
     for part, maximum in maxima.items():
         value = scores[part]
         if not math.isfinite(value) or value < 0 or value > maximum + EPS:
-            raise InvalidScores(message=f"Điểm phần {part} phải từ 0 đến {maximum} (theo {criteria_version}), nhận {value:g}")
+            raise InvalidScores(
+                message=f"Điểm phần {part} phải từ 0 đến {maximum} (theo {criteria_version}), nhận {value:g}"
+            )
     for part, items in (detail or {}).items():
         if part not in maxima:
             raise InvalidScores(message=f"Phần '{part}' không có trong bộ tiêu chí {criteria_version}")
         subtotal = sum(i.score for i in items)
         if abs(subtotal - scores[part]) > 1e-3:
-            raise InvalidScores(message=f"Tổng điểm chi tiết phần {part} ({subtotal:g}) khác điểm phần ({scores[part]:g})")
+            raise InvalidScores(
+                message=f"Tổng điểm chi tiết phần {part} ({subtotal:g}) khác điểm phần ({scores[part]:g})"
+            )
     return round(sum(scores.values()), 3)
 
 
@@ -76,4 +82,7 @@ class Evaluation(BaseModel):
     evaluated_on: date
     recorded_at: datetime
     recorded_by: str
-    certificate_id: str | None = None
+    certificate_id: str | None = None  # the certificate it recognised (an evaluation serves once)
+
+    def use_for(self, certificate_id: str) -> None:
+        self.certificate_id = certificate_id

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from ocop_registry.app.copies import record_stamp_run
+from ocop_registry.runtime import RegistryRuntime
+from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import TRACEABILITY, StampRunIssued
-from ocop_shared.web import Runtime
 
 
-def subscribe(runtime: Runtime) -> None:
+def subscribe(runtime: RegistryRuntime) -> None:
     consumer = runtime.consumer(TRACEABILITY)
 
     @consumer.on(StampRunIssued)
-    async def stamp_run_issued(event, payload: StampRunIssued, session) -> None:
-        await runtime.db.traced_products.update_one(
-            {"_id": payload.product_id},
-            {"$setOnInsert": {"first_run_at": payload.issued_at.isoformat(), "producer_id": payload.producer_id},
-             "$inc": {"runs": 1, "stamps": payload.count}},
-            upsert=True, session=session)
+    async def stamp_run_issued(_event: CloudEvent, payload: StampRunIssued, session: AsyncClientSession) -> None:
+        await record_stamp_run(payload, runtime.uow_in(session))

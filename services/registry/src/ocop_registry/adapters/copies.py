@@ -1,0 +1,56 @@
+"""Mongo stores of what the registry keeps from other services' events (never read from their databases)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from ocop_shared.repository import MongoRepository
+
+
+class ListingStatusRepository(MongoRepository):
+    """One document per product and platform, from marketplace_sync's ``listing.*`` events."""
+
+    collection_name = "listing_status"
+
+    async def record(self, product_id: str, platform: str, version: int, fields: dict[str, Any]) -> bool:
+        key = f"{product_id}:{platform}"
+        current = await self.collection.find_one({"_id": key}, session=self.session)
+        if current is not None and int(current.get("version", -1)) > version:
+            return False  # an older state arriving late
+        # $set merges: a failure keeps the external id the last publication gave
+        await self.collection.update_one(
+            {"_id": key},
+            {"$set": {"product_id": product_id, "platform": platform, "version": version, **fields}},
+            upsert=True,
+            session=self.session,
+        )
+        return True
+
+    async def of_product(self, product_id: str) -> list[dict[str, Any]]:
+        docs = (
+            await self.collection.find({"product_id": product_id}, session=self.session).sort("platform", 1).to_list()
+        )
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
+
+class TracedProductRepository(MongoRepository):
+    """Products with traceability stamp runs, from traceability's ``stamp_run.issued`` events (KPI report)."""
+
+    collection_name = "traced_products"
+
+    async def record_run(self, product_id: str, producer_id: str, issued_at: datetime, count: int) -> None:
+        await self.collection.update_one(
+            {"_id": product_id},
+            {
+                "$setOnInsert": {"first_run_at": issued_at.isoformat(), "producer_id": producer_id},
+                "$inc": {"runs": 1, "stamps": count},
+            },
+            upsert=True,
+            session=self.session,
+        )
+
+    async def among(self, product_ids: Iterable[str]) -> set[str]:
+        cursor = self.collection.find({"_id": {"$in": list(product_ids)}}, projection={"_id": 1}, session=self.session)
+        return {d["_id"] async for d in cursor}

@@ -1,0 +1,56 @@
+"""The registry's unit of work: one MongoDB transaction over its repositories and its outbox.
+
+Repositories are bound to the transaction's session inside ``async with uow:`` and work without one for
+plain reads before or after it (lists, reports: the embedded server serializes transactions, so reads never
+open one). Events the products record (certificate transitions) are collected at commit.
+"""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ocop_registry.adapters.copies import ListingStatusRepository, TracedProductRepository
+from ocop_registry.adapters.repositories import (
+    CertificateRepository,
+    EvaluationRepository,
+    ProducerRepository,
+    ProductRepository,
+    UserRepository,
+)
+from ocop_shared.uow import MongoUnitOfWork
+
+COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
+
+
+class RegistryUnitOfWork(MongoUnitOfWork):
+    producers: ProducerRepository
+    products: ProductRepository
+    evaluations: EvaluationRepository
+    certificates: CertificateRepository
+    users: UserRepository
+    listings: ListingStatusRepository
+    traced: TracedProductRepository
+
+    def bind(self, session: AsyncClientSession | None) -> None:
+        db, seen = self.db, self.seen
+        self.producers = ProducerRepository(db, session, seen)
+        self.products = ProductRepository(db, session, seen)
+        self.evaluations = EvaluationRepository(db, session, seen)
+        self.certificates = CertificateRepository(db, session, seen)
+        self.users = UserRepository(db, session, seen)
+        self.listings = ListingStatusRepository(db, session, seen)
+        self.traced = TracedProductRepository(db, session, seen)
+
+
+async def ensure_indexes(db: AsyncDatabase) -> None:
+    # Single-field indexes only (the embedded server does not use compound ones).
+    await db.producers.create_index("tax_code", unique=True)
+    await db.producers.create_index("province.code")
+    await db.products.create_index("natural_key", unique=True)
+    await db.products.create_index("producer_id")
+    await db.evaluations.create_index("product_id")
+    await db.certificates.create_index("product_id")
+    await db.listing_status.create_index("product_id")
+    await db.certificates.create_index("status")
+    await db.certificates.create_index("valid_until")

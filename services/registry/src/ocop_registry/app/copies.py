@@ -1,0 +1,34 @@
+"""What the registry keeps from other services' events: where each product is listed (marketplace_sync's
+``listing.*``) and which products have traceability stamps (traceability's ``stamp_run.issued``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ocop_registry.app.ports import UnitOfWork
+from ocop_shared.events.models import ListingDelisted, ListingFailed, ListingPublished, StampRunIssued
+
+ListingEvent = ListingPublished | ListingDelisted | ListingFailed
+
+
+async def record_listing(event: ListingEvent, at: datetime, uow: UnitOfWork) -> bool:
+    """Keep the platform's latest state of the product (an older version arriving late changes nothing)."""
+    fields: dict[str, Any] = {"at": at.isoformat(), "reason": getattr(event, "reason", None)}
+    if isinstance(event, ListingFailed):
+        fields["status"] = "failed"  # the external id of an earlier publication is kept
+    else:
+        fields |= {
+            "status": "published" if isinstance(event, ListingPublished) else "delisted",
+            "external_id": event.external_id,
+        }
+    async with uow:
+        changed = await uow.listings.record(event.product_id, event.platform, event.version, fields)
+        await uow.commit()
+    return changed
+
+
+async def record_stamp_run(event: StampRunIssued, uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.traced.record_run(event.product_id, event.producer_id, event.issued_at, event.count)
+        await uow.commit()

@@ -1,0 +1,128 @@
+"""What the use cases need from storage: the repositories of the unit of work, as Protocols (the Mongo ones in
+``adapters/`` and the in-memory fakes of the unit tests both fit), and the typed queries lists and reports use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, Self, TypeVar
+
+from pydantic import BaseModel
+
+from ocop_registry.domain.certificate import Certificate
+from ocop_registry.domain.producer import Producer
+from ocop_registry.domain.product import Product
+from ocop_registry.domain.scoring import Evaluation
+from ocop_registry.domain.user import User
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CertificateQuery:
+    """Certificates matching every given field; ``limit`` 0 = all."""
+
+    ids: tuple[str, ...] | None = None
+    status: str | None = None
+    product_id: str | None = None
+    producer_id: str | None = None
+    provinces: tuple[str, ...] = ()  # the producer's province (as recorded on the certificate) is one of these
+    province_code: str | None = None
+    province_name: str | None = None
+    group: str | None = None
+    stars: int | None = None
+    valid_until_before: str | None = None  # ISO date, exclusive
+    valid_until_through: str | None = None  # ISO date, inclusive
+    sort: str = "_id"
+    limit: int = 0
+    skip: int = 0
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    ids: tuple[str, ...] | None = None
+    producer_id: str | None = None
+    group: str | None = None
+    limit: int = 0
+    skip: int = 0
+
+
+class Repository(Protocol[T]):
+    """The entities of one kind by id (those loaded or stored in a unit of work have their events collected)."""
+
+    async def get(self, entity_id: str, /) -> T | None: ...
+    async def add(self, entity: T, /) -> None: ...
+    async def add_many(self, entities: list[T], /) -> None: ...
+    async def save(self, entity: T, /) -> None: ...
+
+
+class Producers(Repository[Producer], Protocol):
+    async def many(self, ids: Iterable[str]) -> dict[str, Producer]: ...
+    async def by_tax_codes(self, tax_codes: list[str]) -> dict[str, Producer]: ...
+    async def in_provinces(self, provinces: tuple[str, ...], *, limit: int, skip: int = 0) -> list[Producer]:
+        """Producers of these provinces (all when empty), by id."""
+        ...
+
+
+class Products(Repository[Product], Protocol):
+    async def by_keys(self, keys: list[str]) -> dict[str, Product]: ...
+    async def select(self, query: ProductQuery) -> list[Product]: ...
+
+
+class Evaluations(Repository[Evaluation], Protocol):
+    async def of_product(self, product_id: str, *, sort: str = "_id") -> list[Evaluation]: ...
+
+
+class Certificates(Repository[Certificate], Protocol):
+    async def select(self, query: CertificateQuery) -> list[Certificate]: ...
+
+
+class Users(Repository[User], Protocol):
+    async def put(self, user: User) -> None:
+        """Create or replace."""
+        ...
+
+    async def all(self) -> list[User]: ...
+
+
+class ListingStatuses(Protocol):
+    """Where each product is listed, as marketplace_sync reports it (a copy fed by its events)."""
+
+    async def record(self, product_id: str, platform: str, version: int, fields: dict[str, Any]) -> bool:
+        """Store the platform's state unless a newer version is already kept; whether it changed."""
+        ...
+
+    async def of_product(self, product_id: str) -> list[dict[str, Any]]: ...
+
+
+class TracedProducts(Protocol):
+    """Products that have traceability stamps (from traceability's stamp-run events)."""
+
+    async def record_run(self, product_id: str, producer_id: str, issued_at: datetime, count: int) -> None: ...
+    async def among(self, product_ids: Iterable[str]) -> set[str]: ...
+
+
+class UnitOfWork(Protocol):
+    """``async with uow: ... await uow.commit()``; leaving the block without commit changes nothing."""
+
+    @property
+    def producers(self) -> Producers: ...
+    @property
+    def products(self) -> Products: ...
+    @property
+    def evaluations(self) -> Evaluations: ...
+    @property
+    def certificates(self) -> Certificates: ...
+    @property
+    def users(self) -> Users: ...
+    @property
+    def listings(self) -> ListingStatuses: ...
+    @property
+    def traced(self) -> TracedProducts: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
+    def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> Any: ...

@@ -1,0 +1,47 @@
+"""The registry's settings and typed runtime (what ``bootstrap`` builds and every route and subscriber uses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, ClassVar
+
+from fastapi import Depends
+from pydantic import Field
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from ocop_registry.adapters.uow import RegistryUnitOfWork
+from ocop_registry.domain.certification import Councils
+from ocop_shared.settings import ServiceSettings
+from ocop_shared.uow import MongoUnitOfWork
+from ocop_shared.web import Runtime, runtime_of
+
+
+class RegistrySettings(ServiceSettings):
+    service_name: str = "registry"
+    port: int = 8001
+    mongo_db: str = "registry"
+    # Highest star rank each council level may recognise (configuration, not code: the 07/2025 reform
+    # changed the levels). Evaluations name one of these levels.
+    council_max_stars: dict[str, int] = Field(
+        default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
+    )
+    expiry_interval_s: float = 3600.0
+
+
+@dataclass(kw_only=True)
+class RegistryRuntime(Runtime):
+    uow_class: ClassVar[type[MongoUnitOfWork]] = RegistryUnitOfWork
+
+    settings: RegistrySettings
+    councils: Councils
+
+    def uow(self) -> RegistryUnitOfWork:
+        uow: RegistryUnitOfWork = super().uow()
+        return uow
+
+    def uow_in(self, session: AsyncClientSession) -> RegistryUnitOfWork:
+        uow: RegistryUnitOfWork = super().uow_in(session)
+        return uow
+
+
+RuntimeDep = Annotated[RegistryRuntime, Depends(runtime_of)]

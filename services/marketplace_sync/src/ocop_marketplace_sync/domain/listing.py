@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ocop_shared.events.models import CertificateSnapshot, ProductSnapshot
+
 
 class ListingDraft(BaseModel):
     product_id: str
@@ -19,6 +21,15 @@ class ListingDraft(BaseModel):
     province: str = ""
     decision_no: str = ""
     valid_until: str = ""
+
+    @classmethod
+    def of(cls, product: ProductSnapshot, certificate: CertificateSnapshot, version: int) -> ListingDraft:
+        """From the event's snapshots (event-carried state: they hold all a listing needs)."""
+        return cls(product_id=product.product_id, version=version, name=product.name, stars=certificate.stars,
+                   group=product.group, description=product.description, price_vnd=product.price_vnd,
+                   unit=product.unit, images=product.images, seller=product.producer_public_name,
+                   province=product.province.name, decision_no=certificate.decision_no,
+                   valid_until=certificate.valid_until.isoformat())
 
     @property
     def title(self) -> str:

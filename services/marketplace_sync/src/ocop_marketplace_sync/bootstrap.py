@@ -21,12 +21,23 @@ def marketplaces(s: MarketplaceSyncSettings) -> dict[str, Marketplace]:
     """One entry per enabled platform: adding a platform (e.g. Sendo) is an adapter and its settings."""
     out: dict[str, Marketplace] = {}
     if s.voso_url:
-        out["voso"] = VosoAdapter(s.voso_url, s.voso_client_id, s.voso_client_secret, rate_per_s=s.voso_rate_per_s,
-                                  attempts=s.sync_attempts, timeout_s=s.platform_timeout_s)
+        out["voso"] = VosoAdapter(
+            s.voso_url,
+            s.voso_client_id,
+            s.voso_client_secret,
+            rate_per_s=s.voso_rate_per_s,
+            attempts=s.sync_attempts,
+            timeout_s=s.platform_timeout_s,
+        )
     if s.postmart_url:
-        out["postmart"] = PostmartAdapter(s.postmart_url, s.postmart_api_key, s.postmart_api_secret,
-                                          rate_per_s=s.postmart_rate_per_s, attempts=s.sync_attempts,
-                                          timeout_s=s.platform_timeout_s)
+        out["postmart"] = PostmartAdapter(
+            s.postmart_url,
+            s.postmart_api_key,
+            s.postmart_api_secret,
+            rate_per_s=s.postmart_rate_per_s,
+            attempts=s.sync_attempts,
+            timeout_s=s.platform_timeout_s,
+        )
     return out
 
 
@@ -35,7 +46,6 @@ def bootstrap(settings: MarketplaceSyncSettings | None = None) -> MarketplaceRun
     runtime: MarketplaceRuntime = build_runtime(settings, cls=MarketplaceRuntime, marketplaces=marketplaces(settings))
     registry.subscribe(runtime)
     return runtime
-
 
 
 def background(runtime: MarketplaceRuntime) -> list[Callable[[Runtime], asyncio.Task]]:

@@ -19,10 +19,15 @@ from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user
 from ocop_shared.errors import NotFound
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-console = Console("marketplace", Path(__file__).resolve().parent / "templates",
-                  nav=(NavEntry("/listings", "Niêm yết trên sàn"),))
-STATUS = {"published": ("Đang bán", "ok"), "pending": ("Đang đồng bộ", ""), "delisted": ("Đã gỡ", ""),
-          "failed": ("Sàn từ chối", "bad")}
+console = Console(
+    "marketplace", Path(__file__).resolve().parent / "templates", nav=(NavEntry("/listings", "Niêm yết trên sàn"),)
+)
+STATUS = {
+    "published": ("Đang bán", "ok"),
+    "pending": ("Đang đồng bộ", ""),
+    "delisted": ("Đã gỡ", ""),
+    "failed": ("Sàn từ chối", "bad"),
+}
 PLATFORMS = {"voso": "Voso (mô phỏng)", "postmart": "Postmart (mô phỏng)"}
 
 
@@ -37,8 +42,17 @@ async def listings(request: Request, runtime: RuntimeDep, product_id: str | None
     principal = require_user(request)
     rows = await use.products_with_listings(ListingsQuery(product_id), principal, runtime.uow())
     flash = "Đã yêu cầu đồng bộ lại; trạng thái cập nhật sau ít giây." if request.query_params.get("ok") else None
-    return console.render(request, "listings.html", user=principal, title="Sản phẩm trên sàn thương mại điện tử",
-                          rows=rows, statuses=STATUS, platforms=PLATFORMS, product_id=product_id, flash=flash)
+    return console.render(
+        request,
+        "listings.html",
+        user=principal,
+        title="Sản phẩm trên sàn thương mại điện tử",
+        rows=rows,
+        statuses=STATUS,
+        platforms=PLATFORMS,
+        product_id=product_id,
+        flash=flash,
+    )
 
 
 @router.post("/listings/resync")

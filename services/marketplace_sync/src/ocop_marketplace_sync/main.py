@@ -17,9 +17,13 @@ from ocop_shared.web import create_service_app
 def create_app(settings: MarketplaceSyncSettings | None = None) -> FastAPI:
     runtime = bootstrap(settings)
     app = create_service_app(
-        runtime, title="OCOP marketplace sync", routers=[producers, listings],
-        collections=["producers", "products", "listings"], emits=[MARKETPLACE],
-        background=background(runtime), pages=[console_pages],
+        runtime,
+        title="OCOP marketplace sync",
+        routers=[producers, listings],
+        collections=["producers", "products", "listings"],
+        emits=[MARKETPLACE],
+        background=background(runtime),
+        pages=[console_pages],
         description="Đưa sản phẩm OCOP lên sàn TMĐT (voso, postmart) và giữ đúng trạng thái.",
     )
     install_console(app, console)  # web console page /console/listings

@@ -18,8 +18,9 @@ SUMMARY_LIMIT = 2000
 class ProductCopyRepository(MongoRepository):
     collection_name = "products"
 
-    async def apply(self, product: ProductSnapshot, version: int,
-                    certificate: CertificateSnapshot | None = None) -> bool:
+    async def apply(
+        self, product: ProductSnapshot, version: int, certificate: CertificateSnapshot | None = None
+    ) -> bool:
         fields = product.model_dump(mode="json")
         if certificate is not None:
             fields["certificate"] = certificate.model_dump(mode="json")
@@ -41,25 +42,35 @@ class ProductCopyRepository(MongoRepository):
             query = {"producer_id": next(iter(wanted))}
             return {d["_id"] async for d in self.collection.find(query, projection={"_id": 1}, session=self.session)}
         # the producers of some provinces can be thousands: one scan with a projection, filtered here
-        return {d["_id"] async for d in self.collection.find({}, projection={"producer_id": 1}, session=self.session)
-                if d.get("producer_id") in wanted}
+        return {
+            d["_id"]
+            async for d in self.collection.find({}, projection={"producer_id": 1}, session=self.session)
+            if d.get("producer_id") in wanted
+        }
 
     async def summaries(self, *, producer_id: str | None, product_id: str | None) -> list[ProductSummary]:
         query: dict[str, Any] = {"producer_id": producer_id} if producer_id else {}
         if product_id:
             query["_id"] = product_id
-        cursor = self.collection.find(query, projection={"name": 1, "producer_id": 1, "producer_public_name": 1},
-                                      session=self.session).sort("name", 1)
-        return [ProductSummary(d["_id"], d.get("name", ""), d.get("producer_id"), d.get("producer_public_name"))
-                for d in await cursor.to_list(SUMMARY_LIMIT)]
+        cursor = self.collection.find(
+            query, projection={"name": 1, "producer_id": 1, "producer_public_name": 1}, session=self.session
+        ).sort("name", 1)
+        return [
+            ProductSummary(d["_id"], d.get("name", ""), d.get("producer_id"), d.get("producer_public_name"))
+            for d in await cursor.to_list(SUMMARY_LIMIT)
+        ]
 
 
 class ProducerCopyRepository(MongoRepository):
     collection_name = "producers"
 
     async def apply(self, producer: ProducerSnapshot, version: int) -> bool:
-        fields = {"seller_name": producer.public_name, "province": producer.province.name,
-                  "province_code": producer.province.code, "updated_at": utcnow()}
+        fields = {
+            "seller_name": producer.public_name,
+            "province": producer.province.name,
+            "province_code": producer.province.code,
+            "updated_at": utcnow(),
+        }
         return await upsert_if_newer(self.collection, producer.producer_id, fields, version, self.session)
 
     async def seller_record(self, producer_id: str) -> dict[str, Any] | None:
@@ -70,11 +81,15 @@ class ProducerCopyRepository(MongoRepository):
         return doc
 
     async def province_of(self, producer_id: str) -> str | None:
-        doc = await self.collection.find_one({"_id": producer_id}, projection={"province_code": 1},
-                                             session=self.session)
+        doc = await self.collection.find_one(
+            {"_id": producer_id}, projection={"province_code": 1}, session=self.session
+        )
         return (doc or {}).get("province_code")
 
     async def in_provinces(self, provinces: Collection[str]) -> set[str]:
         wanted = set(provinces)
-        return {d["_id"] async for d in self.collection.find({}, projection={"province_code": 1}, session=self.session)
-                if d.get("province_code") in wanted}
+        return {
+            d["_id"]
+            async for d in self.collection.find({}, projection={"province_code": 1}, session=self.session)
+            if d.get("province_code") in wanted
+        }

@@ -14,7 +14,16 @@ class KafkaDeadLetters:
         self.broker = broker
 
     async def platform_rejected(self, listing: Listing, reason: str) -> None:
-        body = {"listing": listing.id, "platform": listing.platform, "version": listing.desired_version,
-                "reason": reason, "draft": listing.draft.model_dump() if listing.draft else None}
-        await self.broker.publish(body, topic=dlq(MARKETPLACE), key=listing.product_id.encode(),
-                                  headers={"x-dlq-reason": "platform_rejected", "x-dlq-error": reason[:2000]})
+        body = {
+            "listing": listing.id,
+            "platform": listing.platform,
+            "version": listing.desired_version,
+            "reason": reason,
+            "draft": listing.draft.model_dump() if listing.draft else None,
+        }
+        await self.broker.publish(
+            body,
+            topic=dlq(MARKETPLACE),
+            key=listing.product_id.encode(),
+            headers={"x-dlq-reason": "platform_rejected", "x-dlq-error": reason[:2000]},
+        )

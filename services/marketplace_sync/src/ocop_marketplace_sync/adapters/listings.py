@@ -64,19 +64,31 @@ class ListingRepository(GatedRepository):
     async def record(self, outcome: SyncOutcome) -> bool:
         result = await self.collection.update_one(
             {"_id": outcome.listing_id, "desired_version": outcome.version},
-            {"$set": {"status": outcome.status, "external_id": outcome.external_id, "synced_version": outcome.version,
-                      "last_synced_at": outcome.at, "last_error": outcome.error}}, session=self.session)
+            {
+                "$set": {
+                    "status": outcome.status,
+                    "external_id": outcome.external_id,
+                    "synced_version": outcome.version,
+                    "last_synced_at": outcome.at,
+                    "last_error": outcome.error,
+                }
+            },
+            session=self.session,
+        )
         return bool(result.matched_count)
 
     async def keep_external_id(self, listing_id: str, external_id: str) -> None:
-        await self.collection.update_one({"_id": listing_id}, {"$set": {"external_id": external_id}},
-                                         session=self.session)
+        await self.collection.update_one(
+            {"_id": listing_id}, {"$set": {"external_id": external_id}}, session=self.session
+        )
 
     async def retry_later(self, retry: Retry) -> None:
         async with self.alone():
-            await self.collection.update_one({"_id": retry.listing_id, "desired_version": retry.version},
-                                             {"$set": {"last_error": retry.error, "next_attempt_at": retry.at}},
-                                             session=self.session)
+            await self.collection.update_one(
+                {"_id": retry.listing_id, "desired_version": retry.version},
+                {"$set": {"last_error": retry.error, "next_attempt_at": retry.at}},
+                session=self.session,
+            )
 
     async def settled(self, product_id: str | None) -> list[Listing]:
         query: dict[str, Any] = {"status": {"$in": ["published", "delisted"]}}
@@ -95,6 +107,7 @@ class ListingRepository(GatedRepository):
     async def resync(self, product_id: str | None) -> int:
         query = {"product_id": product_id} if product_id else {}
         async with self.alone():
-            result = await self.collection.update_many(query, {"$set": {"status": "pending", "next_attempt_at": None}},
-                                                       session=self.session)
+            result = await self.collection.update_many(
+                query, {"$set": {"status": "pending", "next_attempt_at": None}}, session=self.session
+            )
         return result.modified_count

@@ -45,9 +45,17 @@ class HttpAdapter:
     id_field = "id"
     price_field = "price"
 
-    def __init__(self, base_url: str, *, rate_per_s: float = 20, attempts: int = 8, timeout_s: float = 5.0,
-                 backoff_initial_s: float = 0.2, backoff_max_s: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        rate_per_s: float = 20,
+        attempts: int = 8,
+        timeout_s: float = 5.0,
+        backoff_initial_s: float = 0.2,
+        backoff_max_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
         self.limiter = AsyncLimiter(rate_per_s, 1.0)
         self.attempts = attempts
@@ -57,8 +65,9 @@ class HttpAdapter:
         await self.http.aclose()
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(self.attempts), wait=self.wait,
-                                           retry=retry_if_exception(_retryable), reraise=True):
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self.attempts), wait=self.wait, retry=retry_if_exception(_retryable), reraise=True
+        ):
             with attempt:
                 async with self.limiter:
                     response = await self.send(method, path, **kwargs)
@@ -80,8 +89,12 @@ class HttpAdapter:
             reason = response.text[:300]
         retry_after = response.headers.get("Retry-After")
         retryable = response.status_code == 429 or response.status_code >= 500
-        raise PlatformError(response.status_code, reason or response.reason_phrase, retryable=retryable,
-                            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
+        raise PlatformError(
+            response.status_code,
+            reason or response.reason_phrase,
+            retryable=retryable,
+            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+        )
 
     def payload(self, draft: ListingDraft) -> dict[str, Any]:
         raise NotImplementedError

@@ -14,8 +14,14 @@ import httpx
 from ocop_marketplace_sync.adapters.marketplace import HttpAdapter
 from ocop_marketplace_sync.domain.listing import ListingDraft
 
-CATEGORY = {"food": "NS-DS", "beverage": "DU-TR", "herbal": "SK-DL", "handicraft": "TC-MN", "ornamental": "CC-SV",
-            "tourism": "DL-DV"}
+CATEGORY = {
+    "food": "NS-DS",
+    "beverage": "DU-TR",
+    "herbal": "SK-DL",
+    "handicraft": "TC-MN",
+    "ornamental": "CC-SV",
+    "tourism": "DL-DV",
+}
 
 
 class PostmartAdapter(HttpAdapter):
@@ -32,13 +38,23 @@ class PostmartAdapter(HttpAdapter):
         body = json.dumps(kwargs.pop("json")).encode() if "json" in kwargs else b""
         ts = str(int(time.time()))
         message = f"{method}\n{path}\n{ts}\n".encode() + body
-        headers = {**kwargs.pop("headers", {}), "X-Api-Key": self.api_key, "X-Timestamp": ts,
-                   "X-Signature": hmac.new(self.api_secret.encode(), message, hashlib.sha256).hexdigest(),
-                   "Content-Type": "application/json"}
+        headers = {
+            **kwargs.pop("headers", {}),
+            "X-Api-Key": self.api_key,
+            "X-Timestamp": ts,
+            "X-Signature": hmac.new(self.api_secret.encode(), message, hashlib.sha256).hexdigest(),
+            "Content-Type": "application/json",
+        }
         return await self.http.request(method, path, content=body, headers=headers, **kwargs)
 
     def payload(self, draft: ListingDraft) -> dict[str, Any]:
-        return {"item_name": draft.title[:150], "detail": draft.long_description(), "sale_price": draft.price_vnd or 0,
-                "uom": draft.unit, "photos": draft.images, "category_code": CATEGORY[draft.group],
-                "external_ref": draft.product_id, "ocop": {"stars": draft.stars, "decision_no": draft.decision_no,
-                                                           "valid_until": draft.valid_until}}
+        return {
+            "item_name": draft.title[:150],
+            "detail": draft.long_description(),
+            "sale_price": draft.price_vnd or 0,
+            "uom": draft.unit,
+            "photos": draft.images,
+            "category_code": CATEGORY[draft.group],
+            "external_ref": draft.product_id,
+            "ocop": {"stars": draft.stars, "decision_no": draft.decision_no, "valid_until": draft.valid_until},
+        }

@@ -27,9 +27,14 @@ class VosoAdapter(HttpAdapter):
 
     async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self._token is None or self._token[1] < time.monotonic():
-            r = await self.http.post("/oauth/token", data={"grant_type": "client_credentials",
-                                                           "client_id": self.client_id,
-                                                           "client_secret": self.client_secret})
+            r = await self.http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                },
+            )
             self.raise_for(r)
             body = r.json()
             self._token = (body["access_token"], time.monotonic() + body.get("expires_in", 300) - 30)
@@ -41,10 +46,20 @@ class VosoAdapter(HttpAdapter):
         return response
 
     def payload(self, draft: ListingDraft) -> dict[str, Any]:
-        return {"title": draft.title, "description": draft.long_description(), "price": draft.price_vnd or 0,
-                "unit": draft.unit, "images": draft.images, "category_id": CATEGORY[draft.group],
-                "attributes": {"ocop_stars": draft.stars, "ocop_decision": draft.decision_no,
-                               "valid_until": draft.valid_until, "ocop_product_id": draft.product_id}}
+        return {
+            "title": draft.title,
+            "description": draft.long_description(),
+            "price": draft.price_vnd or 0,
+            "unit": draft.unit,
+            "images": draft.images,
+            "category_id": CATEGORY[draft.group],
+            "attributes": {
+                "ocop_stars": draft.stars,
+                "ocop_decision": draft.decision_no,
+                "valid_until": draft.valid_until,
+                "ocop_product_id": draft.product_id,
+            },
+        }
 
     def create_headers(self, draft: ListingDraft) -> dict[str, str]:
         return {"Idempotency-Key": draft.idempotency_key(self.name)}

@@ -26,9 +26,15 @@ class ResyncIn(BaseModel):
 
 
 def view(listing: Listing) -> dict[str, Any]:
-    return {"platform": listing.platform, "status": listing.status, "external_id": listing.external_id,
-            "last_synced_at": listing.last_synced_at.isoformat() if listing.last_synced_at else None,
-            "last_error": listing.last_error, "product_id": listing.product_id, "version": listing.synced_version}
+    return {
+        "platform": listing.platform,
+        "status": listing.status,
+        "external_id": listing.external_id,
+        "last_synced_at": listing.last_synced_at.isoformat() if listing.last_synced_at else None,
+        "last_error": listing.last_error,
+        "product_id": listing.product_id,
+        "version": listing.synced_version,
+    }
 
 
 @router.get("/listings", summary="Where a product is listed: one entry per platform")

@@ -15,6 +15,7 @@ router = APIRouter(tags=["producers"])
 
 
 @router.get("/producers/{producer_id}", summary="The seller record kept for a producer")
-async def get_producer(producer_id: str, runtime: RuntimeDep,
-                       principal: Annotated[Principal, Depends(require(*SELLER_READERS))]) -> dict:
+async def get_producer(
+    producer_id: str, runtime: RuntimeDep, principal: Annotated[Principal, Depends(require(*SELLER_READERS))]
+) -> dict:
     return await seller_record(producer_id, principal, runtime.uow())

@@ -38,8 +38,14 @@ async def product_changed(cmd: ProductChanged, uow: UnitOfWork, platforms: Seque
     return changed
 
 
-async def want(uow: UnitOfWork, platforms: Sequence[str], product_id: str, version: int, desired: Desired,
-               draft: ListingDraft | None) -> bool:
+async def want(
+    uow: UnitOfWork,
+    platforms: Sequence[str],
+    product_id: str,
+    version: int,
+    desired: Desired,
+    draft: ListingDraft | None,
+) -> bool:
     """Record what every platform should show; a listing already at this version or newer stays as it is."""
     traceparent = current_traceparent()  # the event's trace: platform calls and listing events continue it
     changed = False

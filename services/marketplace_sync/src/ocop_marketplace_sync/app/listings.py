@@ -29,9 +29,11 @@ async def products_with_listings(query: ListingsQuery, principal: Principal, uow
     """The console's table: the caller's products by name, each with its listings."""
     policy.require_role(principal, policy.READERS)
     visible = await policy.visible_products(principal, uow)
-    products = [p for p in await uow.products.summaries(producer_id=principal.scope.producer_id,
-                                                        product_id=query.product_id)
-                if visible is None or p.id in visible]
+    products = [
+        p
+        for p in await uow.products.summaries(producer_id=principal.scope.producer_id, product_id=query.product_id)
+        if visible is None or p.id in visible
+    ]
     if query.product_id and not products:
         # not certified yet (marketplace_sync knows products from certification events), or not yours
         raise NotFound("product_not_found", "Sản phẩm chưa từng được đưa lên sàn, hoặc không thuộc chủ thể của bạn")

@@ -19,15 +19,22 @@ from ocop_marketplace_sync.domain.platform import PlatformError
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.logging import get_logger
 
-LISTING_OPERATIONS = Counter("ocop_listing_operations_total", "Calls to marketplace platforms by outcome",
-                             ["platform", "operation", "result"])
+LISTING_OPERATIONS = Counter(
+    "ocop_listing_operations_total", "Calls to marketplace platforms by outcome", ["platform", "operation", "result"]
+)
 RETRY_DELAY = timedelta(seconds=5)  # after the adapter's own retries gave up on a transient failure
 
 log = get_logger(__name__)
 
 
-async def push_listing(listing: Listing, platform: Marketplace, uow: UnitOfWork, dead_letters: DeadLetters, *,
-                       retry_delay: timedelta = RETRY_DELAY) -> None:
+async def push_listing(
+    listing: Listing,
+    platform: Marketplace,
+    uow: UnitOfWork,
+    dead_letters: DeadLetters,
+    *,
+    retry_delay: timedelta = RETRY_DELAY,
+) -> None:
     """Published, delisted, failed (a 4xx: with the platform's reason, and to the DLQ) or tried again later."""
     name, operation = listing.platform, listing.operation
     try:
@@ -40,12 +47,23 @@ async def push_listing(listing: Listing, platform: Marketplace, uow: UnitOfWork,
             outcome = listing.delisted(utcnow())
         await record(outcome, uow)
         LISTING_OPERATIONS.labels(name, operation, "ok").inc()
-        log.info("listing.synced", product_id=listing.product_id, platform=name, operation=operation,
-                 version=listing.desired_version)
+        log.info(
+            "listing.synced",
+            product_id=listing.product_id,
+            platform=name,
+            operation=operation,
+            version=listing.desired_version,
+        )
     except PlatformError as exc:
         LISTING_OPERATIONS.labels(name, operation, "retry" if exc.retryable else "failed").inc()
-        log.warning("listing.platform_error", product_id=listing.product_id, platform=name, operation=operation,
-                    reason=exc.reason[:300], retryable=exc.retryable)
+        log.warning(
+            "listing.platform_error",
+            product_id=listing.product_id,
+            platform=name,
+            operation=operation,
+            reason=exc.reason[:300],
+            retryable=exc.retryable,
+        )
         if exc.retryable:
             await uow.listings.retry_later(listing.retry_at(exc.reason, utcnow() + retry_delay))
         else:

@@ -21,8 +21,15 @@ log = get_logger(__name__)
 
 
 class SyncWorker:
-    def __init__(self, uows: Callable[[], UnitOfWork], marketplaces: Mapping[str, Marketplace],
-                 dead_letters: DeadLetters, *, concurrency: int = 8, retry_delay: timedelta = RETRY_DELAY) -> None:
+    def __init__(
+        self,
+        uows: Callable[[], UnitOfWork],
+        marketplaces: Mapping[str, Marketplace],
+        dead_letters: DeadLetters,
+        *,
+        concurrency: int = 8,
+        retry_delay: timedelta = RETRY_DELAY,
+    ) -> None:
         self.uows = uows  # a new unit of work per push: each records its outcome in its own transaction
         self.marketplaces = marketplaces
         self.dead_letters = dead_letters
@@ -42,7 +49,7 @@ class SyncWorker:
         while True:
             try:
                 done = await self.run_once()
-            except Exception:  # noqa: BLE001 - keep syncing
+            except Exception:
                 log.exception("sync.pass_failed")
                 done = 0
             if not done:
@@ -53,8 +60,11 @@ class SyncWorker:
     async def run_once(self) -> int:
         """One pass over the pending listings that are due; returns how many were pushed."""
         now = utcnow()
-        due = [entry for entry in await self.uows().listings.pending()
-               if entry.id not in self._running and entry.is_due(now)]
+        due = [
+            entry
+            for entry in await self.uows().listings.pending()
+            if entry.id not in self._running and entry.is_due(now)
+        ]
         semaphore = asyncio.Semaphore(self.concurrency)
 
         async def one(listing: Listing) -> None:

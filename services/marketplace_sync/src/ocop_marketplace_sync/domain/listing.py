@@ -25,11 +25,21 @@ class ListingDraft(BaseModel):
     @classmethod
     def of(cls, product: ProductSnapshot, certificate: CertificateSnapshot, version: int) -> ListingDraft:
         """From the event's snapshots (event-carried state: they hold all a listing needs)."""
-        return cls(product_id=product.product_id, version=version, name=product.name, stars=certificate.stars,
-                   group=product.group, description=product.description, price_vnd=product.price_vnd,
-                   unit=product.unit, images=product.images, seller=product.producer_public_name,
-                   province=product.province.name, decision_no=certificate.decision_no,
-                   valid_until=certificate.valid_until.isoformat())
+        return cls(
+            product_id=product.product_id,
+            version=version,
+            name=product.name,
+            stars=certificate.stars,
+            group=product.group,
+            description=product.description,
+            price_vnd=product.price_vnd,
+            unit=product.unit,
+            images=product.images,
+            seller=product.producer_public_name,
+            province=product.province.name,
+            decision_no=certificate.decision_no,
+            valid_until=certificate.valid_until.isoformat(),
+        )
 
     @property
     def title(self) -> str:
@@ -40,6 +50,9 @@ class ListingDraft(BaseModel):
         return f"ocop-{platform}-{self.product_id}-v{self.version}"
 
     def long_description(self) -> str:
-        lines = [self.description.strip(), f"Sản phẩm OCOP {self.stars} sao, quyết định {self.decision_no}, "
-                 f"hiệu lực đến {self.valid_until}.", f"Chủ thể: {self.seller} ({self.province})."]
+        lines = [
+            self.description.strip(),
+            f"Sản phẩm OCOP {self.stars} sao, quyết định {self.decision_no}, hiệu lực đến {self.valid_until}.",
+            f"Chủ thể: {self.seller} ({self.province}).",
+        ]
         return "\n".join(line for line in lines if line)

@@ -72,11 +72,25 @@ class Listing(BaseModel):
         return f"{product_id}:{platform}"
 
     @classmethod
-    def first(cls, product_id: str, platform: str, desired: Desired, version: int, draft: ListingDraft | None,
-              traceparent: str | None) -> Listing:
+    def first(
+        cls,
+        product_id: str,
+        platform: str,
+        desired: Desired,
+        version: int,
+        draft: ListingDraft | None,
+        traceparent: str | None,
+    ) -> Listing:
         """The first desired state of a product on a platform: pending, nothing pushed yet."""
-        return cls(id=cls.key(product_id, platform), product_id=product_id, platform=platform, desired=desired,
-                   desired_version=version, draft=draft, traceparent=traceparent)
+        return cls(
+            id=cls.key(product_id, platform),
+            product_id=product_id,
+            platform=platform,
+            desired=desired,
+            desired_version=version,
+            draft=draft,
+            traceparent=traceparent,
+        )
 
     def want(self, desired: Desired, version: int, draft: ListingDraft | None, traceparent: str | None) -> bool:
         """A newer desired state makes the listing pending again; an older or repeated one changes nothing."""
@@ -101,24 +115,37 @@ class Listing(BaseModel):
         return self.draft
 
     def published(self, external_id: str, at: datetime) -> SyncOutcome:
-        event = ListingPublished(product_id=self.product_id, platform=self.platform, version=self.desired_version,
-                                 external_id=external_id)
+        event = ListingPublished(
+            product_id=self.product_id, platform=self.platform, version=self.desired_version, external_id=external_id
+        )
         return self._outcome("published", external_id, None, at, event)
 
     def delisted(self, at: datetime) -> SyncOutcome:
-        event = ListingDelisted(product_id=self.product_id, platform=self.platform, version=self.desired_version,
-                                external_id=self.external_id, reason="certificate no longer active")
+        event = ListingDelisted(
+            product_id=self.product_id,
+            platform=self.platform,
+            version=self.desired_version,
+            external_id=self.external_id,
+            reason="certificate no longer active",
+        )
         return self._outcome("delisted", self.external_id, None, at, event)
 
     def rejected(self, reason: str, at: datetime) -> SyncOutcome:
         """The platform refused the listing (a 4xx): failed with its reason until the data is fixed."""
-        event = ListingFailed(product_id=self.product_id, platform=self.platform, version=self.desired_version,
-                              reason=reason)
+        event = ListingFailed(
+            product_id=self.product_id, platform=self.platform, version=self.desired_version, reason=reason
+        )
         return self._outcome("failed", self.external_id, reason, at, event)
 
     def retry_at(self, error: str, at: datetime) -> Retry:
         return Retry(self.id, self.desired_version, error[:ERROR_KEPT], at)
 
-    def _outcome(self, status: Status, external_id: str | None, error: str | None, at: datetime,
-                 event: ListingPublished | ListingDelisted | ListingFailed) -> SyncOutcome:
+    def _outcome(
+        self,
+        status: Status,
+        external_id: str | None,
+        error: str | None,
+        at: datetime,
+        event: ListingPublished | ListingDelisted | ListingFailed,
+    ) -> SyncOutcome:
         return SyncOutcome(self.id, self.product_id, self.desired_version, status, external_id, error, at, event)

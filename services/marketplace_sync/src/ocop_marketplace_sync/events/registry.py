@@ -17,18 +17,25 @@ from ocop_shared.events.models import REGISTRY
 if TYPE_CHECKING:
     from ocop_marketplace_sync.runtime import MarketplaceRuntime
 
-CertificateEvent = (m.CertificateIssued | m.CertificateRenewed | m.CertificateUpgraded | m.CertificateRevoked
-                    | m.CertificateExpired)
-CERTIFICATE_EVENTS = (m.CertificateIssued, m.CertificateRenewed, m.CertificateUpgraded, m.CertificateRevoked,
-                      m.CertificateExpired)
+CertificateEvent = (
+    m.CertificateIssued | m.CertificateRenewed | m.CertificateUpgraded | m.CertificateRevoked | m.CertificateExpired
+)
+CERTIFICATE_EVENTS = (
+    m.CertificateIssued,
+    m.CertificateRenewed,
+    m.CertificateUpgraded,
+    m.CertificateRevoked,
+    m.CertificateExpired,
+)
 
 
 def subscribe(runtime: MarketplaceRuntime) -> None:
     consumer = runtime.consumer(REGISTRY)
 
     @consumer.on(m.ProducerRegistered)
-    async def producer_registered(_event: CloudEvent, payload: m.ProducerRegistered,
-                                  session: AsyncClientSession) -> None:
+    async def producer_registered(
+        _event: CloudEvent, payload: m.ProducerRegistered, session: AsyncClientSession
+    ) -> None:
         await producer_changed(ProducerChanged(payload.producer, payload.version), runtime.uow_in(session))
 
     @consumer.on(m.ProducerUpdated)
@@ -45,6 +52,7 @@ def subscribe(runtime: MarketplaceRuntime) -> None:
 
     @consumer.on(m.ProductUpdated)
     async def product_updated(_event: CloudEvent, payload: m.ProductUpdated, session: AsyncClientSession) -> None:
-        if await product_changed(ProductChanged(payload.product, payload.version), runtime.uow_in(session),
-                                 runtime.platforms):
+        if await product_changed(
+            ProductChanged(payload.product, payload.version), runtime.uow_in(session), runtime.platforms
+        ):
             runtime.sync.wake()

@@ -3,7 +3,7 @@ use case in the consumer's inbox transaction (``runtime.uow_in(session)``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -20,13 +20,7 @@ if TYPE_CHECKING:
 CertificateEvent = (
     m.CertificateIssued | m.CertificateRenewed | m.CertificateUpgraded | m.CertificateRevoked | m.CertificateExpired
 )
-CERTIFICATE_EVENTS = (
-    m.CertificateIssued,
-    m.CertificateRenewed,
-    m.CertificateUpgraded,
-    m.CertificateRevoked,
-    m.CertificateExpired,
-)
+CERTIFICATE_EVENTS = get_args(CertificateEvent)
 
 
 def subscribe(runtime: MarketplaceRuntime) -> None:

@@ -20,23 +20,14 @@ __all__ = ["MarketplaceSyncSettings", "background", "bootstrap", "marketplaces"]
 def marketplaces(s: MarketplaceSyncSettings) -> dict[str, Marketplace]:
     """One entry per enabled platform: adding a platform (e.g. Sendo) is an adapter and its settings."""
     out: dict[str, Marketplace] = {}
+    calls = {"attempts": s.sync_attempts, "timeout_s": s.platform_timeout_s}  # retries and timeout of every call
     if s.voso_url:
         out["voso"] = VosoAdapter(
-            s.voso_url,
-            s.voso_client_id,
-            s.voso_client_secret,
-            rate_per_s=s.voso_rate_per_s,
-            attempts=s.sync_attempts,
-            timeout_s=s.platform_timeout_s,
+            s.voso_url, s.voso_client_id, s.voso_client_secret, rate_per_s=s.voso_rate_per_s, **calls
         )
     if s.postmart_url:
         out["postmart"] = PostmartAdapter(
-            s.postmart_url,
-            s.postmart_api_key,
-            s.postmart_api_secret,
-            rate_per_s=s.postmart_rate_per_s,
-            attempts=s.sync_attempts,
-            timeout_s=s.platform_timeout_s,
+            s.postmart_url, s.postmart_api_key, s.postmart_api_secret, rate_per_s=s.postmart_rate_per_s, **calls
         )
     return out
 

@@ -8,6 +8,7 @@ adapter class plus its configuration.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -36,14 +37,21 @@ class _RetryAfterWait:
         return wait
 
 
+@dataclass(frozen=True)
+class SellerApi:
+    """Where a platform keeps a seller's items and what it calls their id and price."""
+
+    items: str  # path of the collection: POST creates, PUT/DELETE/GET …/{id}
+    id_field: str
+    price_field: str
+
+
 class HttpAdapter:
-    """Base of the adapters: rate limit, retries, error mapping, and the seller-API calls over a collection of
-    items (``items`` path; each platform names its id and price fields and shapes its payload)."""
+    """Base of the adapters: rate limit, retries, error mapping, and the calls on the seller's items (each
+    platform declares its :class:`SellerApi`, shapes its payload and authenticates in :meth:`send`)."""
 
     name = "base"
-    items = "/items"
-    id_field = "id"
-    price_field = "price"
+    api = SellerApi("/items", id_field="id", price_field="price")
 
     def __init__(
         self,
@@ -105,26 +113,26 @@ class HttpAdapter:
     async def upsert(self, draft: ListingDraft, external_id: str | None) -> str:
         if external_id:
             try:
-                r = await self.call("PUT", f"{self.items}/{external_id}", json=self.payload(draft))
-                return r.json()[self.id_field]
+                r = await self.call("PUT", f"{self.api.items}/{external_id}", json=self.payload(draft))
+                return r.json()[self.api.id_field]
             except PlatformError as exc:
                 if exc.status != 404:
                     raise  # 404: the listing vanished on the platform; create it again below
-        r = await self.call("POST", self.items, json=self.payload(draft), headers=self.create_headers(draft))
-        return r.json()[self.id_field]
+        r = await self.call("POST", self.api.items, json=self.payload(draft), headers=self.create_headers(draft))
+        return r.json()[self.api.id_field]
 
     async def delist(self, external_id: str) -> None:
         try:
-            await self.call("DELETE", f"{self.items}/{external_id}")
+            await self.call("DELETE", f"{self.api.items}/{external_id}")
         except PlatformError as exc:
             if exc.status != 404:  # already gone is what we wanted
                 raise
 
     async def fetch(self, external_id: str) -> RemoteListing | None:
         try:
-            body = (await self.call("GET", f"{self.items}/{external_id}")).json()
+            body = (await self.call("GET", f"{self.api.items}/{external_id}")).json()
         except PlatformError as exc:
             if exc.status == 404:
                 return None
             raise
-        return RemoteListing(external_id, body.get("status", "active"), body, price_vnd=body.get(self.price_field))
+        return RemoteListing(external_id, body.get("status", "active"), body, price_vnd=body.get(self.api.price_field))

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ocop_marketplace_sync.adapters.marketplace import HttpAdapter
+from ocop_marketplace_sync.adapters.marketplace import HttpAdapter, SellerApi
 from ocop_marketplace_sync.domain.listing import ListingDraft
 
 CATEGORY = {
@@ -26,9 +26,7 @@ CATEGORY = {
 
 class PostmartAdapter(HttpAdapter):
     name = "postmart"
-    items = "/v2/items"
-    id_field = "item_id"
-    price_field = "sale_price"
+    api = SellerApi("/v2/items", id_field="item_id", price_field="sale_price")
 
     def __init__(self, base_url: str, api_key: str, api_secret: str, **kwargs: Any) -> None:
         super().__init__(base_url, **kwargs)

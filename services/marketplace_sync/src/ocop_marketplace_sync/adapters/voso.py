@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from ocop_marketplace_sync.adapters.marketplace import HttpAdapter
+from ocop_marketplace_sync.adapters.marketplace import HttpAdapter, SellerApi
 from ocop_marketplace_sync.domain.listing import ListingDraft
 from ocop_marketplace_sync.domain.platform import PlatformError
 
@@ -16,9 +16,7 @@ CATEGORY = {"food": 1001, "beverage": 1002, "herbal": 1003, "handicraft": 1004, 
 
 class VosoAdapter(HttpAdapter):
     name = "voso"
-    items = "/api/seller/products"
-    id_field = "product_id"
-    price_field = "price"
+    api = SellerApi("/api/seller/products", id_field="product_id", price_field="price")
 
     def __init__(self, base_url: str, client_id: str, client_secret: str, **kwargs: Any) -> None:
         super().__init__(base_url, **kwargs)

@@ -84,3 +84,11 @@ async def test_retry_repair_and_resync_outside_a_transaction(uow):
         await uow.listings.record(listing.published("VO-2", utcnow()))
         await uow.commit()
     assert await uow.listings.resync("other") == 0 and await uow.listings.resync("p-1") == 1
+
+
+async def test_an_unreadable_document_does_not_stall_the_others(uow):
+    async with uow:
+        await uow.listings.add(first(1))
+        await uow.commit()
+    await uow.db.listings.insert_one({"_id": "p-9:voso", "product_id": "p-9", "status": "pending", "desired": "?"})
+    assert [entry.id for entry in await uow.listings.pending()] == ["p-1:voso"]

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from ocop_marketplace_sync.adapters.gated import GatedRepository
 from ocop_marketplace_sync.domain.listing_state import Listing, Retry, SyncOutcome
+from ocop_shared.logging import get_logger
 from ocop_shared.mongo import as_datetime
+
+log = get_logger(__name__)
 
 DESIRED_FIELDS = ("product_id", "platform", "desired", "desired_version", "status", "next_attempt_at", "traceparent")
 DATETIME_FIELDS = ("next_attempt_at", "last_synced_at")
@@ -36,6 +41,16 @@ class ListingRepository(GatedRepository):
         fields = {**doc, **{f: as_datetime(doc.get(f)) for f in DATETIME_FIELDS}, "id": doc["_id"]}
         return Listing.model_validate(fields)
 
+    def _valid(self, docs: list[dict[str, Any]]) -> list[Listing]:
+        """A document that no longer reads as a listing is logged and left out, so it cannot stall the others."""
+        out = []
+        for doc in docs:
+            try:
+                out.append(self.from_doc(doc))
+            except ValidationError as exc:
+                log.warning("listing.unreadable", listing=doc.get("_id"), error=str(exc)[:300])
+        return out
+
     async def get(self, listing_id: str) -> Listing | None:
         doc = await self.collection.find_one({"_id": listing_id}, session=self.session)
         return self.from_doc(doc) if doc else None
@@ -55,11 +70,11 @@ class ListingRepository(GatedRepository):
     async def of_product(self, product_id: str | None) -> list[Listing]:
         query = {"product_id": product_id} if product_id else {}
         docs = await self.collection.find(query, session=self.session).sort("_id", 1).to_list(LIST_LIMIT)
-        return [self.from_doc(d) for d in docs]
+        return self._valid(docs)
 
     async def pending(self) -> list[Listing]:
         docs = await self.collection.find({"status": "pending"}, session=self.session).to_list(PENDING_BATCH)
-        return [self.from_doc(d) for d in docs]
+        return self._valid(docs)
 
     async def record(self, outcome: SyncOutcome) -> bool:
         result = await self.collection.update_one(
@@ -95,7 +110,7 @@ class ListingRepository(GatedRepository):
         if product_id:
             query["product_id"] = product_id
         docs = await self.collection.find(query, session=self.session).to_list(RECONCILE_LIMIT)
-        return [self.from_doc(d) for d in docs]
+        return self._valid(docs)
 
     async def mark_for_repair(self, listing_id: str, *, forget_external_id: bool) -> None:
         fields: dict[str, Any] = {"status": "pending", "next_attempt_at": None}

@@ -20,13 +20,25 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from ocop_cli.stack import Stack, start_stack
+from ocop_marketplace_sync.standins.serving import Standins, serve_standins
 from ocop_shared.auth import mint_token
 
 ARTIFACTS = Path(os.environ.get("OCOP_TEST_ARTIFACTS", "test-artifacts"))
 
 # Debian's chromium for the browser tests (.ci/run installs it; no browser download at test time). The
-# background-networking flags keep it from calling out of this closed network.
+# background-networking flags keep it from calling out of this closed network. Without it the browser tests
+# skip with CHROMIUM_MISSING: `ocop test` finds such skips by "chromium" in the reason and warns in a panel.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_MISSING = "chromium is not installed (apt-get install chromium)"
+
+
+def require_chromium() -> None:
+    """At the top of a browser test module: skip it without chromium, except under CI where that is an error."""
+    if CHROMIUM:
+        return
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
+    pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 
@@ -98,42 +110,10 @@ async def run_apps(stack: Stack, services=("registry", "traceability", "marketpl
         yield RunningApps(apps, clients)
 
 
-@dataclass
-class Standins:
-    voso_url: str
-    postmart_url: str
-    voso: object  # the FastAPI apps (their .state.store holds what each "platform" has)
-    postmart: object
-
-
 @pytest.fixture(scope="session")
 async def standins() -> AsyncIterator[Standins]:
     async with serve_standins() as served:
         yield served
-
-
-@contextlib.asynccontextmanager
-async def serve_standins() -> AsyncIterator[Standins]:
-    """The two marketplace stand-ins served on free ports (real HTTP, in this process)."""
-    import uvicorn
-
-    from ocop_cli.stack import free_port
-    from ocop_marketplace_sync.standins import postmart, voso
-
-    servers, urls, apps_ = [], [], []
-    for module in (voso, postmart):
-        app, port = module.create_app(), free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        servers.append((server, asyncio.create_task(server.serve())))
-        urls.append(f"http://127.0.0.1:{port}")
-        apps_.append(app)
-    for server, _task in servers:
-        while not server.started:
-            await asyncio.sleep(0.02)
-    yield Standins(urls[0], urls[1], apps_[0], apps_[1])
-    for server, task in servers:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture(scope="session")

@@ -11,16 +11,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import httpx
+from asgi_lifespan import LifespanManager
 
-import conftest  # noqa: E402  (the same wiring the integration tests use)
-from ocop_cli.stack import start_stack  # noqa: E402
+from ocop_cli.stack import Stack, start_stack
+from ocop_marketplace_sync.bootstrap import MarketplaceSyncSettings
+from ocop_marketplace_sync.main import create_app as marketplace_app
+from ocop_marketplace_sync.standins.serving import Standins, serve_standins
+from ocop_registry.bootstrap import RegistrySettings
+from ocop_registry.main import create_app as registry_app
+from ocop_shared.auth import mint_token
+
+JWT_SECRET = "bench-marketplace"
+
+
+def auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(JWT_SECRET, role=role)}"}
+
+
+@contextlib.asynccontextmanager
+async def services(stack: Stack, standins: Standins) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """registry and marketplace_sync in this process against the embedded servers, one HTTP client each."""
+    common = {"kafka_bootstrap": stack.bootstrap, "mongo_url": stack.mongo_url, "jwt_secret": JWT_SECRET,
+              "data_dir": stack.tmp, "relay_idle_wait_s": 0.2, "relay_confirm_interval_s": 0.5, "log_level": "ERROR"}
+    apps = {"registry": registry_app(RegistrySettings(**common)),
+            "marketplace_sync": marketplace_app(MarketplaceSyncSettings(
+                **common, voso_url=standins.voso_url, postmart_url=standins.postmart_url, sync_attempts=12,
+                voso_rate_per_s=200, postmart_rate_per_s=200))}
+    async with contextlib.AsyncExitStack() as es:
+        clients = {}
+        for name, app in apps.items():
+            await es.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=30))
+            clients[name] = await es.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}", timeout=60))
+        yield clients
 
 
 async def certify(client, headers, i: int, tax: str) -> str:
@@ -48,18 +79,16 @@ def active_counts(standins) -> dict[str, int]:
 
 
 async def run(n: int, failure_rate: float) -> None:
-    async with conftest.serve_standins() as standins:
+    async with serve_standins() as standins:
         await _run(standins, n, failure_rate)
 
 
-async def _run(standins, n: int, failure_rate: float) -> None:
+async def _run(standins: Standins, n: int, failure_rate: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = start_stack(Path(tmp))
         try:
-            extra = {"marketplace_sync": {"voso_url": standins.voso_url, "postmart_url": standins.postmart_url,
-                                          "sync_attempts": 12, "voso_rate_per_s": 200, "postmart_rate_per_s": 200}}
-            async with conftest.run_apps(stack, services=("registry", "marketplace_sync"), extra=extra) as apps:
-                headers = conftest.auth("official")
+            async with services(stack, standins) as apps:
+                headers = auth("official")
                 for app in (standins.voso, standins.postmart):
                     app.state.store.faults = app.state.store.faults.model_copy(update={
                         "failure_rate": failure_rate, "rate_limit": 100, "rate_window_s": 1.0})
@@ -87,7 +116,7 @@ async def _run(standins, n: int, failure_rate: float) -> None:
                     product = await certify(apps["registry"], headers, n + i, f"48{i:08d}")
                     while True:
                         found = (await apps["marketplace_sync"].get("/api/v1/listings", params={"product_id": product},
-                                                                    headers=conftest.auth("operator"))).json()
+                                                                    headers=auth("operator"))).json()
                         if len(found) == 2 and all(e["status"] == "published" for e in found):
                             break
                         await asyncio.sleep(0.01)

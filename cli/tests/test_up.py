@@ -58,13 +58,19 @@ def wait_http(url: str, timeout: float) -> httpx.Response:
 
 
 def test_up_demo_restart_and_clean_stop(tmp_path):
-    ports = {name: free_port() for name in ("registry", "traceability", "marketplace_sync", "kafka", "mongo", "voso",
-                                            "postmart")}
+    ports = {
+        name: free_port()
+        for name in ("registry", "traceability", "marketplace_sync", "kafka", "mongo", "voso", "postmart")
+    }
     env = {**os.environ, **{f"OCOP_{k.upper()}_PORT": str(v) for k, v in ports.items()}}
     env.pop("OCOP_JWT_SECRET", None)
     log = open(tmp_path / "up.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "ocop_cli.main", "up", "--demo", "--data-dir", str(tmp_path / "data")],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ocop_cli.main", "up", "--demo", "--data-dir", str(tmp_path / "data")],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 120)
         deadline = time.monotonic() + 60
@@ -78,27 +84,44 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         expected = {"genuine stamp": "genuine", "stamp of the revoked product": "revoked"}
         for label, url in urls.items():  # the URLs printed open the public scan page with the right verdict
             deadline = time.monotonic() + 30
-            while (verdict := httpx.get(url, headers={"Accept": "application/json"}).json()["verdict"]) \
-                    != expected[label] and time.monotonic() < deadline:
+            while (verdict := httpx.get(url, headers={"Accept": "application/json"}).json()["verdict"]) != expected[
+                label
+            ] and time.monotonic() < deadline:
                 time.sleep(0.3)
             assert verdict == expected[label], (label, url, verdict)
             page = httpx.get(url)
             assert page.status_code == 200 and "<html" in page.text
             screenshot(url, f"demo-{expected[label]}-390x844.png")  # what opening the printed URL shows
         for standin in ("voso", "postmart"):  # the demo's certified products get listed on both stand-ins
+
             def active(port=ports[standin]):
                 held = httpx.get(f"http://127.0.0.1:{port}/__inspect/products").json()
                 return [p for p in held if p["status"] == "active"]
+
             deadline = time.monotonic() + 60
             while len(active()) < 7 and time.monotonic() < deadline:
                 time.sleep(0.5)
             assert len(active()) == 7, (standin, active())  # 8 demo products, one revoked
 
-        token = subprocess.run([sys.executable, "-m", "ocop_cli.main", "token", "--role", "operator",
-                                "--data-dir", str(tmp_path / "data")], env=env, capture_output=True, text=True,
-                               check=True).stdout.strip()
-        producers = httpx.get(f"http://127.0.0.1:{ports['registry']}/api/v1/producers",
-                              headers={"Authorization": f"Bearer {token}"}).json()
+        token = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ocop_cli.main",
+                "token",
+                "--role",
+                "operator",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        producers = httpx.get(
+            f"http://127.0.0.1:{ports['registry']}/api/v1/producers", headers={"Authorization": f"Bearer {token}"}
+        ).json()
         assert {p["name"] for p in producers} >= {"HTX Sang Hà", "Hộ kinh doanh Hà Thị Thoa"}
         check_console_demo_login(ports)
 
@@ -106,25 +129,46 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         def counts():
             auth = {"Authorization": f"Bearer {token}"}
             reg, trace = f"http://127.0.0.1:{ports['registry']}", f"http://127.0.0.1:{ports['traceability']}"
-            return {"producers": len(httpx.get(f"{reg}/api/v1/producers", headers=auth).json()),
-                    "products": len(httpx.get(f"{reg}/api/v1/products", headers=auth).json()),
-                    "certificates": len(httpx.get(f"{reg}/api/v1/certificates", headers=auth).json()),
-                    "areas": len(httpx.get(f"{trace}/api/v1/growing-areas", headers=auth).json()),
-                    "batches": len(httpx.get(f"{trace}/api/v1/batches", headers=auth).json()),
-                    "runs": len(httpx.get(f"{trace}/api/v1/stamp-runs", headers=auth).json())}
+            return {
+                "producers": len(httpx.get(f"{reg}/api/v1/producers", headers=auth).json()),
+                "products": len(httpx.get(f"{reg}/api/v1/products", headers=auth).json()),
+                "certificates": len(httpx.get(f"{reg}/api/v1/certificates", headers=auth).json()),
+                "areas": len(httpx.get(f"{trace}/api/v1/growing-areas", headers=auth).json()),
+                "batches": len(httpx.get(f"{trace}/api/v1/batches", headers=auth).json()),
+                "runs": len(httpx.get(f"{trace}/api/v1/stamp-runs", headers=auth).json()),
+            }
+
         before = counts()
         assert before == {"producers": 7, "products": 8, "certificates": 8, "areas": 8, "batches": 3, "runs": 3}
-        again = subprocess.run([sys.executable, "-m", "ocop_cli.main", "demo", "--data-dir", str(tmp_path / "data"),
-                                "--registry-url", f"http://127.0.0.1:{ports['registry']}",
-                                "--traceability-url", f"http://127.0.0.1:{ports['traceability']}"],
-                               env=env, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ocop_cli.main",
+                "demo",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--registry-url",
+                f"http://127.0.0.1:{ports['registry']}",
+                "--traceability-url",
+                f"http://127.0.0.1:{ports['traceability']}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert again.returncode == 0 and "0 producers created, 7 already there" in again.stdout, again.stdout
         assert counts() == before
 
         # kill -9 the traceability service: the supervisor restarts it and it catches up
         tree = children_of(proc.pid)
-        victim = next(pid for pid in tree if f"--port {ports['traceability']}" in
-                      Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        victim = next(
+            pid
+            for pid in tree
+            if f"--port {ports['traceability']}"
+            in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        )
         os.kill(victim, signal.SIGKILL)
         time.sleep(0.5)
         wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 60)
@@ -165,12 +209,15 @@ def check_console_demo_login(ports: dict[str, int]) -> None:
     with httpx.Client(follow_redirects=False, timeout=10) as browser:
         form = browser.get(f"http://127.0.0.1:{ports['registry']}/console/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-        signed_in = browser.post(f"http://127.0.0.1:{ports['registry']}/console/login",
-                                 data={"username": "thoa", "password": "ocop-demo-2025", "csrf_token": csrf})
+        signed_in = browser.post(
+            f"http://127.0.0.1:{ports['registry']}/console/login",
+            data={"username": "thoa", "password": "ocop-demo-2025", "csrf_token": csrf},
+        )
         assert signed_in.status_code == 303, signed_in.text
         batches = browser.get(f"http://127.0.0.1:{ports['traceability']}/console/batches")
         assert batches.status_code == 200 and "CD-2610-01" in batches.text
-        assert f"http://127.0.0.1:{ports['marketplace_sync']}/console/listings" in batches.text  # links follow the ports
+        # links follow the ports: the navigation links each other service's console start page
+        assert f'href="http://127.0.0.1:{ports["marketplace_sync"]}/console"' in batches.text
 
 
 def screenshot(url: str, name: str) -> None:

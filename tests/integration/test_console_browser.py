@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 import uvicorn
 
-from conftest import ARTIFACTS, auth, eventually
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, eventually, require_chromium
 from ocop_cli.stack import free_port
 from ocop_registry.domain.certificate import add_months
 from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
@@ -22,8 +22,7 @@ from tests.integration.test_traceability import polygon
 
 pytestmark = pytest.mark.integration
 # Debian's chromium; without it this module is skipped locally and fails under CI (as the scan page test)
-from tests.integration.test_scan_browser import CHROMIUM  # noqa: E402
-from conftest import CHROMIUM_FLAGS  # noqa: E402
+require_chromium()
 from playwright.async_api import async_playwright  # noqa: E402
 
 CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage"]

@@ -4,20 +4,16 @@ kept as test artifacts (test-artifacts/scan-*.png)."""
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 import uvicorn
 
-from conftest import ARTIFACTS, CHROMIUM, run_chromium
+from conftest import ARTIFACTS, require_chromium, run_chromium
 from ocop_cli.stack import free_port
 from tests.integration.test_scan import make_run, path_of
 
 pytestmark = pytest.mark.integration
-if not CHROMIUM:
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium for the browser test (.ci/run installs it)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 
 async def test_scan_page_in_chromium_at_phone_size(apps):

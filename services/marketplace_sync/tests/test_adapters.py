@@ -16,17 +16,35 @@ FAST = {"backoff_initial_s": 0.01, "backoff_max_s": 0.05, "attempts": 30, "rate_
 def adapters():
     v_app, p_app = voso.create_app(), postmart.create_app()
     return [
-        (VosoAdapter("http://voso", "ocop-dev", "voso-dev-secret", transport=httpx.ASGITransport(app=v_app), **FAST),
-         v_app.state.store),
-        (PostmartAdapter("http://postmart", "ocop-dev", "postmart-dev-secret",
-                         transport=httpx.ASGITransport(app=p_app), **FAST), p_app.state.store),
+        (
+            VosoAdapter("http://voso", "ocop-dev", "voso-dev-secret", transport=httpx.ASGITransport(app=v_app), **FAST),
+            v_app.state.store,
+        ),
+        (
+            PostmartAdapter(
+                "http://postmart", "ocop-dev", "postmart-dev-secret", transport=httpx.ASGITransport(app=p_app), **FAST
+            ),
+            p_app.state.store,
+        ),
     ]
 
 
 def draft(**kw) -> ListingDraft:
-    base = dict(product_id="p-1", version=3, name="Chè Shan tuyết Chợ Đồn", stars=4, group="beverage",
-                description="Chè cổ thụ", price_vnd=250000, unit="hộp 200 g", images=["https://example.org/che.jpg"],
-                seller="HKD Hà Thị Thoa", province="Thái Nguyên", decision_no="1611/QĐ-UBND", valid_until="2029-11-01")
+    base = dict(
+        product_id="p-1",
+        version=3,
+        name="Chè Shan tuyết Chợ Đồn",
+        stars=4,
+        group="beverage",
+        description="Chè cổ thụ",
+        price_vnd=250000,
+        unit="hộp 200 g",
+        images=["https://example.org/che.jpg"],
+        seller="HKD Hà Thị Thoa",
+        province="Thái Nguyên",
+        decision_no="1611/QĐ-UBND",
+        valid_until="2029-11-01",
+    )
     return ListingDraft(**(base | kw))
 
 

@@ -14,25 +14,37 @@ def client(app) -> httpx.AsyncClient:
 
 
 async def voso_token(c: httpx.AsyncClient) -> dict:
-    r = await c.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "ocop-dev",
-                                           "client_secret": "voso-dev-secret"})
+    r = await c.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "ocop-dev", "client_secret": "voso-dev-secret"},
+    )
     assert r.status_code == 200
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-VOSO_PRODUCT = {"title": "Chè Shan tuyết Chợ Đồn — OCOP 4★", "price": 250000, "category_id": 1002,
-                "images": ["https://example.org/che.jpg"], "description": "Chè Shan tuyết"}
+VOSO_PRODUCT = {
+    "title": "Chè Shan tuyết Chợ Đồn — OCOP 4★",
+    "price": 250000,
+    "category_id": 1002,
+    "images": ["https://example.org/che.jpg"],
+    "description": "Chè Shan tuyết",
+}
 
 
 async def test_voso_oauth_validation_idempotency_and_inspect():
     async with client(voso.create_app()) as c:
         assert (await c.post("/api/seller/products", json=VOSO_PRODUCT)).status_code == 401
-        bad = await c.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "x",
-                                                 "client_secret": "y"})
+        bad = await c.post(
+            "/oauth/token", data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+        )
         assert bad.status_code == 401
         auth = await voso_token(c)
         invalid = await c.post("/api/seller/products", json={"title": "x", "price": -1, "category_id": 7}, headers=auth)
-        assert invalid.status_code == 422 and set(invalid.json()["error"]["fields"]) >= {"title", "price", "category_id"}
+        assert invalid.status_code == 422 and set(invalid.json()["error"]["fields"]) >= {
+            "title",
+            "price",
+            "category_id",
+        }
         first = await c.post("/api/seller/products", json=VOSO_PRODUCT, headers={**auth, "Idempotency-Key": "k1"})
         again = await c.post("/api/seller/products", json=VOSO_PRODUCT, headers={**auth, "Idempotency-Key": "k1"})
         assert first.status_code == 201 and again.json()["product_id"] == first.json()["product_id"]
@@ -44,8 +56,12 @@ async def test_voso_oauth_validation_idempotency_and_inspect():
 
 def signed_headers(method: str, path: str, body: bytes, secret: str = "postmart-dev-secret") -> dict:
     ts = str(int(time.time()))
-    return {"X-Api-Key": "ocop-dev", "X-Timestamp": ts, "Content-Type": "application/json",
-            "X-Signature": postmart.signature(secret, method, path, ts, body)}
+    return {
+        "X-Api-Key": "ocop-dev",
+        "X-Timestamp": ts,
+        "Content-Type": "application/json",
+        "X-Signature": postmart.signature(secret, method, path, ts, body),
+    }
 
 
 async def test_postmart_hmac_validation_and_external_ref_dedupe():
@@ -66,8 +82,10 @@ async def test_postmart_hmac_validation_and_external_ref_dedupe():
 async def test_rate_limit_and_fault_injection(factory):
     async with client(factory()) as c:
         await c.post("/__admin/faults", json={"rate_limit": 3, "rate_window_s": 10})
-        codes = [(await c.get("/api/seller/products/x" if factory is voso.create_app else "/v2/items/x")).status_code
-                 for _ in range(5)]
+        codes = [
+            (await c.get("/api/seller/products/x" if factory is voso.create_app else "/v2/items/x")).status_code
+            for _ in range(5)
+        ]
         assert codes[:3] != [429] * 3 and codes[3:] == [429, 429]
         limited = await c.get("/v2/items/x")
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1

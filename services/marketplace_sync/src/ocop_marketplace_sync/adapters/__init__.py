@@ -1,1 +1,1 @@
-"""Mongo repositories and outside clients."""
+"""Every Mongo call (repositories behind the unit of work) and every outside client (platforms, Kafka DLQ)."""

@@ -1,4 +1,4 @@
-"""The ``Marketplace`` port and the shared HTTP behaviour of its adapters.
+"""The shared HTTP behaviour of the adapters of the ``Marketplace`` port (``app/ports.py``).
 
 Every adapter limits its request rate (aiolimiter), retries transient failures (network errors,
 timeouts, 5xx, 429) with exponential backoff and jitter, honouring ``Retry-After`` (tenacity), and turns
@@ -9,34 +9,14 @@ adapter class plus its configuration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from ocop_marketplace_sync.domain.listing import ListingDraft
-
-
-class PlatformError(Exception):
-    def __init__(self, status: int, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(f"{status}: {reason}")
-        self.status, self.reason, self.retryable, self.retry_after = status, reason, retryable, retry_after
-
-
-@dataclass
-class RemoteListing:
-    external_id: str
-    status: str  # active | removed
-    data: dict[str, Any]
-
-
-class Marketplace(Protocol):
-    name: str
-
-    async def upsert(self, draft: ListingDraft, external_id: str | None) -> str: ...
-    async def delist(self, external_id: str) -> None: ...
-    async def fetch(self, external_id: str) -> RemoteListing | None: ...
+from ocop_marketplace_sync.domain.platform import PlatformError, RemoteListing
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -57,14 +37,33 @@ class _RetryAfterWait:
         return wait
 
 
+@dataclass(frozen=True)
+class SellerApi:
+    """Where a platform keeps a seller's items and what it calls their id and price."""
+
+    items: str  # path of the collection: POST creates, PUT/DELETE/GET …/{id}
+    id_field: str
+    price_field: str
+
+
 class HttpAdapter:
-    """Base of the adapters: rate limit, retries, error mapping."""
+    """Base of the adapters: rate limit, retries, error mapping, and the calls on the seller's items (each
+    platform declares its :class:`SellerApi`, shapes its payload and authenticates in :meth:`send`)."""
 
     name = "base"
+    api = SellerApi("/items", id_field="id", price_field="price")
 
-    def __init__(self, base_url: str, *, rate_per_s: float = 20, attempts: int = 8, timeout_s: float = 5.0,
-                 backoff_initial_s: float = 0.2, backoff_max_s: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        rate_per_s: float = 20,
+        attempts: int = 8,
+        timeout_s: float = 5.0,
+        backoff_initial_s: float = 0.2,
+        backoff_max_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
         self.limiter = AsyncLimiter(rate_per_s, 1.0)
         self.attempts = attempts
@@ -74,8 +73,9 @@ class HttpAdapter:
         await self.http.aclose()
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(self.attempts), wait=self.wait,
-                                           retry=retry_if_exception(_retryable), reraise=True):
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self.attempts), wait=self.wait, retry=retry_if_exception(_retryable), reraise=True
+        ):
             with attempt:
                 async with self.limiter:
                     response = await self.send(method, path, **kwargs)
@@ -97,5 +97,42 @@ class HttpAdapter:
             reason = response.text[:300]
         retry_after = response.headers.get("Retry-After")
         retryable = response.status_code == 429 or response.status_code >= 500
-        raise PlatformError(response.status_code, reason or response.reason_phrase, retryable=retryable,
-                            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
+        raise PlatformError(
+            response.status_code,
+            reason or response.reason_phrase,
+            retryable=retryable,
+            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+        )
+
+    def payload(self, draft: ListingDraft) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def create_headers(self, draft: ListingDraft) -> dict[str, str]:
+        return {}
+
+    async def upsert(self, draft: ListingDraft, external_id: str | None) -> str:
+        if external_id:
+            try:
+                r = await self.call("PUT", f"{self.api.items}/{external_id}", json=self.payload(draft))
+                return r.json()[self.api.id_field]
+            except PlatformError as exc:
+                if exc.status != 404:
+                    raise  # 404: the listing vanished on the platform; create it again below
+        r = await self.call("POST", self.api.items, json=self.payload(draft), headers=self.create_headers(draft))
+        return r.json()[self.api.id_field]
+
+    async def delist(self, external_id: str) -> None:
+        try:
+            await self.call("DELETE", f"{self.api.items}/{external_id}")
+        except PlatformError as exc:
+            if exc.status != 404:  # already gone is what we wanted
+                raise
+
+    async def fetch(self, external_id: str) -> RemoteListing | None:
+        try:
+            body = (await self.call("GET", f"{self.api.items}/{external_id}")).json()
+        except PlatformError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return RemoteListing(external_id, body.get("status", "active"), body, price_vnd=body.get(self.api.price_field))

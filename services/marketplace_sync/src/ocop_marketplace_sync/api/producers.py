@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
+from ocop_marketplace_sync.app.policy import SELLER_READERS
+from ocop_marketplace_sync.app.sellers import seller_record
+from ocop_marketplace_sync.runtime import RuntimeDep
 from ocop_shared.auth import Principal, require
-from ocop_shared.errors import NotFound
 
 router = APIRouter(tags=["producers"])
 
 
 @router.get("/producers/{producer_id}", summary="The seller record kept for a producer")
-async def get_producer(producer_id: str, request: Request,
-                       _principal: Annotated[Principal, Depends(require("official", "operator"))]) -> dict:
-    doc = await request.app.state.runtime.db.producers.find_one({"_id": producer_id})
-    if doc is None:
-        raise NotFound("producer_not_found", "Không tìm thấy chủ thể")
-    doc["id"] = doc.pop("_id")
-    return doc
+async def get_producer(
+    producer_id: str, runtime: RuntimeDep, principal: Annotated[Principal, Depends(require(*SELLER_READERS))]
+) -> dict:
+    return await seller_record(producer_id, principal, runtime.uow())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ocop_shared.events.models import CertificateSnapshot, ProductSnapshot
+
 
 class ListingDraft(BaseModel):
     product_id: str
@@ -20,6 +22,25 @@ class ListingDraft(BaseModel):
     decision_no: str = ""
     valid_until: str = ""
 
+    @classmethod
+    def of(cls, product: ProductSnapshot, certificate: CertificateSnapshot, version: int) -> ListingDraft:
+        """From the event's snapshots (event-carried state: they hold all a listing needs)."""
+        return cls(
+            product_id=product.product_id,
+            version=version,
+            name=product.name,
+            stars=certificate.stars,
+            group=product.group,
+            description=product.description,
+            price_vnd=product.price_vnd,
+            unit=product.unit,
+            images=product.images,
+            seller=product.producer_public_name,
+            province=product.province.name,
+            decision_no=certificate.decision_no,
+            valid_until=certificate.valid_until.isoformat(),
+        )
+
     @property
     def title(self) -> str:
         return f"{self.name} — OCOP {self.stars}★"
@@ -29,6 +50,9 @@ class ListingDraft(BaseModel):
         return f"ocop-{platform}-{self.product_id}-v{self.version}"
 
     def long_description(self) -> str:
-        lines = [self.description.strip(), f"Sản phẩm OCOP {self.stars} sao, quyết định {self.decision_no}, "
-                 f"hiệu lực đến {self.valid_until}.", f"Chủ thể: {self.seller} ({self.province})."]
+        lines = [
+            self.description.strip(),
+            f"Sản phẩm OCOP {self.stars} sao, quyết định {self.decision_no}, hiệu lực đến {self.valid_until}.",
+            f"Chủ thể: {self.seller} ({self.province}).",
+        ]
         return "\n".join(line for line in lines if line)

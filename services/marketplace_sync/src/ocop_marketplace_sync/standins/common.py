@@ -10,9 +10,8 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -31,8 +30,11 @@ class Faults(BaseModel):
 
     @classmethod
     def from_env(cls) -> Faults:
-        env = {k: os.environ[f"OCOP_STANDIN_{k.upper()}"] for k in cls.model_fields
-               if f"OCOP_STANDIN_{k.upper()}" in os.environ}
+        env = {
+            k: os.environ[f"OCOP_STANDIN_{k.upper()}"]
+            for k in cls.model_fields
+            if f"OCOP_STANDIN_{k.upper()}" in os.environ
+        }
         return cls.model_validate(env)
 
 
@@ -45,8 +47,11 @@ class Store:
     recent: deque = field(default_factory=deque)
     # Real platforms keep what sellers put there; with OCOP_STANDIN_STATE_FILE set (``ocop up`` sets it
     # under its data dir) a stand-in keeps its listings across restarts too. Without it: memory only.
-    state_file: Path | None = field(default_factory=lambda: (
-        Path(os.environ["OCOP_STANDIN_STATE_FILE"]) if os.environ.get("OCOP_STANDIN_STATE_FILE") else None))
+    state_file: Path | None = field(
+        default_factory=lambda: (
+            Path(os.environ["OCOP_STANDIN_STATE_FILE"]) if os.environ.get("OCOP_STANDIN_STATE_FILE") else None
+        )
+    )
 
     def __post_init__(self) -> None:
         if self.state_file and self.state_file.exists():
@@ -57,16 +62,16 @@ class Store:
         if self.state_file:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"products": self.products, "idempotency": self.idempotency},
-                                      ensure_ascii=False))
+            tmp.write_text(json.dumps({"products": self.products, "idempotency": self.idempotency}, ensure_ascii=False))
             os.replace(tmp, self.state_file)
 
     def new_id(self) -> str:
         return f"{self.platform[:2].upper()}-{uuid.uuid4().hex[:12]}"
 
 
-def error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-          headers: dict[str, str] | None = None) -> JSONResponse:
+def error(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields

@@ -17,8 +17,14 @@ from fastapi import FastAPI, Request
 
 from ocop_marketplace_sync.standins.common import Store, error, install
 
-CATEGORIES = {"NS-DS": "Nông sản - Đặc sản", "DU-TR": "Đồ uống - Trà", "SK-DL": "Sức khỏe - Dược liệu",
-              "TC-MN": "Thủ công mỹ nghệ", "CC-SV": "Cây cảnh", "DL-DV": "Du lịch"}
+CATEGORIES = {
+    "NS-DS": "Nông sản - Đặc sản",
+    "DU-TR": "Đồ uống - Trà",
+    "SK-DL": "Sức khỏe - Dược liệu",
+    "TC-MN": "Thủ công mỹ nghệ",
+    "CC-SV": "Cây cảnh",
+    "DL-DV": "Du lịch",
+}
 
 
 def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:

@@ -11,8 +11,14 @@ from fastapi import FastAPI, Form, Header, Request
 
 from ocop_marketplace_sync.standins.common import Store, error, install
 
-CATEGORIES = {1001: "Thực phẩm - Đặc sản vùng miền", 1002: "Đồ uống - Trà, cà phê", 1003: "Sức khỏe - Dược liệu",
-              1004: "Nhà cửa - Thủ công mỹ nghệ", 1005: "Cây cảnh - Sinh vật cảnh", 1006: "Du lịch - Dịch vụ"}
+CATEGORIES = {
+    1001: "Thực phẩm - Đặc sản vùng miền",
+    1002: "Đồ uống - Trà, cà phê",
+    1003: "Sức khỏe - Dược liệu",
+    1004: "Nhà cửa - Thủ công mỹ nghệ",
+    1005: "Cây cảnh - Sinh vật cảnh",
+    1006: "Du lịch - Dịch vụ",
+}
 
 
 def _validate(body: Any) -> dict[str, str]:
@@ -40,8 +46,11 @@ def create_app() -> FastAPI:
     install(app, store)
 
     @app.post("/oauth/token")
-    async def token(grant_type: str = Form(...), client_id_: str = Form(..., alias="client_id"),
-                    client_secret_: str = Form(..., alias="client_secret")):
+    async def token(
+        grant_type: str = Form(...),
+        client_id_: str = Form(..., alias="client_id"),
+        client_secret_: str = Form(..., alias="client_secret"),
+    ):
         if grant_type != "client_credentials" or (client_id_, client_secret_) != (client_id, client_secret):
             return error(401, "invalid_client", "Bad client credentials")
         tok = secrets.token_urlsafe(24)
@@ -59,8 +68,9 @@ def create_app() -> FastAPI:
             return None
 
     @app.post("/api/seller/products", status_code=201)
-    async def create(request: Request, authorization: str | None = Header(None),
-                     idempotency_key: str | None = Header(None)):
+    async def create(
+        request: Request, authorization: str | None = Header(None), idempotency_key: str | None = Header(None)
+    ):
         if not authorized(authorization):
             return error(401, "unauthorized", "Missing or expired access token")
         if idempotency_key and idempotency_key in store.idempotency:

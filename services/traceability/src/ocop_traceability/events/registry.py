@@ -1,34 +1,62 @@
-"""Subscriber of ``ocop.registry.v1`` for traceability: producers, products and certificates."""
+"""Subscribers of ``ocop.registry.v1``: producers, products and certificates keep traceability's copies
+current (one typed handler per event type), and the scan page's cache forgets what changed at once."""
 
 from __future__ import annotations
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from ocop_shared.events import models as m
+from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import REGISTRY
-from ocop_shared.projection import follow_producers
-from ocop_shared.web import Runtime
-from ocop_traceability.app.catalog_copy import apply_certificate, apply_product
-from ocop_traceability.app.producer_copy import apply_producer
-
-CERTIFICATE_EVENTS = (m.CertificateIssued, m.CertificateRenewed, m.CertificateUpgraded, m.CertificateRevoked,
-                      m.CertificateExpired)
+from ocop_traceability.app.commands import CopyProducer, CopyProduct
+from ocop_traceability.app.copies import copy_producer, copy_product
+from ocop_traceability.runtime import TraceabilityRuntime
 
 
-def subscribe(runtime: Runtime) -> None:
-    consumer = runtime.consumer(REGISTRY)
-    async def producer_changed(producer, version, session) -> None:
-        await apply_producer(runtime.db, producer, version, session)
-        runtime.scan.invalidate(producer_id=producer.producer_id)
+def subscribe(runtime: TraceabilityRuntime) -> None:
+    on = runtime.consumer(REGISTRY).on
 
-    follow_producers(consumer, producer_changed)
+    async def producer(snapshot: m.ProducerSnapshot, version: int, session: AsyncClientSession) -> None:
+        await copy_producer(CopyProducer(snapshot, version), runtime.uow_in(session))
+        runtime.scan.invalidate(producer_id=snapshot.producer_id)
 
-    for model in (m.ProductRegistered, m.ProductUpdated):
-        @consumer.on(model)
-        async def product(event, payload, session) -> None:
-            await apply_product(runtime.db, payload.product, payload.version, session)
-            runtime.scan.invalidate(product_id=payload.product.product_id)
+    async def product(cmd: CopyProduct, session: AsyncClientSession) -> None:
+        await copy_product(cmd, runtime.uow_in(session))
+        runtime.scan.invalidate(product_id=cmd.product.product_id)
 
-    for model in CERTIFICATE_EVENTS:
-        @consumer.on(model)
-        async def certificate(event, payload, session) -> None:
-            await apply_certificate(runtime.db, payload.product, payload.certificate, payload.version, session)
-            runtime.scan.invalidate(product_id=payload.product.product_id)
+    @on(m.ProducerRegistered)
+    async def producer_registered(_e: CloudEvent, p: m.ProducerRegistered, session: AsyncClientSession) -> None:
+        await producer(p.producer, p.version, session)
+
+    @on(m.ProducerUpdated)
+    async def producer_updated(_e: CloudEvent, p: m.ProducerUpdated, session: AsyncClientSession) -> None:
+        await producer(p.producer, p.version, session)
+
+    @on(m.ProductRegistered)
+    async def product_registered(_e: CloudEvent, p: m.ProductRegistered, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version), session)
+
+    @on(m.ProductUpdated)
+    async def product_updated(_e: CloudEvent, p: m.ProductUpdated, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version), session)
+
+    # certificate events carry the product snapshot and the certificate as it now is
+    @on(m.CertificateIssued)
+    async def certificate_issued(_e: CloudEvent, p: m.CertificateIssued, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version, p.certificate), session)
+
+    @on(m.CertificateRenewed)
+    async def certificate_renewed(_e: CloudEvent, p: m.CertificateRenewed, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version, p.certificate), session)
+
+    @on(m.CertificateUpgraded)
+    async def certificate_upgraded(_e: CloudEvent, p: m.CertificateUpgraded, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version, p.certificate), session)
+
+    @on(m.CertificateRevoked)
+    async def certificate_revoked(_e: CloudEvent, p: m.CertificateRevoked, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version, p.certificate), session)
+
+    @on(m.CertificateExpired)
+    async def certificate_expired(_e: CloudEvent, p: m.CertificateExpired, session: AsyncClientSession) -> None:
+        await product(CopyProduct(p.product, p.version, p.certificate), session)

@@ -1,0 +1,33 @@
+"""The JSON shape of traceability's records in API answers (ids as ``id``; internal fields left out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocop_traceability.domain.batches import Batch, TrailEvent
+from ocop_traceability.domain.stamps import StampRun
+
+
+def batch_view(batch: Batch) -> dict[str, Any]:
+    return {**batch.model_dump(exclude={"id"}), "id": batch.id}
+
+
+def trail_view(event: TrailEvent, *, public: bool = False) -> dict[str, Any]:
+    """``public``: without who recorded it (a batch's trail as anyone reading the batch sees it)."""
+    return {**event.model_dump(exclude={"id", "recorded_by"} if public else {"id"}), "id": event.id}
+
+
+def run_view(run: StampRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "batch_id": run.batch_id,
+        "product_id": run.product_id,
+        "count": run.count,
+        "status": run.status,
+        "generated": run.generated,
+        "rendered": run.rendered,
+        "pages": run.pages,
+        "error": run.error,
+        "sheet": f"/api/v1/stamp-runs/{run.id}/sheet.pdf",
+        "codes": f"/api/v1/stamp-runs/{run.id}/codes.csv",
+    }

@@ -147,8 +147,8 @@ async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = 
 
 @alerts.get("/clone-alerts", summary="Stamps suspected of being cloned (a producer sees its own)")
 async def clone_alerts(principal: Actor, uow: UowDep) -> list[dict]:
-    # ``at`` as str() of the datetime, as the list always answered it
+    # as the list always answered: the serial also as ``_id``, ``at`` as str() of the datetime
     return [
-        {**a.model_dump(exclude={"id", "at"}), "at": str(a.at), "serial": a.id}
+        {"_id": a.id, **a.model_dump(exclude={"id", "at"}), "at": str(a.at), "serial": a.id}
         for a in await alerts_app.clone_alerts(principal, uow)
     ]

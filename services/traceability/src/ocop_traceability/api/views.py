@@ -13,8 +13,10 @@ def batch_view(batch: Batch) -> dict[str, Any]:
 
 
 def trail_view(event: TrailEvent, *, public: bool = False) -> dict[str, Any]:
-    """``public``: without who recorded it (a batch's trail as anyone reading the batch sees it)."""
-    return {**event.model_dump(exclude={"id", "recorded_by"} if public else {"id"}), "id": event.id}
+    """``public``: without who recorded it (a batch's trail as anyone reading the batch sees it). The time as
+    entered and stored (``isoformat``: "+00:00", where pydantic would write "Z")."""
+    hidden = {"id", "time", "recorded_by"} if public else {"id", "time"}
+    return {**event.model_dump(exclude=hidden), "time": event.time.isoformat(), "id": event.id}
 
 
 def run_view(run: StampRun) -> dict[str, Any]:

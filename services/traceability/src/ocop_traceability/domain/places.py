@@ -22,8 +22,8 @@ class Certification(Strict):
 
 
 class Unit(Strict):
-    """An administrative unit (tỉnh, xã) as recorded: its code when known and its name."""
-
+    # an administrative unit (tỉnh, xã) as recorded: its code when known and its name (no docstring: it would
+    # become the description of the API's schema)
     code: str | None = Field(default=None, max_length=10)
     name: str = Field(min_length=1, max_length=200)
 

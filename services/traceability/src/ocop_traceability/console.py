@@ -8,6 +8,8 @@ render. A producer sees only its own records (other ids answer 404, as in the AP
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,39 +70,54 @@ console = Console(
 console.env.globals.update(RUN_STATUS=RUN_STATUS, STAMP_STATE=STAMP_STATE, EVENT_NAMES=EVENT_NAMES)
 
 
-def _error(exc: AppError | ValidationError) -> tuple[int, str]:
-    if isinstance(exc, AppError):
-        return exc.status, exc.message
-    return 422, console.validation_message(exc)
+@dataclass(frozen=True)
+class Notice:
+    """What a page shows besides its records: a refusal (its status and message, the form as typed) or a flash."""
+
+    status: int = 200
+    error: str | None = None
+    flash: str | None = None
+    form: dict[str, str] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        return {"status": self.status, "error": self.error, "flash": self.flash, "form": self.form}
+
+
+Page = Callable[[Notice], Awaitable[Response]]
+
+
+async def _submit(form: dict[str, str], act: Callable[[], Awaitable[str]], page: Page) -> Response:
+    """A form's action: on success, go where ``act`` says; refused input re-renders the page with the
+    Vietnamese message and the refusal's status (4xx, never 5xx), the form kept."""
+    try:
+        target = await act()
+    except AppError as exc:
+        return await page(Notice(exc.status, exc.message, form=form))
+    except ValidationError as exc:
+        return await page(Notice(422, console.validation_message(exc), form=form))
+    return RedirectResponse(target, status_code=303)
+
+
+def _flash(request: Request, messages: dict[str, str]) -> Notice:
+    return Notice(flash=messages.get(request.query_params.get("ok", "")))
 
 
 # -- growing areas ---------------------------------------------------------------------------------
 
 
-async def _areas_page(
-    request: Request,
-    principal: Principal,
-    uow: UowDep,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    flash: str | None = None,
-    form: dict | None = None,
-) -> Response:
+async def _areas_page(request: Request, principal: Principal, uow: UowDep, notice: Notice) -> Response:
     areas = await places.list_areas(principal, uow, by_code=True)
-    geojson = json.dumps(feature_collection(areas), ensure_ascii=False)
+    geojson = json.dumps(feature_collection(areas), ensure_ascii=False).replace("</", "<\\/")
+    producers = await places.producers_for(principal, uow)
     return console.render(
         request,
         "areas.html",
-        status=status,
         user=principal,
         title="Vùng trồng",
         areas=areas,
-        geojson=geojson.replace("</", "<\\/"),
-        producers=await places.producers_for(principal, uow),
-        error=error,
-        flash=flash,
-        form=form or {},
+        geojson=geojson,
+        producers=producers,
+        **notice.context(),
     )
 
 
@@ -113,8 +130,7 @@ async def start(request: Request) -> Response:
 @router.get("/areas")
 async def areas(request: Request, uow: UowDep) -> Response:
     principal = require_user(request)
-    flash = {"created": "Đã đăng ký vùng trồng."}.get(request.query_params.get("ok", ""))
-    return await _areas_page(request, principal, uow, flash=flash)
+    return await _areas_page(request, principal, uow, _flash(request, {"created": "Đã đăng ký vùng trồng."}))
 
 
 @router.post("/areas")
@@ -122,12 +138,14 @@ async def register_area(request: Request, uow: UowDep, rt: RuntimeDep) -> Respon
     """Register a growing area with its official code; the boundary as GPS points or GeoJSON."""
     principal = require_user(request)
     form = await form_of(request)
-    try:
+
+    async def act() -> str:
         # a producer registers for itself, whatever the form says; the province is our copy's
         producer_id = (principal.producer_id if principal.role == "producer" else form.get("producer_id")) or ""
         province = await places.province_of(producer_id, uow)
         geometry = parse_boundary(form.get("boundary", ""))
         area_ha = (form.get("area_ha") or "").strip().replace(",", ".")
+        commune = (form.get("commune") or "").strip()
         body = GrowingAreaIn.model_validate(
             {
                 "code": form.get("code", ""),
@@ -135,114 +153,108 @@ async def register_area(request: Request, uow: UowDep, rt: RuntimeDep) -> Respon
                 "crop": form.get("crop", ""),
                 "producer_id": producer_id,
                 "province": province or {"name": "?"},
-                "commune": {"name": form["commune"].strip()} if (form.get("commune") or "").strip() else None,
+                "commune": {"name": commune} if commune else None,
                 "area_ha": area_ha or hectares(geometry),
                 "geometry": geometry,
             }
         )
         await places.register_area(body, principal, uow, schemes=rt.settings.area_code_schemes)
-    except (AppError, ValidationError) as exc:
-        status, message = _error(exc)
-        return await _areas_page(request, principal, uow, status=status, error=message, form=form)
-    return RedirectResponse(f"{PREFIX}/areas?ok=created", status_code=303)
+        return f"{PREFIX}/areas?ok=created"
+
+    return await _submit(form, act, lambda notice: _areas_page(request, principal, uow, notice))
 
 
 # -- batches ---------------------------------------------------------------------------------------
 
 
 async def _batches_page(
-    request: Request,
-    principal: Principal,
-    uow: UowDep,
-    *,
-    product_id: str | None = None,
-    status: int = 200,
-    error: str | None = None,
-    form: dict | None = None,
+    request: Request, principal: Principal, uow: UowDep, notice: Notice, product_id: str | None = None
 ) -> Response:
+    found = await batches.list_batches(principal, uow, product_id=product_id, limit=300)
+    products = await places.products_for(principal, uow)
+    areas = await places.list_areas(principal, uow, by_code=True)
     return console.render(
         request,
         "batches.html",
-        status=status,
         user=principal,
         title="Lô hàng và tem truy xuất",
-        batches=await batches.list_batches(principal, uow, product_id=product_id, limit=300),
-        products=await places.products_for(principal, uow),
-        areas=await places.list_areas(principal, uow, by_code=True),
-        error=error,
-        form=form or {},
+        batches=found,
+        products=products,
+        areas=areas,
         product_id=product_id,
         can_create=principal.role == "producer",
+        **notice.context(),
     )
 
 
 @router.get("/batches")
 async def batches_page(request: Request, uow: UowDep, product_id: str | None = None) -> Response:
     principal = require_user(request)
-    return await _batches_page(request, principal, uow, product_id=product_id)
+    return await _batches_page(request, principal, uow, Notice(), product_id)
 
 
 @router.post("/batches")
 async def create_batch(request: Request, uow: UowDep) -> Response:
     principal = require_user(request)
     form = await form_of(request)
-    try:
+
+    async def act() -> str:
         fields = blank_to_none(form, ("product_id", "growing_area_code", "harvest_date", "quantity", "unit", "lot"))
         if fields.get("quantity"):
             fields["quantity"] = fields["quantity"].replace(",", ".")
         body = BatchIn.model_validate({k: v for k, v in fields.items() if v is not None or k != "lot"})
         batch = await batches.create_batch(body, principal, uow)
-    except (AppError, ValidationError) as exc:
-        status, message = _error(exc)
-        return await _batches_page(request, principal, uow, status=status, error=message, form=form)
-    return RedirectResponse(f"{PREFIX}/batches/{batch.id}?ok=created", status_code=303)
+        return f"{PREFIX}/batches/{batch.id}?ok=created"
+
+    return await _submit(form, act, lambda notice: _batches_page(request, principal, uow, notice))
 
 
 async def _batch_page(
-    request: Request,
-    principal: Principal,
-    batch_id: str,
-    uow: UowDep,
-    rt: RuntimeDep,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    form: dict | None = None,
+    request: Request, principal: Principal, batch_id: str, uow: UowDep, rt: RuntimeDep, notice: Notice
 ) -> Response:
     page = await batches.batch_page(batch_id, principal, uow)
-    flash = {"created": "Đã tạo lô hàng.", "event": "Đã ghi thêm một bước vào hành trình của lô."}.get(
-        request.query_params.get("ok", "")
-    )
     return console.render(
         request,
         "batch.html",
-        status=status,
         user=principal,
         title=f"Lô {page.batch.lot}",
         batch=page.batch,
         product=page.product,
         runs=page.runs,
         events=page.events,
-        error=error,
-        flash=flash,
-        form=form or {},
         max_count=rt.settings.max_stamps_per_run,
+        **notice.context(),
     )
 
 
 @router.get("/batches/{batch_id}")
 async def batch(request: Request, batch_id: str, uow: UowDep, rt: RuntimeDep) -> Response:
     principal = require_user(request)
-    return await _batch_page(request, principal, batch_id, uow, rt)
+    flashes = {"created": "Đã tạo lô hàng.", "event": "Đã ghi thêm một bước vào hành trình của lô."}
+    return await _batch_page(request, principal, batch_id, uow, rt, _flash(request, flashes))
+
+
+async def _batch_form(
+    request: Request,
+    batch_id: str,
+    uow: UowDep,
+    rt: RuntimeDep,
+    act: Callable[[Principal, dict[str, str]], Awaitable[str]],
+) -> Response:
+    """A form on a batch's page: another producer's batch answers 404 before the form is read."""
+    principal = require_user(request)
+    await batches.get_batch(batch_id, principal, uow)
+    form = await form_of(request)
+    return await _submit(
+        form, lambda: act(principal, form), lambda notice: _batch_page(request, principal, batch_id, uow, rt, notice)
+    )
 
 
 @router.post("/batches/{batch_id}/events")
 async def add_event(request: Request, batch_id: str, uow: UowDep, rt: RuntimeDep) -> Response:
     """Record a step of the batch's journey (harvest, processing, packing…), shown on the scan page."""
-    principal = require_user(request)
-    await batches.get_batch(batch_id, principal, uow)  # 404 for another producer's batch, before the form
-    form = await form_of(request)
-    try:
+
+    async def act(principal: Principal, form: dict[str, str]) -> str:
         when = (form.get("time") or "").strip()
         if len(when) in (16, 19):  # a datetime-local field: the producer's local time is Vietnam's
             when += "+07:00"
@@ -255,27 +267,22 @@ async def add_event(request: Request, batch_id: str, uow: UowDep, rt: RuntimeDep
             }
         )
         await batches.append_trail_event(AppendTrailEvent(batch_id, body), principal, uow)
-    except (AppError, ValidationError) as exc:
-        status, message = _error(exc)
-        return await _batch_page(request, principal, batch_id, uow, rt, status=status, error=message, form=form)
-    return RedirectResponse(f"{PREFIX}/batches/{batch_id}?ok=event", status_code=303)
+        return f"{PREFIX}/batches/{batch_id}?ok=event"
+
+    return await _batch_form(request, batch_id, uow, rt, act)
 
 
 @router.post("/batches/{batch_id}/stamp-runs")
 async def order_run(request: Request, batch_id: str, uow: UowDep, rt: RuntimeDep) -> Response:
-    principal = require_user(request)
-    await batches.get_batch(batch_id, principal, uow)  # 404 for another producer's batch, before the form
-    form = await form_of(request)
-    try:
+    async def act(principal: Principal, form: dict[str, str]) -> str:
         body = StampRunIn.model_validate({"count": (form.get("count") or "").replace(".", "").strip() or None})
         cmd = OrderStampRun(batch_id, body.count, body.layout.model_dump())
         run = await stamp_runs.order_stamp_run(
             cmd, principal, uow, max_count=rt.settings.max_stamps_per_run, jobs=rt.stamp_jobs
         )
-    except (AppError, ValidationError) as exc:
-        status, message = _error(exc)
-        return await _batch_page(request, principal, batch_id, uow, rt, status=status, error=message, form=form)
-    return RedirectResponse(f"{PREFIX}/runs/{run.id}", status_code=303)
+        return f"{PREFIX}/runs/{run.id}"
+
+    return await _batch_form(request, batch_id, uow, rt, act)
 
 
 # -- stamp runs ------------------------------------------------------------------------------------
@@ -283,43 +290,16 @@ async def order_run(request: Request, batch_id: str, uow: UowDep, rt: RuntimeDep
 
 def _progress(status: stamp_runs.RunStatus) -> dict[str, Any]:
     run = status.run
-    return {
-        "id": run.id,
-        "batch_id": run.batch_id,
-        "product_id": run.product_id,
-        "count": run.count,
-        "status": run.status,
-        "status_vi": RUN_STATUS.get(run.status, run.status),
-        "generated": run.generated,
-        "rendered": run.rendered,
-        "pages": run.pages,
-        "error": run.error,
-        "states": status.states,
-    }
+    return run.progress() | {"status_vi": RUN_STATUS.get(run.status, run.status), "states": status.states}
 
 
-async def _run_page(
-    request: Request,
-    principal: Principal,
-    run_id: str,
-    uow: UowDep,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    flash: str | None = None,
-    form: dict | None = None,
-) -> Response:
+async def _run_page(request: Request, principal: Principal, run_id: str, uow: UowDep, notice: Notice) -> Response:
     asked = request.query_params.get("trang", "1")
-    page = await stamp_runs.run_page(
-        run_id,
-        principal,
-        uow,  # 404 for another producer's run
-        page=int(asked) if asked.isdigit() and len(asked) < 9 else 1,
-    )
+    number = int(asked) if asked.isdigit() and len(asked) < 9 else 1
+    page = await stamp_runs.run_page(run_id, principal, uow, page=number)  # 404 for another producer's run
     return console.render(
         request,
         "run.html",
-        status=status,
         user=principal,
         title="Đợt in tem",
         run=_progress(page.status),
@@ -327,11 +307,9 @@ async def _run_page(
         product=page.product,
         stamps=page.stamps,
         display_serial=display_serial,
-        error=error,
-        flash=flash,
-        form=form or {},
         page=page.page,
         pages=page.pages,
+        **notice.context(),
     )
 
 
@@ -339,19 +317,20 @@ async def _run_page(
 async def run(request: Request, run_id: str, uow: UowDep) -> Response:
     principal = require_user(request)
     ok = request.query_params.get("ok", "")
-    flash = None
+    notice = Notice()
     if ok.startswith(("activate-", "void-")):
         action, _, n = ok.partition("-")
-        flash = f"Đã {'kích hoạt' if action == 'activate' else 'huỷ'} {int(n) if n.isdigit() else 0} tem."
-    return await _run_page(request, principal, run_id, uow, flash=flash)
+        notice = Notice(
+            flash=f"Đã {'kích hoạt' if action == 'activate' else 'huỷ'} {int(n) if n.isdigit() else 0} tem."
+        )
+    return await _run_page(request, principal, run_id, uow, notice)
 
 
 @router.get("/runs/{run_id}/progress")
 async def run_progress(request: Request, run_id: str, uow: UowDep) -> JSONResponse:
     principal = require_user(request)
-    return JSONResponse(
-        _progress(await stamp_runs.run_status(run_id, principal, uow)), headers={"Cache-Control": "no-store"}
-    )
+    status = await stamp_runs.run_status(run_id, principal, uow)
+    return JSONResponse(_progress(status), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/runs/{run_id}/sheet.pdf")
@@ -363,7 +342,6 @@ async def run_sheet(request: Request, run_id: str, uow: UowDep, rt: RuntimeDep) 
 @router.get("/runs/{run_id}/codes.csv")
 async def run_codes(request: Request, run_id: str, uow: UowDep) -> Response:
     urls = await stamp_runs.codes_of(run_id, require_user(request), uow)
-
     return StreamingResponse(
         codes_csv_stream(urls),
         media_type="text/csv",
@@ -378,7 +356,8 @@ async def change_stamps(request: Request, run_id: str, action: str, uow: UowDep,
         raise AppError("not_found", "Không có thao tác này")
     await stamp_runs.get_run(run_id, principal, uow)  # 404 before anything else for others' runs
     form = await form_of(request)
-    try:
+
+    async def act() -> str:
         body = SerialRangeIn.model_validate(
             blank_to_none(form, ("from_seq", "to_seq", "reason")) | {"reason": form.get("reason", "")}
         )
@@ -386,10 +365,9 @@ async def change_stamps(request: Request, run_id: str, action: str, uow: UowDep,
         serials.check_ordered()
         cmd = ChangeStamps(run_id, ACTIVE if action == "activate" else VOID, serials)
         changed = await stamp_runs.change_stamps(cmd, principal, uow, rt.scan)
-    except (AppError, ValidationError) as exc:
-        status, message = _error(exc)
-        return await _run_page(request, principal, run_id, uow, status=status, error=message, form=form)
-    return RedirectResponse(f"{PREFIX}/runs/{run_id}?ok={action}-{changed}", status_code=303)
+        return f"{PREFIX}/runs/{run_id}?ok={action}-{changed}"
+
+    return await _submit(form, act, lambda notice: _run_page(request, principal, run_id, uow, notice))
 
 
 # -- scans and clone alerts ------------------------------------------------------------------------
@@ -398,15 +376,15 @@ async def change_stamps(request: Request, run_id: str, action: str, uow: UowDep,
 @router.get("/scans")
 async def scans(request: Request, uow: UowDep) -> Response:
     principal = require_user(request)
-    overview = await alerts.scan_overview(principal, uow)
+    seen = await alerts.scan_overview(principal, uow)
     return console.render(
         request,
         "scans.html",
         user=principal,
         title="Lượt quét và cảnh báo",
-        alerts=overview.alerts,
-        scanned=overview.scanned,
-        total_scans=overview.total_scans,
-        products=overview.products,
+        alerts=seen.alerts,
+        scanned=seen.scanned,
+        total_scans=seen.total_scans,
+        products=seen.products,
         display_serial=display_serial,
     )

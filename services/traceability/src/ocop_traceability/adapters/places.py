@@ -1,24 +1,31 @@
-"""Growing areas and packing houses, stored under their code."""
+"""Growing areas and packing houses, stored under their code (unique: a code is registered once)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from ocop_shared.auth import Scope
 from ocop_shared.repository import unique
 from ocop_traceability.adapters.base import Records
-from ocop_traceability.domain.places import GrowingArea, PackingHouse
+from ocop_traceability.domain.places import GrowingArea, PackingHouse, Place
+
+P = TypeVar("P", bound=Place)
 
 
-class GrowingAreas(Records[GrowingArea]):
-    collection_name = "growing_areas"
-    model = GrowingArea
+class _Places(Records[P]):
     id_field = "code"
     native = ("registered_at",)
+    kind: ClassVar[str]  # how the refusal names the code
 
-    async def add(self, entity: GrowingArea) -> None:
-        with unique("duplicate_code", f"Mã vùng trồng {entity.code} đã được đăng ký"):
+    async def add(self, entity: P) -> None:
+        with unique("duplicate_code", f"{self.kind} {entity.code} đã được đăng ký"):
             await self.collection.insert_one(self.to_doc(entity), session=self.session)
+
+
+class GrowingAreas(_Places[GrowingArea]):
+    collection_name = "growing_areas"
+    model = GrowingArea
+    kind = "Mã vùng trồng"
 
     async def visible(
         self, scope: Scope, *, producer_id: str | None = None, by_code: bool = False, limit: int = 1000
@@ -34,12 +41,7 @@ class GrowingAreas(Records[GrowingArea]):
         return await self.fetch({"producer_id": producer_id} if producer_id else {}, limit=10_000)
 
 
-class PackingHouses(Records[PackingHouse]):
+class PackingHouses(_Places[PackingHouse]):
     collection_name = "packing_houses"
     model = PackingHouse
-    id_field = "code"
-    native = ("registered_at",)
-
-    async def add(self, entity: PackingHouse) -> None:
-        with unique("duplicate_code", f"Mã cơ sở đóng gói {entity.code} đã được đăng ký"):
-            await self.collection.insert_one(self.to_doc(entity), session=self.session)
+    kind = "Mã cơ sở đóng gói"

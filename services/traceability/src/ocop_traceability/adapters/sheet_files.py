@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ocop_traceability.adapters.sheet import Label, Layout, render_sheet
+from ocop_traceability.domain.copies import ProductCopy
+from ocop_traceability.domain.stamps import Labels, Progress, StampRun
 
 
 @dataclass(frozen=True)
@@ -16,26 +17,18 @@ class SheetFiles:
     def path(self, run_id: str) -> Path:
         return Path(self.data_dir) / "stamp-runs" / f"{run_id}.pdf"
 
-    def render(
-        self,
-        run_id: str,
-        labels: Sequence[tuple[str, str]],
-        *,
-        product_name: str,
-        stars: int | None,
-        layout: dict[str, float],
-        progress: Callable[[int], None],
-    ) -> int:
-        """Render (blocking: run it in a thread) to a temporary file, then move it in place; the page count."""
-        path = self.path(run_id)
+    def render(self, run: StampRun, labels: Labels, product: ProductCopy | None, progress: Progress) -> int:
+        """Render the (url, serial) labels (blocking: run it in a thread) to a temporary file, then move it in
+        place; returns the page count. Labels show the product's name, and its stars while certified."""
+        path = self.path(run.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         pages = render_sheet(
             tmp,
             [Label(url, serial) for url, serial in labels],
-            product_name=product_name,
-            stars=stars,
-            layout=Layout(**layout),
+            product_name=product.name if product else "",
+            stars=product.printed_stars if product else None,
+            layout=Layout(**run.layout),
             progress=progress,
         )
         tmp.replace(path)

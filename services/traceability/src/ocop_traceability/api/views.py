@@ -20,16 +20,7 @@ def trail_view(event: TrailEvent, *, public: bool = False) -> dict[str, Any]:
 
 
 def run_view(run: StampRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "batch_id": run.batch_id,
-        "product_id": run.product_id,
-        "count": run.count,
-        "status": run.status,
-        "generated": run.generated,
-        "rendered": run.rendered,
-        "pages": run.pages,
-        "error": run.error,
+    return run.progress() | {
         "sheet": f"/api/v1/stamp-runs/{run.id}/sheet.pdf",
         "codes": f"/api/v1/stamp-runs/{run.id}/codes.csv",
     }

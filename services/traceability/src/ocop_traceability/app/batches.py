@@ -78,11 +78,7 @@ async def _create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow
 
 
 async def get_batch(batch_id: str, principal: Principal, uow: TraceabilityUow) -> Batch:
-    batch = await uow.batches.get(batch_id)
-    if batch is None:
-        raise BatchNotFound()
-    await policy.require_reach(principal, batch.producer_id, uow, BatchNotFound())
-    return batch
+    return await policy.reachable(await uow.batches.get(batch_id), principal, uow, BatchNotFound())
 
 
 async def list_batches(

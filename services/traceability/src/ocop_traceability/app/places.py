@@ -55,10 +55,7 @@ async def register_packing_house(cmd: PackingHouseIn, principal: Principal, uow:
 
 async def get_area(code: str, principal: Principal, uow: TraceabilityUow) -> GrowingArea:
     area = await uow.growing_areas.get(code.strip().upper())
-    if area is None:
-        raise GrowingAreaNotFound()
-    await policy.require_reach(principal, area.producer_id, uow, GrowingAreaNotFound())
-    return area
+    return await policy.reachable(area, principal, uow, GrowingAreaNotFound())
 
 
 async def list_areas(

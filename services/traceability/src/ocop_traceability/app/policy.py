@@ -6,6 +6,8 @@ confirmed); registering for a producer one may see but not act for answers 403.
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from ocop_shared.auth import Principal, Scope
 from ocop_shared.errors import AppError
 from ocop_traceability.app.ports import TraceabilityUow
@@ -24,10 +26,20 @@ async def reaches(principal: Principal, producer_id: str, uow: TraceabilityUow) 
     return principal.reaches(producer_id, await _province(principal, producer_id, uow))
 
 
-async def require_reach(principal: Principal, producer_id: str, uow: TraceabilityUow, hidden: AppError) -> None:
-    """Reading or changing an existing record: ``hidden`` (a 404) when out of reach."""
-    if not await reaches(principal, producer_id, uow):
+class Owned(Protocol):
+    @property
+    def producer_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=Owned)
+
+
+async def reachable(record: R | None, principal: Principal, uow: TraceabilityUow, hidden: AppError) -> R:
+    """Reading or changing an existing record: the record, or ``hidden`` (a 404) when it is missing or out of
+    reach alike."""
+    if record is None or not await reaches(principal, record.producer_id, uow):
         raise hidden
+    return record
 
 
 async def require_province(principal: Principal, producer_id: str, uow: TraceabilityUow) -> None:

@@ -14,13 +14,14 @@ import contextlib
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol
 
 from ocop_shared.logging import get_logger
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.app.stamp_runs import issue_run
-from ocop_traceability.domain.stamps import Stamp, StampRun, new_stamps
+from ocop_traceability.domain.copies import ProductCopy
+from ocop_traceability.domain.stamps import Labels, Progress, Stamp, StampRun, new_stamps
 
 log = get_logger(__name__)
 WORKER = os.environ.get("OCOP_INSTANCE_ID") or socket.gethostname()  # a pod name under Kubernetes
@@ -28,17 +29,8 @@ LEASE_S = 60.0
 CHUNK = 5000  # stamps per insert (and per progress step)
 
 
-class SheetRenderer(Protocol):
-    def render(
-        self,
-        run_id: str,
-        labels: Sequence[tuple[str, str]],
-        *,
-        product_name: str,
-        stars: int | None,
-        layout: dict[str, float],
-        progress: Callable[[int], None],
-    ) -> int: ...
+class SheetRenderer(Protocol):  # adapters.sheet_files.SheetFiles
+    def render(self, run: StampRun, labels: Labels, product: ProductCopy | None, progress: Progress) -> int: ...
 
 
 class StampRunJobs:
@@ -138,14 +130,7 @@ class StampRunJobs:
         rendered = [0]
 
         def render() -> int:
-            return self.sheets.render(
-                run.id,
-                labels,
-                product_name=product.name if product else "",
-                stars=product.printed_stars if product else None,
-                layout=run.layout,
-                progress=lambda n: rendered.__setitem__(0, n),
-            )
+            return self.sheets.render(run, labels, product, lambda n: rendered.__setitem__(0, n))
 
         task = asyncio.get_running_loop().run_in_executor(None, render)
         while not task.done():

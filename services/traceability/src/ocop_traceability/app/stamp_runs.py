@@ -60,11 +60,7 @@ async def order_stamp_run(
 
 
 async def get_run(run_id: str, principal: Principal, uow: TraceabilityUow) -> StampRun:
-    run = await uow.stamp_runs.get(run_id)
-    if run is None:
-        raise StampRunNotFound()
-    await policy.require_reach(principal, run.producer_id, uow, StampRunNotFound())
-    return run
+    return await policy.reachable(await uow.stamp_runs.get(run_id), principal, uow, StampRunNotFound())
 
 
 @dataclass(frozen=True)

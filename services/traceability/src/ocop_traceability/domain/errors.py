@@ -1,78 +1,65 @@
-"""Named refusals of traceability, each with its code and Vietnamese message (mapped to 4xx in one place,
-``ocop_shared.web.install_error_handlers``). A 404 also hides records the caller may not see."""
+"""Named refusals of traceability (mapped to 4xx in one place, ``ocop_shared.web.install_error_handlers``).
+A 404 also hides records the caller may not see.
+
+Each is one line: its status comes from its base (NotFound 404, Forbidden 403, Conflict 409, DomainError 422,
+else 400), its code is its name in snake_case (``ProducerNotFound`` → ``producer_not_found``) and ``text`` is
+its Vietnamese message, which a raise site may replace with a more precise one.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from ocop_shared.errors import AppError, Conflict, DomainError, Forbidden, NotFound
 
 
 class Refusal(AppError):
-    """An error whose message is part of its class; a raise site may give a more precise one."""
-
     text = ""
+
+    def __init_subclass__(cls, text: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+        cls.text = text
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(self.code, message or self.text)
 
 
-class ProducerNotFound(Refusal, NotFound):
-    code = "producer_not_found"
-    text = "Chưa có chủ thể này (đăng ký ở registry trước)"
+class ProducerNotFound(Refusal, NotFound, text="Chưa có chủ thể này (đăng ký ở registry trước)"): ...
 
 
-class ProductNotFound(Refusal, NotFound):
-    code = "product_not_found"
-    text = "Không tìm thấy sản phẩm (hoặc sản phẩm không thuộc chủ thể này)"
+class ProductNotFound(Refusal, NotFound, text="Không tìm thấy sản phẩm (hoặc sản phẩm không thuộc chủ thể này)"): ...
 
 
-class GrowingAreaNotFound(Refusal, NotFound):
-    code = "growing_area_not_found"
-    text = "Không tìm thấy vùng trồng"
+class GrowingAreaNotFound(Refusal, NotFound, text="Không tìm thấy vùng trồng"): ...
 
 
-class PackingHouseNotFound(Refusal, NotFound):
-    code = "packing_house_not_found"
-    text = "Không tìm thấy cơ sở đóng gói của chủ thể này"
+class PackingHouseNotFound(Refusal, NotFound, text="Không tìm thấy cơ sở đóng gói của chủ thể này"): ...
 
 
-class BatchNotFound(Refusal, NotFound):
-    code = "batch_not_found"
-    text = "Không tìm thấy lô hàng"
+class BatchNotFound(Refusal, NotFound, text="Không tìm thấy lô hàng"): ...
 
 
-class StampRunNotFound(Refusal, NotFound):
-    code = "stamp_run_not_found"
-    text = "Không tìm thấy đợt in tem"
+class StampRunNotFound(Refusal, NotFound, text="Không tìm thấy đợt in tem"): ...
 
 
-class NotYourProducer(Refusal, Forbidden):
-    code = "not_your_producer"
-    text = "Chỉ được đăng ký cho chủ thể của mình"
+class NotYourProducer(Refusal, Forbidden, text="Chỉ được đăng ký cho chủ thể của mình"): ...
 
 
-class OutOfScope(Refusal, Forbidden):
-    code = "out_of_scope"
-    text = "Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách"
+class OutOfScope(Refusal, Forbidden, text="Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách"): ...
 
 
-class ForeignArea(Refusal, DomainError):
-    code = "foreign_area"
-    text = "Vùng trồng thuộc chủ thể khác với chủ thể của sản phẩm"
+class ForeignArea(Refusal, DomainError, text="Vùng trồng thuộc chủ thể khác với chủ thể của sản phẩm"): ...
 
 
-class CountOutOfRange(Refusal, DomainError):
-    code = "count_out_of_range"
+class CountOutOfRange(Refusal, DomainError): ...  # the message says the allowed range
 
 
-class BadRange(Refusal):  # 400, as the console always answered it
-    code = "bad_range"
-    text = "Số thứ tự đầu phải nhỏ hơn hoặc bằng số thứ tự cuối"
+class BadRange(Refusal, text="Số thứ tự đầu phải nhỏ hơn hoặc bằng số thứ tự cuối"): ...  # 400
 
 
-class DuplicateLot(Refusal, Conflict):
-    code = "duplicate_lot"
-    text = "Không sinh được mã lô mới"
+class DuplicateLot(Refusal, Conflict, text="Không sinh được mã lô mới"): ...  # a given lot: "Sản phẩm đã có lô …"
 
 
-class NotReady(Refusal, Conflict):
-    code = "not_ready"
+class NotReady(Refusal, Conflict): ...  # the message says the run's status

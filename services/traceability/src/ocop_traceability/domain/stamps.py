@@ -8,6 +8,7 @@ then lives ``issued`` → ``active`` (stuck on a product) → ``void`` (damaged,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -63,10 +64,28 @@ class StampRun(BaseModel):
         """The CSV lists the serials once they are all stored."""
         return self.status in ("rendering", "ready")
 
+    def progress(self) -> dict[str, Any]:
+        """Where the run stands, as whoever follows it is shown."""
+        return {
+            "id": self.id,
+            "batch_id": self.batch_id,
+            "product_id": self.product_id,
+            "count": self.count,
+            "status": self.status,
+            "generated": self.generated,
+            "rendered": self.rendered,
+            "pages": self.pages,
+            "error": self.error,
+        }
+
 
 def check_count(count: int, maximum: int) -> None:
     if not 1 <= count <= maximum:
         raise CountOutOfRange(f"Số tem mỗi đợt phải từ 1 đến {maximum:,} (nhận {count:,})")
+
+
+Labels = Sequence[tuple[str, str]]  # (url, serial) of each stamp to print, in serial-number order
+Progress = Callable[[int], None]  # told how many labels are drawn so far
 
 
 @dataclass(slots=True)

@@ -1,5 +1,10 @@
 """Subscribers of ``ocop.registry.v1``: producers, products and certificates keep traceability's copies
-current (one typed handler per event type), and the scan page's cache forgets what changed at once."""
+current, and the scan page's cache forgets what changed at once.
+
+Every event type gets its typed handler; the types that carry the same change share it: producer.registered
+and producer.updated (a producer snapshot), product.registered and product.updated (a product snapshot), and
+the five certificate events (the product snapshot with its certificate as it now is).
+"""
 
 from __future__ import annotations
 
@@ -8,55 +13,41 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from ocop_shared.events import models as m
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import REGISTRY
+from ocop_shared.projection import follow_producers
 from ocop_traceability.app.commands import CopyProducer, CopyProduct
 from ocop_traceability.app.copies import copy_producer, copy_product
 from ocop_traceability.runtime import TraceabilityRuntime
 
+ProductEvent = m.ProductRegistered | m.ProductUpdated
+CertificateEvent = (
+    m.CertificateIssued | m.CertificateRenewed | m.CertificateUpgraded | m.CertificateRevoked | m.CertificateExpired
+)
+
 
 def subscribe(runtime: TraceabilityRuntime) -> None:
-    on = runtime.consumer(REGISTRY).on
+    consumer = runtime.consumer(REGISTRY)
 
-    async def producer(snapshot: m.ProducerSnapshot, version: int, session: AsyncClientSession) -> None:
-        await copy_producer(CopyProducer(snapshot, version), runtime.uow_in(session))
-        runtime.scan.invalidate(producer_id=snapshot.producer_id)
+    async def producer_changed(producer: m.ProducerSnapshot, version: int, session: AsyncClientSession) -> None:
+        await copy_producer(CopyProducer(producer, version), runtime.uow_in(session))
+        runtime.scan.invalidate(producer_id=producer.producer_id)
 
-    async def product(cmd: CopyProduct, session: AsyncClientSession) -> None:
+    async def product_changed(_event: CloudEvent, payload: ProductEvent, session: AsyncClientSession) -> None:
+        await copy_product(CopyProduct(payload.product, payload.version), runtime.uow_in(session))
+        runtime.scan.invalidate(product_id=payload.product.product_id)
+
+    async def certificate_changed(_event: CloudEvent, payload: CertificateEvent, session: AsyncClientSession) -> None:
+        cmd = CopyProduct(payload.product, payload.version, payload.certificate)
         await copy_product(cmd, runtime.uow_in(session))
-        runtime.scan.invalidate(product_id=cmd.product.product_id)
+        runtime.scan.invalidate(product_id=payload.product.product_id)
 
-    @on(m.ProducerRegistered)
-    async def producer_registered(_e: CloudEvent, p: m.ProducerRegistered, session: AsyncClientSession) -> None:
-        await producer(p.producer, p.version, session)
-
-    @on(m.ProducerUpdated)
-    async def producer_updated(_e: CloudEvent, p: m.ProducerUpdated, session: AsyncClientSession) -> None:
-        await producer(p.producer, p.version, session)
-
-    @on(m.ProductRegistered)
-    async def product_registered(_e: CloudEvent, p: m.ProductRegistered, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version), session)
-
-    @on(m.ProductUpdated)
-    async def product_updated(_e: CloudEvent, p: m.ProductUpdated, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version), session)
-
-    # certificate events carry the product snapshot and the certificate as it now is
-    @on(m.CertificateIssued)
-    async def certificate_issued(_e: CloudEvent, p: m.CertificateIssued, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version, p.certificate), session)
-
-    @on(m.CertificateRenewed)
-    async def certificate_renewed(_e: CloudEvent, p: m.CertificateRenewed, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version, p.certificate), session)
-
-    @on(m.CertificateUpgraded)
-    async def certificate_upgraded(_e: CloudEvent, p: m.CertificateUpgraded, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version, p.certificate), session)
-
-    @on(m.CertificateRevoked)
-    async def certificate_revoked(_e: CloudEvent, p: m.CertificateRevoked, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version, p.certificate), session)
-
-    @on(m.CertificateExpired)
-    async def certificate_expired(_e: CloudEvent, p: m.CertificateExpired, session: AsyncClientSession) -> None:
-        await product(CopyProduct(p.product, p.version, p.certificate), session)
+    follow_producers(consumer, producer_changed)
+    for product_event in (m.ProductRegistered, m.ProductUpdated):
+        consumer.on(product_event)(product_changed)
+    for certificate_event in (
+        m.CertificateIssued,
+        m.CertificateRenewed,
+        m.CertificateUpgraded,
+        m.CertificateRevoked,
+        m.CertificateExpired,
+    ):
+        consumer.on(certificate_event)(certificate_changed)

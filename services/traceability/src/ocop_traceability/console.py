@@ -288,7 +288,7 @@ async def order_run(request: Request, batch_id: str, uow: UowDep, rt: RuntimeDep
 # -- stamp runs ------------------------------------------------------------------------------------
 
 
-def _progress(status: stamp_runs.RunStatus) -> dict[str, Any]:
+def _progress(status: stamp_runs.RunProgress) -> dict[str, Any]:
     run = status.run
     return run.progress() | {"status_vi": RUN_STATUS.get(run.status, run.status), "states": status.states}
 

@@ -33,10 +33,12 @@ class TraceabilityRuntime(Runtime):
         return self.uow_class.joined(self.client, self.db, session, source=self.source, on_commit=self.relay.wake)
 
 
-def new_uow(runtime: Annotated[TraceabilityRuntime, Depends(runtime_of)]) -> TraceabilityUnitOfWork:
+# FastAPI dependencies of the API routers and console pages: the runtime, and a unit of work per request
+RuntimeDep = Annotated[TraceabilityRuntime, Depends(runtime_of)]
+
+
+def new_uow(runtime: RuntimeDep) -> TraceabilityUnitOfWork:
     return runtime.uow()
 
 
-# FastAPI dependencies of the API routers and console pages
-RuntimeDep = Annotated[TraceabilityRuntime, Depends(runtime_of)]
 UowDep = Annotated[TraceabilityUnitOfWork, Depends(new_uow)]

@@ -40,7 +40,9 @@ class TraceabilityUnitOfWork(MongoUnitOfWork):
     clone_alerts: CloneAlerts
 
     def bind(self, session: AsyncClientSession | None) -> None:
-        db, seen = self.db, self.seen
+        # only a transaction commits events: outside one nothing is tracked (the scan page's long-lived reads
+        # would otherwise keep every record they ever loaded)
+        db, seen = self.db, (self.seen if session is not None else None)
         self.producers = ProducerCopies(db, session, seen)
         self.products = ProductCopies(db, session, seen)
         self.growing_areas = GrowingAreas(db, session, seen)

@@ -12,15 +12,13 @@ from ocop_shared.events.envelope import utcnow
 from ocop_traceability.app import policy
 from ocop_traceability.app.commands import AppendTrailEvent, BatchIn
 from ocop_traceability.app.ports import TraceabilityUow
-from ocop_traceability.domain.batches import Batch, TrailEvent, generated_lot
+from ocop_traceability.domain.batches import Batch, TrailEvent, check_same_producer, generated_lot
 from ocop_traceability.domain.codes import normalize_lot
 from ocop_traceability.domain.copies import ProductCopy
 from ocop_traceability.domain.errors import (
     BatchNotFound,
     DuplicateLot,
-    ForeignArea,
     GrowingAreaNotFound,
-    PackingHouseNotFound,
     ProductNotFound,
 )
 from ocop_traceability.domain.stamps import StampRun
@@ -31,13 +29,14 @@ RACES = 3  # a generated lot that a concurrent request took first: generate agai
 async def create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow) -> Batch:
     """Product and growing area of the same producer (and its packing house, if given); the lot is the
     producer's or generated from the harvest date."""
-    for attempt in range(1, RACES + 1):
+    attempt = 1
+    while True:
         try:
             return await _create_batch(cmd, principal, uow)
         except Conflict as exc:
             if cmd.lot or exc.code != DuplicateLot.code or attempt == RACES:
                 raise
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 async def _create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow) -> Batch:
@@ -49,12 +48,9 @@ async def _create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow
         if area is None or not principal.owns(area.producer_id):
             raise GrowingAreaNotFound("Không tìm thấy vùng trồng của chủ thể này")
         await policy.require_province(principal, product.producer_id, uow)
-        if area.producer_id != product.producer_id:
-            raise ForeignArea()
-        if cmd.packing_house_code:
-            house = await uow.packing_houses.get(cmd.packing_house_code.strip().upper())
-            if house is None or house.producer_id != product.producer_id:
-                raise PackingHouseNotFound()
+        house_code = (cmd.packing_house_code or "").strip().upper()
+        house = await uow.packing_houses.get(house_code) if house_code else None
+        check_same_producer(product.producer_id, area, house_code, house)
         lot = (
             normalize_lot(cmd.lot)
             if cmd.lot

@@ -1,10 +1,12 @@
-"""What the use cases need of storage: the unit of work and its repositories, as Protocols, so tests can
-stand in an in-memory fake (``adapters.uow.TraceabilityUnitOfWork`` is the real one)."""
+"""What the use cases need from outside, as Protocols, so tests can stand in fakes: the unit of work and its
+repositories (``adapters.uow.TraceabilityUnitOfWork`` is the real one), the stamp-run jobs, the scan
+page's stamp cache and the sheet files."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, Self
 
 from pydantic import BaseModel
@@ -16,7 +18,7 @@ from ocop_traceability.domain.alerts import CloneAlert
 from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
 from ocop_traceability.domain.places import GrowingArea, PackingHouse
-from ocop_traceability.domain.stamps import Stamp, StampRun, StateChange
+from ocop_traceability.domain.stamps import Labels, Progress, Stamp, StampRun, StateChange
 
 
 class ProducerCopiesPort(Protocol):
@@ -91,6 +93,22 @@ class ScanRecordsPort(Protocol):
 class CloneAlertsPort(Protocol):
     async def raise_for(self, stamp: Stamp, reason: str, at: datetime) -> None: ...
     async def newest(self, scope: Scope, limit: int) -> list[CloneAlert]: ...
+
+
+class Jobs(Protocol):  # app.stamp_jobs.StampRunJobs
+    def start(self, run_id: str) -> None: ...
+
+
+class StampCache(Protocol):  # app.scan.ScanService: the stamps it holds in memory
+    def invalidate_run(self, run_id: str) -> None: ...
+
+
+class SheetPaths(Protocol):  # adapters.sheet_files.SheetFiles
+    def path(self, run_id: str) -> Path: ...
+
+
+class SheetRenderer(SheetPaths, Protocol):
+    def render(self, run: StampRun, labels: Labels, product: ProductCopy | None, progress: Progress) -> int: ...
 
 
 class TraceabilityUow(Protocol):

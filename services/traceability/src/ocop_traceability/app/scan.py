@@ -183,12 +183,16 @@ class ScanService:
     async def _load_parts(self, batch_id: str) -> BatchParts:
         reads = self.reads
         batch = await reads.batches.get(batch_id)
-        parts = BatchParts(batch=batch)
-        if batch is not None:
-            parts.area = await reads.growing_areas.get(batch.growing_area_code)
-            parts.product = await reads.products.get(batch.product_id)
-            parts.producer = await reads.producers.get(batch.producer_id)
-            parts.events = await reads.trail.trail(batch_id, limit=200)
+        if batch is None:
+            parts = BatchParts()
+        else:
+            parts = BatchParts(
+                batch,
+                await reads.growing_areas.get(batch.growing_area_code),
+                await reads.products.get(batch.product_id),
+                await reads.producers.get(batch.producer_id),
+                await reads.trail.trail(batch_id, limit=200),
+            )
         self._parts[batch_id] = (time.monotonic() + self.cache_ttl, parts)
         if len(self._parts) > 50_000:
             self._parts.pop(next(iter(self._parts)))

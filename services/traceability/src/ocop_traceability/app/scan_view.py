@@ -9,7 +9,7 @@ from typing import Any
 
 from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.codes import display_serial
-from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
+from ocop_traceability.domain.copies import CertificateCopy, ProducerCopy, ProductCopy
 from ocop_traceability.domain.places import GrowingArea
 from ocop_traceability.domain.stamps import Stamp
 from ocop_traceability.domain.verdict import verdict_of
@@ -17,13 +17,22 @@ from ocop_traceability.domain.verdict import verdict_of
 
 @dataclass
 class BatchParts:
-    """Everything a scan shows besides the stamp, shared by the batch's stamps (cached per batch)."""
+    """Everything a scan shows besides the stamp, shared by the batch's stamps (cached per batch). Their
+    public view is built once per load, not per scan (the hot path only adds the stamp and the verdict)."""
 
     batch: Batch | None = None
     area: GrowingArea | None = None
     product: ProductCopy | None = None
     producer: ProducerCopy | None = None
     events: list[TrailEvent] = field(default_factory=list)
+    shown: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shown = _public_parts(self)
+
+    @property
+    def certificate(self) -> CertificateCopy | None:
+        return self.product.certificate if self.product else None
 
 
 def unknown_view() -> dict[str, Any]:
@@ -42,16 +51,21 @@ def unknown_view() -> dict[str, Any]:
 def public_view(
     stamp: Stamp, parts: BatchParts, today: date, *, clone_reason: str | None, scans: dict[str, Any]
 ) -> dict[str, Any]:
-    product, producer, area, batch = parts.product, parts.producer, parts.area, parts.batch
-    cert = product.certificate if product else None
     return {
-        "verdict": verdict_of(stamp.state, cert, today, clone_reason),
+        "verdict": verdict_of(stamp.state, parts.certificate, today, clone_reason),
         "stamp": {
             "code": display_serial(stamp.id),
             "state": stamp.state,
             "scans": scans,
             "clone_warning": clone_reason,
         },
+        **parts.shown,
+    }
+
+
+def _public_parts(parts: BatchParts) -> dict[str, Any]:
+    product, producer, area, batch, cert = parts.product, parts.producer, parts.area, parts.batch, parts.certificate
+    return {
         "product": {
             "id": product.id,
             "name": product.name,

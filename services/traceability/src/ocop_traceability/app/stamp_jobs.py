@@ -15,22 +15,16 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from ocop_shared.logging import get_logger
-from ocop_traceability.app.ports import TraceabilityUow
+from ocop_traceability.app.ports import SheetRenderer, TraceabilityUow
 from ocop_traceability.app.stamp_runs import issue_run
-from ocop_traceability.domain.copies import ProductCopy
-from ocop_traceability.domain.stamps import Labels, Progress, Stamp, StampRun, new_stamps
+from ocop_traceability.domain.stamps import Stamp, StampRun, new_stamps
 
 log = get_logger(__name__)
 WORKER = os.environ.get("OCOP_INSTANCE_ID") or socket.gethostname()  # a pod name under Kubernetes
 LEASE_S = 60.0
 CHUNK = 5000  # stamps per insert (and per progress step)
-
-
-class SheetRenderer(Protocol):  # adapters.sheet_files.SheetFiles
-    def render(self, run: StampRun, labels: Labels, product: ProductCopy | None, progress: Progress) -> int: ...
 
 
 class StampRunJobs:

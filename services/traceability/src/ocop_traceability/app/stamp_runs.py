@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from bson import ObjectId
 
@@ -16,21 +15,13 @@ from ocop_shared.events.models import StampRunIssued
 from ocop_traceability.app import policy
 from ocop_traceability.app.batches import get_batch
 from ocop_traceability.app.commands import ChangeStamps, OrderStampRun
-from ocop_traceability.app.ports import TraceabilityUow
+from ocop_traceability.app.ports import Jobs, SheetPaths, StampCache, TraceabilityUow
 from ocop_traceability.domain.batches import Batch
 from ocop_traceability.domain.copies import ProductCopy
 from ocop_traceability.domain.errors import NotReady, StampRunNotFound
 from ocop_traceability.domain.stamps import Stamp, StampRun, StateChange, check_count
 
 STAMPS_PER_PAGE = 50  # console list of a run's stamps
-
-
-class Jobs(Protocol):
-    def start(self, run_id: str) -> None: ...
-
-
-class StampCache(Protocol):
-    def invalidate_run(self, run_id: str) -> None: ...
 
 
 async def order_stamp_run(
@@ -64,14 +55,14 @@ async def get_run(run_id: str, principal: Principal, uow: TraceabilityUow) -> St
 
 
 @dataclass(frozen=True)
-class RunStatus:
+class RunProgress:
     run: StampRun
     states: dict[str, int] = field(default_factory=dict)  # stamps per state, once the run is ready
 
 
-async def run_status(run_id: str, principal: Principal, uow: TraceabilityUow) -> RunStatus:
+async def run_status(run_id: str, principal: Principal, uow: TraceabilityUow) -> RunProgress:
     run = await get_run(run_id, principal, uow)
-    return RunStatus(run, await uow.stamps.states(run_id) if run.ready else {})
+    return RunProgress(run, await uow.stamps.states(run_id) if run.ready else {})
 
 
 async def list_runs(principal: Principal, uow: TraceabilityUow, *, batch_id: str | None = None) -> list[StampRun]:
@@ -91,10 +82,6 @@ async def change_stamps(cmd: ChangeStamps, principal: Principal, uow: Traceabili
 class Sheet:
     path: Path
     filename: str
-
-
-class SheetPaths(Protocol):
-    def path(self, run_id: str) -> Path: ...
 
 
 async def sheet_of(run_id: str, principal: Principal, uow: TraceabilityUow, files: SheetPaths) -> Sheet:
@@ -117,7 +104,7 @@ async def codes_of(run_id: str, principal: Principal, uow: TraceabilityUow) -> A
 class RunPage:
     """A run with what its console page shows: its batch, product and one page of its stamps."""
 
-    status: RunStatus
+    status: RunProgress
     batch: Batch | None
     product: ProductCopy | None
     stamps: list[Stamp]

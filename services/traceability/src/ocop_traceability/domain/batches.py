@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ocop_traceability.domain.errors import DuplicateLot
+from ocop_traceability.domain.errors import DuplicateLot, ForeignArea, PackingHouseNotFound
+from ocop_traceability.domain.places import GrowingArea, PackingHouse
 
 TrailEventType = Literal["harvesting", "packing", "shipping", "receiving", "processing", "inspection"]
 # The steps of a batch's journey as producers and consumers read them (console and scan page).
@@ -53,6 +54,14 @@ class TrailEvent(BaseModel):
     note: str = ""
     recorded_at: datetime
     recorded_by: str | None = None  # the account: kept, never shown publicly
+
+
+def check_same_producer(producer_id: str, area: GrowingArea, house_code: str, house: PackingHouse | None) -> None:
+    """A batch's growing area (and packing house, if one is named) belong to its product's producer."""
+    if area.producer_id != producer_id:
+        raise ForeignArea()
+    if house_code and (house is None or house.producer_id != producer_id):
+        raise PackingHouseNotFound()
 
 
 def generated_lot(harvest_date: date, taken: set[str]) -> str:

@@ -159,8 +159,3 @@ class StateChange:
     @classmethod
     def to(cls, target: StampState, run_id: str, serials: SerialRange) -> StateChange:
         return cls(run_id, target, MAY_BECOME[target], serials)
-
-
-def state_counts(found: dict[str, Any]) -> dict[str, int]:
-    """Stamps per state, every state present."""
-    return {s: int(found.get(s, 0)) for s in STAMP_STATES}

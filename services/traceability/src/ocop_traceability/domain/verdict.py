@@ -8,7 +8,6 @@ from typing import Literal
 from ocop_traceability.domain.copies import CertificateCopy
 
 Verdict = Literal["genuine", "revoked", "expired", "void", "unknown", "suspected_clone"]
-VERDICTS: tuple[Verdict, ...] = ("genuine", "revoked", "expired", "void", "unknown", "suspected_clone")
 
 
 def verdict_of(state: str, certificate: CertificateCopy | None, today: date, clone_reason: str | None) -> Verdict:

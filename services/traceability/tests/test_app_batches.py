@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from traceability_fakes import OFFICIAL, OFFICIAL_19, OFFICIAL_24, OWNER_A, OWNER_B, A, B, FakeUnitOfWork, area_code
 
 from ocop_shared.errors import Conflict
 from ocop_traceability.app import batches
@@ -22,7 +23,27 @@ from ocop_traceability.domain.errors import (
     ProductNotFound,
 )
 
+# the fakes beside these tests (pytest's importlib mode puts no test folder on sys.path)
+sys.path.append(str(Path(__file__).parent))
+from traceability_fakes import (
+    OFFICIAL,
+    OFFICIAL_19,
+    OFFICIAL_24,
+    OWNER_A,
+    OWNER_B,
+    A,
+    B,
+    FakeUnitOfWork,
+    area_code,
+    world,
+)
+
 HARVEST = date(2026, 11, 1)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return world()
 
 
 def batch_in(product: str = "product-a", area: str | None = None, **extra) -> BatchIn:

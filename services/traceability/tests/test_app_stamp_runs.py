@@ -3,10 +3,11 @@ and serial ranges), issuing, and who may do it."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
-from traceability_fakes import OFFICIAL_19, OFFICIAL_24, OWNER_A, OWNER_B, A, FakeUnitOfWork, area_code
 
 from ocop_shared.events.models import StampRunIssued
 from ocop_traceability.app import batches, stamp_runs
@@ -14,7 +15,16 @@ from ocop_traceability.app.commands import BatchIn, ChangeStamps, OrderStampRun
 from ocop_traceability.domain.errors import BadRange, BatchNotFound, CountOutOfRange, NotReady, StampRunNotFound
 from ocop_traceability.domain.stamps import ACTIVE, VOID, SerialRange, new_stamps
 
+# the fakes beside these tests (pytest's importlib mode puts no test folder on sys.path)
+sys.path.append(str(Path(__file__).parent))
+from traceability_fakes import OFFICIAL_19, OFFICIAL_24, OWNER_A, OWNER_B, A, FakeUnitOfWork, area_code, world
+
 MAX = 1000
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return world()
 
 
 class Jobs:

@@ -21,43 +21,58 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ocop_cli.stack import free_port, start_stack, wait_port
-from ocop_shared.mongo import make_client
-from ocop_traceability.app.stamp_runs import stamp_url
-from ocop_traceability.domain.codes import new_serial
+from ocop_shared.events.models import AdminUnit, CertificateSnapshot, ProducerSnapshot, ProductSnapshot
+from ocop_shared.mongo import ensure_collections, make_client
+from ocop_traceability.adapters.uow import COLLECTIONS, TraceabilityUnitOfWork
+from ocop_traceability.domain.batches import Batch, TrailEvent
+from ocop_traceability.domain.places import GrowingArea
+from ocop_traceability.domain.stamps import StampRun, new_stamps
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
+    """The records the service would hold, written through its own repositories."""
     client = make_client(mongo_url)
     db = client["traceability"]
-    await db.producers.insert_one({"_id": "pr", "public_name": "HKD Hà Thị Thoa", "version": 1,
-                                   "province": {"code": "19", "name": "Thái Nguyên"},
-                                   "commune": {"code": "02020", "name": "Xã Chợ Đồn"}})
-    await db.products.insert_one({"_id": "p", "producer_id": "pr", "name": "Chè Shan tuyết Chợ Đồn", "group": "beverage",
-                                  "gtin": "8934567890120", "images": ["/static/che.jpg"], "version": 2,
-                                  "certificate": {"certificate_id": "c", "stars": 4, "status": "active",
-                                                  "decision_no": "1611/QĐ-UBND", "issued_on": "2026-11-01",
-                                                  "valid_until": "2029-11-01"}})
-    await db.growing_areas.insert_one({"_id": "VN-19-063-02020-001", "code": "VN-19-063-02020-001", "name": "Đồi chè",
-                                       "crop": "chè Shan tuyết", "producer_id": "pr",
-                                       "province": {"name": "Thái Nguyên"}, "commune": {"name": "Xã Chợ Đồn"},
-                                       "geometry": {"type": "Polygon", "coordinates": [[[105.57, 22.18], [105.58, 22.18],
-                                                                                        [105.58, 22.19], [105.57, 22.18]]]}})
-    await db.batches.insert_one({"_id": "b", "product_id": "p", "producer_id": "pr", "lot": "CD-2610-01",
-                                 "growing_area_code": "VN-19-063-02020-001", "harvest_date": "2026-10-28"})
-    await db.batch_events.insert_many([{"batch_id": "b", "type": t, "time": f"2026-10-2{8 + i}T07:00:00+07:00",
-                                        "place": "Xưởng chè", "note": ""} for i, t in enumerate(("harvesting", "packing"))])
-    serials = [new_serial() for _ in range(n)]
-    await db.stamps.insert_many([{"_id": s, "run_id": "r", "batch_id": "b", "product_id": "p", "producer_id": "pr",
-                                  "seq": i + 1, "state": "active",
-                                  "url": stamp_url(base_url, s, gtin="8934567890120", lot="CD-2610-01")}
-                                 for i, s in enumerate(serials)])
+    await ensure_collections(db, COLLECTIONS)
+    uow = TraceabilityUnitOfWork(client, db, source="/ocop/bench")
+    thai_nguyen = AdminUnit(code="19", name="Thái Nguyên")
+    producer = ProducerSnapshot(producer_id="pr", name="Hà Thị Thoa", public_name="HKD Hà Thị Thoa", kind="household",
+                                province=thai_nguyen, commune=AdminUnit(code="02020", name="Xã Chợ Đồn"))
+    product = ProductSnapshot(product_id="p", producer_id="pr", name="Chè Shan tuyết Chợ Đồn", group="beverage",
+                              gtin="8934567890120", images=["/static/che.jpg"], producer_public_name="HKD Hà Thị Thoa",
+                              province=thai_nguyen)
+    certificate = CertificateSnapshot(certificate_id="c", product_id="p", stars=4, status="active",
+                                      decision_no="1611/QĐ-UBND", issued_on="2026-11-01", valid_until="2029-11-01")
+    now = datetime.now(UTC)
+    area = GrowingArea(code="VN-19-063-02020-001", scheme="domestic", name="Đồi chè", crop="chè Shan tuyết",
+                       producer_id="pr", province=thai_nguyen.model_dump(), commune={"name": "Xã Chợ Đồn"}, area_ha=3,
+                       registered_at=now, geometry={"type": "Polygon", "coordinates": [
+                           [[105.57, 22.18], [105.58, 22.18], [105.58, 22.19], [105.57, 22.18]]]})
+    batch = Batch(id="b", product_id="p", producer_id="pr", lot="CD-2610-01", growing_area_code=area.code,
+                  harvest_date="2026-10-28", quantity=50, unit="kg", created_at=now)
+    run = StampRun(id="r", batch_id="b", product_id="p", producer_id="pr", lot=batch.lot, gtin=product.gtin, count=n)
+    stamps = new_stamps(run, base_url, 1, n)
+    async with uow:
+        await uow.producers.apply(producer, 1)
+        await uow.products.apply(product, 2, certificate)
+        await uow.growing_areas.add(area)
+        await uow.batches.add(batch)
+        for i, step in enumerate(("harvesting", "packing")):
+            await uow.trail.add(TrailEvent(id=f"e{i}", batch_id="b", type=step, time=f"2026-10-2{8 + i}T07:00:00+07:00",
+                                           place="Xưởng chè", recorded_at=now))
+        await uow.stamp_runs.add(run)
+        await uow.commit()
+    for stamp in stamps:
+        stamp.state = "active"
+    await uow.stamps.insert(stamps)
     await client.close()
-    return [stamp_url(base_url, s, gtin="8934567890120", lot="CD-2610-01") for s in serials]
+    return [s.url for s in stamps]
 
 
 async def _conn(port: int):

@@ -22,14 +22,12 @@ import qrcode
 
 from ocop_cli.stack import start_stack
 from ocop_shared.mongo import ensure_collections, make_client
-from ocop_traceability.app import stamp_runs
-from ocop_traceability.bootstrap import TraceabilitySettings
+from ocop_shared.events.models import AdminUnit, CertificateSnapshot, ProductSnapshot
+from ocop_traceability.adapters.sheet_files import SheetFiles
+from ocop_traceability.adapters.uow import TraceabilityUnitOfWork
+from ocop_traceability.app.stamp_jobs import StampRunJobs
 from ocop_traceability.domain.codes import new_serial
-
-
-class _Runtime:  # the slice of Runtime the job's steps use
-    def __init__(self, db, settings):
-        self.db, self.settings = db, settings
+from ocop_traceability.domain.stamps import StampRun, stamp_url
 
 
 async def main() -> int:
@@ -41,7 +39,7 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # naive: one qrcode.make(url).save(png) per stamp, on a sample
-        urls = [stamp_runs.stamp_url(base, new_serial(), gtin="8934567890120", lot="261101-1")
+        urls = [stamp_url(base, new_serial(), gtin="8934567890120", lot="261101-1")
                 for _ in range(args.naive_sample)]
         t = time.perf_counter()
         for i, url in enumerate(urls):
@@ -52,23 +50,31 @@ async def main() -> int:
         try:
             client = make_client(stack.mongo_url)
             db = client["bench_stamps"]
-            await ensure_collections(db, ["stamps", "stamp_runs"])
+            await ensure_collections(db, ["stamps", "stamp_runs", "products"])
             await db.stamps.create_index("run_id")
-            settings = TraceabilitySettings(data_dir=tmp, stamp_base_url=base, jwt_secret="bench",
-                                            max_stamps_per_run=args.stamps)
-            runtime = _Runtime(db, settings)
-            run = {"_id": "bench-run", "batch_id": "b", "product_id": "p", "producer_id": "pr", "lot": "261101-1",
-                   "gtin": "8934567890120", "count": args.stamps, "generated": 0, "rendered": 0, "status": "queued",
-                   "layout": {}}
-            await db.stamp_runs.insert_one(run)
-            await ensure_collections(db, ["products"])
-            await db.products.insert_one({"_id": "p", "name": "Chè Shan tuyết Chợ Đồn",
-                                          "certificate": {"stars": 4, "status": "active"}})
+
+            def new_uow() -> TraceabilityUnitOfWork:
+                return TraceabilityUnitOfWork(client, db, source="/ocop/bench")
+
+            uow = new_uow()
+            run = StampRun(id="bench-run", batch_id="b", product_id="p", producer_id="pr", lot="261101-1",
+                           gtin="8934567890120", count=args.stamps)
+            product = ProductSnapshot(product_id="p", producer_id="pr", name="Chè Shan tuyết Chợ Đồn",
+                                      group="beverage", producer_public_name="HKD Hà Thị Thoa",
+                                      province=AdminUnit(code="19", name="Thái Nguyên"))
+            certificate = CertificateSnapshot(certificate_id="c", product_id="p", stars=4, decision_no="1/QĐ-UBND",
+                                              issued_on="2026-11-01", valid_until="2029-11-01", status="active")
+            async with uow:
+                await uow.stamp_runs.add(run)
+                await uow.products.apply(product, 1, certificate)
+                await uow.commit()
+            sheets = SheetFiles(tmp)
+            jobs = StampRunJobs(new_uow, sheets, base)
             t0 = time.perf_counter()
-            pages = await stamp_runs.produce(runtime, run)  # exactly what the stamp-run job does
+            pages = await jobs.produce(run)  # exactly what the stamp-run job does
             t2 = time.perf_counter()
-            stored = await db.stamps.count_documents({"run_id": run["_id"]})
-            size = stamp_runs.sheet_path(tmp, run["_id"]).stat().st_size
+            stored = await uow.stamps.count(run.id)
+            size = sheets.path(run.id).stat().st_size
             await client.close()
         finally:
             stack.stop()

@@ -227,6 +227,7 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
         assert "hết hạn sau 40 ngày" in await page.locator(".badge.warn").first.inner_text()
         await check_page(page, "producer-products", phone=True)
         # growing areas on the map (Leaflet served by traceability)
+        await page.get_by_role("link", name="Truy xuất nguồn gốc").click()  # the service's own navigation there
         await page.get_by_role("link", name="Vùng trồng").click()
         await page.locator("#area-map[data-ready='1'] path.leaflet-interactive").first.wait_for()
         await check_page(page, "producer-areas", phone=True)

@@ -176,7 +176,7 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
     takes over (the holder died) and finishes it exactly once."""
     import time
 
-    from ocop_traceability.app import stamp_runs
+    from ocop_traceability.app.stamp_jobs import WORKER
     from tests.integration.test_scan import make_run
 
     _producer, _product, _cert, run, _urls = await make_run(apps, count=1)
@@ -185,16 +185,16 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
     orphan = {**(await rt.db.stamp_runs.find_one({"_id": run["id"]})), "_id": "run-held-elsewhere", "count": 7,
               "status": "generating", "generated": 0, "worker": "another-pod", "lease_until": time.time() + 60}
     await rt.db.stamp_runs.insert_one(orphan)
-    await stamp_runs.resume_jobs(rt)
-    stamp_runs.start_job(rt, orphan["_id"])
+    await rt.stamp_jobs.resume()
+    rt.stamp_jobs.start(orphan["_id"])
     await asyncio.sleep(1.5)
     assert await rt.db.stamps.count_documents({"run_id": orphan["_id"]}) == 0  # not ours while the lease holds
     await rt.db.stamp_runs.update_one({"_id": orphan["_id"]}, {"$set": {"lease_until": time.time() - 1}})
-    await stamp_runs.resume_jobs(rt)
+    await rt.stamp_jobs.resume()
 
     async def ready():
         doc = await rt.db.stamp_runs.find_one({"_id": orphan["_id"]})
-        return doc["status"] == "ready" and doc["worker"] == stamp_runs.WORKER
+        return doc["status"] == "ready" and doc["worker"] == WORKER
     await eventually(ready, timeout=60)
     seqs = [d["seq"] for d in await rt.db.stamps.find({"run_id": orphan["_id"]}).to_list()]
     assert sorted(seqs) == list(range(1, 8)) and batch is not None

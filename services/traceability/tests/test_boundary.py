@@ -23,19 +23,24 @@ def test_gps_points_become_a_closed_polygon_with_its_area():
 
 def test_geojson_feature_collection_is_taken_too():
     pts = [[lon, lat] for lat, lon in square(21.38, 106.52, 100)]
-    text = '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":' \
-           f'{{"type":"Polygon","coordinates":[{[*pts, pts[0]]}]}}}}]}}'
+    text = (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
+        f'{{"type":"Polygon","coordinates":[{[*pts, pts[0]]}]}}}}]}}'
+    )
     assert hectares(parse_boundary(text)) == pytest.approx(1.0, rel=0.01)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("", "Cần ranh giới"),
-    ("22.19, 105.57\n22.2, 105.58", "ít nhất 3 điểm"),
-    ("22.19, 105.57\nbốn mươi, 105\n22.2, 105.6", "Dòng 2"),
-    ("48.85, 2.35\n48.86, 2.36\n48.87, 2.35", "ngoài lãnh thổ"),  # Paris, lat/lon in the right order
-    ("22.19, 105.57\n22.21, 105.60\n22.19, 105.60\n22.215, 105.57", "tự cắt"),  # a bow tie
-    ("{not json", "GeoJSON không đọc được"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("", "Cần ranh giới"),
+        ("22.19, 105.57\n22.2, 105.58", "ít nhất 3 điểm"),
+        ("22.19, 105.57\nbốn mươi, 105\n22.2, 105.6", "Dòng 2"),
+        ("48.85, 2.35\n48.86, 2.36\n48.87, 2.35", "ngoài lãnh thổ"),  # Paris, lat/lon in the right order
+        ("22.19, 105.57\n22.21, 105.60\n22.19, 105.60\n22.215, 105.57", "tự cắt"),  # a bow tie
+        ("{not json", "GeoJSON không đọc được"),
+    ],
+)
 def test_bad_boundaries_are_explained(text, words):
     with pytest.raises(InvalidGeometry) as err:
         parse_boundary(text)

@@ -5,8 +5,8 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from ocop_traceability.adapters.bulkqr import BulkEncoder
 from ocop_traceability.adapters.qr import FIXED_MASK, pdf_runs
-from ocop_traceability.app.stamp_runs import stamp_url
 from ocop_traceability.domain.codes import new_serial
+from ocop_traceability.domain.stamps import stamp_url
 
 
 def reference(text: str, version: int | None) -> list[list[bool]]:

@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocop_traceability.adapters.qr import qr_version
-from ocop_traceability.app.stamp_runs import stamp_url
 from ocop_traceability.domain.codes import (
     CROCKFORD,
     DEFAULT_AREA_SCHEMES,
@@ -17,6 +16,7 @@ from ocop_traceability.domain.codes import (
     normalize_serial,
 )
 from ocop_traceability.domain.geometry import InvalidGeometry, check_geometry
+from ocop_traceability.domain.stamps import stamp_url
 
 
 def test_serials_are_valid_and_do_not_collide():
@@ -31,7 +31,7 @@ def test_any_single_character_change_is_not_a_valid_serial(data):
     serial = new_serial()
     i = data.draw(st.integers(0, SERIAL_LENGTH - 1))
     replacement = data.draw(st.sampled_from([c for c in CROCKFORD if c != serial[i]]))
-    mutated = serial[:i] + replacement + serial[i + 1:]
+    mutated = serial[:i] + replacement + serial[i + 1 :]
     assert normalize_serial(mutated) is None
 
 
@@ -42,7 +42,7 @@ def test_adjacent_swaps_are_caught(data):
     i = data.draw(st.integers(0, SERIAL_LENGTH - 2))
     if serial[i] == serial[i + 1]:
         return
-    swapped = serial[:i] + serial[i + 1] + serial[i] + serial[i + 2:]
+    swapped = serial[:i] + serial[i + 1] + serial[i] + serial[i + 2 :]
     assert normalize_serial(swapped) is None
 
 
@@ -74,7 +74,10 @@ def test_area_codes_refused(code):
         normalize_area_code(code, DEFAULT_AREA_SCHEMES)
 
 
-SQUARE = {"type": "Polygon", "coordinates": [[[105.6, 22.1], [105.7, 22.1], [105.7, 22.2], [105.6, 22.2], [105.6, 22.1]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[105.6, 22.1], [105.7, 22.1], [105.7, 22.2], [105.6, 22.2], [105.6, 22.1]]],
+}
 
 
 def test_geometry_rules():
@@ -83,22 +86,33 @@ def test_geometry_rules():
         {"type": "Point", "coordinates": [105.6, 22.1]},
         {"type": "Polygon", "coordinates": [[[105.6, 22.1], [105.7, 22.1], [105.7, 22.2], [105.6, 22.2]]]},  # open
         {"type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]]},  # Paris
-        {"type": "Polygon", "coordinates": [[[105.6, 22.1], [105.7, 22.2], [105.7, 22.1], [105.6, 22.2],
-                                             [105.6, 22.1]]]},  # bow-tie
+        {
+            "type": "Polygon",
+            "coordinates": [[[105.6, 22.1], [105.7, 22.2], [105.7, 22.1], [105.6, 22.2], [105.6, 22.1]]],
+        },  # bow-tie
         {"type": "Polygon", "coordinates": [[["a", 22.1], [105.7, 22.1], [105.7, 22.2], ["a", 22.1]]]},
         {"type": "Polygon", "coordinates": []},
         # regression: non-finite, non-numeric or extra members of a position were stored as sent
-        {"type": "Polygon", "coordinates": [[[105.6, 22.1, float("inf")], [105.7, 22.1], [105.7, 22.2],
-                                             [105.6, 22.1, float("inf")]]]},
-        {"type": "Polygon", "coordinates": [[[105.6, 22.1, {"$where": 1}], [105.7, 22.1], [105.7, 22.2],
-                                             [105.6, 22.1]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[105.6, 22.1, float("inf")], [105.7, 22.1], [105.7, 22.2], [105.6, 22.1, float("inf")]]],
+        },
+        {
+            "type": "Polygon",
+            "coordinates": [[[105.6, 22.1, {"$where": 1}], [105.7, 22.1], [105.7, 22.2], [105.6, 22.1]]],
+        },
         {"type": "Polygon", "coordinates": [[[105.6, 22.1, 1, 2], [105.7, 22.1], [105.7, 22.2], [105.6, 22.1]]]},
         {"type": "Polygon", "coordinates": [[[10**400, 22.1], [105.7, 22.1], [105.7, 22.2], [10**400, 22.1]]]},
     ]
     for geometry in bad:
         with pytest.raises(InvalidGeometry):
             check_geometry(geometry)
-    with_altitude = {"type": "Polygon", "coordinates": [[[105.6, 22.1, 120], [105.7, 22.1, 121], [105.7, 22.2, 119],
-                                                          [105.6, 22.1, 120]]], "$junk": {"a.b": 1}}
-    assert check_geometry(with_altitude) == {"type": "Polygon", "coordinates": [
-        [[105.6, 22.1, 120.0], [105.7, 22.1, 121.0], [105.7, 22.2, 119.0], [105.6, 22.1, 120.0]]]}
+    with_altitude = {
+        "type": "Polygon",
+        "coordinates": [[[105.6, 22.1, 120], [105.7, 22.1, 121], [105.7, 22.2, 119], [105.6, 22.1, 120]]],
+        "$junk": {"a.b": 1},
+    }
+    assert check_geometry(with_altitude) == {
+        "type": "Polygon",
+        "coordinates": [[[105.6, 22.1, 120.0], [105.7, 22.1, 121.0], [105.7, 22.2, 119.0], [105.6, 22.1, 120.0]]],
+    }

@@ -12,16 +12,31 @@ from ocop_traceability.api.batches import router as batches
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
 from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
-from ocop_traceability.bootstrap import (COLLECTIONS, TraceabilitySettings, bootstrap, on_startup, run_watcher,
-                                         scan_flusher)
-from ocop_traceability.console import console, router as console_pages
+from ocop_traceability.api.stamp_runs import router as stamp_runs
+from ocop_traceability.bootstrap import (
+    COLLECTIONS,
+    TraceabilitySettings,
+    bootstrap,
+    on_startup,
+    run_watcher,
+    scan_flusher,
+)
+from ocop_traceability.console import console
+from ocop_traceability.console import router as console_pages
 
 
 def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
+    runtime = bootstrap(settings)
     app = create_service_app(
-        bootstrap(settings), title="OCOP traceability", routers=[producers, places, batches, alerts],
-        collections=COLLECTIONS, on_startup=on_startup, emits=[TRACEABILITY], pages=[pages, console_pages],
-        background=[scan_flusher, run_watcher],
+        runtime,
+        title="OCOP traceability",
+        routers=[producers, places, batches, stamp_runs, alerts],
+        collections=COLLECTIONS,
+        emits=[TRACEABILITY],
+        pages=[pages, console_pages],
+        # bound to the typed runtime (the shared factory knows only the base Runtime)
+        on_startup=lambda _: on_startup(runtime),
+        background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime)],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand

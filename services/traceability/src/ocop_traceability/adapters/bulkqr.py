@@ -79,7 +79,7 @@ class BulkEncoder:
         self.mask_bits = [1 if mask_func(r, c) else 0 for r, c in self.positions]
         self.blocks = base.rs_blocks(self.version, error_correction)
         self.data_capacity = sum(b.data_count for b in self.blocks)
-        self.gen_log = {}
+        self.gen_log: dict[int, list[list[int]]] = {}
         for b in self.blocks:
             ec = b.total_count - b.data_count
             if ec not in self.gen_log:
@@ -115,15 +115,15 @@ class BulkEncoder:
             raise ValueError("data does not fit the run's QR version")
         stream += "0" * min(4, limit - len(stream))
         stream += "0" * (-len(stream) % 8)
-        data = [int(stream[i:i + 8], 2) for i in range(0, len(stream), 8)]
+        data = [int(stream[i : i + 8], 2) for i in range(0, len(stream), 8)]
         data += [util.PAD0 if i % 2 == 0 else util.PAD1 for i in range(self.data_capacity - len(data))]
         dc, ec, offset = [], [], 0
         for b in self.blocks:
-            block = data[offset:offset + b.data_count]
+            block = data[offset : offset + b.data_count]
             offset += b.data_count
             dc.append(block)
             ec.append(_rs(block, self.gen_log[b.total_count - b.data_count]))
-        out = []
+        out: list[int] = []
         for group in (dc, ec):
             for i in range(max(len(g) for g in group)):
                 out.extend(g[i] for g in group if i < len(g))

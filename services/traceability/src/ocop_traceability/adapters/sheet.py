@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,15 +73,22 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def render_sheet(path: Path, labels: Iterable[Label], *, product_name: str, stars: int | None,
-                 layout: Layout = Layout(), progress: Callable[[int], None] = lambda _n: None) -> int:
+def render_sheet(
+    path: Path,
+    labels: Iterable[Label],
+    *,
+    product_name: str,
+    stars: int | None,
+    layout: Layout = Layout(),
+    progress: Callable[[int], None] = lambda _n: None,
+) -> int:
     """Write the PDF to ``path``; returns the number of pages."""
     _register_font()
     canvas = Canvas(str(path), pagesize=A4, pageCompression=1)
     canvas.setTitle(f"Tem truy xuất nguồn gốc — {product_name}")
     canvas.setCreator("OCOP trace & sync")
     cols, rows = layout.grid()
-    page_w, page_h = A4
+    _page_w, page_h = A4
     lw, lh, gap, margin = layout.label_w_mm * mm, layout.label_h_mm * mm, layout.gap_mm * mm, layout.margin_mm * mm
     qr_size = min(layout.qr_mm * mm, lw - 5 * mm, lh - 11 * mm)
     name = product_name
@@ -97,7 +104,9 @@ def render_sheet(path: Path, labels: Iterable[Label], *, product_name: str, star
             canvas.beginForm("label", lowerx=0, lowery=0, upperx=lw, uppery=lh)
             _cut_marks(canvas, 0, 0, lw, lh)
             canvas.setFont(_FONT + "-Bold", 5.2)
-            canvas.drawCentredString(lw / 2, lh - 2.3 * mm - qr_size - 2.4 * mm, _fit(name, _FONT + "-Bold", 5.2, lw - 2 * mm))
+            canvas.drawCentredString(
+                lw / 2, lh - 2.3 * mm - qr_size - 2.4 * mm, _fit(name, _FONT + "-Bold", 5.2, lw - 2 * mm)
+            )
             if star_text:
                 canvas.setFont(_FONT, 5.2)
                 canvas.drawCentredString(lw / 2, lh - 2.3 * mm - qr_size - 4.6 * mm, star_text)
@@ -122,11 +131,15 @@ def render_sheet(path: Path, labels: Iterable[Label], *, product_name: str, star
             font_ref = canvas._doc.getInternalFontName("Courier-Bold")
             canvas.addLiteral(f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy_top:.3f} cm {pdf_runs(matrix)} f Q")
         else:
-            canvas.addLiteral(f"q 1 0 0 1 {x0:.3f} {top - lh:.3f} cm /{form_ref} Do Q "
-                              f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy_top:.3f} cm {pdf_runs(matrix)} f Q")
+            canvas.addLiteral(
+                f"q 1 0 0 1 {x0:.3f} {top - lh:.3f} cm /{form_ref} Do Q "
+                f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy_top:.3f} cm {pdf_runs(matrix)} f Q"
+            )
         code = display_serial(label.serial)  # Courier: every glyph is 0.6 em wide
-        canvas.addLiteral(f"BT {font_ref} 5.6 Tf {x0 + lw / 2 - len(code) * 0.6 * 5.6 / 2:.3f} "
-                          f"{top - lh + 1.3 * mm:.3f} Td ({code}) Tj ET")
+        canvas.addLiteral(
+            f"BT {font_ref} 5.6 Tf {x0 + lw / 2 - len(code) * 0.6 * 5.6 / 2:.3f} "
+            f"{top - lh + 1.3 * mm:.3f} Td ({code}) Tj ET"
+        )
         n += 1
         slot += 1
         if slot == cols * rows:
@@ -155,3 +168,9 @@ def codes_csv(urls: Iterable[str]) -> Iterable[bytes]:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow([url])
         yield buf.getvalue().encode()
+
+
+async def codes_csv_stream(urls: AsyncIterable[str]) -> AsyncIterator[bytes]:
+    async for url in urls:
+        for chunk in codes_csv([url]):
+            yield chunk

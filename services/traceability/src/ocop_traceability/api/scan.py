@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+import js_lib_leaflet
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from prometheus_client import Counter
 from starlette.routing import Route
 
-from prometheus_client import Counter
-
-from ocop_shared.auth import Principal, require
 from ocop_shared.vocabulary import CERT_STATUS, GROUP_NAMES, vndate, vndatetime
-from ocop_traceability.app.places import visible
-from ocop_traceability.app.scan import Client, client_of
+from ocop_shared.web import runtime_of
+from ocop_traceability.api.deps import Actor, UowDep
+from ocop_traceability.app import alerts as alerts_app
+from ocop_traceability.domain.batches import EVENT_NAMES
+from ocop_traceability.domain.clients import client_of
 from ocop_traceability.domain.codes import normalize_serial
+from ocop_traceability.runtime import TraceabilityRuntime
 
 SCAN_VERDICTS = Counter("ocop_scan_verdicts_total", "Public stamp scans by verdict", ["verdict"])
 
 pages = APIRouter(tags=["public scan"])
-LEAFLET_DIR = Path(importlib.util.find_spec("js_lib_leaflet").submodule_search_locations[0]) / "static" / "js_lib_leaflet"
+LEAFLET_DIR = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"  # static files of the wheel
 alerts = APIRouter(tags=["clone alerts"])
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
-                   autoescape=select_autoescape(["html"]))
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"), autoescape=select_autoescape(["html"])
+)
 
 
 _env.filters.update(vndate=vndate, vndatetime=vndatetime)
@@ -37,13 +40,16 @@ BANNERS = {
     "revoked": ("Chứng nhận OCOP đã bị thu hồi", "Sản phẩm không còn được công nhận là sản phẩm OCOP."),
     "expired": ("Chứng nhận OCOP đã hết hạn", "Giấy chứng nhận OCOP của sản phẩm đã hết thời hạn hiệu lực."),
     "void": ("Tem đã bị huỷ", "Chủ thể đã huỷ mã tem này. Sản phẩm mang tem này không được bảo đảm."),
-    "unknown": ("Không tìm thấy mã tem", "Mã này không có trong hệ thống. Kiểm tra lại mã, hoặc sản phẩm có thể không chính hãng."),
-    "suspected_clone": ("Cần lưu ý: mã tem được quét bất thường",
-                        "Mã tem này có thật nhưng đã được quét ở nhiều nơi, nhiều thiết bị khác nhau. Tem có thể bị sao chép; "
-                        "nếu có nghi ngờ, hãy hỏi nơi bán và giữ hoá đơn."),
+    "unknown": (
+        "Không tìm thấy mã tem",
+        "Mã này không có trong hệ thống. Kiểm tra lại mã, hoặc sản phẩm có thể không chính hãng.",
+    ),
+    "suspected_clone": (
+        "Cần lưu ý: mã tem được quét bất thường",
+        "Mã tem này có thật nhưng đã được quét ở nhiều nơi, nhiều thiết bị khác nhau. Tem có thể bị sao chép; "
+        "nếu có nghi ngờ, hãy hỏi nơi bán và giữ hoá đơn.",
+    ),
 }
-EVENT_NAMES = {"harvesting": "Thu hoạch", "processing": "Chế biến", "packing": "Đóng gói", "shipping": "Xuất hàng",
-               "receiving": "Nhận hàng", "inspection": "Kiểm tra"}
 
 
 def _map(geometry: dict | None) -> tuple[str | None, str | None]:
@@ -59,8 +65,10 @@ def _map(geometry: dict | None) -> tuple[str | None, str | None]:
     def path(ring):
         return " ".join(f"{10 + (x - min(xs)) * scale:.1f},{150 - (y - min(ys)) * scale:.1f}" for x, y in ring)
 
-    polys = "".join(f'<polygon points="{path(r)}" fill="#7fb069" fill-opacity=".6" stroke="#2d6a2e" stroke-width="2"/>'
-                    for r in rings)
+    polys = "".join(
+        f'<polygon points="{path(r)}" fill="#7fb069" fill-opacity=".6" stroke="#2d6a2e" stroke-width="2"/>'
+        for r in rings
+    )
     svg = f'<svg class="map" viewBox="0 0 320 160" role="img" aria-label="Hình dạng vùng trồng">{polys}</svg>'
     cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
     return svg, f"https://www.openstreetmap.org/?mlat={cy:.5f}&mlon={cx:.5f}#map=15/{cy:.5f}/{cx:.5f}"
@@ -78,16 +86,10 @@ def _location(request: Request) -> tuple[float, float] | None:
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
-def _client(request: Request) -> Client:
-    runtime = request.app.state.runtime
-    ip = request.client.host if request.client else ""
-    location = _location(request)
-    return client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, location)
-
-
 async def _answer(request: Request, code: str, gtin: str | None, lot: str | None) -> Response:
-    runtime = request.app.state.runtime
-    client = _client(request)
+    runtime: TraceabilityRuntime = runtime_of(request)
+    ip = request.client.host if request.client else ""
+    client = client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, _location(request))
     wait = runtime.scan_limiter.allow(client.network)
     wants_json = "application/json" in request.headers.get("accept", "")
     if wait:
@@ -102,9 +104,15 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
     geometry = (view.get("growing_area") or {}).get("geometry")
     map_svg, osm = _map(geometry)
     html = _env.get_template("scan.html").render(
-        view=view, banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)), groups=GROUP_NAMES,
-        cert_status=CERT_STATUS, event_names=EVENT_NAMES, map_svg=map_svg, osm_link=osm,
-        geometry_json=json.dumps(geometry) if geometry else "")
+        view=view,
+        banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)),
+        groups=GROUP_NAMES,
+        cert_status=CERT_STATUS,
+        event_names=EVENT_NAMES,
+        map_svg=map_svg,
+        osm_link=osm,
+        geometry_json=json.dumps(geometry) if geometry else "",
+    )
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
@@ -121,8 +129,11 @@ async def digital_link(request: Request) -> Response:
 
 # The three URLs printed in stamps are plain Starlette routes: no dependency solving or response-model
 # work on the hottest path (they are documented in the README, not in the OpenAPI document).
-for _path, _endpoint in (("/S/{serial}", short_url), ("/s/{serial}", short_url),
-                         ("/01/{gtin}/10/{lot}/21/{serial}", digital_link)):
+for _path, _endpoint in (
+    ("/S/{serial}", short_url),
+    ("/s/{serial}", short_url),
+    ("/01/{gtin}/10/{lot}/21/{serial}", digital_link),
+):
     pages.routes.append(Route(_path, _endpoint, methods=["GET"]))
 
 
@@ -135,8 +146,9 @@ async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = 
 
 
 @alerts.get("/clone-alerts", summary="Stamps suspected of being cloned (a producer sees its own)")
-async def clone_alerts(request: Request,
-                       principal: Annotated[Principal, Depends(require("official", "operator", "producer"))]) -> list[dict]:
-    db = request.app.state.runtime.db
-    docs = await db.clone_alerts.find(await visible(db, principal)).sort("at", -1).to_list(1000)
-    return [json.loads(json.dumps({**d, "serial": d.pop("_id")}, default=str)) for d in docs]
+async def clone_alerts(principal: Actor, uow: UowDep) -> list[dict]:
+    # as the list always answered: the serial also as ``_id``, ``at`` as str() of the datetime
+    return [
+        {"_id": a.id, **a.model_dump(exclude={"id", "at"}), "at": str(a.at), "serial": a.id}
+        for a in await alerts_app.clone_alerts(principal, uow)
+    ]

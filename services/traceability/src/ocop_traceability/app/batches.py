@@ -2,65 +2,121 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from ocop_shared.auth import Principal
-from ocop_shared.errors import Conflict, DomainError, NotFound
+from ocop_shared.auth import Principal, Scope
+from ocop_shared.errors import Conflict
 from ocop_shared.events.envelope import utcnow
-from ocop_traceability.app.places import check_scope, in_scope
+from ocop_traceability.app import policy
+from ocop_traceability.app.commands import AppendTrailEvent, BatchIn
+from ocop_traceability.app.ports import TraceabilityUow
+from ocop_traceability.domain.batches import Batch, TrailEvent, check_same_producer, generated_lot
 from ocop_traceability.domain.codes import normalize_lot
+from ocop_traceability.domain.copies import ProductCopy
+from ocop_traceability.domain.errors import (
+    BatchNotFound,
+    DuplicateLot,
+    GrowingAreaNotFound,
+    ProductNotFound,
+)
+from ocop_traceability.domain.stamps import StampRun
+
+RACES = 3  # a generated lot that a concurrent request took first: generate again
 
 
-async def create_batch(db: AsyncDatabase, body: dict[str, Any], principal: Principal) -> dict:
-    product = await db.products.find_one({"_id": body["product_id"]})
-    if product is None or not principal.owns(product["producer_id"]):
-        raise NotFound("product_not_found", "Không tìm thấy sản phẩm (hoặc sản phẩm không thuộc chủ thể này)")
-    area = await db.growing_areas.find_one({"_id": body["growing_area_code"].strip().upper()})
-    if area is None or not principal.owns(area["producer_id"]):
-        raise NotFound("growing_area_not_found", "Không tìm thấy vùng trồng của chủ thể này")
-    await check_scope(db, principal, product["producer_id"])
-    if area["producer_id"] != product["producer_id"]:
-        raise DomainError("foreign_area", "Vùng trồng thuộc chủ thể khác với chủ thể của sản phẩm")
-    if body.get("packing_house_code"):
-        house = await db.packing_houses.find_one({"_id": body["packing_house_code"].strip().upper()})
-        if house is None or house["producer_id"] != product["producer_id"]:
-            raise NotFound("packing_house_not_found", "Không tìm thấy cơ sở đóng gói của chủ thể này")
-    lot = normalize_lot(body["lot"]) if body.get("lot") else None
-    for attempt in range(1, 50):
-        candidate = lot or f"{body['harvest_date']:%y%m%d}-{attempt}"
-        doc = {"_id": str(ObjectId()), "product_id": product["_id"], "producer_id": product["producer_id"],
-               "growing_area_code": area["_id"], "packing_house_code": body.get("packing_house_code"),
-               "harvest_date": body["harvest_date"].isoformat(), "quantity": body["quantity"], "unit": body["unit"],
-               "lot": candidate, "lot_key": f"{product['_id']}:{candidate}", "created_at": utcnow()}
+async def create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow) -> Batch:
+    """Product and growing area of the same producer (and its packing house, if given); the lot is the
+    producer's or generated from the harvest date."""
+    attempt = 1
+    while True:
         try:
-            await db.batches.insert_one(doc)
-            return doc
-        except DuplicateKeyError as exc:
-            if lot:
-                raise Conflict("duplicate_lot", f"Sản phẩm đã có lô {lot}") from exc
-    raise Conflict("duplicate_lot", "Không sinh được mã lô mới")
+            return await _create_batch(cmd, principal, uow)
+        except Conflict as exc:
+            if cmd.lot or exc.code != DuplicateLot.code or attempt == RACES:
+                raise
+            attempt += 1
 
 
-async def batch_for(db: AsyncDatabase, batch_id: str, principal: Principal, *, write: bool = False) -> dict:
-    batch = await db.batches.find_one({"_id": batch_id})
-    if batch is None or not await in_scope(db, principal, batch["producer_id"]):
-        raise NotFound("batch_not_found", "Không tìm thấy lô hàng")
-    if write:
-        await check_scope(db, principal, batch["producer_id"])
+async def _create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow) -> Batch:
+    async with uow:
+        product = await uow.products.get(cmd.product_id)
+        if product is None or not principal.owns(product.producer_id):
+            raise ProductNotFound()
+        area = await uow.growing_areas.get(cmd.growing_area_code.strip().upper())
+        if area is None or not principal.owns(area.producer_id):
+            raise GrowingAreaNotFound("Không tìm thấy vùng trồng của chủ thể này")
+        await policy.require_province(principal, product.producer_id, uow)
+        house_code = (cmd.packing_house_code or "").strip().upper()
+        house = await uow.packing_houses.get(house_code) if house_code else None
+        check_same_producer(product.producer_id, area, house_code, house)
+        lot = (
+            normalize_lot(cmd.lot)
+            if cmd.lot
+            else generated_lot(cmd.harvest_date, await uow.batches.lots_of(product.id))
+        )
+        batch = Batch(
+            id=str(ObjectId()),
+            product_id=product.id,
+            producer_id=product.producer_id,
+            growing_area_code=area.code,
+            packing_house_code=cmd.packing_house_code,
+            harvest_date=cmd.harvest_date,
+            quantity=cmd.quantity,
+            unit=cmd.unit,
+            lot=lot,
+            created_at=utcnow(),
+        )
+        await uow.batches.add(batch)
+        await uow.commit()
     return batch
 
 
-async def append_event(db: AsyncDatabase, batch: dict, event: dict[str, Any], recorded_by: str) -> dict:
-    """Trail events are appended, never edited (there is no route to change or delete one)."""
-    doc = {"_id": str(ObjectId()), "batch_id": batch["_id"], **event, "time": event["time"].isoformat(),
-           "recorded_at": utcnow(), "recorded_by": recorded_by}
-    await db.batch_events.insert_one(doc)
-    return doc
+async def get_batch(batch_id: str, principal: Principal, uow: TraceabilityUow) -> Batch:
+    return await policy.reachable(await uow.batches.get(batch_id), principal, uow, BatchNotFound())
 
 
-async def trail(db: AsyncDatabase, batch_id: str) -> list[dict]:
-    return await db.batch_events.find({"batch_id": batch_id}, projection={"recorded_by": 0}).sort("time", 1).to_list()
+async def list_batches(
+    principal: Principal, uow: TraceabilityUow, *, product_id: str | None = None, limit: int = 500
+) -> list[Batch]:
+    """The newest batches the caller may see."""
+    return await uow.batches.latest(policy.list_scope(principal), limit, product_id=product_id)
+
+
+async def batch_trail(batch_id: str, principal: Principal, uow: TraceabilityUow) -> tuple[Batch, list[TrailEvent]]:
+    """A batch and its trail in time order."""
+    batch = await get_batch(batch_id, principal, uow)
+    return batch, await uow.trail.trail(batch_id)
+
+
+async def append_trail_event(cmd: AppendTrailEvent, principal: Principal, uow: TraceabilityUow) -> TrailEvent:
+    """Trail events are appended, never edited (there is no way to change or delete one)."""
+    async with uow:
+        batch = await get_batch(cmd.batch_id, principal, uow)
+        event = TrailEvent(
+            id=str(ObjectId()),
+            batch_id=batch.id,
+            **cmd.event.model_dump(),
+            recorded_at=utcnow(),
+            recorded_by=principal.subject,
+        )
+        await uow.trail.add(event)
+        await uow.commit()
+    return event
+
+
+@dataclass(frozen=True)
+class BatchPage:
+    """A batch with what its console page shows."""
+
+    batch: Batch
+    product: ProductCopy | None
+    events: list[TrailEvent]
+    runs: list[StampRun]
+
+
+async def batch_page(batch_id: str, principal: Principal, uow: TraceabilityUow) -> BatchPage:
+    batch, events = await batch_trail(batch_id, principal, uow)
+    runs = await uow.stamp_runs.latest(Scope(), 200, batch_id=batch_id)  # the batch's: reached with it
+    return BatchPage(batch, await uow.products.get(batch.product_id), events, runs)

@@ -2,79 +2,94 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
-
 from ocop_shared.auth import Principal
-from ocop_shared.errors import Conflict, Forbidden, NotFound
 from ocop_shared.events.envelope import utcnow
-from ocop_traceability.domain.codes import normalize_area_code
+from ocop_traceability.app import policy
+from ocop_traceability.app.commands import GrowingAreaIn, PackingHouseIn
+from ocop_traceability.app.ports import TraceabilityUow
+from ocop_traceability.domain.codes import PACKING_HOUSE_SCHEMES, normalize_area_code
+from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
+from ocop_traceability.domain.errors import GrowingAreaNotFound, ProducerNotFound
 from ocop_traceability.domain.geometry import check_geometry
+from ocop_traceability.domain.places import GrowingArea, PackingHouse, feature_collection
 
 
-async def known_producer(db: AsyncDatabase, producer_id: str) -> dict:
-    producer = await db.producers.find_one({"_id": producer_id})
+async def register_area(
+    cmd: GrowingAreaIn, principal: Principal, uow: TraceabilityUow, *, schemes: Mapping[str, str]
+) -> GrowingArea:
+    """The code must match one of the configured ``schemes``; it is never re-checked against today's units."""
+    producer = await uow.producers.get(cmd.producer_id)
+    policy.require_registrant(principal, cmd.producer_id, producer)
+    code, scheme = normalize_area_code(cmd.code, dict(schemes))
+    geometry = check_geometry(cmd.geometry)
     if producer is None:
-        raise NotFound("producer_not_found", "Chưa có chủ thể này (đăng ký ở registry trước)")
+        raise ProducerNotFound()
+    area = GrowingArea(
+        **cmd.model_dump(exclude={"code", "geometry"}),
+        code=code,
+        scheme=scheme,
+        geometry=geometry,
+        registered_at=utcnow(),
+    )
+    async with uow:
+        await uow.growing_areas.add(area)
+        await uow.commit()
+    return area
+
+
+async def register_packing_house(cmd: PackingHouseIn, principal: Principal, uow: TraceabilityUow) -> PackingHouse:
+    producer = await uow.producers.get(cmd.producer_id)
+    policy.require_registrant(principal, cmd.producer_id, producer)
+    code, scheme = normalize_area_code(cmd.code, PACKING_HOUSE_SCHEMES)
+    if producer is None:
+        raise ProducerNotFound()
+    house = PackingHouse(**cmd.model_dump(exclude={"code"}), code=code, scheme=scheme, registered_at=utcnow())
+    async with uow:
+        await uow.packing_houses.add(house)
+        await uow.commit()
+    return house
+
+
+async def get_area(code: str, principal: Principal, uow: TraceabilityUow) -> GrowingArea:
+    area = await uow.growing_areas.get(code.strip().upper())
+    return await policy.reachable(area, principal, uow, GrowingAreaNotFound())
+
+
+async def list_areas(
+    principal: Principal, uow: TraceabilityUow, *, producer_id: str | None = None, by_code: bool = False
+) -> list[GrowingArea]:
+    """The areas the caller may see; others than producers may narrow them to one producer."""
+    wanted = producer_id if principal.role != "producer" else None
+    return await uow.growing_areas.visible(policy.list_scope(principal), producer_id=wanted, by_code=by_code)
+
+
+async def public_map(uow: TraceabilityUow, producer_id: str | None = None) -> dict[str, Any]:
+    """GeoJSON of every area (or a producer's) with public properties only: no login needed."""
+    return feature_collection(await uow.growing_areas.public(producer_id))
+
+
+async def producer_copy(producer_id: str, principal: Principal, uow: TraceabilityUow) -> ProducerCopy:
+    """Our copy of a producer (public facts): a producer reads its own, staff any."""
+    producer = await uow.producers.get(producer_id) if principal.owns(producer_id) else None
+    if producer is None:
+        raise ProducerNotFound("Không tìm thấy chủ thể")
     return producer
 
 
-async def check_scope(db: AsyncDatabase, principal: Principal, producer_id: str) -> None:
-    """An official scoped to provinces changes only the records of producers there (by our copy)."""
-    if principal.role == "official" and not await in_scope(db, principal, producer_id):
-        raise Forbidden("out_of_scope", "Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách")
+async def province_of(producer_id: str, uow: TraceabilityUow) -> dict[str, Any] | None:
+    """The province our copy of the producer records (what a growing area registered for it is in)."""
+    producer = await uow.producers.get(producer_id) if producer_id else None
+    return producer.province.model_dump() if producer and producer.province else None
 
 
-async def in_scope(db: AsyncDatabase, principal: Principal, producer_id: str) -> bool:
-    """May the caller see this producer's records? (A producer its own; a scoped official its provinces.)"""
-    if not principal.owns(producer_id):
-        return False
-    if principal.role != "official" or not principal.provinces:
-        return True
-    producer = await db.producers.find_one({"_id": producer_id}, projection={"province": 1})
-    return principal.covers(((producer or {}).get("province") or {}).get("code"))
+async def producers_for(principal: Principal, uow: TraceabilityUow) -> list[ProducerCopy]:
+    """The producers the caller may register places for."""
+    return await uow.producers.visible(policy.list_scope(principal))
 
 
-async def visible(db: AsyncDatabase, principal: Principal) -> dict[str, Any]:
-    """The filter on ``producer_id`` that limits a list to what the caller may see."""
-    if principal.role == "producer":
-        return {"producer_id": principal.producer_id}
-    if principal.role == "official" and principal.provinces:
-        ids = [p["_id"] async for p in db.producers.find({}, projection={"province": 1})
-               if principal.covers((p.get("province") or {}).get("code"))]
-        return {"producer_id": {"$in": ids}}
-    return {}
-
-
-async def register_area(db: AsyncDatabase, body: dict[str, Any], schemes: dict[str, str]) -> dict:
-    code, scheme = normalize_area_code(body["code"], schemes)
-    geometry = check_geometry(body["geometry"])
-    await known_producer(db, body["producer_id"])
-    doc = {**body, "_id": code, "code": code, "scheme": scheme, "geometry": geometry, "registered_at": utcnow()}
-    try:
-        await db.growing_areas.insert_one(doc)
-    except DuplicateKeyError as exc:
-        raise Conflict("duplicate_code", f"Mã vùng trồng {code} đã được đăng ký") from exc
-    return doc
-
-
-async def register_packing_house(db: AsyncDatabase, body: dict[str, Any], schemes: dict[str, str]) -> dict:
-    code, scheme = normalize_area_code(body["code"], schemes)
-    await known_producer(db, body["producer_id"])
-    doc = {**body, "_id": code, "code": code, "scheme": scheme, "registered_at": utcnow()}
-    try:
-        await db.packing_houses.insert_one(doc)
-    except DuplicateKeyError as exc:
-        raise Conflict("duplicate_code", f"Mã cơ sở đóng gói {code} đã được đăng ký") from exc
-    return doc
-
-
-def feature(area: dict) -> dict:
-    """A GeoJSON Feature with public properties only."""
-    return {"type": "Feature", "id": area["code"], "geometry": area["geometry"],
-            "properties": {"code": area["code"], "name": area["name"], "crop": area["crop"],
-                           "area_ha": area["area_ha"], "province": (area.get("province") or {}).get("name"),
-                           "commune": (area.get("commune") or {}).get("name"),
-                           "certifications": [c.get("scheme") for c in area.get("certifications", [])]}}
+async def products_for(principal: Principal, uow: TraceabilityUow) -> dict[str, ProductCopy]:
+    """The products the caller may see (batches are created for them), by id."""
+    return await uow.products.visible(policy.list_scope(principal))

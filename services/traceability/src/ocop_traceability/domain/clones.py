@@ -43,7 +43,7 @@ class ScanHistory:
             return f"{len(clients)} thiết bị khác nhau trong {int(rule.window.total_seconds() // 3600)} giờ"
         places = [loc for _t, _fp, loc in self.seen if loc][-50:]
         for i, a in enumerate(places):
-            for b in places[i + 1:]:
+            for b in places[i + 1 :]:
                 if km(a, b) > rule.max_km:
                     return f"quét ở hai nơi cách nhau {km(a, b):.0f} km"
         return None

@@ -72,7 +72,7 @@ def normalize_serial(text: str) -> str | None:
 
 def display_serial(serial: str) -> str:
     """Grouped for people to read and type: XXXX-XXXX-XXXX-XXXX-X."""
-    return "-".join(serial[i:i + 4] for i in range(0, len(serial), 4))
+    return "-".join(serial[i : i + 4] for i in range(0, len(serial), 4))
 
 
 LOT_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,19}$"

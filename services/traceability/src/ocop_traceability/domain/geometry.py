@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Any
 
 from ocop_shared.errors import DomainError
@@ -18,8 +19,11 @@ class InvalidGeometry(DomainError):
 
 def _position(pos: Any, where: str) -> list[float]:
     """[longitude, latitude] or [longitude, latitude, altitude], finite numbers only."""
-    if (not isinstance(pos, list | tuple) or len(pos) not in (2, 3)
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos)):
+    if (
+        not isinstance(pos, list | tuple)
+        or len(pos) not in (2, 3)
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos)
+    ):
         raise InvalidGeometry(message=f"{where}: toạ độ phải là [kinh độ, vĩ độ] hoặc [kinh độ, vĩ độ, độ cao]")
     try:
         values = [float(v) for v in pos]
@@ -49,7 +53,7 @@ def _ring(ring: Any, where: str) -> list[list[float]]:
 
 
 def _area(points: list[tuple[float, float]]) -> float:
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False)) / 2
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairwise(points)) / 2
 
 
 def _cross(o, a, b) -> float:
@@ -63,7 +67,7 @@ def _segments_cross(p1, p2, q1, q2) -> bool:
 
 
 def _self_intersects(points: list[tuple[float, float]]) -> bool:
-    edges = list(zip(points, points[1:], strict=False))
+    edges = list(pairwise(points))
     n = len(edges)
     for i in range(n):
         for j in range(i + 2, n):

@@ -1,32 +1,18 @@
-"""Request schemas of the traceability API."""
+"""What callers ask of traceability. The pydantic models validate input at the edge, for the API (they are
+its OpenAPI request schemas) and the console alike; the dataclasses add the record a request is about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-
-class Strict(BaseModel):
-    # allow_inf_nan: Python's JSON parser reads NaN / Infinity / 1e999; no field of ours may hold them
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-
-class Certification(Strict):
-    scheme: str = Field(min_length=2, max_length=40, description="VietGAP, GlobalGAP, organic, …")
-    number: str | None = Field(default=None, max_length=100)
-    valid_from: date | None = None
-    valid_until: date | None = None
-
-
-def _unit(value: Any) -> Any:
-    return {"name": value} if isinstance(value, str) else value
-
-
-class Unit(Strict):
-    code: str | None = Field(default=None, max_length=10)
-    name: str = Field(min_length=1, max_length=200)
+from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
+from ocop_traceability.domain.batches import TrailEventType
+from ocop_traceability.domain.places import Certification, Strict, Unit, unit_of
+from ocop_traceability.domain.stamps import SerialRange, StampState
 
 
 class GrowingAreaIn(Strict):
@@ -40,7 +26,7 @@ class GrowingAreaIn(Strict):
     geometry: dict[str, Any]
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
 
-    _units = field_validator("province", "commune", mode="before")(_unit)
+    _units = field_validator("province", "commune", mode="before")(unit_of)
 
 
 class PackingHouseIn(Strict):
@@ -50,7 +36,7 @@ class PackingHouseIn(Strict):
     province: Unit
     commune: Unit | None = None
 
-    _units = field_validator("province", "commune", mode="before")(_unit)
+    _units = field_validator("province", "commune", mode="before")(unit_of)
 
 
 class BatchIn(Strict):
@@ -66,7 +52,7 @@ class BatchIn(Strict):
 class TrailEventIn(Strict):
     """An EPCIS-style event on a batch (what, when, where)."""
 
-    type: Literal["harvesting", "packing", "shipping", "receiving", "processing", "inspection"]
+    type: TrailEventType
     time: datetime
     place: str = Field(min_length=2, max_length=300)
     note: str = Field(default="", max_length=2000)
@@ -87,3 +73,38 @@ class SerialRangeIn(Strict):
     from_seq: int | None = Field(default=None, ge=1, le=2**31)
     to_seq: int | None = Field(default=None, ge=1, le=2**31)
     reason: str = Field(default="", max_length=500)
+
+
+@dataclass(frozen=True)
+class AppendTrailEvent:
+    batch_id: str
+    event: TrailEventIn
+
+
+@dataclass(frozen=True)
+class OrderStampRun:
+    batch_id: str
+    count: int
+    layout: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ChangeStamps:
+    """Activate or void the stamps of a run, or of a range of its serial numbers."""
+
+    run_id: str
+    target: StampState
+    serials: SerialRange = field(default_factory=SerialRange)
+
+
+@dataclass(frozen=True)
+class CopyProducer:
+    producer: ProducerSnapshot
+    version: int
+
+
+@dataclass(frozen=True)
+class CopyProduct:
+    product: ProductSnapshot
+    version: int
+    certificate: CertificateSnapshot | None = None  # certificate events carry the product too

@@ -1,0 +1,79 @@
+"""Places of a producer: growing areas (vùng trồng) and packing houses (cơ sở đóng gói), each known by
+its official code (see ``codes.normalize_area_code``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Strict(BaseModel):
+    # allow_inf_nan: Python's JSON parser reads NaN / Infinity / 1e999; no field of ours may hold them
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+class Certification(Strict):
+    scheme: str = Field(min_length=2, max_length=40, description="VietGAP, GlobalGAP, organic, …")
+    number: str | None = Field(default=None, max_length=100)
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class Unit(Strict):
+    # an administrative unit (tỉnh, xã) as recorded: its code when known and its name (no docstring: it would
+    # become the description of the API's schema)
+    code: str | None = Field(default=None, max_length=10)
+    name: str = Field(min_length=1, max_length=200)
+
+
+def unit_of(value: Any) -> Any:
+    """A unit may be given by its name alone."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+class Place(BaseModel):
+    code: str  # upper case, matched one of the configured schemes; also the record's id
+    scheme: str
+    name: str
+    producer_id: str
+    province: Unit
+    commune: Unit | None = None
+    registered_at: datetime
+
+    _units = field_validator("province", "commune", mode="before")(unit_of)
+
+
+class GrowingArea(Place):
+    """Vùng trồng: an outlined field or hill with its crop and certifications (VietGAP…)."""
+
+    crop: str
+    area_ha: float
+    geometry: dict[str, Any]  # GeoJSON Polygon/MultiPolygon, checked by ``geometry.check_geometry``
+    certifications: list[Certification] = Field(default_factory=list)
+
+    def feature(self) -> dict[str, Any]:
+        """A GeoJSON Feature with public properties only (maps are public)."""
+        return {
+            "type": "Feature",
+            "id": self.code,
+            "geometry": self.geometry,
+            "properties": {
+                "code": self.code,
+                "name": self.name,
+                "crop": self.crop,
+                "area_ha": self.area_ha,
+                "province": self.province.name,
+                "commune": self.commune.name if self.commune else None,
+                "certifications": [c.scheme for c in self.certifications],
+            },
+        }
+
+
+class PackingHouse(Place):
+    """Cơ sở đóng gói."""
+
+
+def feature_collection(areas: list[GrowingArea]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": [a.feature() for a in areas]}

@@ -39,15 +39,36 @@ def require_chromium() -> None:
     if os.environ.get("CI"):
         raise RuntimeError("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
     pytest.skip(CHROMIUM_MISSING, allow_module_level=True)
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def run_chromium(*args: str) -> subprocess.CompletedProcess:
     """One headless Chromium run at phone size (390 × 844) with a throw-away profile."""
     with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([CHROMIUM, "--headless", *CHROMIUM_FLAGS, "--hide-scrollbars", f"--user-data-dir={profile}",
-                               "--window-size=390,844", *args], capture_output=True, text=True, timeout=90)
+        return subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                *CHROMIUM_FLAGS,
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                "--window-size=390,844",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -65,11 +86,23 @@ def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra
     from ocop_registry.bootstrap import RegistrySettings
     from ocop_traceability.bootstrap import TraceabilitySettings
 
-    cls = {"registry": RegistrySettings, "traceability": TraceabilitySettings,
-           "marketplace_sync": MarketplaceSyncSettings}[service]
-    return cls(kafka_bootstrap=stack.bootstrap, mongo_url=stack.mongo_url, mongo_db=f"{service}{db_suffix}",
-               jwt_secret=JWT_SECRET, data_dir=stack.tmp, relay_idle_wait_s=0.2, relay_confirm_interval_s=0.5,
-               log_json=True, log_level="WARNING", **extra)
+    cls = {
+        "registry": RegistrySettings,
+        "traceability": TraceabilitySettings,
+        "marketplace_sync": MarketplaceSyncSettings,
+    }[service]
+    return cls(
+        kafka_bootstrap=stack.bootstrap,
+        mongo_url=stack.mongo_url,
+        mongo_db=f"{service}{db_suffix}",
+        jwt_secret=JWT_SECRET,
+        data_dir=stack.tmp,
+        relay_idle_wait_s=0.2,
+        relay_confirm_interval_s=0.5,
+        log_json=True,
+        log_level="WARNING",
+        **extra,
+    )
 
 
 def create_app(service: str, settings):
@@ -95,18 +128,25 @@ class RunningApps:
 
 
 @contextlib.asynccontextmanager
-async def run_apps(stack: Stack, services=("registry", "traceability", "marketplace_sync"),
-                   db_suffix: str = "", extra: dict | None = None) -> AsyncIterator[RunningApps]:
+async def run_apps(
+    stack: Stack,
+    services=("registry", "traceability", "marketplace_sync"),
+    db_suffix: str = "",
+    extra: dict | None = None,
+) -> AsyncIterator[RunningApps]:
     async with contextlib.AsyncExitStack() as es:
         apps, clients = {}, {}
         for service in services:
-            app = create_app(service, service_settings(service, stack, db_suffix=db_suffix,
-                                                       **(extra or {}).get(service, {})))
+            app = create_app(
+                service, service_settings(service, stack, db_suffix=db_suffix, **(extra or {}).get(service, {}))
+            )
             await es.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=30))
             apps[service] = app
             clients[service] = await es.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                                  base_url=f"http://{service}"))
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url=f"http://{service}"
+                )
+            )
         yield RunningApps(apps, clients)
 
 
@@ -118,8 +158,14 @@ async def standins() -> AsyncIterator[Standins]:
 
 @pytest.fixture(scope="session")
 async def apps(stack, standins) -> AsyncIterator[RunningApps]:
-    extra = {"marketplace_sync": {"voso_url": standins.voso_url, "postmart_url": standins.postmart_url,
-                                  "sync_attempts": 8, "platform_timeout_s": 1.0}}
+    extra = {
+        "marketplace_sync": {
+            "voso_url": standins.voso_url,
+            "postmart_url": standins.postmart_url,
+            "sync_attempts": 8,
+            "platform_timeout_s": 1.0,
+        }
+    }
     async with run_apps(stack, extra=extra) as running:
         yield running
 
@@ -169,8 +215,14 @@ def hostile_stack(tmp_path_factory) -> Stack:
 @pytest.fixture(scope="module")
 async def hostile_apps(hostile_stack) -> AsyncIterator[RunningApps]:
     async with serve_standins() as served:
-        extra = {"traceability": {"max_stamps_per_run": HOSTILE_MAX_STAMPS},
-                 "marketplace_sync": {"voso_url": served.voso_url, "postmart_url": served.postmart_url,
-                                      "sync_attempts": 2, "platform_timeout_s": 1.0}}
+        extra = {
+            "traceability": {"max_stamps_per_run": HOSTILE_MAX_STAMPS},
+            "marketplace_sync": {
+                "voso_url": served.voso_url,
+                "postmart_url": served.postmart_url,
+                "sync_attempts": 2,
+                "platform_timeout_s": 1.0,
+            },
+        }
         async with run_apps(hostile_stack, extra=extra) as running:
             yield running

@@ -40,14 +40,21 @@ from ocop_shared.uow import MongoUnitOfWork
 def payload(i: int) -> ProducerRegistered:
     pid = f"bench-{i:06d}"
     return ProducerRegistered(
-        producer=ProducerSnapshot(producer_id=pid, name=f"HTX số {i}", public_name=f"HTX số {i}",
-                                  kind="cooperative", province=AdminUnit(code="06", name="Bắc Kạn")),
-        version=1, registered_at=utcnow())
+        producer=ProducerSnapshot(
+            producer_id=pid,
+            name=f"HTX số {i}",
+            public_name=f"HTX số {i}",
+            kind="cooperative",
+            province=AdminUnit(code="06", name="Bắc Kạn"),
+        ),
+        version=1,
+        registered_at=utcnow(),
+    )
 
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
 
 
 async def run_backbone(stack, n: int, writers: int) -> dict:
@@ -73,8 +80,9 @@ async def run_backbone(stack, n: int, writers: int) -> dict:
 
     @consumer.on(ProducerRegistered)
     async def apply(event, p: ProducerRegistered, session):
-        await dst.copies.replace_one({"_id": p.producer.producer_id}, {"name": p.producer.name}, upsert=True,
-                                     session=session)
+        await dst.copies.replace_one(
+            {"_id": p.producer.producer_id}, {"name": p.producer.name}, upsert=True, session=session
+        )
 
     original = consumer.handle_batch
 
@@ -112,8 +120,7 @@ async def run_backbone(stack, n: int, writers: int) -> dict:
     async def report():
         while True:
             await asyncio.sleep(5)
-            print(f"  … {n - queue.qsize()} written, {relay.published} published, {len(done)} applied",
-                  file=sys.stderr)
+            print(f"  … {n - queue.qsize()} written, {relay.published} published, {len(done)} applied", file=sys.stderr)
 
     reporter = asyncio.create_task(report())
     t0 = time.perf_counter()
@@ -127,9 +134,17 @@ async def run_backbone(stack, n: int, writers: int) -> dict:
     await broker.stop()
     await relay.stop()
     await client.close()
-    return {"events": len(done), "seconds": t1 - t0, "write_seconds": t_written - t0,
-            "eps": len(done) / (t1 - t0), "p50": pct(latencies, 50), "p95": pct(latencies, 95),
-            "p99": pct(latencies, 99), "commit_p50": pct(after_commit, 50), "commit_p95": pct(after_commit, 95)}
+    return {
+        "events": len(done),
+        "seconds": t1 - t0,
+        "write_seconds": t_written - t0,
+        "eps": len(done) / (t1 - t0),
+        "p50": pct(latencies, 50),
+        "p95": pct(latencies, 95),
+        "p99": pct(latencies, 99),
+        "commit_p50": pct(after_commit, 50),
+        "commit_p95": pct(after_commit, 95),
+    }
 
 
 async def run_raw(stack, n: int) -> dict:
@@ -138,11 +153,22 @@ async def run_raw(stack, n: int) -> dict:
     bodies = []
     for i in range(n):
         p = payload(i)
-        e = CloudEvent(id=new_event_id(), source="/bench", type="vn.ocop.registry.producer.registered.v1",
-                       time=utcnow(), partitionkey=p.producer.producer_id, data=p.model_dump(mode="json"))
+        e = CloudEvent(
+            id=new_event_id(),
+            source="/bench",
+            type="vn.ocop.registry.producer.registered.v1",
+            time=utcnow(),
+            partitionkey=p.producer.producer_id,
+            data=p.model_dump(mode="json"),
+        )
         bodies.append((p.producer.producer_id.encode(), e.model_dump_json(exclude_none=True).encode()))
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap, group_id=f"raw-{topic}",
-                                auto_offset_reset="earliest", enable_auto_commit=True)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.bootstrap,
+        group_id=f"raw-{topic}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=True,
+    )
     await consumer.start()
     sent: dict[bytes, float] = {}
     received: dict[bytes, float] = {}
@@ -170,8 +196,14 @@ async def run_raw(stack, n: int) -> dict:
     await producer.stop()
     await consumer.stop()
     latencies = [received[k] - sent[k] for k in received]
-    return {"events": len(received), "seconds": t1 - t0, "eps": len(received) / (t1 - t0),
-            "p50": pct(latencies, 50), "p95": pct(latencies, 95), "p99": pct(latencies, 99)}
+    return {
+        "events": len(received),
+        "seconds": t1 - t0,
+        "eps": len(received) / (t1 - t0),
+        "p50": pct(latencies, 50),
+        "p95": pct(latencies, 95),
+        "p99": pct(latencies, 99),
+    }
 
 
 async def main() -> int:
@@ -191,12 +223,18 @@ async def main() -> int:
     print(f"{'path':<42}{'events/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'total s':>10}")
     for name, r in (("raw aiokafka produce→consume", raw), ("write→outbox→broker→inbox (ours)", backbone)):
         print(f"{name:<42}{r['eps']:>10.0f}{r['p50']:>10.1f}{r['p95']:>10.1f}{r['p99']:>10.1f}{r['seconds']:>10.1f}")
-    print(f"backbone writes alone: {args.events / backbone['write_seconds']:.0f} commits/s "
-          f"(transactions are serialized per database on the embedded server)")
-    print(f"backbone commit→applied (relay + broker + inbox only): p50 {backbone['commit_p50']:.1f} ms, "
-          f"p95 {backbone['commit_p95']:.1f} ms")
-    print(f"ratio ours/raw throughput: {backbone['eps'] / raw['eps']:.3f}   "
-          f"p95 latency ratio: {backbone['p95'] / max(raw['p95'], 1e-9):.1f}x")
+    print(
+        f"backbone writes alone: {args.events / backbone['write_seconds']:.0f} commits/s "
+        f"(transactions are serialized per database on the embedded server)"
+    )
+    print(
+        f"backbone commit→applied (relay + broker + inbox only): p50 {backbone['commit_p50']:.1f} ms, "
+        f"p95 {backbone['commit_p95']:.1f} ms"
+    )
+    print(
+        f"ratio ours/raw throughput: {backbone['eps'] / raw['eps']:.3f}   "
+        f"p95 latency ratio: {backbone['p95'] / max(raw['p95'], 1e-9):.1f}x"
+    )
     ok = backbone["events"] == args.events and raw["events"] == args.events
     return 0 if ok else 1
 

@@ -48,11 +48,17 @@ async def main() -> int:
     parser.add_argument("--producers", type=int, default=100)
     args = parser.parse_args()
     tax = [f"47{i:08d}" for i in range(args.producers)]
-    producers = workbook(["Tên chủ thể", "Loại hình", "Mã số thuế", "Tỉnh", "Xã"],
-                         ([f"HTX số {i}", "HTX", t, "Thái Nguyên", "Xã Chợ Đồn"] for i, t in enumerate(tax)))
-    products = workbook(["producer_tax_code", "Tên sản phẩm", "Nhóm", "Đơn vị tính", "Giá (VNĐ)", "Mô tả"],
-                        ([tax[i % len(tax)], f"Sản phẩm số {i}", GROUPS[i % 4], "hộp", 10_000 + i,
-                          "Đặc sản vùng cao"] for i in range(args.products)))
+    producers = workbook(
+        ["Tên chủ thể", "Loại hình", "Mã số thuế", "Tỉnh", "Xã"],
+        ([f"HTX số {i}", "HTX", t, "Thái Nguyên", "Xã Chợ Đồn"] for i, t in enumerate(tax)),
+    )
+    products = workbook(
+        ["producer_tax_code", "Tên sản phẩm", "Nhóm", "Đơn vị tính", "Giá (VNĐ)", "Mô tả"],
+        (
+            [tax[i % len(tax)], f"Sản phẩm số {i}", GROUPS[i % 4], "hộp", 10_000 + i, "Đặc sản vùng cao"]
+            for i in range(args.products)
+        ),
+    )
     t = time.perf_counter()
     parsed = read_rows("p.xlsx", products)
     parse_s = time.perf_counter() - t
@@ -61,33 +67,51 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         stack = start_stack(Path(tmp))
         try:
-            settings = RegistrySettings(kafka_bootstrap=stack.bootstrap, mongo_url=stack.mongo_url, jwt_secret="bench",
-                                        data_dir=Path(tmp), log_level="ERROR")
+            settings = RegistrySettings(
+                kafka_bootstrap=stack.bootstrap,
+                mongo_url=stack.mongo_url,
+                jwt_secret="bench",
+                data_dir=Path(tmp),
+                log_level="ERROR",
+            )
             app = create_app(settings)
             headers = {"Authorization": f"Bearer {mint_token('bench', role='official')}"}
-            async with LifespanManager(app, startup_timeout=60), httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://registry", timeout=600) as client:
+            async with (
+                LifespanManager(app, startup_timeout=60),
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://registry", timeout=600
+                ) as client,
+            ):
                 xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                r = await client.post("/api/v1/imports/producers", headers=headers,
-                                      files={"file": ("chu-the.xlsx", producers, xlsx)})
+                r = await client.post(
+                    "/api/v1/imports/producers", headers=headers, files={"file": ("chu-the.xlsx", producers, xlsx)}
+                )
                 assert r.status_code == 200 and r.json()["created"] == args.producers, r.text
                 t = time.perf_counter()
-                r = await client.post("/api/v1/imports/products", headers=headers,
-                                      files={"file": ("san-pham.xlsx", products, xlsx)})
+                r = await client.post(
+                    "/api/v1/imports/products", headers=headers, files={"file": ("san-pham.xlsx", products, xlsx)}
+                )
                 import_s = time.perf_counter() - t
                 report = r.json()
                 t = time.perf_counter()
-                again = (await client.post("/api/v1/imports/products", headers=headers,
-                                           files={"file": ("san-pham.xlsx", products, xlsx)})).json()
+                again = (
+                    await client.post(
+                        "/api/v1/imports/products", headers=headers, files={"file": ("san-pham.xlsx", products, xlsx)}
+                    )
+                ).json()
                 reimport_s = time.perf_counter() - t
         finally:
             stack.stop()
     print(f"products: {args.products} (over {args.producers} producers), workbook {len(products) / 2**20:.1f} MiB")
     print(f"parse .xlsx alone:            {parse_s:6.2f} s")
-    print(f"import via HTTP (validate + store + outbox events): {import_s:6.2f} s "
-          f"= {args.products / import_s:,.0f} rows/s   (target ≤ 30 s)")
-    print(f"re-import of the same file (idempotent): {reimport_s:6.2f} s, created {again['created']}, "
-          f"existing {again['existing']}")
+    print(
+        f"import via HTTP (validate + store + outbox events): {import_s:6.2f} s "
+        f"= {args.products / import_s:,.0f} rows/s   (target ≤ 30 s)"
+    )
+    print(
+        f"re-import of the same file (idempotent): {reimport_s:6.2f} s, created {again['created']}, "
+        f"existing {again['existing']}"
+    )
     print(f"ratio import / parse: {import_s / parse_s:.1f}x")
     ok = report["created"] == args.products and not report["errors"] and again["created"] == 0
     return 0 if ok else 1

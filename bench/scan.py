@@ -42,20 +42,60 @@ async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
     await ensure_collections(db, COLLECTIONS)
     uow = TraceabilityUnitOfWork(client, db, source="/ocop/bench")
     thai_nguyen = AdminUnit(code="19", name="Thái Nguyên")
-    producer = ProducerSnapshot(producer_id="pr", name="Hà Thị Thoa", public_name="HKD Hà Thị Thoa", kind="household",
-                                province=thai_nguyen, commune=AdminUnit(code="02020", name="Xã Chợ Đồn"))
-    product = ProductSnapshot(product_id="p", producer_id="pr", name="Chè Shan tuyết Chợ Đồn", group="beverage",
-                              gtin="8934567890120", images=["/static/che.jpg"], producer_public_name="HKD Hà Thị Thoa",
-                              province=thai_nguyen)
-    certificate = CertificateSnapshot(certificate_id="c", product_id="p", stars=4, status="active",
-                                      decision_no="1611/QĐ-UBND", issued_on="2026-11-01", valid_until="2029-11-01")
+    producer = ProducerSnapshot(
+        producer_id="pr",
+        name="Hà Thị Thoa",
+        public_name="HKD Hà Thị Thoa",
+        kind="household",
+        province=thai_nguyen,
+        commune=AdminUnit(code="02020", name="Xã Chợ Đồn"),
+    )
+    product = ProductSnapshot(
+        product_id="p",
+        producer_id="pr",
+        name="Chè Shan tuyết Chợ Đồn",
+        group="beverage",
+        gtin="8934567890120",
+        images=["/static/che.jpg"],
+        producer_public_name="HKD Hà Thị Thoa",
+        province=thai_nguyen,
+    )
+    certificate = CertificateSnapshot(
+        certificate_id="c",
+        product_id="p",
+        stars=4,
+        status="active",
+        decision_no="1611/QĐ-UBND",
+        issued_on="2026-11-01",
+        valid_until="2029-11-01",
+    )
     now = datetime.now(UTC)
-    area = GrowingArea(code="VN-19-063-02020-001", scheme="domestic", name="Đồi chè", crop="chè Shan tuyết",
-                       producer_id="pr", province=thai_nguyen.model_dump(), commune={"name": "Xã Chợ Đồn"}, area_ha=3,
-                       registered_at=now, geometry={"type": "Polygon", "coordinates": [
-                           [[105.57, 22.18], [105.58, 22.18], [105.58, 22.19], [105.57, 22.18]]]})
-    batch = Batch(id="b", product_id="p", producer_id="pr", lot="CD-2610-01", growing_area_code=area.code,
-                  harvest_date="2026-10-28", quantity=50, unit="kg", created_at=now)
+    area = GrowingArea(
+        code="VN-19-063-02020-001",
+        scheme="domestic",
+        name="Đồi chè",
+        crop="chè Shan tuyết",
+        producer_id="pr",
+        province=thai_nguyen.model_dump(),
+        commune={"name": "Xã Chợ Đồn"},
+        area_ha=3,
+        registered_at=now,
+        geometry={
+            "type": "Polygon",
+            "coordinates": [[[105.57, 22.18], [105.58, 22.18], [105.58, 22.19], [105.57, 22.18]]],
+        },
+    )
+    batch = Batch(
+        id="b",
+        product_id="p",
+        producer_id="pr",
+        lot="CD-2610-01",
+        growing_area_code=area.code,
+        harvest_date="2026-10-28",
+        quantity=50,
+        unit="kg",
+        created_at=now,
+    )
     run = StampRun(id="r", batch_id="b", product_id="p", producer_id="pr", lot=batch.lot, gtin=product.gtin, count=n)
     stamps = new_stamps(run, base_url, 1, n)
     async with uow:
@@ -64,8 +104,16 @@ async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
         await uow.growing_areas.add(area)
         await uow.batches.add(batch)
         for i, step in enumerate(("harvesting", "packing")):
-            await uow.trail.add(TrailEvent(id=f"e{i}", batch_id="b", type=step, time=f"2026-10-2{8 + i}T07:00:00+07:00",
-                                           place="Xưởng chè", recorded_at=now))
+            await uow.trail.add(
+                TrailEvent(
+                    id=f"e{i}",
+                    batch_id="b",
+                    type=step,
+                    time=f"2026-10-2{8 + i}T07:00:00+07:00",
+                    place="Xưởng chè",
+                    recorded_at=now,
+                )
+            )
         await uow.stamp_runs.add(run)
         await uow.commit()
     for stamp in stamps:
@@ -80,7 +128,9 @@ async def _conn(port: int):
 
 
 async def _request(reader, writer, path: str) -> tuple[int, int]:
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: application/json\r\nUser-Agent: bench\r\n\r\n".encode())
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: application/json\r\nUser-Agent: bench\r\n\r\n".encode()
+    )
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
@@ -143,8 +193,19 @@ def pct(values: list[float], p: float) -> float:
 
 
 def serve(module: str, port: int, env: dict, log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-           "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        module,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     if module.endswith("create_app"):
         cmd.insert(cmd.index(module) + 1, "--factory")
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
@@ -167,10 +228,18 @@ async def main() -> int:
             base = f"http://127.0.0.1:{tport}"
             urls = await seed(stack.mongo_url, base)
             paths = ["/" + u.split("/", 3)[3] for u in urls]
-            env = {"OCOP_KAFKA_BOOTSTRAP": stack.bootstrap, "OCOP_MONGO_URL": stack.mongo_url, "OCOP_JWT_SECRET": "b",
-                   "OCOP_DATA_DIR": str(tmp), "OCOP_LOG_LEVEL": "WARNING", "OCOP_SCAN_RATE_CAPACITY": "100000000",
-                   "OCOP_SCAN_RATE_PER_S": "100000000", "OCOP_CLONE_MAX_CLIENTS": "1000000",
-                   "PYTHONPATH": str(ROOT / "bench"), **dict(e.split("=", 1) for e in args.env)}
+            env = {
+                "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
+                "OCOP_MONGO_URL": stack.mongo_url,
+                "OCOP_JWT_SECRET": "b",
+                "OCOP_DATA_DIR": str(tmp),
+                "OCOP_LOG_LEVEL": "WARNING",
+                "OCOP_SCAN_RATE_CAPACITY": "100000000",
+                "OCOP_SCAN_RATE_PER_S": "100000000",
+                "OCOP_CLONE_MAX_CLIENTS": "1000000",
+                "PYTHONPATH": str(ROOT / "bench"),
+                **dict(e.split("=", 1) for e in args.env),
+            }
             procs.append(serve("ocop_traceability.main:create_app", tport, env, tmp / "trace.log"))
             procs.append(serve("hello_app:app", hport, env, tmp / "hello.log"))
             await asyncio.sleep(2)
@@ -182,16 +251,19 @@ async def main() -> int:
             reader, writer = await _conn(tport)
             writer.write(f"GET {paths[0]} HTTP/1.1\r\nHost: b\r\nAccept: text/html\r\n\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
-            html_len = int([line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")][0]
-                           .split(b":")[1])
+            html_len = int(
+                next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
+            )
             writer.close()
         finally:
             for p in procs:
                 p.terminate()
                 p.wait(10)
             stack.stop()
-    print(f"connections: {args.connections}, {args.seconds:.0f} s per phase, 1 uvicorn worker each, 2 cores shared "
-          f"with the load generator and the database server")
+    print(
+        f"connections: {args.connections}, {args.seconds:.0f} s per phase, 1 uvicorn worker each, 2 cores shared "
+        f"with the load generator and the database server"
+    )
     print(f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     print(f"{'FastAPI hello-world':<34}{hello_rps:>9.0f}{pct(hello_lat, 50):>9.1f}{pct(hello_lat, 99):>9.1f}")
     print(f"{'verify (JSON, max load)':<34}{verify_rps:>9.0f}{pct(verify_lat, 50):>9.1f}{pct(verify_lat, 99):>9.1f}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def settings_fields(service: str) -> set[str]:
 def test_service_gets_required_settings(compose, name, port):
     svc = compose["services"][name]
     env = svc["environment"]
-    assert REQUIRED_ENV <= set(env), REQUIRED_ENV - set(env)
+    assert set(env) >= REQUIRED_ENV, REQUIRED_ENV - set(env)
     assert set(env) <= settings_fields(name) | {"OCOP_SERVICE_MODULE"}, "unknown setting (typo?)"
     assert env["OCOP_PORT"] == str(port) and f"{port}:{port}" in svc["ports"]
     assert env["OCOP_MONGO_DB"] == name
@@ -42,7 +42,7 @@ def test_service_gets_required_settings(compose, name, port):
     assert svc["healthcheck"]["test"] and "/healthz" in " ".join(svc["healthcheck"]["test"])
     assert svc["depends_on"]["kafka"]["condition"] == "service_healthy"
     assert svc["depends_on"]["mongo-init"]["condition"] == "service_completed_successfully"
-    importlib.import_module(f"ocop_{name}.main").create_app  # the module the image runs exists
+    assert callable(importlib.import_module(f"ocop_{name}.main").create_app)  # the module the image runs exists
 
 
 def test_every_container_has_image_or_build_and_infra_healthchecks(compose):
@@ -68,6 +68,7 @@ def test_kafka_is_kraft_and_topics_are_created(compose):
     assert "KAFKA_CONTROLLER_QUORUM_VOTERS" in env and "ZOOKEEPER" not in " ".join(env)
     script = compose["services"]["kafka-topics"]["command"][0]
     from ocop_shared.kafka import CONSUMERS
+
     for topic in CONSUMERS:
         assert topic.split(".")[1] in script or topic in script
 
@@ -88,7 +89,7 @@ def test_standins_profile(compose):
         assert svc["environment"]["OCOP_PORT"] == str(port) and f"{port}:{port}" in svc["ports"]
         target = svc["environment"]["OCOP_SERVICE_MODULE"]
         assert target == f"ocop_marketplace_sync.standins.{module}"
-        importlib.import_module(target).create_app  # what the image's CMD runs exists
+        assert callable(importlib.import_module(target).create_app)  # what the image's CMD runs exists
         assert "/healthz" in " ".join(svc["healthcheck"]["test"])
 
 
@@ -103,9 +104,9 @@ RENDERED = {"base": K8S / "base", **{name: K8S / "overlays" / name for name in O
 DEPLOYMENTS = {"registry": "registry", "traceability": "traceability", "marketplace-sync": "marketplace_sync"}
 # Environment variables that are not OCOP_* settings, each for a stated reason.
 NON_SETTINGS_ENV = {
-    "FORWARDED_ALLOW_IPS",      # uvicorn: which proxies may set X-Forwarded-For
+    "FORWARDED_ALLOW_IPS",  # uvicorn: which proxies may set X-Forwarded-For
     "PYTHONDONTWRITEBYTECODE",  # read-only root filesystem
-    "OCOP_SERVICE_MODULE",      # the image's CMD (deploy/Dockerfile): which app uvicorn serves
+    "OCOP_SERVICE_MODULE",  # the image's CMD (deploy/Dockerfile): which app uvicorn serves
 }
 SCAN_PATHS = ("/S", "/s", "/01", "/tra-cuu", "/static")
 CLUSTER_SCOPED = {"Namespace"}
@@ -129,8 +130,11 @@ def _env_file(path: Path) -> dict[str, str]:
 
 
 def _select(resources: list[dict], target: dict) -> list[dict]:
-    return [r for r in resources if r["kind"] == target.get("kind", r["kind"])
-            and re.fullmatch(target.get("name", ".*"), r["metadata"]["name"])]
+    return [
+        r
+        for r in resources
+        if r["kind"] == target.get("kind", r["kind"]) and re.fullmatch(target.get("name", ".*"), r["metadata"]["name"])
+    ]
 
 
 def _merge(base, patch):
@@ -139,8 +143,13 @@ def _merge(base, patch):
         for key, value in patch.items():
             out[key] = _merge(base[key], value) if key in base else value
         return out
-    if (isinstance(base, list) and isinstance(patch, list) and base and patch
-            and all(isinstance(i, dict) and "name" in i for i in base + patch)):
+    if (
+        isinstance(base, list)
+        and isinstance(patch, list)
+        and base
+        and patch
+        and all(isinstance(i, dict) and "name" in i for i in base + patch)
+    ):
         out = list(base)
         for item in patch:
             at = next((n for n, b in enumerate(out) if b["name"] == item["name"]), None)
@@ -265,11 +274,15 @@ def rendered(request) -> tuple[str, list[dict]]:
 def app_paths() -> dict[str, set[str]]:
     """Routes of each service's real app (built without connecting: clients connect lazily)."""
     from ocop_traceability.api.scan import pages
+
     out = {}
     for service in SERVICES:
         module = importlib.import_module(f"ocop_{service}.main")
-        settings_cls = next(v for k, v in vars(importlib.import_module(f"ocop_{service}.bootstrap")).items()
-                            if k.endswith("Settings") and k != "ServiceSettings")
+        settings_cls = next(
+            v
+            for k, v in vars(importlib.import_module(f"ocop_{service}.bootstrap")).items()
+            if k.endswith("Settings") and k != "ServiceSettings"
+        )
         app = module.create_app(settings_cls(jwt_secret="test-only"))
         out[service] = set(app.openapi()["paths"]) | {"/openapi.json", "/docs"}
         out[service] |= {r.path for r in app.routes if type(r).__name__ == "Mount"}
@@ -321,7 +334,9 @@ def test_deployments_probes_resources_security(rendered):
             ports = {p["name"]: p["containerPort"] for p in c["ports"]}
             for probe in ("readinessProbe", "livenessProbe") + (("startupProbe",) if dname in DEPLOYMENTS else ()):
                 get = c[probe]["httpGet"]
-                wanted = "/healthz" if dname not in DEPLOYMENTS else ("/livez" if probe == "livenessProbe" else "/readyz")
+                wanted = (
+                    "/healthz" if dname not in DEPLOYMENTS else ("/livez" if probe == "livenessProbe" else "/readyz")
+                )
                 assert get["path"] == wanted and get["port"] in ports, (dname, probe)
             env = _env(resources, c)
             assert set(ports.values()) == {int(env["OCOP_PORT"])}, f"{dname}: container port != OCOP_PORT"
@@ -348,7 +363,7 @@ def test_init_container_waits_for_all_topics(rendered):
 
 def test_images_follow_the_dockerfile(rendered):
     name, resources = rendered
-    for dname, d in _by_kind(resources, "Deployment").items():
+    for _dname, d in _by_kind(resources, "Deployment").items():
         for c in _containers(d):
             image, _, tag = c["image"].rpartition(":")
             # one image per service: docker build -f deploy/Dockerfile --build-arg SERVICE=<services/ folder>
@@ -365,12 +380,12 @@ def test_environment_is_real_settings(rendered):
             env = _env(resources, c)
             if dname not in DEPLOYMENTS:  # the simulated stand-ins (dev only)
                 assert env["OCOP_SERVICE_MODULE"].startswith("ocop_marketplace_sync.standins.")
-                importlib.import_module(env["OCOP_SERVICE_MODULE"]).create_app
+                assert callable(importlib.import_module(env["OCOP_SERVICE_MODULE"]).create_app)
                 continue
             service = DEPLOYMENTS[dname]
             unknown = set(env) - settings_fields(service) - NON_SETTINGS_ENV
             assert not unknown, f"{name}/{dname}: not settings of {service} (typo?): {unknown}"
-            assert REQUIRED_ENV <= set(env), REQUIRED_ENV - set(env)
+            assert set(env) >= REQUIRED_ENV, REQUIRED_ENV - set(env)
             assert env["OCOP_MONGO_DB"] == service and env["OCOP_HOST"] == "0.0.0.0"
             assert "replicaSet=" in env["OCOP_MONGO_URL"] and "w=majority" in env["OCOP_MONGO_URL"]
     # and every key of every ConfigMap/Secret of the services is a setting of some service
@@ -397,8 +412,11 @@ def test_services_select_deployments_and_ports_match(rendered):
     name, resources = rendered
     deployments = _by_kind(resources, "Deployment")
     for sname, svc in _by_kind(resources, "Service").items():
-        targets = [d for d in deployments.values()
-                   if _matches(svc["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"])]
+        targets = [
+            d
+            for d in deployments.values()
+            if _matches(svc["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"])
+        ]
         assert len(targets) == 1, f"{name}: Service {sname} selects {len(targets)} Deployments"
         ports = {p["name"]: p["containerPort"] for c in _containers(targets[0], init=False) for p in c["ports"]}
         for port in svc["spec"]["ports"]:
@@ -420,21 +438,30 @@ def test_hpa_and_pdb_target_existing_deployments(rendered):
         assert any(m["resource"]["name"] == "cpu" for m in hpa["spec"]["metrics"])
     pdbs = _by_kind(resources, "PodDisruptionBudget")
     for pname, pdb in pdbs.items():
-        matched = [d for d in deployments if _matches(pdb["spec"]["selector"]["matchLabels"],
-                                                      deployments[d]["spec"]["template"]["metadata"]["labels"])]
+        matched = [
+            d
+            for d in deployments
+            if _matches(
+                pdb["spec"]["selector"]["matchLabels"], deployments[d]["spec"]["template"]["metadata"]["labels"]
+            )
+        ]
         assert matched == [pname], (name, pname, matched)
     assert set(DEPLOYMENTS) <= set(pdbs), f"{name}: a service without a PodDisruptionBudget"
 
 
 def test_kafka_topics_match_the_code(rendered):
-    from ocop_shared.kafka import all_topics
     from ocop_shared.events.models import TOPICS, dlq
+    from ocop_shared.kafka import all_topics
+
     name, resources = rendered
     topics = {t["spec"]["topicName"]: t for t in resources if t["kind"] == "KafkaTopic"}
     assert set(topics) == set(all_topics()), f"{name}: KafkaTopics {set(topics) ^ set(all_topics())}"
     clusters = {t["metadata"]["labels"]["strimzi.io/cluster"] for t in topics.values()}
-    bootstrap = {_env(resources, c)["OCOP_KAFKA_BOOTSTRAP"] for d in DEPLOYMENTS
-                 for c in _containers(_by_kind(resources, "Deployment")[d], init=False)}
+    bootstrap = {
+        _env(resources, c)["OCOP_KAFKA_BOOTSTRAP"]
+        for d in DEPLOYMENTS
+        for c in _containers(_by_kind(resources, "Deployment")[d], init=False)
+    }
     assert len(clusters) == 1 and bootstrap == {f"{clusters.pop()}-kafka-bootstrap:9092"}, (name, bootstrap)
     for topic, t in topics.items():
         spec = t["spec"]
@@ -487,7 +514,9 @@ def test_marketplace_standins_only_in_dev_and_labelled_simulated(rendered):
     assert {r["kind"] for r in standins} == {"Deployment", "Service"}
     for r in standins:
         assert r["metadata"]["labels"]["ocop.example/simulated"] == "true"
-    assert cm["OCOP_VOSO_URL"] == "http://voso-standin:8101" and cm["OCOP_POSTMART_URL"] == "http://postmart-standin:8102"
+    assert (
+        cm["OCOP_VOSO_URL"] == "http://voso-standin:8101" and cm["OCOP_POSTMART_URL"] == "http://postmart-standin:8102"
+    )
 
 
 def test_deploy_readme_lists_every_index_the_code_creates():

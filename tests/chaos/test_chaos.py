@@ -33,7 +33,8 @@ CERT_TYPES = ("vn.ocop.registry.certificate.issued.v1", "vn.ocop.registry.certif
 def set_faults(standins, failure_rate: float) -> None:
     for app in (standins.voso, standins.postmart):
         app.state.store.faults = app.state.store.faults.model_copy(
-            update={"failure_rate": failure_rate, "rate_limit": 100, "rate_window_s": 1.0})
+            update={"failure_rate": failure_rate, "rate_limit": 100, "rate_window_s": 1.0}
+        )
 
 
 async def wait_converged(standins, certified: set[str], revoked: set[str], timeout: float) -> dict:
@@ -72,9 +73,13 @@ async def test_kill_9_each_service_and_the_broker_during_1000_certifications(tmp
             catalogue = await h.make_catalogue(api, producers=20, products=N, tag="hỗn loạn")
             products = [p["id"] for p in catalogue]
             # stamps for 20 products (half of them to be revoked), printed before the chaos starts
-            sample = [catalogue[i] for i in range(0, min(N, 100), 10)] + [catalogue[i] for i in range(1, min(N, 100), 10)]
-            stamps = {p["id"]: await h.stamp_for(api, p["id"], p["producer_id"], f"VN-19-064-02020-{k + 100:03d}")
-                      for k, p in enumerate(sample)}
+            sample = [catalogue[i] for i in range(0, min(N, 100), 10)] + [
+                catalogue[i] for i in range(1, min(N, 100), 10)
+            ]
+            stamps = {
+                p["id"]: await h.stamp_for(api, p["id"], p["producer_id"], f"VN-19-064-02020-{k + 100:03d}")
+                for k, p in enumerate(sample)
+            }
 
             certified: set[str] = set()
             revoked: set[str] = set()
@@ -92,12 +97,18 @@ async def test_kill_9_each_service_and_the_broker_during_1000_certifications(tmp
                     accepted["revocations"] += 1
 
             async def chaos() -> None:
-                plan = [(0.08, "registry", 0), (0.18, "traceability", 0), (0.28, "marketplace_sync", 0),
-                        (0.38, "broker", 0), (0.48, "broker", 30)]
+                plan = [
+                    (0.08, "registry", 0),
+                    (0.18, "traceability", 0),
+                    (0.28, "marketplace_sync", 0),
+                    (0.38, "broker", 0),
+                    (0.48, "broker", 30),
+                ]
                 for share, victim, hold in plan:
                     item = sup.item(victim)
                     while accepted["certificates"] < share * N or not (
-                            item.child.alive() and await asyncio.to_thread(item.ready)):
+                        item.child.alive() and await asyncio.to_thread(item.ready)
+                    ):
                         await asyncio.sleep(0.1)  # (a victim killed before is up again first)
                     before = accepted["certificates"]
                     pid = await asyncio.to_thread(sup.kill, victim, hold)
@@ -127,12 +138,20 @@ async def test_kill_9_each_service_and_the_broker_during_1000_certifications(tmp
             events = h.event_accounting(f"mongodb://127.0.0.1:{sup.ports.mongo}", CERT_TYPES)
             registry_certs = len(h.certified_products(f"mongodb://127.0.0.1:{sup.ports.mongo}") & set(products))
             report = {
-                "certifications_sent": N, "certificates_accepted": accepted["certificates"],
-                "revocations_accepted": accepted["revocations"], "certificates_in_registry": registry_certs,
-                "run_seconds": round(took, 1), "converged_s_after_the_run": round(converged_after, 1),
-                "client_retries": api.retries, "faults": faults,
-                "restarts": {i.child.name: i.restarts for i in sup.items}, "platforms": counts, "scans": scans,
-                "events": events, "standin_failure_rate": 0.3, "supervisor_log": log[-20:],
+                "certifications_sent": N,
+                "certificates_accepted": accepted["certificates"],
+                "revocations_accepted": accepted["revocations"],
+                "certificates_in_registry": registry_certs,
+                "run_seconds": round(took, 1),
+                "converged_s_after_the_run": round(converged_after, 1),
+                "client_retries": api.retries,
+                "faults": faults,
+                "restarts": {i.child.name: i.restarts for i in sup.items},
+                "platforms": counts,
+                "scans": scans,
+                "events": events,
+                "standin_failure_rate": 0.3,
+                "supervisor_log": log[-20:],
             }
             h.write_report("kill-each", report)
 
@@ -141,8 +160,10 @@ async def test_kill_9_each_service_and_the_broker_during_1000_certifications(tmp
             assert all(sup.item(name).restarts >= 1 for name in ("registry", "traceability", "marketplace_sync"))
             assert sup.item("broker").restarts >= 2
             for platform, c in counts.items():
-                assert c == {"listed": N - len(revoked), "missing": 0, "duplicates": 0,
-                             "revoked_still_listed": 0}, (platform, c)
+                assert c == {"listed": N - len(revoked), "missing": 0, "duplicates": 0, "revoked_still_listed": 0}, (
+                    platform,
+                    c,
+                )
             assert scans["wrong"] == 0, scans
             for service in ("traceability", "marketplace_sync"):
                 assert events[service]["lost"] == 0, events
@@ -166,8 +187,10 @@ async def test_whole_stack_kill_9_and_restart_on_the_same_data_dir(tmp_path):
         try:
             catalogue = await h.make_catalogue(api, producers=10, products=n, tag="mất điện")
             products = [p["id"] for p in catalogue]
-            stamps = {p["id"]: await h.stamp_for(api, p["id"], p["producer_id"], f"VN-19-064-02020-{201 + k}")
-                      for k, p in enumerate(catalogue[:2])}
+            stamps = {
+                p["id"]: await h.stamp_for(api, p["id"], p["producer_id"], f"VN-19-064-02020-{201 + k}")
+                for k, p in enumerate(catalogue[:2])
+            }
             certified: dict[str, str] = {}
             semaphore = asyncio.Semaphore(8)
 
@@ -193,13 +216,18 @@ async def test_whole_stack_kill_9_and_restart_on_the_same_data_dir(tmp_path):
             in_registry = h.certified_products(f"mongodb://127.0.0.1:{ports.mongo}")
             scans = await check_scans(api, stamps, {products[1]})
             events = h.event_accounting(f"mongodb://127.0.0.1:{ports.mongo}", CERT_TYPES)
-            report = {"certifications_sent": n, "certificates_accepted": len(certified),
-                      "processes_killed": len(killed),
-                      "listed_on_each_platform_at_the_kill": {k: v["listed"] for k, v in listed_before.items()},
-                      "restarted_after_s": round(restarted_after, 1),
-                      "converged_s_after_restart": round(converged_after, 1), "platforms": counts,
-                      "certificates_in_registry_after_restart": len(in_registry & set(certified)),
-                      "scans": scans, "events": events}
+            report = {
+                "certifications_sent": n,
+                "certificates_accepted": len(certified),
+                "processes_killed": len(killed),
+                "listed_on_each_platform_at_the_kill": {k: v["listed"] for k, v in listed_before.items()},
+                "restarted_after_s": round(restarted_after, 1),
+                "converged_s_after_restart": round(converged_after, 1),
+                "platforms": counts,
+                "certificates_in_registry_after_restart": len(in_registry & set(certified)),
+                "scans": scans,
+                "events": events,
+            }
             h.write_report("power-cut", report)
 
             assert len(killed) == 5

@@ -43,52 +43,129 @@ def _decision(s: Seeded) -> dict:
 
 
 ROWS: dict[tuple[str, str, str], Row] = {
-    ("registry", "POST", "/api/v1/producers"): Row("staff", lambda s: ("/api/v1/producers", {
-        "name": "HTX Mới", "kind": "household", "tax_code": "0100109106", "province": "19"})),
-    ("registry", "POST", "/api/v1/products"): Row("staff", lambda s: ("/api/v1/products", {
-        "producer_id": s.producer["id"], "name": "Sản phẩm mới", "group": "food"})),
-    ("registry", "PATCH", "/api/v1/products/{product_id}"): Row("staff", lambda s: (
-        f"/api/v1/products/{s.product['id']}", {"price_vnd": 1})),
-    ("registry", "POST", "/api/v1/products/{product_id}/evaluations"): Row("staff", lambda s: (
-        f"/api/v1/products/{s.product['id']}/evaluations",
-        {"level": "province", "scores": {"A": 30, "B": 15, "C": 20}, "evaluated_on": "2026-10-01"})),
-    ("registry", "POST", "/api/v1/evaluations/{evaluation_id}/certificate"): Row("staff", lambda s: (
-        f"/api/v1/evaluations/{s.spare_evaluation['id']}/certificate",
-        {"decision_no": "9/QĐ-UBND", "issued_on": "2026-11-01"})),
-    ("registry", "POST", "/api/v1/certificates/{certificate_id}/renew"): Row("staff", lambda s: (
-        f"/api/v1/certificates/{s.certificate['id']}/renew", _decision(s))),
-    ("registry", "POST", "/api/v1/certificates/{certificate_id}/upgrade"): Row("staff", lambda s: (
-        f"/api/v1/certificates/{s.certificate['id']}/upgrade", _decision(s))),
-    ("registry", "POST", "/api/v1/certificates/{certificate_id}/revoke"): Row("staff", lambda s: (
-        f"/api/v1/certificates/{s.certificate['id']}/revoke", {"reason": "thử", "decision_no": "9/QĐ-UBND"})),
-    ("registry", "POST", "/api/v1/jobs/expire-certificates"): Row("staff", lambda s: (
-        "/api/v1/jobs/expire-certificates", None), scoped=False),
-    ("registry", "POST", "/api/v1/imports/{kind}"): Row("staff", lambda s: (
-        "/api/v1/imports/products", {"rows": [{"producer_tax_code": s.producer["tax_code"], "name": "Nhập",
-                                               "group": "food"}]}), scoped=False),
-    ("traceability", "POST", "/api/v1/growing-areas"): Row("owner", lambda s: ("/api/v1/growing-areas", {
-        "code": f"{s.area_code}-2", "name": "Vùng mới", "crop": "chè", "producer_id": s.producer["id"],
-        "province": "19", "area_ha": 1, "geometry": {"type": "Polygon", "coordinates": [
-            [[105.7, 22.2], [105.71, 22.2], [105.71, 22.21], [105.7, 22.2]]]}})),
-    ("traceability", "POST", "/api/v1/packing-houses"): Row("owner", lambda s: ("/api/v1/packing-houses", {
-        "code": f"{s.packing_house_code}-2", "name": "Xưởng mới", "producer_id": s.producer["id"], "province": "19"})),
-    ("traceability", "POST", "/api/v1/batches"): Row("owner", lambda s: ("/api/v1/batches", {
-        "product_id": s.product["id"], "growing_area_code": s.area_code, "harvest_date": "2026-10-22",
-        "quantity": 5, "unit": "kg"})),
-    ("traceability", "POST", "/api/v1/batches/{batch_id}/events"): Row("owner", lambda s: (
-        f"/api/v1/batches/{s.batch['id']}/events", {"type": "shipping", "time": "2026-10-23T08:00:00+07:00",
-                                                    "place": "Chợ Đồn"})),
-    ("traceability", "POST", "/api/v1/batches/{batch_id}/stamp-runs"): Row("owner", lambda s: (
-        f"/api/v1/batches/{s.batch['id']}/stamp-runs", {"count": 1})),
-    ("traceability", "POST", "/api/v1/stamp-runs/{run_id}/activate"): Row("owner", lambda s: (
-        f"/api/v1/stamp-runs/{s.run['id']}/activate", {"from_seq": 1, "to_seq": 1})),
-    ("traceability", "POST", "/api/v1/stamp-runs/{run_id}/void"): Row("owner", lambda s: (
-        f"/api/v1/stamp-runs/{s.run['id']}/void", {"from_seq": 2, "to_seq": 2})),
-    ("registry", "POST", "/api/v1/users"): Row("staff", lambda s: ("/api/v1/users", {
-        "username": f"htx-{uuid.uuid4().hex[:8]}", "password": "mat-khau-dai-du", "role": "producer",
-        "producer_id": s.producer["id"]})),
-    ("marketplace_sync", "POST", "/api/v1/listings/resync"): Row("staff", lambda s: (
-        "/api/v1/listings/resync", {"product_id": s.product["id"]})),
+    ("registry", "POST", "/api/v1/producers"): Row(
+        "staff",
+        lambda s: (
+            "/api/v1/producers",
+            {"name": "HTX Mới", "kind": "household", "tax_code": "0100109106", "province": "19"},
+        ),
+    ),
+    ("registry", "POST", "/api/v1/products"): Row(
+        "staff",
+        lambda s: ("/api/v1/products", {"producer_id": s.producer["id"], "name": "Sản phẩm mới", "group": "food"}),
+    ),
+    ("registry", "PATCH", "/api/v1/products/{product_id}"): Row(
+        "staff", lambda s: (f"/api/v1/products/{s.product['id']}", {"price_vnd": 1})
+    ),
+    ("registry", "POST", "/api/v1/products/{product_id}/evaluations"): Row(
+        "staff",
+        lambda s: (
+            f"/api/v1/products/{s.product['id']}/evaluations",
+            {"level": "province", "scores": {"A": 30, "B": 15, "C": 20}, "evaluated_on": "2026-10-01"},
+        ),
+    ),
+    ("registry", "POST", "/api/v1/evaluations/{evaluation_id}/certificate"): Row(
+        "staff",
+        lambda s: (
+            f"/api/v1/evaluations/{s.spare_evaluation['id']}/certificate",
+            {"decision_no": "9/QĐ-UBND", "issued_on": "2026-11-01"},
+        ),
+    ),
+    ("registry", "POST", "/api/v1/certificates/{certificate_id}/renew"): Row(
+        "staff", lambda s: (f"/api/v1/certificates/{s.certificate['id']}/renew", _decision(s))
+    ),
+    ("registry", "POST", "/api/v1/certificates/{certificate_id}/upgrade"): Row(
+        "staff", lambda s: (f"/api/v1/certificates/{s.certificate['id']}/upgrade", _decision(s))
+    ),
+    ("registry", "POST", "/api/v1/certificates/{certificate_id}/revoke"): Row(
+        "staff",
+        lambda s: (f"/api/v1/certificates/{s.certificate['id']}/revoke", {"reason": "thử", "decision_no": "9/QĐ-UBND"}),
+    ),
+    ("registry", "POST", "/api/v1/jobs/expire-certificates"): Row(
+        "staff", lambda s: ("/api/v1/jobs/expire-certificates", None), scoped=False
+    ),
+    ("registry", "POST", "/api/v1/imports/{kind}"): Row(
+        "staff",
+        lambda s: (
+            "/api/v1/imports/products",
+            {"rows": [{"producer_tax_code": s.producer["tax_code"], "name": "Nhập", "group": "food"}]},
+        ),
+        scoped=False,
+    ),
+    ("traceability", "POST", "/api/v1/growing-areas"): Row(
+        "owner",
+        lambda s: (
+            "/api/v1/growing-areas",
+            {
+                "code": f"{s.area_code}-2",
+                "name": "Vùng mới",
+                "crop": "chè",
+                "producer_id": s.producer["id"],
+                "province": "19",
+                "area_ha": 1,
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[105.7, 22.2], [105.71, 22.2], [105.71, 22.21], [105.7, 22.2]]],
+                },
+            },
+        ),
+    ),
+    ("traceability", "POST", "/api/v1/packing-houses"): Row(
+        "owner",
+        lambda s: (
+            "/api/v1/packing-houses",
+            {
+                "code": f"{s.packing_house_code}-2",
+                "name": "Xưởng mới",
+                "producer_id": s.producer["id"],
+                "province": "19",
+            },
+        ),
+    ),
+    ("traceability", "POST", "/api/v1/batches"): Row(
+        "owner",
+        lambda s: (
+            "/api/v1/batches",
+            {
+                "product_id": s.product["id"],
+                "growing_area_code": s.area_code,
+                "harvest_date": "2026-10-22",
+                "quantity": 5,
+                "unit": "kg",
+            },
+        ),
+    ),
+    ("traceability", "POST", "/api/v1/batches/{batch_id}/events"): Row(
+        "owner",
+        lambda s: (
+            f"/api/v1/batches/{s.batch['id']}/events",
+            {"type": "shipping", "time": "2026-10-23T08:00:00+07:00", "place": "Chợ Đồn"},
+        ),
+    ),
+    ("traceability", "POST", "/api/v1/batches/{batch_id}/stamp-runs"): Row(
+        "owner", lambda s: (f"/api/v1/batches/{s.batch['id']}/stamp-runs", {"count": 1})
+    ),
+    ("traceability", "POST", "/api/v1/stamp-runs/{run_id}/activate"): Row(
+        "owner", lambda s: (f"/api/v1/stamp-runs/{s.run['id']}/activate", {"from_seq": 1, "to_seq": 1})
+    ),
+    ("traceability", "POST", "/api/v1/stamp-runs/{run_id}/void"): Row(
+        "owner", lambda s: (f"/api/v1/stamp-runs/{s.run['id']}/void", {"from_seq": 2, "to_seq": 2})
+    ),
+    ("registry", "POST", "/api/v1/users"): Row(
+        "staff",
+        lambda s: (
+            "/api/v1/users",
+            {
+                "username": f"htx-{uuid.uuid4().hex[:8]}",
+                "password": "mat-khau-dai-du",
+                "role": "producer",
+                "producer_id": s.producer["id"],
+            },
+        ),
+    ),
+    ("marketplace_sync", "POST", "/api/v1/listings/resync"): Row(
+        "staff", lambda s: ("/api/v1/listings/resync", {"product_id": s.product["id"]})
+    ),
 }
 
 
@@ -109,11 +186,15 @@ def _bearer(token: str) -> dict[str, str]:
 def _unsigned() -> str:
     def part(obj) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'sub': 'x', 'role': 'official', 'iss': 'ocop', 'exp': 4102444800})}."
+
+    claims = {"sub": "x", "role": "official", "iss": "ocop", "exp": 4102444800}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
 async def test_every_write_route_has_an_authorization_row(hostile_apps):
-    assert await write_routes(hostile_apps) == set(ROWS), "a write route without a row in ROWS (or a row for a gone route)"
+    assert await write_routes(hostile_apps) == set(ROWS), (
+        "a write route without a row in ROWS (or a row for a gone route)"
+    )
 
 
 async def test_authorization_matrix_over_every_write_route(hostile_apps):
@@ -144,17 +225,28 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
             await cell(service, method, url, body, who, headers, {401})
         await cell(service, method, url, body, "producer A", auth("producer", producer_id=a.producer["id"]), {403, 404})
         if row.writers == "staff":  # producers read their records; officials write them
-            await cell(service, method, url, body, "producer B (owner, wrong role)",
-                       auth("producer", producer_id=b.producer["id"]), {403})
+            await cell(
+                service,
+                method,
+                url,
+                body,
+                "producer B (owner, wrong role)",
+                auth("producer", producer_id=b.producer["id"]),
+                {403},
+            )
         if row.scoped:
-            await cell(service, method, url, body, "official of province 24", auth("official", provinces=("24",)),
-                       {403, 404})
+            await cell(
+                service, method, url, body, "official of province 24", auth("official", provinces=("24",)), {403, 404}
+            )
 
     # the allowed caller gets through: the rows point at real records (conflicts and 4xx rules are fine)
     for (service, method, _path), row in sorted(ROWS.items()):
         url, body = row.request(b)
-        headers = auth("producer", producer_id=b.producer["id"]) if row.writers == "owner" else auth(
-            "official", provinces=("19",))
+        headers = (
+            auth("producer", producer_id=b.producer["id"])
+            if row.writers == "owner"
+            else auth("official", provinces=("19",))
+        )
         r = await hostile_apps[service].request(method, url, json=body, headers=headers)
         cells += 1
         if r.status_code in (401, 403, 404) or r.status_code >= 500:

@@ -32,15 +32,24 @@ EXPECTED = Counter({"invalid_json": 3, "invalid_envelope": 3, "invalid_payload":
 
 
 def _envelope(type_: str, marker: str, **overrides) -> dict:
-    return {"specversion": "1.0", "id": f"{marker}-{uuid.uuid4().hex[:6]}", "source": "/hostile", "type": type_,
-            "time": utcnow().isoformat(), "datacontenttype": "application/json", "data": {"marker": marker}} | overrides
+    return {
+        "specversion": "1.0",
+        "id": f"{marker}-{uuid.uuid4().hex[:6]}",
+        "source": "/hostile",
+        "type": type_,
+        "time": utcnow().isoformat(),
+        "datacontenttype": "application/json",
+        "data": {"marker": marker},
+    } | overrides
 
 
 def _cases(topic: str, marker: str) -> list[tuple[str, bytes | None, bytes | None, list | None]]:
     """(name, value, key, headers); the marker is in every body that can carry it."""
-    known = {REGISTRY: "vn.ocop.registry.producer.registered.v1",
-             TRACEABILITY: "vn.ocop.traceability.stamp_run.issued.v1",
-             MARKETPLACE: "vn.ocop.marketplace.listing.published.v1"}[topic]
+    known = {
+        REGISTRY: "vn.ocop.registry.producer.registered.v1",
+        TRACEABILITY: "vn.ocop.traceability.stamp_run.issued.v1",
+        MARKETPLACE: "vn.ocop.marketplace.listing.published.v1",
+    }[topic]
     key = marker.encode()
 
     def enc(obj) -> bytes:
@@ -56,7 +65,12 @@ def _cases(topic: str, marker: str) -> list[tuple[str, bytes | None, bytes | Non
         ("huge_900kb", enc(_envelope(known, marker, data={"marker": marker, "pad": "x" * 900_000})), key, None),
         ("beyond_limit_1_5mb", enc({"marker": marker, "pad": "y" * 1_500_000}), key, None),
         # aiokafka refuses a record with neither key nor value: a null key here, a null value (tombstone) next
-        ("non_utf8_headers_null_key", b"\xc3\x28 " + key, None, [("content-type", b"\xff\xfe"), ("x-\xe9", b"\xc3\x28")]),
+        (
+            "non_utf8_headers_null_key",
+            b"\xc3\x28 " + key,
+            None,
+            [("content-type", b"\xff\xfe"), ("x-\xe9", b"\xc3\x28")],
+        ),
         ("null_value", None, key, None),
     ]
 
@@ -72,9 +86,15 @@ async def _publish(stack, topic: str, messages) -> None:
 
 
 async def _dead_letters(stack, topic: str, until, timeout: float = 60.0) -> list:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap, group_id=f"reader-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                max_partition_fetch_bytes=4_000_000, fetch_max_bytes=8_000_000)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4_000_000,
+        fetch_max_bytes=8_000_000,
+    )
     await consumer.start()
     seen: list = []
     try:
@@ -93,8 +113,9 @@ async def _dead_letters(stack, topic: str, until, timeout: float = 60.0) -> list
 
 
 def _summary(records) -> Counter:
-    return Counter((dict(r.headers).get("x-dlq-consumer", b"").decode(), dict(r.headers)["x-dlq-reason"].decode())
-                   for r in records)
+    return Counter(
+        (dict(r.headers).get("x-dlq-consumer", b"").decode(), dict(r.headers)["x-dlq-reason"].decode()) for r in records
+    )
 
 
 def _subscriptions(apps) -> dict[str, list[str]]:
@@ -109,8 +130,11 @@ def _subscriptions(apps) -> dict[str, list[str]]:
 @pytest.mark.timeout(240)
 async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_apps):
     subscriptions = _subscriptions(hostile_apps)
-    assert subscriptions == {REGISTRY: ["traceability", "marketplace_sync"], TRACEABILITY: ["registry"],
-                             MARKETPLACE: ["registry"]}
+    assert subscriptions == {
+        REGISTRY: ["traceability", "marketplace_sync"],
+        TRACEABILITY: ["registry"],
+        MARKETPLACE: ["registry"],
+    }
     markers = {topic: f"hostile-{uuid.uuid4().hex[:8]}" for topic in subscriptions}
 
     for topic, marker in markers.items():
@@ -118,18 +142,32 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
 
     # one valid event per topic, behind the garbage on the same partition
     producer_event = registered_event("HTX Sau Cơn Mưa")
-    await _publish(hostile_stack, REGISTRY, [("valid", producer_event.model_dump_json().encode(),
-                                               markers[REGISTRY].encode(), None)])
-    run = {"run_id": uuid.uuid4().hex, "batch_id": "b-1", "product_id": f"p-{uuid.uuid4().hex[:8]}",
-           "producer_id": "pr-1", "count": 7, "issued_at": utcnow().isoformat()}
+    await _publish(
+        hostile_stack,
+        REGISTRY,
+        [("valid", producer_event.model_dump_json().encode(), markers[REGISTRY].encode(), None)],
+    )
+    run = {
+        "run_id": uuid.uuid4().hex,
+        "batch_id": "b-1",
+        "product_id": f"p-{uuid.uuid4().hex[:8]}",
+        "producer_id": "pr-1",
+        "count": 7,
+        "issued_at": utcnow().isoformat(),
+    }
     stamp_event = _envelope("vn.ocop.traceability.stamp_run.issued.v1", markers[TRACEABILITY], data=run)
-    await _publish(hostile_stack, TRACEABILITY, [("valid", json.dumps(stamp_event).encode(),
-                                                   markers[TRACEABILITY].encode(), None)])
+    await _publish(
+        hostile_stack, TRACEABILITY, [("valid", json.dumps(stamp_event).encode(), markers[TRACEABILITY].encode(), None)]
+    )
 
-    listing = _envelope("vn.ocop.marketplace.listing.published.v1", markers[MARKETPLACE], data={
-        "product_id": f"p-{uuid.uuid4().hex[:8]}", "platform": "voso", "version": 1, "external_id": "VO-1"})
-    await _publish(hostile_stack, MARKETPLACE, [("valid", json.dumps(listing).encode(),
-                                                  markers[MARKETPLACE].encode(), None)])
+    listing = _envelope(
+        "vn.ocop.marketplace.listing.published.v1",
+        markers[MARKETPLACE],
+        data={"product_id": f"p-{uuid.uuid4().hex[:8]}", "platform": "voso", "version": 1, "external_id": "VO-1"},
+    )
+    await _publish(
+        hostile_stack, MARKETPLACE, [("valid", json.dumps(listing).encode(), markers[MARKETPLACE].encode(), None)]
+    )
 
     # the consumers are alive: the valid events are applied, once
     pid = producer_event.partitionkey
@@ -140,14 +178,15 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
     registry_db = hostile_apps.runtime("registry").db
     traced = await eventually(lambda: registry_db.traced_products.find_one({"_id": run["product_id"]}), timeout=60)
     assert traced["runs"] == 1 and traced["stamps"] == 7
-    listed = await eventually(lambda: registry_db.listing_status.find_one(
-        {"_id": f"{listing['data']['product_id']}:voso"}), timeout=60)
+    listed = await eventually(
+        lambda: registry_db.listing_status.find_one({"_id": f"{listing['data']['product_id']}:voso"}), timeout=60
+    )
     assert listed["status"] == "published" and await registry_db.inbox.count_documents({"_id": listing["id"]}) == 1
 
     for topic, services in subscriptions.items():
         marker = markers[topic]
         want = Counter({(s, reason): n for s in services for reason, n in EXPECTED.items()})
-        records = await _dead_letters(hostile_stack, dlq(topic), lambda rs: _summary(rs) >= want)
+        records = await _dead_letters(hostile_stack, dlq(topic), lambda rs, want=want: _summary(rs) >= want)
         assert _summary(records) == want, f"{topic}: exactly one dead letter per bad message and service"
         for r in records:
             headers = {k: v.decode() for k, v in r.headers}
@@ -156,8 +195,9 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
             assert r.value == b"" or marker.encode() in r.value, r.value[:100]  # only our messages, intact
             assert len(r.value) <= 1_000_000
         too_large = [r for r in records if dict(r.headers)["x-dlq-reason"] == b"too_large"]
-        assert all(b"1500" in dict(r.headers)["x-dlq-error"] or b">" in dict(r.headers)["x-dlq-error"]
-                   for r in too_large)
+        assert all(
+            b"1500" in dict(r.headers)["x-dlq-error"] or b">" in dict(r.headers)["x-dlq-error"] for r in too_large
+        )
         assert not any(b"nobody.knows" in r.value for r in records)  # unknown type: ignored, not dead-lettered
 
     # and still alive after all of it: a second valid event goes through

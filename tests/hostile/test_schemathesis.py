@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -31,9 +32,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from conftest import auth
 from tests.hostile.support import seed_producer
 
-pytestmark = [pytest.mark.integration,
-              # schemathesis' own strategies trip this Hypothesis deprecation; not ours to fix
-              pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")]
+pytestmark = [
+    pytest.mark.integration,
+    # schemathesis' own strategies trip this Hypothesis deprecation; not ours to fix
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+]
 
 EXAMPLES = int(os.environ.get("OCOP_FUZZ_EXAMPLES", "40"))
 SERVICES = ("registry", "traceability", "marketplace_sync")
@@ -48,9 +51,14 @@ class Tally:
 
 
 def _principals(own: str, other: str) -> list[tuple[str, dict[str, str]]]:
-    return [("official", auth("official")), ("official-other-province", auth("official", provinces=("24",))),
-            ("operator", auth("operator")), ("producer-owner", auth("producer", producer_id=own)),
-            ("producer-other", auth("producer", producer_id=other)), ("anonymous", {})]
+    return [
+        ("official", auth("official")),
+        ("official-other-province", auth("official", provinces=("24",))),
+        ("operator", auth("operator")),
+        ("producer-owner", auth("producer", producer_id=own)),
+        ("producer-other", auth("producer", producer_id=other)),
+        ("anonymous", {}),
+    ]
 
 
 def _strategy(operation, ids: dict[str, str]):
@@ -72,8 +80,14 @@ async def _send(client, kwargs: dict):
 def _fuzz_operation(loop, client, service: str, operation, ids: dict, principals: list, tally: Tally) -> None:
     """Runs in a worker thread (Hypothesis is synchronous); requests go to the apps on the test loop."""
 
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=_strategy(operation, ids), who=st.sampled_from(principals))
     def fuzz(case, who):
         label, headers = who
@@ -116,7 +130,10 @@ async def test_no_operation_answers_5xx(hostile_apps, seeded, service):
         operation = result.ok()
         tally.operations += 1
         await asyncio.to_thread(_fuzz_operation, loop, client, service, operation, own.ids(), principals, tally)
-    print(f"\n{service}: {tally.operations} operations, {tally.examples} requests, statuses {sorted(tally.statuses.items())}")
+    print(
+        f"\n{service}: {tally.operations} operations, {tally.examples} requests, "
+        f"statuses {sorted(tally.statuses.items())}"
+    )
     assert tally.operations >= {"registry": 20, "traceability": 15, "marketplace_sync": 5}[service]
     assert not tally.failures, f"{len(tally.failures)} failures:\n\n" + "\n\n".join(tally.failures[:15])
 
@@ -129,56 +146,197 @@ async def test_no_operation_answers_5xx(hostile_apps, seeded, service):
 # operator-looking keys, deep nesting. Every bug fixed in this change was first found this way.
 
 HOSTILE_VALUES = st.one_of(
-    st.sampled_from([2**63, -(2**63) - 1, 10**30, 2**31 + 1, 0, -1, 1e999, -1e999, float("nan"), 1e308, 5e-324,
-                     "9999-12-31", "0001-01-01", "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00-23:59",
-                     "\x00", "\ud800", "$where", "a.b", "x" * 10_000, "", " ", True, None, [], {},
-                     {"$gt": ""}, {"a.b": 1, "$x": [1]}, [[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]),
-    st.integers(), st.floats(), st.text(max_size=30), st.dates().map(str), st.datetimes().map(str),
-    st.recursive(st.none() | st.integers() | st.text(max_size=5),
-                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                 max_leaves=8),
+    st.sampled_from(
+        [
+            2**63,
+            -(2**63) - 1,
+            10**30,
+            2**31 + 1,
+            0,
+            -1,
+            1e999,
+            -1e999,
+            float("nan"),
+            1e308,
+            5e-324,
+            "9999-12-31",
+            "0001-01-01",
+            "9999-12-31T23:59:59+00:00",
+            "0001-01-01T00:00:00-23:59",
+            "\x00",
+            "\ud800",
+            "$where",
+            "a.b",
+            "x" * 10_000,
+            "",
+            " ",
+            True,
+            None,
+            [],
+            {},
+            {"$gt": ""},
+            {"a.b": 1, "$x": [1]},
+            [[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]],
+        ]
+    ),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.dates().map(str),
+    st.datetimes().map(str),
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=8,
+    ),
 )
 
 
 def _templates(s) -> list[tuple[str, str, str, dict]]:
     polygon = {"type": "Polygon", "coordinates": [[[105.6, 22.1], [105.61, 22.1], [105.61, 22.11], [105.6, 22.1]]]}
-    scores = {"level": "province", "criteria_version": "QD148-2023", "evaluated_on": "2026-10-01",
-              "scores": {"A": 33, "B": 19, "C": 25}, "detail": {"A": [{"criterion": "A1", "score": 33}]}}
+    scores = {
+        "level": "province",
+        "criteria_version": "QD148-2023",
+        "evaluated_on": "2026-10-01",
+        "scores": {"A": 33, "B": 19, "C": 25},
+        "detail": {"A": [{"criterion": "A1", "score": 33}]},
+    }
     decision = {"decision_no": "7/QĐ-UBND", "issued_on": "2026-11-01"}
     pid, prod = s.producer["id"], s.product["id"]
     return [
-        ("registry", "POST", "/api/v1/producers", {
-            "name": "HTX Chè Tân Cương", "kind": "cooperative", "tax_code": "0100109106", "province": "19",
-            "commune": "Xã Chợ Đồn", "address": "Thôn Nà Lạ", "contact": {"phone": "0912 345 678"}}),
-        ("registry", "POST", "/api/v1/products", {
-            "producer_id": pid, "name": "Mật ong", "group": "food", "price_vnd": 1000, "gtin": "8934567890120",
-            "images": ["https://example.org/a.jpg"], "certifications": [{"scheme": "VietGAP", "valid_from": "2024-01-01"}]}),
+        (
+            "registry",
+            "POST",
+            "/api/v1/producers",
+            {
+                "name": "HTX Chè Tân Cương",
+                "kind": "cooperative",
+                "tax_code": "0100109106",
+                "province": "19",
+                "commune": "Xã Chợ Đồn",
+                "address": "Thôn Nà Lạ",
+                "contact": {"phone": "0912 345 678"},
+            },
+        ),
+        (
+            "registry",
+            "POST",
+            "/api/v1/products",
+            {
+                "producer_id": pid,
+                "name": "Mật ong",
+                "group": "food",
+                "price_vnd": 1000,
+                "gtin": "8934567890120",
+                "images": ["https://example.org/a.jpg"],
+                "certifications": [{"scheme": "VietGAP", "valid_from": "2024-01-01"}],
+            },
+        ),
         ("registry", "PATCH", f"/api/v1/products/{prod}", {"price_vnd": 2000, "description": "mới"}),
         ("registry", "POST", f"/api/v1/products/{prod}/evaluations", scores),
         ("registry", "POST", f"/api/v1/evaluations/{s.spare_evaluation['id']}/certificate", decision),
-        ("registry", "POST", f"/api/v1/certificates/{s.certificate['id']}/renew",
-         decision | {"evaluation_id": s.spare_evaluation["id"]}),
-        ("registry", "POST", f"/api/v1/certificates/{s.certificate['id']}/upgrade",
-         decision | {"evaluation_id": s.spare_evaluation["id"]}),
-        ("registry", "POST", f"/api/v1/certificates/{s.certificate['id']}/revoke", {"reason": "thử", "decision_no": "8/QĐ"}),
-        ("registry", "POST", "/api/v1/imports/products", {"rows": [{
-            "producer_tax_code": s.producer["tax_code"], "name": "Mơ sấy", "group": "food", "price_vnd": "1000"}]}),
-        ("registry", "POST", "/api/v1/imports/producers", {"rows": [{
-            "name": "HTX Mơ", "kind": "HTX", "tax_code": "0100109106", "province": "19", "commune": "Xã Chợ Đồn"}]}),
-        ("traceability", "POST", "/api/v1/growing-areas", {
-            "code": "VN-19-FUZZ", "name": "Vùng chè", "crop": "chè", "producer_id": pid, "province": "19",
-            "area_ha": 1.5, "geometry": polygon, "certifications": [{"scheme": "VietGAP", "valid_from": "2024-01-01"}]}),
-        ("traceability", "POST", "/api/v1/packing-houses", {
-            "code": "VN-19-PHFUZZ", "name": "Xưởng", "producer_id": pid, "province": "19"}),
-        ("traceability", "POST", "/api/v1/batches", {
-            "product_id": prod, "growing_area_code": s.area_code, "harvest_date": "2026-10-20", "quantity": 10,
-            "unit": "kg", "packing_house_code": s.packing_house_code}),
-        ("traceability", "POST", f"/api/v1/batches/{s.batch['id']}/events", {
-            "type": "packing", "time": "2026-10-21T08:00:00+07:00", "place": "Xưởng", "note": "đóng hộp"}),
-        ("traceability", "POST", f"/api/v1/batches/{s.batch['id']}/stamp-runs", {
-            "count": 2, "layout": {"label_w_mm": 30, "label_h_mm": 30}}),
+        (
+            "registry",
+            "POST",
+            f"/api/v1/certificates/{s.certificate['id']}/renew",
+            decision | {"evaluation_id": s.spare_evaluation["id"]},
+        ),
+        (
+            "registry",
+            "POST",
+            f"/api/v1/certificates/{s.certificate['id']}/upgrade",
+            decision | {"evaluation_id": s.spare_evaluation["id"]},
+        ),
+        (
+            "registry",
+            "POST",
+            f"/api/v1/certificates/{s.certificate['id']}/revoke",
+            {"reason": "thử", "decision_no": "8/QĐ"},
+        ),
+        (
+            "registry",
+            "POST",
+            "/api/v1/imports/products",
+            {
+                "rows": [
+                    {
+                        "producer_tax_code": s.producer["tax_code"],
+                        "name": "Mơ sấy",
+                        "group": "food",
+                        "price_vnd": "1000",
+                    }
+                ]
+            },
+        ),
+        (
+            "registry",
+            "POST",
+            "/api/v1/imports/producers",
+            {
+                "rows": [
+                    {
+                        "name": "HTX Mơ",
+                        "kind": "HTX",
+                        "tax_code": "0100109106",
+                        "province": "19",
+                        "commune": "Xã Chợ Đồn",
+                    }
+                ]
+            },
+        ),
+        (
+            "traceability",
+            "POST",
+            "/api/v1/growing-areas",
+            {
+                "code": "VN-19-FUZZ",
+                "name": "Vùng chè",
+                "crop": "chè",
+                "producer_id": pid,
+                "province": "19",
+                "area_ha": 1.5,
+                "geometry": polygon,
+                "certifications": [{"scheme": "VietGAP", "valid_from": "2024-01-01"}],
+            },
+        ),
+        (
+            "traceability",
+            "POST",
+            "/api/v1/packing-houses",
+            {"code": "VN-19-PHFUZZ", "name": "Xưởng", "producer_id": pid, "province": "19"},
+        ),
+        (
+            "traceability",
+            "POST",
+            "/api/v1/batches",
+            {
+                "product_id": prod,
+                "growing_area_code": s.area_code,
+                "harvest_date": "2026-10-20",
+                "quantity": 10,
+                "unit": "kg",
+                "packing_house_code": s.packing_house_code,
+            },
+        ),
+        (
+            "traceability",
+            "POST",
+            f"/api/v1/batches/{s.batch['id']}/events",
+            {"type": "packing", "time": "2026-10-21T08:00:00+07:00", "place": "Xưởng", "note": "đóng hộp"},
+        ),
+        (
+            "traceability",
+            "POST",
+            f"/api/v1/batches/{s.batch['id']}/stamp-runs",
+            {"count": 2, "layout": {"label_w_mm": 30, "label_h_mm": 30}},
+        ),
         ("traceability", "POST", f"/api/v1/stamp-runs/{s.run['id']}/activate", {"from_seq": 1, "to_seq": 2}),
-        ("traceability", "POST", f"/api/v1/stamp-runs/{s.run['id']}/void", {"from_seq": 3, "to_seq": 3, "reason": "hỏng"}),
+        (
+            "traceability",
+            "POST",
+            f"/api/v1/stamp-runs/{s.run['id']}/void",
+            {"from_seq": 3, "to_seq": 3, "reason": "hỏng"},
+        ),
         ("marketplace_sync", "POST", "/api/v1/listings/resync", {"product_id": prod}),
     ]
 
@@ -193,7 +351,7 @@ def _mutate(body: dict, path: list, value):
         return {**body, name: _mutate(body.get(name), rest, value)}
     if isinstance(body, list) and body:
         i = key % len(body) if isinstance(key, int) else 0
-        return [*body[:i], _mutate(body[i], rest, value), *body[i + 1:]]
+        return [*body[:i], _mutate(body[i], rest, value), *body[i + 1 :]]
     return value
 
 
@@ -205,18 +363,30 @@ async def test_valid_bodies_with_one_hostile_field_never_5xx(hostile_apps, seede
     failures: list[str] = []
     sent = 0
 
-    @settings(max_examples=EXAMPLES * 15, derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(route=st.sampled_from(templates), path=st.lists(st.integers(0, 20) | st.sampled_from(["extra", "$set"]),
-                                                            min_size=1, max_size=4), value=HOSTILE_VALUES)
+    @settings(
+        max_examples=EXAMPLES * 15,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        route=st.sampled_from(templates),
+        path=st.lists(st.integers(0, 20) | st.sampled_from(["extra", "$set"]), min_size=1, max_size=4),
+        value=HOSTILE_VALUES,
+    )
     def fuzz(route, path, value):
         nonlocal sent
         service, method, url, template = route
         body = _mutate(template, path, value)
         content = json.dumps(body, allow_nan=True).encode("utf-8", "surrogatepass")
-        response = asyncio.run_coroutine_threadsafe(hostile_apps[service].request(
-            method, url, content=content, headers={**auth("official"), "Content-Type": "application/json"}),
-            loop).result(timeout=60)
+        response = asyncio.run_coroutine_threadsafe(
+            hostile_apps[service].request(
+                method, url, content=content, headers={**auth("official"), "Content-Type": "application/json"}
+            ),
+            loop,
+        ).result(timeout=60)
         sent += 1
         if response.status_code >= 500 or (response.status_code >= 400 and "error" not in response.json()):
             failures.append(f"{service} {method} {url} {content[:300]!r}: {response.status_code} {response.text[:300]}")
@@ -226,18 +396,38 @@ async def test_valid_bodies_with_one_hostile_field_never_5xx(hostile_apps, seede
     assert not failures, "\n".join(failures[:20])
 
 
-@pytest.mark.parametrize("field,value,route", [
-    # the regressions of the bugs this suite found, each once, explicitly
-    ("issued_on", "9999-12-31", "renew"), ("issued_on", "9999-12-31", "upgrade"),
-    ("scores", {"A": float("nan"), "B": 19, "C": 25}, "evaluate"), ("scores", {"A": 1e999, "B": 19, "C": 25}, "evaluate"),
-    ("to_seq", 10**19, "activate"), ("from_seq", 2**63, "void"),
-    ("geometry", {"type": "Polygon", "coordinates": [[[105.6, 22.1, 1e999], [105.61, 22.1], [105.61, 22.11],
-                                                      [105.6, 22.1, 1e999]]]}, "area"),
-    ("geometry", {"type": "Polygon", "coordinates": [[[105.6, 22.1, {"$where": 1}], [105.61, 22.1], [105.61, 22.11],
-                                                      [105.6, 22.1]]]}, "area"),
-    ("rows", [{"name": "Mơ", "group": "food", "price_vnd": "1e999"}], "import"),
-    ("group", None, "patch"), ("images", None, "patch"), ("name", None, "patch"),
-])
+@pytest.mark.parametrize(
+    "field,value,route",
+    [
+        # the regressions of the bugs this suite found, each once, explicitly
+        ("issued_on", "9999-12-31", "renew"),
+        ("issued_on", "9999-12-31", "upgrade"),
+        ("scores", {"A": float("nan"), "B": 19, "C": 25}, "evaluate"),
+        ("scores", {"A": 1e999, "B": 19, "C": 25}, "evaluate"),
+        ("to_seq", 10**19, "activate"),
+        ("from_seq", 2**63, "void"),
+        (
+            "geometry",
+            {
+                "type": "Polygon",
+                "coordinates": [[[105.6, 22.1, 1e999], [105.61, 22.1], [105.61, 22.11], [105.6, 22.1, 1e999]]],
+            },
+            "area",
+        ),
+        (
+            "geometry",
+            {
+                "type": "Polygon",
+                "coordinates": [[[105.6, 22.1, {"$where": 1}], [105.61, 22.1], [105.61, 22.11], [105.6, 22.1]]],
+            },
+            "area",
+        ),
+        ("rows", [{"name": "Mơ", "group": "food", "price_vnd": "1e999"}], "import"),
+        ("group", None, "patch"),
+        ("images", None, "patch"),
+        ("name", None, "patch"),
+    ],
+)
 async def test_found_bugs_answer_4xx(hostile_apps, seeded, field, value, route):
     own, _ = seeded
     by_name = {"patch": 2, "renew": 5, "upgrade": 6, "evaluate": 3, "activate": 15, "void": 16, "area": 10, "import": 8}
@@ -245,8 +435,9 @@ async def test_found_bugs_answer_4xx(hostile_apps, seeded, field, value, route):
     body = template | {field: value}
     if route == "import":
         body = {"rows": [value[0] | {"producer_tax_code": own.producer["tax_code"]}]}
-    response = await hostile_apps[service].request(method, url, content=json.dumps(body).encode(), headers={
-        **auth("official"), "Content-Type": "application/json"})
+    response = await hostile_apps[service].request(
+        method, url, content=json.dumps(body).encode(), headers={**auth("official"), "Content-Type": "application/json"}
+    )
     if route == "import":  # a row-by-row report: the bad price is that row's error
         assert response.status_code == 200 and response.json()["errors"][0]["row"] == 2, response.text
     else:

@@ -25,11 +25,24 @@ pytestmark = pytest.mark.integration
 def registered_event(name: str = "HTX dịch vụ tổng hợp Na Rì") -> CloudEvent:
     pid = uuid.uuid4().hex
     payload = ProducerRegistered(
-        producer=ProducerSnapshot(producer_id=pid, name=name, public_name=name, kind="cooperative",
-                                  province=AdminUnit(code="06", name="Bắc Kạn")),
-        version=1, registered_at=utcnow())
-    return CloudEvent(id=new_event_id(), source="/test", type="vn.ocop.registry.producer.registered.v1",
-                      time=utcnow(), partitionkey=pid, data=payload.model_dump(mode="json"))
+        producer=ProducerSnapshot(
+            producer_id=pid,
+            name=name,
+            public_name=name,
+            kind="cooperative",
+            province=AdminUnit(code="06", name="Bắc Kạn"),
+        ),
+        version=1,
+        registered_at=utcnow(),
+    )
+    return CloudEvent(
+        id=new_event_id(),
+        source="/test",
+        type="vn.ocop.registry.producer.registered.v1",
+        time=utcnow(),
+        partitionkey=pid,
+        data=payload.model_dump(mode="json"),
+    )
 
 
 class CountingService:
@@ -45,8 +58,9 @@ class CountingService:
 
         @self.consumer.on(ProducerRegistered)
         async def count(event, payload, session):
-            await self.db.effects.update_one({"_id": payload.producer.producer_id}, {"$inc": {"n": 1}},
-                                             upsert=True, session=session)
+            await self.db.effects.update_one(
+                {"_id": payload.producer.producer_id}, {"$inc": {"n": 1}}, upsert=True, session=session
+            )
 
         original = self.consumer.handle_batch
 
@@ -85,8 +99,13 @@ async def produce(stack, *values: bytes, topic: str = REGISTRY, key: bytes = b"k
 
 
 async def read_topic(stack, topic: str, until, timeout: float = 20.0) -> list:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap, group_id=f"reader-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     seen = []
     try:
@@ -128,8 +147,13 @@ async def test_malformed_messages_go_to_dlq_and_consumer_continues(stack):
         await eventually(lambda: svc.count(odd.partitionkey))
         assert await svc.count(good.partitionkey) == 1 and await svc.count(odd.partitionkey) == 1
 
-        records = await read_topic(stack, dlq(REGISTRY), lambda rs: {bad_json, wrong_payload_body} <= {r.value for r in rs}
-                                   and any(len(r.value) >= 10_000 for r in rs))
+        records = await read_topic(
+            stack,
+            dlq(REGISTRY),
+            lambda rs: (
+                {bad_json, wrong_payload_body} <= {r.value for r in rs} and any(len(r.value) >= 10_000 for r in rs)
+            ),
+        )
         reasons = {r.value: dict(r.headers)[("x-dlq-reason")].decode() for r in records}
         assert reasons[bad_json] == "invalid_json"
         assert reasons[wrong_payload_body] == "invalid_payload"
@@ -190,8 +214,9 @@ async def test_broker_lost_and_restarted_empty_loses_nothing(tmp_path):
         async with run_apps(stack, services=("registry",), db_suffix=suffix) as reg:
             ids = []
             for i in range(10):
-                r = await reg["registry"].post("/api/v1/producers", json=producer_body(name=f"HTX số {i}"),
-                                               headers=auth("official"))
+                r = await reg["registry"].post(
+                    "/api/v1/producers", json=producer_body(name=f"HTX số {i}"), headers=auth("official")
+                )
                 assert r.status_code == 201, r.text
                 ids.append(r.json()["id"])
             relay = reg.runtime("registry").relay
@@ -202,8 +227,9 @@ async def test_broker_lost_and_restarted_empty_loses_nothing(tmp_path):
 
             async with run_apps(stack, services=("traceability",), db_suffix=suffix) as tr:
                 for i in range(10, 15):
-                    r = await reg["registry"].post("/api/v1/producers", json=producer_body(name=f"HTX số {i}"),
-                                                   headers=auth("official"))
+                    r = await reg["registry"].post(
+                        "/api/v1/producers", json=producer_body(name=f"HTX số {i}"), headers=auth("official")
+                    )
                     ids.append(r.json()["id"])
                 tdb = tr.runtime("traceability").db
                 await eventually(lambda: count_is(tdb.producers, {}, 15), timeout=60)
@@ -233,8 +259,9 @@ async def test_services_start_while_the_broker_is_down_and_catch_up(tmp_path):
             assert health.status_code == 503 and health.json()["checks"]["broker"] == "down"
             assert (await apps["registry"].get("/readyz")).status_code == 200  # it can serve: stay in rotation
             assert (await apps["traceability"].get("/livez")).status_code == 200
-            r = await apps["registry"].post("/api/v1/producers", json=producer_body(name="HTX giữa sự cố"),
-                                            headers=auth("official"))
+            r = await apps["registry"].post(
+                "/api/v1/producers", json=producer_body(name="HTX giữa sự cố"), headers=auth("official")
+            )
             assert r.status_code == 201, r.text
             stack.broker = start_broker("127.0.0.1", bport, tmp_path / "tansu.log")
             tdb = apps.runtime("traceability").db

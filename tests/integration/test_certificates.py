@@ -17,36 +17,63 @@ OFFICIAL = auth("official")
 
 
 async def make_producer(apps, **overrides) -> dict:
-    body = {"name": "HTX Sang Hà", "kind": "cooperative", "tax_code": unique_tax_code(),
-            "province": "Thái Nguyên", "commune": "Xã Thượng Quan", "address": "Thôn Khuổi Ha",
-            "contact": {"phone": "0912 000 101"}} | overrides
+    body = {
+        "name": "HTX Sang Hà",
+        "kind": "cooperative",
+        "tax_code": unique_tax_code(),
+        "province": "Thái Nguyên",
+        "commune": "Xã Thượng Quan",
+        "address": "Thôn Khuổi Ha",
+        "contact": {"phone": "0912 000 101"},
+    } | overrides
     r = await apps["registry"].post("/api/v1/producers", json=body, headers=OFFICIAL)
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def make_product(apps, producer_id: str, **overrides) -> dict:
-    body = {"producer_id": producer_id, "name": "Chè Shan tuyết Khuổi Ha", "group": "beverage",
-            "sub_group": "chè", "description": "Chè Shan tuyết cổ thụ", "unit": "hộp 200 g", "price_vnd": 250000,
-            "images": ["https://example.org/che.jpg"], "gtin": "8934567890120",
-            "certifications": [{"scheme": "VietGAP", "number": "VG-01", "valid_from": "2024-01-01",
-                                "valid_until": "2027-01-01"}]} | overrides
+    body = {
+        "producer_id": producer_id,
+        "name": "Chè Shan tuyết Khuổi Ha",
+        "group": "beverage",
+        "sub_group": "chè",
+        "description": "Chè Shan tuyết cổ thụ",
+        "unit": "hộp 200 g",
+        "price_vnd": 250000,
+        "images": ["https://example.org/che.jpg"],
+        "gtin": "8934567890120",
+        "certifications": [
+            {"scheme": "VietGAP", "number": "VG-01", "valid_from": "2024-01-01", "valid_until": "2027-01-01"}
+        ],
+    } | overrides
     r = await apps["registry"].post("/api/v1/products", json=body, headers=OFFICIAL)
     assert r.status_code == 201, r.text
     return r.json()
 
 
-async def evaluate(apps, product_id: str, a: float, b: float, c: float, level: str = "province",
-                   version: str = "QD148-2023") -> dict:
-    r = await apps["registry"].post(f"/api/v1/products/{product_id}/evaluations", headers=OFFICIAL, json={
-        "level": level, "criteria_version": version, "scores": {"A": a, "B": b, "C": c}, "evaluated_on": "2026-10-01"})
+async def evaluate(
+    apps, product_id: str, a: float, b: float, c: float, level: str = "province", version: str = "QD148-2023"
+) -> dict:
+    r = await apps["registry"].post(
+        f"/api/v1/products/{product_id}/evaluations",
+        headers=OFFICIAL,
+        json={
+            "level": level,
+            "criteria_version": version,
+            "scores": {"A": a, "B": b, "C": c},
+            "evaluated_on": "2026-10-01",
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def issue(apps, evaluation_id: str, issued_on: str = "2026-11-01", decision_no: str = "1611/QĐ-UBND"):
-    return await apps["registry"].post(f"/api/v1/evaluations/{evaluation_id}/certificate", headers=OFFICIAL,
-                                       json={"decision_no": decision_no, "issued_on": issued_on})
+    return await apps["registry"].post(
+        f"/api/v1/evaluations/{evaluation_id}/certificate",
+        headers=OFFICIAL,
+        json={"decision_no": decision_no, "issued_on": issued_on},
+    )
 
 
 def _events(records) -> list[dict]:
@@ -63,8 +90,9 @@ def _events(records) -> list[dict]:
 
 
 async def events_for(stack, subject: str, types: set[str]) -> dict[str, dict]:
-    records = await read_topic(stack, REGISTRY, lambda rs: types <= {
-        e.get("type") for e in _events(rs) if e.get("subject") == subject})
+    records = await read_topic(
+        stack, REGISTRY, lambda rs: types <= {e.get("type") for e in _events(rs) if e.get("subject") == subject}
+    )
     return {e["type"]: e for e in _events(records) if e.get("subject") == subject}
 
 
@@ -81,7 +109,8 @@ async def test_issue_renew_upgrade_revoke_with_events(apps, stack):
     assert cert["status"] == "active" and cert["stars"] == 4 and cert["decision_no"] == "1611/QĐ-UBND"
     assert cert["valid_until"] == valid_until(date(2026, 11, 1)).isoformat() == "2029-11-01"
     issued = (await events_for(stack, cert["id"], {"vn.ocop.registry.certificate.issued.v1"}))[
-        "vn.ocop.registry.certificate.issued.v1"]
+        "vn.ocop.registry.certificate.issued.v1"
+    ]
     assert issued["partitionkey"] == product["id"]
     snap = issued["data"]["product"]
     assert snap["name"] == "Chè Shan tuyết Khuổi Ha" and snap["group"] == "beverage" and snap["price_vnd"] == 250000
@@ -100,8 +129,11 @@ async def test_issue_renew_upgrade_revoke_with_events(apps, stack):
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_certified"
 
     # renew with a 3★ evaluation (stars may go down)
-    renewed = await reg.post(f"/api/v1/certificates/{cert['id']}/renew", headers=OFFICIAL,
-                             json={"evaluation_id": ev2["id"], "decision_no": "200/QĐ-UBND", "issued_on": "2026-11-10"})
+    renewed = await reg.post(
+        f"/api/v1/certificates/{cert['id']}/renew",
+        headers=OFFICIAL,
+        json={"evaluation_id": ev2["id"], "decision_no": "200/QĐ-UBND", "issued_on": "2026-11-10"},
+    )
     assert renewed.status_code == 201, renewed.text
     renewed = renewed.json()
     assert renewed["stars"] == 3 and renewed["previous_certificate_id"] == cert["id"] and renewed["kind"] == "renewed"
@@ -111,27 +143,40 @@ async def test_issue_renew_upgrade_revoke_with_events(apps, stack):
     # upgrade: more stars needed, and within what the council level may award
     ev5 = await evaluate(apps, product["id"], 38, 24, 33)
     assert ev5["stars"] == 5
-    too_high = await reg.post(f"/api/v1/certificates/{renewed['id']}/upgrade", headers=OFFICIAL,
-                              json={"evaluation_id": ev5["id"], "decision_no": "201/QĐ-UBND", "issued_on": "2026-11-11"})
+    too_high = await reg.post(
+        f"/api/v1/certificates/{renewed['id']}/upgrade",
+        headers=OFFICIAL,
+        json={"evaluation_id": ev5["id"], "decision_no": "201/QĐ-UBND", "issued_on": "2026-11-11"},
+    )
     assert too_high.status_code == 422 and too_high.json()["error"]["code"] == "level_cannot_award"
     ev4 = await evaluate(apps, product["id"], 35, 20, 25)
-    upgraded = await reg.post(f"/api/v1/certificates/{renewed['id']}/upgrade", headers=OFFICIAL,
-                              json={"evaluation_id": ev4["id"], "decision_no": "202/QĐ-UBND", "issued_on": "2026-11-12"})
+    upgraded = await reg.post(
+        f"/api/v1/certificates/{renewed['id']}/upgrade",
+        headers=OFFICIAL,
+        json={"evaluation_id": ev4["id"], "decision_no": "202/QĐ-UBND", "issued_on": "2026-11-12"},
+    )
     assert upgraded.status_code == 201, upgraded.text
     upgraded = upgraded.json()
     assert upgraded["stars"] == 4 and upgraded["kind"] == "upgraded"
 
-    revoked = await reg.post(f"/api/v1/certificates/{upgraded['id']}/revoke", headers=OFFICIAL,
-                             json={"reason": "Vi phạm an toàn thực phẩm", "decision_no": "300/QĐ-UBND"})
+    revoked = await reg.post(
+        f"/api/v1/certificates/{upgraded['id']}/revoke",
+        headers=OFFICIAL,
+        json={"reason": "Vi phạm an toàn thực phẩm", "decision_no": "300/QĐ-UBND"},
+    )
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
-    twice = await reg.post(f"/api/v1/certificates/{upgraded['id']}/revoke", headers=OFFICIAL,
-                           json={"reason": "lần hai", "decision_no": "301/QĐ-UBND"})
+    twice = await reg.post(
+        f"/api/v1/certificates/{upgraded['id']}/revoke",
+        headers=OFFICIAL,
+        json={"reason": "lần hai", "decision_no": "301/QĐ-UBND"},
+    )
     assert twice.status_code == 409
 
     got = await events_for(stack, renewed["id"], {"vn.ocop.registry.certificate.renewed.v1"})
     assert got["vn.ocop.registry.certificate.renewed.v1"]["data"]["previous_certificate_id"] == cert["id"]
-    got = await events_for(stack, upgraded["id"], {"vn.ocop.registry.certificate.upgraded.v1",
-                                                   "vn.ocop.registry.certificate.revoked.v1"})
+    got = await events_for(
+        stack, upgraded["id"], {"vn.ocop.registry.certificate.upgraded.v1", "vn.ocop.registry.certificate.revoked.v1"}
+    )
     up = got["vn.ocop.registry.certificate.upgraded.v1"]["data"]
     rv = got["vn.ocop.registry.certificate.revoked.v1"]["data"]
     assert up["previous_stars"] == 3 and up["certificate"]["stars"] == 4
@@ -151,7 +196,9 @@ async def test_expiry_job_expires_and_emits(apps, stack):
     assert cert["id"] in {c["id"] for c in soon}
     r = await apps["registry"].post("/api/v1/jobs/expire-certificates", headers=auth("operator"))
     assert r.status_code == 200 and cert["id"] in r.json()["expired"]
-    assert (await apps["registry"].get(f"/api/v1/certificates/{cert['id']}", headers=OFFICIAL)).json()["status"] == "expired"
+    assert (await apps["registry"].get(f"/api/v1/certificates/{cert['id']}", headers=OFFICIAL)).json()[
+        "status"
+    ] == "expired"
     got = await events_for(stack, cert["id"], {"vn.ocop.registry.certificate.expired.v1"})
     assert got["vn.ocop.registry.certificate.expired.v1"]["data"]["certificate"]["status"] == "expired"
 
@@ -159,30 +206,57 @@ async def test_expiry_job_expires_and_emits(apps, stack):
 async def test_bad_input_gets_clear_4xx(apps):
     reg = apps["registry"]
     producer = await make_producer(apps, name="HKD Hà Thị Thoa", kind="household", commune="Xã Chợ Đồn")
-    bad_group = await reg.post("/api/v1/products", headers=OFFICIAL,
-                               json={"producer_id": producer["id"], "name": "Nếp", "group": "weapons"})
+    bad_group = await reg.post(
+        "/api/v1/products", headers=OFFICIAL, json={"producer_id": producer["id"], "name": "Nếp", "group": "weapons"}
+    )
     assert bad_group.status_code == 422 and "group" in json.dumps(bad_group.json()["error"]["details"])
-    bad_gtin = await reg.post("/api/v1/products", headers=OFFICIAL,
-                              json={"producer_id": producer["id"], "name": "Nếp Khẩu nua lếch", "group": "food",
-                                    "gtin": "8934567890121"})
+    bad_gtin = await reg.post(
+        "/api/v1/products",
+        headers=OFFICIAL,
+        json={"producer_id": producer["id"], "name": "Nếp Khẩu nua lếch", "group": "food", "gtin": "8934567890121"},
+    )
     assert bad_gtin.status_code == 422 and bad_gtin.json()["error"]["code"] == "invalid_gtin"
     assert "8934567890121" in bad_gtin.json()["error"]["message"]
     product = await make_product(apps, producer["id"], name="Nếp Khẩu nua lếch", group="food", gtin=None)
-    over = await reg.post(f"/api/v1/products/{product['id']}/evaluations", headers=OFFICIAL, json={
-        "level": "province", "criteria_version": "QD148-2023", "scores": {"A": 41, "B": 20, "C": 20},
-        "evaluated_on": "2026-10-01"})
+    over = await reg.post(
+        f"/api/v1/products/{product['id']}/evaluations",
+        headers=OFFICIAL,
+        json={
+            "level": "province",
+            "criteria_version": "QD148-2023",
+            "scores": {"A": 41, "B": 20, "C": 20},
+            "evaluated_on": "2026-10-01",
+        },
+    )
     assert over.status_code == 422 and over.json()["error"]["code"] == "invalid_scores"
     assert "A" in over.json()["error"]["message"] and "40" in over.json()["error"]["message"]
     two_stars = await evaluate(apps, product["id"], 20, 10, 10)
     assert two_stars["stars"] == 2
     refused = await issue(apps, two_stars["id"])
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "stars_below_ocop"
-    unknown_unit = await reg.post("/api/v1/producers", headers=OFFICIAL, json={
-        "name": "HTX X", "kind": "cooperative", "tax_code": unique_tax_code(), "province": "Bắc Kạn"})
+    unknown_unit = await reg.post(
+        "/api/v1/producers",
+        headers=OFFICIAL,
+        json={"name": "HTX X", "kind": "cooperative", "tax_code": unique_tax_code(), "province": "Bắc Kạn"},
+    )
     assert unknown_unit.status_code == 422 and unknown_unit.json()["error"]["code"] == "unknown_admin_unit"
-    legacy = await reg.post("/api/v1/producers", headers=OFFICIAL, json={
-        "name": "HTX cũ", "kind": "cooperative", "tax_code": unique_tax_code(), "province": "Bắc Kạn",
-        "district": "Huyện Chợ Đồn", "commune": "Thị trấn Bằng Lũng"})
+    legacy = await reg.post(
+        "/api/v1/producers",
+        headers=OFFICIAL,
+        json={
+            "name": "HTX cũ",
+            "kind": "cooperative",
+            "tax_code": unique_tax_code(),
+            "province": "Bắc Kạn",
+            "district": "Huyện Chợ Đồn",
+            "commune": "Thị trấn Bằng Lũng",
+        },
+    )
     assert legacy.status_code == 201 and legacy.json()["province"]["name"] == "Bắc Kạn"  # kept as recorded
-    assert (await reg.post("/api/v1/evaluations/nope/certificate", headers=OFFICIAL,
-                           json={"decision_no": "1/QĐ", "issued_on": "2026-01-01"})).status_code == 404
+    assert (
+        await reg.post(
+            "/api/v1/evaluations/nope/certificate",
+            headers=OFFICIAL,
+            json={"decision_no": "1/QĐ", "issued_on": "2026-01-01"},
+        )
+    ).status_code == 404

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -69,15 +70,21 @@ async def serve(apps):
     servers, urls, saved = [], {}, {}
     for service in ("registry", "traceability", "marketplace_sync"):
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(apps[service]._transport.app, host="127.0.0.1", port=port,
-                                               lifespan="off", log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                apps[service]._transport.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+            )
+        )
         servers.append((server, asyncio.create_task(server.serve())))
         urls[service] = f"http://127.0.0.1:{port}"
     for server, _task in servers:
         while not server.started:
             await asyncio.sleep(0.05)
-    public = {"registry_public_url": urls["registry"], "traceability_public_url": urls["traceability"],
-              "marketplace_public_url": urls["marketplace_sync"]}
+    public = {
+        "registry_public_url": urls["registry"],
+        "traceability_public_url": urls["traceability"],
+        "marketplace_public_url": urls["marketplace_sync"],
+    }
     for service in urls:
         settings = apps.runtime(service).settings
         saved[service] = {k: getattr(settings, k) for k in public}
@@ -89,7 +96,7 @@ async def serve(apps):
         for service, values in saved.items():
             for k, v in values.items():
                 setattr(apps.runtime(service).settings, k, v)
-        for server, task in servers:
+        for server, _task in servers:
             server.should_exit = True
         for _server, task in servers:
             await task
@@ -103,8 +110,14 @@ async def chromium(viewport=DESKTOP):
             context = await browser.new_context(viewport=viewport, locale="vi-VN", accept_downloads=True)
             context.set_default_timeout(30_000)
             # no network but this machine: map tiles are refused (the map draws the areas without them)
-            await context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("http://127.0.0.1", "data:", "blob:")) else route.abort())
+            await context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+                    else route.abort()
+                ),
+            )
             yield context
         finally:
             await browser.close()
@@ -191,7 +204,7 @@ async def test_official_certifies_a_product_in_the_browser(apps):
         async with page.expect_download() as download:
             await page.get_by_role("link", name="Tải Excel").first.click()
         path = await (await download.value).path()
-        assert open(path, "rb").read(2) == b"PK"  # an .xlsx (zip) file
+        assert Path(path).read_bytes()[:2] == b"PK"  # an .xlsx (zip) file
         await page.get_by_role("link", name="Sắp hết hạn", exact=True).click()
         await check_page(page, "official-expiring")
         await page.get_by_role("link", name="Sản phẩm", exact=True).click()
@@ -212,9 +225,20 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
     await eventually(lambda: db.products.find_one({"_id": product["id"], "certificate.status": "active"}))
     await eventually(lambda: db.producers.find_one({"_id": producer["id"]}))
     area = f"VN-19-063-{uuid.uuid4().hex[:6].upper()}"
-    r = await apps["traceability"].post("/api/v1/growing-areas", headers=owner, json={
-        "code": area, "name": "Đồi chè Bản Tàn", "crop": "chè Shan tuyết", "producer_id": producer["id"],
-        "province": "Thái Nguyên", "commune": "Xã Chợ Đồn", "area_ha": 14.2, "geometry": polygon(0.2)})
+    r = await apps["traceability"].post(
+        "/api/v1/growing-areas",
+        headers=owner,
+        json={
+            "code": area,
+            "name": "Đồi chè Bản Tàn",
+            "crop": "chè Shan tuyết",
+            "producer_id": producer["id"],
+            "province": "Thái Nguyên",
+            "commune": "Xã Chợ Đồn",
+            "area_ha": 14.2,
+            "geometry": polygon(0.2),
+        },
+    )
     assert r.status_code == 201, r.text
     username = await add_user(apps, "producer", producer_id=producer["id"])
     async with serve(apps) as urls, chromium() as context:
@@ -251,11 +275,11 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
         assert "Sẵn sàng in" in await page.locator("#run-status").inner_text()
         async with page.expect_download() as download:
             await download_pdf.click()
-        pdf = open(await (await download.value).path(), "rb").read()
+        pdf = Path(await (await download.value).path()).read_bytes()
         assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
         async with page.expect_download() as download:
             await page.locator("#download-csv").click()
-        lines = open(await (await download.value).path(), encoding="utf-8").read().split()
+        lines = Path(await (await download.value).path()).read_text(encoding="utf-8").split()
         assert len(lines) == 300 and all(u.startswith("HTTP://127.0.0.1:") for u in lines)
         await check_page(page, "producer-run", phone=True)
         # void stamp no. 1 (the page asks for confirmation first)

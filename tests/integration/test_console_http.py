@@ -21,9 +21,17 @@ PASSWORD = "mat-khau-Bac-Kan-2025"
 
 async def add_user(apps, role: str, *, producer_id: str | None = None, provinces=()) -> str:
     username = f"{role[:4]}-{uuid.uuid4().hex[:8]}"
-    r = await apps["registry"].post("/api/v1/users", headers=OPERATOR, json={
-        "username": username, "password": PASSWORD, "role": role, "producer_id": producer_id,
-        "provinces": list(provinces)})
+    r = await apps["registry"].post(
+        "/api/v1/users",
+        headers=OPERATOR,
+        json={
+            "username": username,
+            "password": PASSWORD,
+            "role": role,
+            "producer_id": producer_id,
+            "provinces": list(provinces),
+        },
+    )
     assert r.status_code == 201, r.text
     assert "password" not in r.text and "hash" not in r.text
     return username
@@ -32,8 +40,11 @@ async def add_user(apps, role: str, *, producer_id: str | None = None, provinces
 def browser(apps, service: str, scheme: str = "http") -> httpx.AsyncClient:
     """A client with its own cookie jar, like one browser (the ASGI app of ``service``)."""
     app = apps[service]._transport.app
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                             base_url=f"{scheme}://127.0.0.1", follow_redirects=False)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url=f"{scheme}://127.0.0.1",
+        follow_redirects=False,
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -43,8 +54,9 @@ def csrf_of(html: str) -> str:
 async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
     page = await client.get("/console/login")
     assert page.status_code == 200
-    return await client.post("/console/login", data={"username": username, "password": password,
-                                                     "csrf_token": csrf_of(page.text)})
+    return await client.post(
+        "/console/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)}
+    )
 
 
 def set_cookie(client: httpx.AsyncClient, name: str, value: str) -> None:
@@ -73,8 +85,9 @@ async def test_login_sets_a_hardened_session_cookie_holding_the_api_jwt(apps):
         principal = decode_token(apps.runtime("registry").jwt_key, token)
         assert (principal.role, principal.producer_id, principal.subject) == ("producer", producer["id"], username)
         # the same JWT works as a bearer token on the API, unchanged
-        api = await apps["registry"].get(f"/api/v1/producers/{producer['id']}",
-                                         headers={"Authorization": f"Bearer {token}"})
+        api = await apps["registry"].get(
+            f"/api/v1/producers/{producer['id']}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert api.status_code == 200
         page = await client.get("/console/products")
         assert page.status_code == 200 and '<html lang="vi">' in page.text and "Sản phẩm của tôi" in page.text
@@ -116,15 +129,23 @@ async def test_forms_without_a_valid_csrf_token_are_rejected(apps):
         assert r.status_code == 403
         set_cookie(client, CSRF_COOKIE, token)
         assert (await login(client, username)).status_code == 303
-        form = {"level": "province", "criteria_version": "QD148-2023", "score_A": "33", "score_B": "19",
-                "score_C": "25", "evaluated_on": "2026-10-01"}
+        form = {
+            "level": "province",
+            "criteria_version": "QD148-2023",
+            "score_A": "33",
+            "score_B": "19",
+            "score_C": "25",
+            "evaluated_on": "2026-10-01",
+        }
         other = (await browser(apps, "registry").get("/console/login")).cookies.get(CSRF_COOKIE)  # another browser's
         for bad in ({}, {"csrf_token": other}):
             r = await client.post(f"/console/products/{product['id']}/evaluations", data=form | bad)
             assert r.status_code == 403
         assert not await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
-        ok = await client.post(f"/console/products/{product['id']}/evaluations",
-                               data=form | {"csrf_token": client.cookies.get(CSRF_COOKIE)})
+        ok = await client.post(
+            f"/console/products/{product['id']}/evaluations",
+            data=form | {"csrf_token": client.cookies.get(CSRF_COOKIE)},
+        )
         assert ok.status_code == 303, ok.text
 
 
@@ -136,11 +157,13 @@ async def test_bad_input_re_renders_the_form_with_a_vietnamese_message(apps):
         csrf = client.cookies.get(CSRF_COOKIE)
         url = f"/console/products/{product['id']}/evaluations"
         base = {"csrf_token": csrf, "level": "province", "criteria_version": "QD148-2023", "evaluated_on": "2026-10-01"}
-        cases = [({"score_A": "45", "score_B": "19", "score_C": "25"}, "Điểm phần A phải từ 0 đến 40"),
-                 ({"score_A": "abc", "score_B": "19", "score_C": "25"}, "Điểm phần A: phải là số"),
-                 ({"score_A": "30", "score_B": "19", "score_C": "25", "evaluated_on": ""}, "Ngày đánh giá"),
-                 ({"score_A": "30", "score_B": "19", "score_C": "25", "level": "galaxy"}, "Cấp hội đồng"),
-                 ({"score_A": "1", "score_B": "1", "score_C": "1", "detail_A": "không có điểm"}, "Tên tiêu chí: điểm")]
+        cases = [
+            ({"score_A": "45", "score_B": "19", "score_C": "25"}, "Điểm phần A phải từ 0 đến 40"),
+            ({"score_A": "abc", "score_B": "19", "score_C": "25"}, "Điểm phần A: phải là số"),
+            ({"score_A": "30", "score_B": "19", "score_C": "25", "evaluated_on": ""}, "Ngày đánh giá"),
+            ({"score_A": "30", "score_B": "19", "score_C": "25", "level": "galaxy"}, "Cấp hội đồng"),
+            ({"score_A": "1", "score_B": "1", "score_C": "1", "detail_A": "không có điểm"}, "Tên tiêu chí: điểm"),
+        ]
         for fields, message in cases:
             r = await client.post(url, data=base | fields)
             assert 400 <= r.status_code < 500 and message in r.text, (fields, r.status_code, r.text[-1500:])
@@ -148,11 +171,21 @@ async def test_bad_input_re_renders_the_form_with_a_vietnamese_message(apps):
         low = await client.post(url, data=base | {"score_A": "10", "score_B": "10", "score_C": "10"})
         assert low.status_code == 303
         ev = await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
-        r = await client.post(f"/console/evaluations/{ev['_id']}/certificate",
-                              data={"csrf_token": csrf, "decision_no": "12/QĐ-UBND", "issued_on": "2026-11-01"})
+        r = await client.post(
+            f"/console/evaluations/{ev['_id']}/certificate",
+            data={"csrf_token": csrf, "decision_no": "12/QĐ-UBND", "issued_on": "2026-11-01"},
+        )
         assert r.status_code == 422 and "chỉ sản phẩm từ 3★ mới được công nhận OCOP" in r.text
-        r = await client.post("/console/products/new", data={"csrf_token": csrf, "producer_id": product["producer_id"],
-                                                            "name": "X", "group": "food", "gtin": "123"})
+        r = await client.post(
+            "/console/products/new",
+            data={
+                "csrf_token": csrf,
+                "producer_id": product["producer_id"],
+                "name": "X",
+                "group": "food",
+                "gtin": "123",
+            },
+        )
         assert r.status_code == 422 and "Tên: quá ngắn" in r.text
         assert (await client.get("/console/products/khong-co")).status_code == 404
 
@@ -169,16 +202,42 @@ async def test_a_producer_never_sees_another_producers_pages(apps):
     await eventually(lambda: db.producers.find_one({"_id": b["id"]}))
     code = f"VN-19-{uuid.uuid4().hex[:6].upper()}"
     from tests.integration.test_traceability import polygon
-    assert (await tr.post("/api/v1/growing-areas", headers=owner_b, json={
-        "code": code, "name": "Ruộng dong B", "crop": "dong riềng", "producer_id": b["id"], "province": "Thái Nguyên",
-        "area_ha": 2, "geometry": polygon(0.3)})).status_code == 201
-    batch = (await tr.post("/api/v1/batches", headers=owner_b, json={
-        "product_id": pb["id"], "growing_area_code": code, "harvest_date": "2026-11-02", "quantity": 10,
-        "unit": "kg"})).json()
+
+    assert (
+        await tr.post(
+            "/api/v1/growing-areas",
+            headers=owner_b,
+            json={
+                "code": code,
+                "name": "Ruộng dong B",
+                "crop": "dong riềng",
+                "producer_id": b["id"],
+                "province": "Thái Nguyên",
+                "area_ha": 2,
+                "geometry": polygon(0.3),
+            },
+        )
+    ).status_code == 201
+    batch = (
+        await tr.post(
+            "/api/v1/batches",
+            headers=owner_b,
+            json={
+                "product_id": pb["id"],
+                "growing_area_code": code,
+                "harvest_date": "2026-11-02",
+                "quantity": 10,
+                "unit": "kg",
+            },
+        )
+    ).json()
     run = (await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", headers=owner_b, json={"count": 2})).json()
     user_a = await add_user(apps, "producer", producer_id=a["id"])
-    async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace, \
-            browser(apps, "marketplace_sync") as market:
+    async with (
+        browser(apps, "registry") as reg,
+        browser(apps, "traceability") as trace,
+        browser(apps, "marketplace_sync") as market,
+    ):
         await login(reg, user_a)
         share_cookies(reg, trace)
         share_cookies(reg, market)
@@ -188,34 +247,61 @@ async def test_a_producer_never_sees_another_producers_pages(apps):
         for path in (f"/console/products/{pb['id']}",):
             r = await reg.get(path)
             assert r.status_code == 404 and pb["name"] not in r.text and "Không tìm thấy" in r.text
-        for path in (f"/console/batches/{batch['id']}", f"/console/runs/{run['id']}",
-                     f"/console/runs/{run['id']}/progress", f"/console/runs/{run['id']}/sheet.pdf",
-                     f"/console/runs/{run['id']}/codes.csv"):
+        for path in (
+            f"/console/batches/{batch['id']}",
+            f"/console/runs/{run['id']}",
+            f"/console/runs/{run['id']}/progress",
+            f"/console/runs/{run['id']}/sheet.pdf",
+            f"/console/runs/{run['id']}/codes.csv",
+        ):
             r = await trace.get(path)
             assert r.status_code == 404, (path, r.status_code)
             assert pb["name"] not in r.text and batch["lot"] not in r.text
         csrf = reg.cookies.get(CSRF_COOKIE)
         for path in (f"/console/runs/{run['id']}/void", f"/console/runs/{run['id']}/activate"):
             assert (await trace.post(path, data={"csrf_token": csrf})).status_code == 404
-        r = await trace.post("/console/batches", data={"csrf_token": csrf, "product_id": pb["id"],
-                                                       "growing_area_code": code, "harvest_date": "2026-11-03",
-                                                       "quantity": "5", "unit": "kg"})
+        r = await trace.post(
+            "/console/batches",
+            data={
+                "csrf_token": csrf,
+                "product_id": pb["id"],
+                "growing_area_code": code,
+                "harvest_date": "2026-11-03",
+                "quantity": "5",
+                "unit": "kg",
+            },
+        )
         assert r.status_code == 404 and await db.batches.count_documents({"product_id": pb["id"]}) == 1
         for path in ("/console/batches", "/console/areas", "/console/scans", f"/console/batches?product_id={pb['id']}"):
             r = await trace.get(path)
-            assert r.status_code == 200 and pb["name"] not in r.text and code not in r.text and batch["lot"] not in r.text
+            assert (
+                r.status_code == 200 and pb["name"] not in r.text and code not in r.text and batch["lot"] not in r.text
+            )
         r = await market.get("/console/listings")
         assert r.status_code == 200 and pb["name"] not in r.text
         assert (await market.get(f"/console/listings?product_id={pb['id']}")).status_code == 404
         # officials' pages and actions are closed to producers
         for path in ("/console/producers", "/console/reports", "/console/expiring", "/console/products/new"):
             assert (await reg.get(path)).status_code == 403
-        r = await reg.post(f"/console/products/{pa['id']}/evaluations", data={"csrf_token": csrf, "level": "province",
-                           "criteria_version": "QD148-2023", "score_A": "40", "score_B": "25", "score_C": "35",
-                           "evaluated_on": "2026-10-01"})
+        r = await reg.post(
+            f"/console/products/{pa['id']}/evaluations",
+            data={
+                "csrf_token": csrf,
+                "level": "province",
+                "criteria_version": "QD148-2023",
+                "score_A": "40",
+                "score_B": "25",
+                "score_C": "35",
+                "evaluated_on": "2026-10-01",
+            },
+        )
         assert r.status_code == 403
-        assert (await reg.post(f"/console/certificates/{cert['id']}/revoke",
-                               data={"csrf_token": csrf, "reason": "xyz", "decision_no": "1/QĐ"})).status_code == 403
+        assert (
+            await reg.post(
+                f"/console/certificates/{cert['id']}/revoke",
+                data={"csrf_token": csrf, "reason": "xyz", "decision_no": "1/QĐ"},
+            )
+        ).status_code == 403
     # an official scoped to another province does not see the product either
     outsider = await add_user(apps, "official", provinces=("01",))
     async with browser(apps, "registry") as reg:
@@ -240,24 +326,83 @@ async def test_per_criterion_scores_add_up_to_the_part_scores(apps):
     username = await add_user(apps, "official")
     async with browser(apps, "registry") as client:
         await login(client, username)
-        r = await client.post(f"/console/products/{product['id']}/evaluations", data={
-            "csrf_token": client.cookies.get(CSRF_COOKIE), "level": "province", "criteria_version": "QD148-2023",
-            "evaluated_on": "2026-10-01", "score_A": "", "score_B": "19", "score_C": "25",
-            "detail_A": "Nguồn nguyên liệu: 12\nSức mạnh cộng đồng: 10,5\nTổ chức sản xuất: 10"})
+        r = await client.post(
+            f"/console/products/{product['id']}/evaluations",
+            data={
+                "csrf_token": client.cookies.get(CSRF_COOKIE),
+                "level": "province",
+                "criteria_version": "QD148-2023",
+                "evaluated_on": "2026-10-01",
+                "score_A": "",
+                "score_B": "19",
+                "score_C": "25",
+                "detail_A": "Nguồn nguyên liệu: 12\nSức mạnh cộng đồng: 10,5\nTổ chức sản xuất: 10",
+            },
+        )
         assert r.status_code == 303, r.text[-1000:]
         ev = await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
         assert ev["scores"]["A"] == 32.5 and ev["total"] == 76.5 and ev["stars"] == 4
-        assert [c["criterion"] for c in ev["detail"]["A"]] == ["Nguồn nguyên liệu", "Sức mạnh cộng đồng",
-                                                              "Tổ chức sản xuất"]
+        assert [c["criterion"] for c in ev["detail"]["A"]] == [
+            "Nguồn nguyên liệu",
+            "Sức mạnh cộng đồng",
+            "Tổ chức sản xuất",
+        ]
 
 
-FORM_KEYS = ["username", "password", "next", "producer_id", "name", "group", "unit", "price_vnd", "gtin",
-             "description", "level", "criteria_version", "evaluated_on", "score_A", "score_B", "score_C", "detail_A",
-             "decision_no", "issued_on", "evaluation_id", "reason", "product_id", "growing_area_code", "harvest_date",
-             "quantity", "lot", "count", "from_seq", "to_seq"]
-FORM_VALUES = ["", "x" * 5000, "-1", "0", "1e309", "nan", "inf", "2026-13-45", "2026-11-01", "abc", "Thái Nguyên",
-               "99999999999999999999", "1,5", "33", "food", "province", "QD148-2023", "a: 1\nb:", "{\"$gt\": \"\"}",
-               "//evil.example/", "https://evil.example/console"]
+FORM_KEYS = [
+    "username",
+    "password",
+    "next",
+    "producer_id",
+    "name",
+    "group",
+    "unit",
+    "price_vnd",
+    "gtin",
+    "description",
+    "level",
+    "criteria_version",
+    "evaluated_on",
+    "score_A",
+    "score_B",
+    "score_C",
+    "detail_A",
+    "decision_no",
+    "issued_on",
+    "evaluation_id",
+    "reason",
+    "product_id",
+    "growing_area_code",
+    "harvest_date",
+    "quantity",
+    "lot",
+    "count",
+    "from_seq",
+    "to_seq",
+]
+FORM_VALUES = [
+    "",
+    "x" * 5000,
+    "-1",
+    "0",
+    "1e309",
+    "nan",
+    "inf",
+    "2026-13-45",
+    "2026-11-01",
+    "abc",
+    "Thái Nguyên",
+    "99999999999999999999",
+    "1,5",
+    "33",
+    "food",
+    "province",
+    "QD148-2023",
+    "a: 1\nb:",
+    '{"$gt": ""}',
+    "//evil.example/",
+    "https://evil.example/console",
+]
 
 
 async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
@@ -269,12 +414,24 @@ async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
     ev = await evaluate(apps, product["id"], 33, 19, 25)
     cert = (await issue(apps, ev["id"])).json()
     official, owner = await add_user(apps, "official"), await add_user(apps, "producer", producer_id=producer["id"])
-    registry_routes = ["/console/login", "/console/products/new", f"/console/products/{product['id']}/evaluations",
-                       f"/console/evaluations/{ev['id']}/certificate", "/console/evaluations/x/certificate",
-                       f"/console/certificates/{cert['id']}/renew", f"/console/certificates/{cert['id']}/upgrade",
-                       "/console/certificates/x/revoke", "/console/products/x/evaluations", "/console/logout"]
-    trace_routes = ["/console/batches", "/console/batches/x/stamp-runs", "/console/runs/x/void",
-                    "/console/runs/x/activate"]
+    registry_routes = [
+        "/console/login",
+        "/console/products/new",
+        f"/console/products/{product['id']}/evaluations",
+        f"/console/evaluations/{ev['id']}/certificate",
+        "/console/evaluations/x/certificate",
+        f"/console/certificates/{cert['id']}/renew",
+        f"/console/certificates/{cert['id']}/upgrade",
+        "/console/certificates/x/revoke",
+        "/console/products/x/evaluations",
+        "/console/logout",
+    ]
+    trace_routes = [
+        "/console/batches",
+        "/console/batches/x/stamp-runs",
+        "/console/runs/x/void",
+        "/console/runs/x/activate",
+    ]
     for username in (official, owner):
         async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
             await login(reg, username)
@@ -288,17 +445,29 @@ async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
                         form = {rng.choice(FORM_KEYS): rng.choice(FORM_VALUES) for _ in range(rng.randrange(0, 10))}
                         r = await client.post(route, data=form | {"csrf_token": csrf})
                         assert r.status_code < 500, (username, route, form, r.text[-800:])
-            for path in ("/console/products?stars=abc&group=x&province=%00", "/console/expiring?days=abc",
-                         "/console/expiring?days=99999999999", "/console/producers?kind=x&q=" + "x" * 3000,
-                         "/console/reports/x.xlsx", "/console/login?next=https://evil.example/"):
+            for path in (
+                "/console/products?stars=abc&group=x&province=%00",
+                "/console/expiring?days=abc",
+                "/console/expiring?days=99999999999",
+                "/console/producers?kind=x&q=" + "x" * 3000,
+                "/console/reports/x.xlsx",
+                "/console/login?next=https://evil.example/",
+            ):
                 assert (await reg.get(path)).status_code < 500, path
             for path in ("/console/runs/x?trang=99999999999999999999", "/console/batches?product_id=%24gt"):
                 assert (await trace.get(path)).status_code < 500, path
         # a sign-in never sends the browser to another site
         async with browser(apps, "registry") as reg:
             page = await reg.get("/console/login?next=https://evil.example/")
-            r = await reg.post("/console/login", data={"username": official, "password": PASSWORD,
-                                                       "csrf_token": csrf_of(page.text), "next": "//evil.example/"})
+            r = await reg.post(
+                "/console/login",
+                data={
+                    "username": official,
+                    "password": PASSWORD,
+                    "csrf_token": csrf_of(page.text),
+                    "next": "//evil.example/",
+                },
+            )
             assert r.status_code == 303 and r.headers["location"] == "/console/products"
 
 
@@ -314,18 +483,28 @@ async def test_producer_records_the_batch_journey_from_the_console(apps):
         page = await trace.get(f"/console/batches/{run['batch_id']}")
         assert page.status_code == 200 and 'name="place"' in page.text
         csrf = csrf_of(page.text)
-        missing = await trace.post(f"/console/batches/{run['batch_id']}/events", data={
-            "csrf_token": csrf, "type": "packing", "time": "2026-11-05T08:30", "place": ""})
+        missing = await trace.post(
+            f"/console/batches/{run['batch_id']}/events",
+            data={"csrf_token": csrf, "type": "packing", "time": "2026-11-05T08:30", "place": ""},
+        )
         assert missing.status_code == 422 and 'role="alert"' in missing.text, missing.text[:300]
-        done = await trace.post(f"/console/batches/{run['batch_id']}/events", data={
-            "csrf_token": csrf, "type": "packing", "time": "2026-11-05T08:30", "place": "Xưởng đóng gói Bản Tàn",
-            "note": "Hộp 200 g"})
+        done = await trace.post(
+            f"/console/batches/{run['batch_id']}/events",
+            data={
+                "csrf_token": csrf,
+                "type": "packing",
+                "time": "2026-11-05T08:30",
+                "place": "Xưởng đóng gói Bản Tàn",
+                "note": "Hộp 200 g",
+            },
+        )
         assert done.status_code == 303 and done.headers["location"].endswith("?ok=event")
         page = await trace.get(done.headers["location"].split("127.0.0.1", 1)[-1])
         assert "Xưởng đóng gói Bản Tàn" in page.text and "Đã ghi thêm một bước" in page.text
     # the consumer scanning the stamp sees the new step, at the local time entered
-    scanned = (await apps["traceability"].get("/" + urls[0].split("/", 3)[3], headers={"Accept": "application/json"})
-               ).json()
+    scanned = (
+        await apps["traceability"].get("/" + urls[0].split("/", 3)[3], headers={"Accept": "application/json"})
+    ).json()
     step = next(e for e in scanned["events"] if e["place"] == "Xưởng đóng gói Bản Tàn")
     assert step["time"].startswith("2026-11-05T08:30:00+07:00")
     # another producer cannot write into this batch
@@ -334,9 +513,15 @@ async def test_producer_records_the_batch_journey_from_the_console(apps):
         await login(reg, other)
         share_cookies(reg, trace)
         own_page = await trace.get("/console/batches")
-        denied = await trace.post(f"/console/batches/{run['batch_id']}/events", data={
-            "csrf_token": csrf_of(own_page.text) if "csrf_token" in own_page.text else "", "type": "packing",
-            "time": "2026-11-05T08:30", "place": "Giả mạo"})
+        denied = await trace.post(
+            f"/console/batches/{run['batch_id']}/events",
+            data={
+                "csrf_token": csrf_of(own_page.text) if "csrf_token" in own_page.text else "",
+                "type": "packing",
+                "time": "2026-11-05T08:30",
+                "place": "Giả mạo",
+            },
+        )
         assert denied.status_code == 404
 
 
@@ -348,18 +533,40 @@ async def test_a_user_changes_their_password(apps):
         page = await client.get("/console/password")
         assert page.status_code == 200 and 'for="new_password"' in page.text
         csrf = csrf_of(page.text)
-        wrong = await client.post("/console/password", data={"csrf_token": csrf, "current_password": "sai-mat-khau",
-                                                              "new_password": "moi-dai-du-9", "confirm_password": "moi-dai-du-9"})
+        wrong = await client.post(
+            "/console/password",
+            data={
+                "csrf_token": csrf,
+                "current_password": "sai-mat-khau",
+                "new_password": "moi-dai-du-9",
+                "confirm_password": "moi-dai-du-9",
+            },
+        )
         assert wrong.status_code == 401 and "không đúng" in wrong.text
-        mismatch = await client.post("/console/password", data={
-            "csrf_token": csrf, "current_password": PASSWORD, "new_password": "moi-dai-du-9",
-            "confirm_password": "khac-hoan-toan"})
+        mismatch = await client.post(
+            "/console/password",
+            data={
+                "csrf_token": csrf,
+                "current_password": PASSWORD,
+                "new_password": "moi-dai-du-9",
+                "confirm_password": "khac-hoan-toan",
+            },
+        )
         assert mismatch.status_code == 422 and "không khớp" in mismatch.text
-        no_csrf = await client.post("/console/password", data={"current_password": PASSWORD, "new_password": "moi-dai-du-9",
-                                                                "confirm_password": "moi-dai-du-9"})
+        no_csrf = await client.post(
+            "/console/password",
+            data={"current_password": PASSWORD, "new_password": "moi-dai-du-9", "confirm_password": "moi-dai-du-9"},
+        )
         assert no_csrf.status_code == 403
-        done = await client.post("/console/password", data={"csrf_token": csrf, "current_password": PASSWORD,
-                                                             "new_password": "moi-dai-du-9", "confirm_password": "moi-dai-du-9"})
+        done = await client.post(
+            "/console/password",
+            data={
+                "csrf_token": csrf,
+                "current_password": PASSWORD,
+                "new_password": "moi-dai-du-9",
+                "confirm_password": "moi-dai-du-9",
+            },
+        )
         assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text
     async with browser(apps, "registry") as client:
         assert (await login(client, username)).status_code == 401  # the old password no longer works
@@ -380,15 +587,34 @@ async def test_producer_registers_a_growing_area_from_gps_points(apps):
         page = await trace.get("/console/areas")
         assert page.status_code == 200 and 'for="area-boundary"' in page.text and 'name="producer_id"' not in page.text
         csrf = csrf_of(page.text)
-        bad = await trace.post("/console/areas", data={"csrf_token": csrf, "code": code, "name": "Đồi chè mới",
-                                                       "crop": "chè", "boundary": "22.18, 105.57\n22.19, 105.58"})
+        bad = await trace.post(
+            "/console/areas",
+            data={
+                "csrf_token": csrf,
+                "code": code,
+                "name": "Đồi chè mới",
+                "crop": "chè",
+                "boundary": "22.18, 105.57\n22.19, 105.58",
+            },
+        )
         assert bad.status_code == 422 and "ít nhất 3 điểm" in bad.text and "Đồi chè mới" in bad.text  # form kept
-        done = await trace.post("/console/areas", data={"csrf_token": csrf, "code": code.lower(), "name": "Đồi chè mới",
-                                                        "crop": "chè Shan tuyết", "commune": "Xã Chợ Đồn",
-                                                        "boundary": boundary, "producer_id": "someone-else"})
+        done = await trace.post(
+            "/console/areas",
+            data={
+                "csrf_token": csrf,
+                "code": code.lower(),
+                "name": "Đồi chè mới",
+                "crop": "chè Shan tuyết",
+                "commune": "Xã Chợ Đồn",
+                "boundary": boundary,
+                "producer_id": "someone-else",
+            },
+        )
         assert done.status_code == 303, done.text[:500]
-        again = await trace.post("/console/areas", data={"csrf_token": csrf, "code": code, "name": "Trùng mã",
-                                                         "crop": "chè", "boundary": boundary})
+        again = await trace.post(
+            "/console/areas",
+            data={"csrf_token": csrf, "code": code, "name": "Trùng mã", "crop": "chè", "boundary": boundary},
+        )
         assert again.status_code == 409 and "đã được đăng ký" in again.text
     area = await db.growing_areas.find_one({"_id": code})
     assert area["producer_id"] == producer["id"]  # a producer registers for itself, whatever the form says
@@ -408,8 +634,9 @@ async def test_officials_resync_listings_within_their_scope(apps):
         share_cookies(reg, market)
         page = await market.get("/console/listings")
         assert page.status_code == 200 and "Vải thiều Lục Ngạn" in page.text and "Đồng bộ lại" in page.text
-        done = await market.post("/console/listings/resync", data={"csrf_token": csrf_of(page.text),
-                                                                   "product_id": product["id"]})
+        done = await market.post(
+            "/console/listings/resync", data={"csrf_token": csrf_of(page.text), "product_id": product["id"]}
+        )
         assert done.status_code == 303 and done.headers["location"].endswith("?ok=resync")
     await both(apps, product["id"], "published")  # pushed again and reconciled: still exactly one listing each
     async with browser(apps, "registry") as reg, browser(apps, "marketplace_sync") as market:
@@ -417,9 +644,11 @@ async def test_officials_resync_listings_within_their_scope(apps):
         share_cookies(reg, market)
         page = await market.get("/console/listings")
         assert product["id"] not in page.text and "Vải thiều Lục Ngạn" not in page.text  # another province's product
-        denied = await market.post("/console/listings/resync", data={"csrf_token": csrf_of(page.text),
-                                                                     "product_id": product["id"]})
+        denied = await market.post(
+            "/console/listings/resync", data={"csrf_token": csrf_of(page.text), "product_id": product["id"]}
+        )
         assert denied.status_code == 404
-    api = await apps["marketplace_sync"].get("/api/v1/listings", params={"product_id": product["id"]},
-                                             headers=auth("official", provinces=("19",)))
+    api = await apps["marketplace_sync"].get(
+        "/api/v1/listings", params={"product_id": product["id"]}, headers=auth("official", provinces=("19",))
+    )
     assert api.status_code == 200 and api.json() == []

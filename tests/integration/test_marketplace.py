@@ -22,8 +22,11 @@ async def listings(apps, product_id: str) -> dict[str, dict]:
 def held(standins, product_id: str) -> dict[str, list[dict]]:
     out = {}
     for name, app in (("voso", standins.voso), ("postmart", standins.postmart)):
-        out[name] = [p for p in app.state.store.products.values()
-                     if product_id in str(p.get("attributes", {}).get("ocop_product_id", "")) + p.get("external_ref", "")]
+        out[name] = [
+            p
+            for p in app.state.store.products.values()
+            if product_id in str(p.get("attributes", {}).get("ocop_product_id", "")) + p.get("external_ref", "")
+        ]
     return out
 
 
@@ -32,15 +35,24 @@ def active_counts_for(standins, product_ids: list[str]) -> dict[str, int]:
     wanted = set(product_ids)
     out = {}
     for name, app in (("voso", standins.voso), ("postmart", standins.postmart)):
-        out[name] = len([p for p in app.state.store.products.values() if p["status"] == "active"
-                         and (p.get("attributes", {}).get("ocop_product_id") or p.get("external_ref")) in wanted])
+        out[name] = len(
+            [
+                p
+                for p in app.state.store.products.values()
+                if p["status"] == "active"
+                and (p.get("attributes", {}).get("ocop_product_id") or p.get("external_ref")) in wanted
+            ]
+        )
     return out
 
 
 async def certified_product(apps, **kw):
     producer = await make_producer(apps, name="HTX Hồng Xuân", province="Bắc Ninh", commune="Phường Phượng Sơn")
-    product = await make_product(apps, producer["id"], **({"name": "Vải thiều Lục Ngạn", "group": "food", "gtin": None,
-                                                            "price_vnd": 160000} | kw))
+    product = await make_product(
+        apps,
+        producer["id"],
+        **({"name": "Vải thiều Lục Ngạn", "group": "food", "gtin": None, "price_vnd": 160000} | kw),
+    )
     cert = (await issue(apps, (await evaluate(apps, product["id"], 34, 20, 26))["id"])).json()
     return producer, product, cert
 
@@ -49,6 +61,7 @@ async def both(apps, product_id: str, status: str, timeout: float = 60):
     async def check():
         found = await listings(apps, product_id)
         return found if {e["status"] for e in found.values()} == {status} and len(found) == 2 else None
+
     return await eventually(check, timeout=timeout, interval=0.2)
 
 
@@ -68,27 +81,36 @@ async def test_certify_update_revoke_and_reconcile(apps, standins):
     async def repriced():
         items = held(standins, product["id"])
         return items["voso"][0]["price"] == 175000 and items["postmart"][0]["sale_price"] == 175000
+
     await eventually(repriced, timeout=60)
 
     # deleted behind our back on voso: reconciliation puts it back (once)
     ext = found["voso"]["external_id"]
     standins.voso.state.store.products.pop(ext)
-    assert (await apps["marketplace_sync"].post("/api/v1/listings/resync", json={"product_id": product["id"]},
-                                                headers=OPERATOR)).status_code == 202
+    assert (
+        await apps["marketplace_sync"].post(
+            "/api/v1/listings/resync", json={"product_id": product["id"]}, headers=OPERATOR
+        )
+    ).status_code == 202
 
     async def back():
         items = held(standins, product["id"])
         return len([i for i in items["voso"] if i["status"] == "active"]) == 1
+
     await eventually(back, timeout=60)
 
     # revoke → delisted everywhere, within 2 s
     t0 = time.monotonic()
-    await apps["registry"].post(f"/api/v1/certificates/{cert['id']}/revoke", headers=OFFICIAL,
-                                json={"reason": "Vi phạm", "decision_no": "99/QĐ-UBND"})
+    await apps["registry"].post(
+        f"/api/v1/certificates/{cert['id']}/revoke",
+        headers=OFFICIAL,
+        json={"reason": "Vi phạm", "decision_no": "99/QĐ-UBND"},
+    )
 
     async def removed_everywhere():
         items = held(standins, product["id"])
         return all(i["status"] == "removed" for group in items.values() for i in group)
+
     await eventually(removed_everywhere, timeout=10, interval=0.05)
     elapsed = time.monotonic() - t0
     print(f"revocation delisted on both stand-ins after {elapsed:.3f}s")
@@ -101,18 +123,22 @@ async def test_certify_update_revoke_and_reconcile(apps, standins):
     async def registry_knows():
         got = (await apps["registry"].get(f"/api/v1/products/{product['id']}", headers=OFFICIAL)).json()
         return {(entry["platform"], entry["status"]) for entry in got["listings"]} == {
-            ("voso", "delisted"), ("postmart", "delisted")}
+            ("voso", "delisted"),
+            ("postmart", "delisted"),
+        }
+
     await eventually(registry_knows, timeout=30)
 
 
 async def test_faults_and_rate_limits_still_exactly_once(apps, standins):
     for app in (standins.voso, standins.postmart):
         store = app.state.store
-        store.faults = store.faults.model_copy(update={"failure_rate": 0.3, "rate_limit": 5, "rate_window_s": 0.2,
-                                                       "timeout_rate": 0.1, "timeout_s": 3.0})  # client gives up at 1 s
+        store.faults = store.faults.model_copy(
+            update={"failure_rate": 0.3, "rate_limit": 5, "rate_window_s": 0.2, "timeout_rate": 0.1, "timeout_s": 3.0}
+        )  # client gives up at 1 s
     try:
         products = []
-        for i in range(4):
+        for _i in range(4):
             _p, product, _c = await certified_product(apps)
             products.append(product)
         for product in products:
@@ -122,15 +148,20 @@ async def test_faults_and_rate_limits_still_exactly_once(apps, standins):
     finally:
         for app in (standins.voso, standins.postmart):
             store = app.state.store
-            store.faults = store.faults.model_copy(update={"failure_rate": 0.0, "rate_limit": 50, "rate_window_s": 1.0,
-                                                           "timeout_rate": 0.0})
+            store.faults = store.faults.model_copy(
+                update={"failure_rate": 0.0, "rate_limit": 50, "rate_window_s": 1.0, "timeout_rate": 0.0}
+            )
 
 
 async def test_platform_rejection_marks_failed(apps, standins):
     _producer, product, _cert = await certified_product(apps, price_vnd=0)  # voso needs a positive price
+
     async def failed():
         found = await listings(apps, product["id"])
         return found if found.get("voso", {}).get("status") == "failed" else None
+
     found = await eventually(failed, timeout=60)
     assert "price" in found["voso"]["last_error"]
-    assert (await apps["marketplace_sync"].get("/api/v1/listings", headers=auth("producer", producer_id="x"))).json() == []
+    assert (
+        await apps["marketplace_sync"].get("/api/v1/listings", headers=auth("producer", producer_id="x"))
+    ).json() == []

@@ -21,13 +21,35 @@ pytestmark = pytest.mark.integration
 
 
 def spawn(stack, standins, port: int, tmp) -> subprocess.Popen:
-    env = {**os.environ, "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap, "OCOP_MONGO_URL": stack.mongo_url,
-           "OCOP_MONGO_DB": "marketplace_sync_crash", "OCOP_JWT_SECRET": JWT_SECRET, "OCOP_DATA_DIR": str(tmp),
-           "OCOP_VOSO_URL": standins.voso_url, "OCOP_POSTMART_URL": standins.postmart_url, "OCOP_LOG_LEVEL": "INFO",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "OCOP_MONGO_URL": stack.mongo_url,
+        "OCOP_MONGO_DB": "marketplace_sync_crash",
+        "OCOP_JWT_SECRET": JWT_SECRET,
+        "OCOP_DATA_DIR": str(tmp),
+        "OCOP_VOSO_URL": standins.voso_url,
+        "OCOP_POSTMART_URL": standins.postmart_url,
+        "OCOP_LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
     log = open(tmp / "marketplace_sync.log", "ab")  # noqa: SIM115 - read when the test fails
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "ocop_marketplace_sync.main:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "ocop_marketplace_sync.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     wait_port("127.0.0.1", port, 60, proc)
     return proc
 
@@ -51,6 +73,7 @@ async def test_kill_9_mid_run_loses_nothing_and_lists_once(tmp_path):
             async def some_published():
                 counts = active_counts_for(standins, products)
                 return sum(counts.values()) >= 4
+
             await eventually(some_published, timeout=60)
             proc.send_signal(signal.SIGKILL)  # mid-run: some listings done, others pending or in flight
             proc.wait(10)
@@ -61,6 +84,7 @@ async def test_kill_9_mid_run_loses_nothing_and_lists_once(tmp_path):
             async def all_listed():
                 counts = active_counts_for(standins, products)
                 return counts if all(v == len(products) for v in counts.values()) else None
+
             try:
                 await eventually(all_listed, timeout=120, interval=0.5)
             except AssertionError:
@@ -68,13 +92,17 @@ async def test_kill_9_mid_run_loses_nothing_and_lists_once(tmp_path):
                 raise
             await asyncio.sleep(2)  # anything still retrying would show up as a duplicate now
             for name, app in (("voso", standins.voso), ("postmart", standins.postmart)):
-                refs = [p.get("attributes", {}).get("ocop_product_id") or p.get("external_ref")
-                        for p in app.state.store.products.values() if p["status"] == "active"]
+                refs = [
+                    p.get("attributes", {}).get("ocop_product_id") or p.get("external_ref")
+                    for p in app.state.store.products.values()
+                    if p["status"] == "active"
+                ]
                 mine = [r for r in refs if r in products]
                 assert len(mine) == len(set(mine)) == len(products), (name, mine)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-                listing = (await client.get("/api/v1/listings", params={"product_id": products[0]},
-                                            headers=auth("operator"))).json()
+                listing = (
+                    await client.get("/api/v1/listings", params={"product_id": products[0]}, headers=auth("operator"))
+                ).json()
             assert {e["status"] for e in listing} == {"published"}
     finally:
         if proc and proc.poll() is None:

@@ -9,9 +9,13 @@ pytestmark = pytest.mark.integration
 
 def producer_body(**overrides):
     body = {
-        "name": "HTX Sang Hà", "kind": "cooperative", "tax_code": unique_tax_code(),
-        "province": {"code": "19", "name": "Thái Nguyên"}, "commune": {"name": "Xã Bằng Vân"},
-        "address": "Thôn Nà Lạ", "contact": {"phone": "0912 345 678"},
+        "name": "HTX Sang Hà",
+        "kind": "cooperative",
+        "tax_code": unique_tax_code(),
+        "province": {"code": "19", "name": "Thái Nguyên"},
+        "commune": {"name": "Xã Bằng Vân"},
+        "address": "Thôn Nà Lạ",
+        "contact": {"phone": "0912 345 678"},
     }
     body.update(overrides)
     return body
@@ -36,14 +40,22 @@ async def test_registered_producer_reaches_both_copies(apps):
 
 
 async def test_producer_sees_only_own_record(apps):
-    a = (await apps["registry"].post("/api/v1/producers", json=producer_body(name="HKD Hà Thị Thoa", kind="household"),
-                                     headers=auth("official"))).json()["id"]
-    b = (await apps["registry"].post("/api/v1/producers", json=producer_body(name="HKD Phong Phin", kind="household"),
-                                     headers=auth("official"))).json()["id"]
+    a = (
+        await apps["registry"].post(
+            "/api/v1/producers", json=producer_body(name="HKD Hà Thị Thoa", kind="household"), headers=auth("official")
+        )
+    ).json()["id"]
+    b = (
+        await apps["registry"].post(
+            "/api/v1/producers", json=producer_body(name="HKD Phong Phin", kind="household"), headers=auth("official")
+        )
+    ).json()["id"]
     own = await apps["registry"].get(f"/api/v1/producers/{a}", headers=auth("producer", producer_id=a))
     assert own.status_code == 200 and own.json()["contact"]["phone"] == "0912 345 678"
     other = await apps["registry"].get(f"/api/v1/producers/{b}", headers=auth("producer", producer_id=a))
     assert other.status_code == 404
     assert other.json()["error"]["code"] == "producer_not_found"
-    write = await apps["registry"].post("/api/v1/producers", json=producer_body(), headers=auth("producer", producer_id=a))
+    write = await apps["registry"].post(
+        "/api/v1/producers", json=producer_body(), headers=auth("producer", producer_id=a)
+    )
     assert write.status_code == 403 and write.json()["error"]["code"] == "forbidden_role"

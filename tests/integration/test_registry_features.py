@@ -20,10 +20,17 @@ pytestmark = pytest.mark.integration
 
 async def test_reports_and_public_catalogue(apps, stack):
     reg = apps["registry"]
-    producer = await make_producer(apps, name="Công ty cổ phần công nghệ dược liệu Bắc Hà", kind="company",
-                                   legal_form="CTCP", public_name="CTCP dược liệu Bắc Hà", commune="Xã Bạch Thông")
-    product = await make_product(apps, producer["id"], name=f"Trà giảo cổ lam {uuid.uuid4().hex[:4]}",
-                                 group="herbal", gtin=None)
+    producer = await make_producer(
+        apps,
+        name="Công ty cổ phần công nghệ dược liệu Bắc Hà",
+        kind="company",
+        legal_form="CTCP",
+        public_name="CTCP dược liệu Bắc Hà",
+        commune="Xã Bạch Thông",
+    )
+    product = await make_product(
+        apps, producer["id"], name=f"Trà giảo cổ lam {uuid.uuid4().hex[:4]}", group="herbal", gtin=None
+    )
     cert = (await issue(apps, (await evaluate(apps, product["id"], 32, 18, 25))["id"])).json()
 
     by_stars = (await reg.get("/api/v1/reports/products-by-stars", headers=OFFICIAL)).json()
@@ -39,15 +46,27 @@ async def test_reports_and_public_catalogue(apps, stack):
     # traceability report counts from traceability's events, not by calling that service
     before = (await reg.get("/api/v1/reports/traceability", headers=OFFICIAL)).json()
     traced_before = sum(r["traced"] for r in before["rows"])
-    event = CloudEvent(id=new_event_id(), source="/ocop/traceability", type="vn.ocop.traceability.stamp_run.issued.v1",
-                       time=utcnow(), partitionkey=product["id"], data=StampRunIssued(
-                           run_id="run-1", batch_id="b-1", product_id=product["id"], producer_id=producer["id"],
-                           count=500, issued_at=utcnow()).model_dump(mode="json"))
+    event = CloudEvent(
+        id=new_event_id(),
+        source="/ocop/traceability",
+        type="vn.ocop.traceability.stamp_run.issued.v1",
+        time=utcnow(),
+        partitionkey=product["id"],
+        data=StampRunIssued(
+            run_id="run-1",
+            batch_id="b-1",
+            product_id=product["id"],
+            producer_id=producer["id"],
+            count=500,
+            issued_at=utcnow(),
+        ).model_dump(mode="json"),
+    )
     await produce(stack, event.model_dump_json().encode(), topic=TRACEABILITY, key=product["id"].encode())
 
     async def traced():
         rows = (await reg.get("/api/v1/reports/traceability", headers=OFFICIAL)).json()["rows"]
         return sum(r["traced"] for r in rows) > traced_before
+
     await eventually(traced)
 
     # public catalogue: no token, no private data
@@ -59,8 +78,11 @@ async def test_reports_and_public_catalogue(apps, stack):
     assert producer["tax_code"] not in json.dumps(body) and "0912" not in json.dumps(body)
     listing = (await reg.get("/api/v1/public/products?group=herbal")).json()
     assert product["id"] in {e["product_id"] for e in listing}
-    await reg.post(f"/api/v1/certificates/{cert['id']}/revoke", headers=OFFICIAL,
-                   json={"reason": "Vi phạm nhãn mác", "decision_no": "12/QĐ-UBND"})
+    await reg.post(
+        f"/api/v1/certificates/{cert['id']}/revoke",
+        headers=OFFICIAL,
+        json={"reason": "Vi phạm nhãn mác", "decision_no": "12/QĐ-UBND"},
+    )
     assert (await reg.get(f"/api/v1/public/products/{product['id']}")).status_code == 404
 
 
@@ -80,10 +102,13 @@ async def test_import_producers_and_products_idempotent_with_report(apps):
     tax_a, tax_b = unique_tax_code(), unique_tax_code()
     producers = xlsx_bytes(
         ["Tên chủ thể", "Loại hình", "Mã số thuế", "Tỉnh", "Xã", "Địa chỉ", "Điện thoại"],
-        [["HTX Chè Khuổi Ha", "HTX", tax_a, "Thái Nguyên", "Xã Thượng Quan", "Thôn Khuổi Ha", "0912000111"],
-         ["Công ty TNHH Mơ vàng", "TNHH", tax_b, "19", "Xã Chợ Mới", "", None],
-         ["Sai mã số thuế", "HTX", "123", "Thái Nguyên", "Xã Chợ Mới", "", None],
-         ["Sai tỉnh", "HKD", unique_tax_code(), "Atlantis", "", "", None]])
+        [
+            ["HTX Chè Khuổi Ha", "HTX", tax_a, "Thái Nguyên", "Xã Thượng Quan", "Thôn Khuổi Ha", "0912000111"],
+            ["Công ty TNHH Mơ vàng", "TNHH", tax_b, "19", "Xã Chợ Mới", "", None],
+            ["Sai mã số thuế", "HTX", "123", "Thái Nguyên", "Xã Chợ Mới", "", None],
+            ["Sai tỉnh", "HKD", unique_tax_code(), "Atlantis", "", "", None],
+        ],
+    )
     files = {"file": ("chu-the.xlsx", producers, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
     first = (await reg.post("/api/v1/imports/producers", files=files, headers=OFFICIAL)).json()
     assert (first["created"], first["existing"]) == (2, 0)
@@ -92,24 +117,30 @@ async def test_import_producers_and_products_idempotent_with_report(apps):
     again = (await reg.post("/api/v1/imports/producers", files=files, headers=OFFICIAL)).json()
     assert (again["created"], again["existing"]) == (0, 2)
 
-    csv_text = ("producer_tax_code,Tên sản phẩm,Nhóm,Đơn vị tính,Giá (VNĐ),gtin\n"
-                f"{tax_a},Chè Shan tuyết Khuổi Ha,Đồ uống,hộp 200 g,250000,\n"
-                f"{tax_b},Mơ vàng ngâm,food,chai 500 ml,120000,\n"
-                f"{tax_b},Mơ sấy,food,gói,abc,\n"
-                f"{tax_b},Mơ dẻo,food,gói,50000,8934567890121\n"
-                f"0000000001,Không có chủ thể,food,gói,1000,\n")
+    csv_text = (
+        "producer_tax_code,Tên sản phẩm,Nhóm,Đơn vị tính,Giá (VNĐ),gtin\n"
+        f"{tax_a},Chè Shan tuyết Khuổi Ha,Đồ uống,hộp 200 g,250000,\n"
+        f"{tax_b},Mơ vàng ngâm,food,chai 500 ml,120000,\n"
+        f"{tax_b},Mơ sấy,food,gói,abc,\n"
+        f"{tax_b},Mơ dẻo,food,gói,50000,8934567890121\n"
+        f"0000000001,Không có chủ thể,food,gói,1000,\n"
+    )
     files = {"file": ("san-pham.csv", csv_text.encode(), "text/csv")}
     report = (await reg.post("/api/v1/imports/products", files=files, headers=OFFICIAL)).json()
     assert (report["created"], report["existing"]) == (2, 0), report
     assert [e["row"] for e in report["errors"]] == [4, 5, 6]
     assert (await reg.post("/api/v1/imports/products", files=files, headers=OFFICIAL)).json()["created"] == 0
-    bad = await reg.post("/api/v1/imports/products", files={"file": ("x.pdf", b"%PDF", "application/pdf")}, headers=OFFICIAL)
+    bad = await reg.post(
+        "/api/v1/imports/products", files={"file": ("x.pdf", b"%PDF", "application/pdf")}, headers=OFFICIAL
+    )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "unsupported_file"
-    broken = await reg.post("/api/v1/imports/products", files={"file": ("x.xlsx", b"not a zip", "application/zip")},
-                            headers=OFFICIAL)
+    broken = await reg.post(
+        "/api/v1/imports/products", files={"file": ("x.xlsx", b"not a zip", "application/zip")}, headers=OFFICIAL
+    )
     assert broken.status_code == 400 and broken.json()["error"]["code"] == "unreadable_file"
-    junk = await reg.post("/api/v1/imports/products", content=b'{"rows": 5}',
-                          headers={**OFFICIAL, "Content-Type": "application/json"})
+    junk = await reg.post(
+        "/api/v1/imports/products", content=b'{"rows": 5}', headers={**OFFICIAL, "Content-Type": "application/json"}
+    )
     assert junk.status_code == 422
 
 
@@ -124,14 +155,20 @@ async def test_authorization_matrix_reads(apps):
     # The write side (every write route of the three services: no token, wrong role, another producer,
     # another province, bad tokens) is tests/hostile/test_authz_matrix.py; this is the read side.
     other_province = auth("official", provinces=("24",))
-    for url in (f"/api/v1/products/{pb['id']}", f"/api/v1/producers/{b['id']}", f"/api/v1/certificates/{cert_b['id']}",
-                f"/api/v1/products/{pb['id']}/evaluations"):
+    for url in (
+        f"/api/v1/products/{pb['id']}",
+        f"/api/v1/producers/{b['id']}",
+        f"/api/v1/certificates/{cert_b['id']}",
+        f"/api/v1/products/{pb['id']}/evaluations",
+    ):
         assert (await reg.get(url, headers=auth("producer", producer_id=a["id"]))).status_code == 404, url
         assert (await reg.get(url, headers=auth("producer", producer_id=b["id"]))).status_code == 200, url
         assert (await reg.get(url)).status_code == 401, url
     listed_out = (await reg.get("/api/v1/products", params={"producer_id": b["id"]}, headers=other_province)).json()
     assert listed_out == []  # an official of Bắc Ninh does not see Thái Nguyên's products
-    listed_in = await reg.get("/api/v1/products", params={"producer_id": b["id"]}, headers=auth("official", provinces=("19",)))
+    listed_in = await reg.get(
+        "/api/v1/products", params={"producer_id": b["id"]}, headers=auth("official", provinces=("19",))
+    )
     assert {p["id"] for p in listed_in.json()} == {pb["id"]}
     own = (await reg.get("/api/v1/products", headers=auth("producer", producer_id=a["id"]))).json()
     assert {p["id"] for p in own} == {pa["id"]}

@@ -17,34 +17,68 @@ from tests.integration.test_traceability import polygon, setup_producer_with_pro
 pytestmark = pytest.mark.integration
 
 
-async def make_run(apps, count: int = 20, *, gtin: str | None = "8934567890120", certify: bool = True,
-                   issued_on: str | None = None):
+async def make_run(
+    apps, count: int = 20, *, gtin: str | None = "8934567890120", certify: bool = True, issued_on: str | None = None
+):
     tr = apps["traceability"]
     producer, product = await setup_producer_with_product(apps, gtin=gtin, certify=False)
     cert = None
     if certify:
-        cert = (await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"],
-                            **({"issued_on": issued_on} if issued_on else {}))).json()
+        cert = (
+            await issue(
+                apps,
+                (await evaluate(apps, product["id"], 33, 19, 25))["id"],
+                **({"issued_on": issued_on} if issued_on else {}),
+            )
+        ).json()
         db = apps.runtime("traceability").db
 
         async def copied():
             doc = await db.products.find_one({"_id": product["id"]})
             return doc and (doc.get("certificate") or {}).get("certificate_id") == cert["id"]
+
         await eventually(copied)
     owner = auth("producer", producer_id=producer["id"])
     code = f"VN-19-063-{random.randrange(10**6):06d}"
-    assert (await tr.post("/api/v1/growing-areas", headers=owner, json={
-        "code": code, "name": "Đồi chè", "crop": "chè Shan tuyết", "producer_id": producer["id"],
-        "province": "Thái Nguyên", "commune": "Xã Chợ Đồn", "area_ha": 3, "geometry": polygon(0.1)})).status_code == 201
-    batch = (await tr.post("/api/v1/batches", headers=owner, json={
-        "product_id": product["id"], "growing_area_code": code, "harvest_date": "2026-11-02", "quantity": 50,
-        "unit": "kg"})).json()
-    await tr.post(f"/api/v1/batches/{batch['id']}/events", headers=owner, json={
-        "type": "harvesting", "time": "2026-11-02T07:00:00+07:00", "place": "Đồi chè Bản Tàn", "note": "Hái tay"})
+    assert (
+        await tr.post(
+            "/api/v1/growing-areas",
+            headers=owner,
+            json={
+                "code": code,
+                "name": "Đồi chè",
+                "crop": "chè Shan tuyết",
+                "producer_id": producer["id"],
+                "province": "Thái Nguyên",
+                "commune": "Xã Chợ Đồn",
+                "area_ha": 3,
+                "geometry": polygon(0.1),
+            },
+        )
+    ).status_code == 201
+    batch = (
+        await tr.post(
+            "/api/v1/batches",
+            headers=owner,
+            json={
+                "product_id": product["id"],
+                "growing_area_code": code,
+                "harvest_date": "2026-11-02",
+                "quantity": 50,
+                "unit": "kg",
+            },
+        )
+    ).json()
+    await tr.post(
+        f"/api/v1/batches/{batch['id']}/events",
+        headers=owner,
+        json={"type": "harvesting", "time": "2026-11-02T07:00:00+07:00", "place": "Đồi chè Bản Tàn", "note": "Hái tay"},
+    )
     run = (await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", json={"count": count}, headers=owner)).json()
 
     async def ready():
         return (await tr.get(f"/api/v1/stamp-runs/{run['id']}", headers=owner)).json()["status"] == "ready"
+
     await eventually(ready, timeout=60)
     await tr.post(f"/api/v1/stamp-runs/{run['id']}/activate", json={}, headers=owner)
     urls = (await tr.get(f"/api/v1/stamp-runs/{run['id']}/codes.csv", headers=owner)).text.split()
@@ -89,11 +123,17 @@ async def test_genuine_revoked_void_unknown_in_json_and_html(apps):
 
     # revoke in the registry: the scan shows it within a second or so of the event arriving
     t0 = time.monotonic()
-    assert (await reg.post(f"/api/v1/certificates/{cert['id']}/revoke", headers=OFFICIAL,
-                           json={"reason": "Vi phạm", "decision_no": "15/QĐ-UBND"})).status_code == 200
+    assert (
+        await reg.post(
+            f"/api/v1/certificates/{cert['id']}/revoke",
+            headers=OFFICIAL,
+            json={"reason": "Vi phạm", "decision_no": "15/QĐ-UBND"},
+        )
+    ).status_code == 200
 
     async def revoked():
         return (await scan(tr, urls[2])).json()["verdict"] == "revoked"
+
     await eventually(revoked, timeout=10, interval=0.05)
     elapsed = time.monotonic() - t0
     print(f"revocation visible on the scan page after {elapsed:.3f}s")
@@ -103,8 +143,12 @@ async def test_genuine_revoked_void_unknown_in_json_and_html(apps):
     # unknown: a tampered serial, a wrong GTIN with a real serial, garbage
     serial = urls[3].rsplit("/", 1)[1]
     tampered = urls[3][:-1] + ("0" if serial[-1] != "0" else "1")
-    for bad in (tampered, urls[3].replace("/01/08934567890120/", "/01/08934567890121/"),
-                "http://x/S/%00%FF", "http://x/S/" + "A" * 500):
+    for bad in (
+        tampered,
+        urls[3].replace("/01/08934567890120/", "/01/08934567890121/"),
+        "http://x/S/%00%FF",
+        "http://x/S/" + "A" * 500,
+    ):
         r = await scan(tr, bad)
         assert r.status_code == 404 and r.json()["verdict"] == "unknown", bad
     page = await scan(tr, tampered, json_=False)
@@ -127,11 +171,11 @@ async def test_thousand_mutated_codes_are_unknown_never_5xx(apps):
     _p, _pr, _c, _run, urls = await make_run(apps, count=5, certify=False)
     rng = random.Random(7)
     statuses = []
-    for i in range(1000):
+    for _i in range(1000):
         url = rng.choice(urls)
         serial = url.rsplit("/", 1)[1]
         pos = rng.randrange(len(serial))
-        mutated = serial[:pos] + rng.choice([c for c in CROCKFORD if c != serial[pos]]) + serial[pos + 1:]
+        mutated = serial[:pos] + rng.choice([c for c in CROCKFORD if c != serial[pos]]) + serial[pos + 1 :]
         r = await tr.get(f"/S/{mutated}", headers={"Accept": "application/json"})
         statuses.append(r.status_code)
         if r.status_code == 429:  # the limiter protects against exactly this: let it refill for the test
@@ -148,8 +192,9 @@ async def test_suspected_clone_is_flagged_and_listed(apps):
     app = tr._transport.app
     ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) AppleWebKit/605 Mobile/15E148 Safari/604.1"
     for i in range(8):  # eight unrelated networks in a day scan the same unit stamp
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(f"203.0.{i}.10", 5000)),
-                                     base_url="http://traceability") as other:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=(f"203.0.{i}.10", 5000)), base_url="http://traceability"
+        ) as other:
             r = await other.get(path_of(urls[0]), headers={"Accept": "application/json", "User-Agent": ua})
             assert r.status_code == 200
     view = r.json()
@@ -161,6 +206,7 @@ async def test_suspected_clone_is_flagged_and_listed(apps):
     async def listed():
         alerts = (await tr.get("/api/v1/clone-alerts", headers=auth("producer", producer_id=producer["id"]))).json()
         return [a for a in alerts if a["serial"] == urls[0].rsplit("/", 1)[1]]
+
     await eventually(listed)
     other = (await tr.get("/api/v1/clone-alerts", headers=auth("producer", producer_id="someone-else"))).json()
     assert other == []
@@ -176,8 +222,9 @@ async def test_rate_limit_answers_429_with_retry_after(apps):
     saved = runtime.scan_limiter
     runtime.scan_limiter = RateLimiter(capacity=5, per_second=0.5)
     try:
-        codes = [(await tr.get("/S/0000000000000000A", headers={"Accept": "application/json"})).status_code
-                 for _ in range(8)]
+        codes = [
+            (await tr.get("/S/0000000000000000A", headers={"Accept": "application/json"})).status_code for _ in range(8)
+        ]
         assert codes[:5] == [404] * 5 and codes[5:] == [429] * 3
         r = await tr.get("/S/0000000000000000A", headers={"Accept": "application/json"})
         assert int(r.headers["Retry-After"]) >= 1 and r.json()["error"]["code"] == "rate_limited"

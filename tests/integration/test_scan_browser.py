@@ -17,7 +17,7 @@ require_chromium()
 
 
 async def test_scan_page_in_chromium_at_phone_size(apps):
-    _producer, product, _cert, run, urls = await make_run(apps, count=3)
+    _producer, product, _cert, _run, urls = await make_run(apps, count=3)
     app = apps["traceability"]._transport.app
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
@@ -40,8 +40,12 @@ async def test_scan_page_in_chromium_at_phone_size(apps):
             result = await asyncio.to_thread(run_chromium, f"--screenshot={shot}", url)
             assert result.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, result.stderr[-2000:]
         # asking for the map loads Leaflet (from this server, not a CDN) and draws the growing area
-        mapped = await asyncio.to_thread(run_chromium, "--virtual-time-budget=5000", "--dump-dom",
-                                         f"http://127.0.0.1:{port}{cases['genuine']}#ban-do")
+        mapped = await asyncio.to_thread(
+            run_chromium,
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            f"http://127.0.0.1:{port}{cases['genuine']}#ban-do",
+        )
         assert "leaflet-container" in mapped.stdout and "leaflet-interactive" in mapped.stdout, mapped.stdout[-3000:]
     finally:
         server.should_exit = True

@@ -23,14 +23,14 @@ def polygon(dx: float = 0.0) -> dict:
 
 async def setup_producer_with_product(apps, *, gtin: str | None, certify: bool = True):
     producer = await make_producer(apps, name=f"HTX Chè {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
-    product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Chợ Đồn {uuid.uuid4().hex[:4]}",
-                                 gtin=gtin)
+    product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Chợ Đồn {uuid.uuid4().hex[:4]}", gtin=gtin)
     if certify:
         await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"])
     tr = apps["traceability"]
 
     async def copied():
         return (await tr.get(f"/api/v1/producers/{producer['id']}", headers=OFFICIAL)).status_code == 200
+
     await eventually(copied)
     db = apps.runtime("traceability").db
     await eventually(lambda: _has_copy(db, product["id"], certify))
@@ -47,37 +47,90 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     producer, product = await setup_producer_with_product(apps, gtin="8934567890120")
     owner = auth("producer", producer_id=producer["id"])
     code = f"VN-19-063-02020-{uuid.uuid4().hex[:4].upper()}"
-    area = {"code": code, "name": "Đồi chè Khuổi Ha", "crop": "chè Shan tuyết", "producer_id": producer["id"],
-            "province": {"code": "19", "name": "Thái Nguyên"}, "commune": "Xã Chợ Đồn", "area_ha": 12.5,
-            "geometry": polygon(), "certifications": [{"scheme": "VietGAP", "valid_from": "2025-01-01"}]}
+    area = {
+        "code": code,
+        "name": "Đồi chè Khuổi Ha",
+        "crop": "chè Shan tuyết",
+        "producer_id": producer["id"],
+        "province": {"code": "19", "name": "Thái Nguyên"},
+        "commune": "Xã Chợ Đồn",
+        "area_ha": 12.5,
+        "geometry": polygon(),
+        "certifications": [{"scheme": "VietGAP", "valid_from": "2025-01-01"}],
+    }
     r = await tr.post("/api/v1/growing-areas", json=area, headers=owner)
     assert r.status_code == 201, r.text
     dup = await tr.post("/api/v1/growing-areas", json=area | {"code": code.lower()}, headers=owner)
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "duplicate_code"
     bad = await tr.post("/api/v1/growing-areas", json=area | {"code": "AREA 51"}, headers=owner)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_code"
-    far = await tr.post("/api/v1/growing-areas", json=area | {"code": code + "-2", "geometry": {
-        "type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]]}}, headers=owner)
+    far = await tr.post(
+        "/api/v1/growing-areas",
+        json=area
+        | {
+            "code": code + "-2",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]],
+            },
+        },
+        headers=owner,
+    )
     assert far.status_code == 422 and far.json()["error"]["code"] == "outside_vietnam"
     geo = (await tr.get("/api/v1/growing-areas.geojson")).json()
     feature = next(f for f in geo["features"] if f["id"] == code)
     assert feature["properties"]["crop"] == "chè Shan tuyết" and "producer_id" not in feature["properties"]
 
-    batch = await tr.post("/api/v1/batches", headers=owner, json={
-        "product_id": product["id"], "growing_area_code": code, "harvest_date": "2026-11-01", "quantity": 120,
-        "unit": "kg"})
+    batch = await tr.post(
+        "/api/v1/batches",
+        headers=owner,
+        json={
+            "product_id": product["id"],
+            "growing_area_code": code,
+            "harvest_date": "2026-11-01",
+            "quantity": 120,
+            "unit": "kg",
+        },
+    )
     assert batch.status_code == 201, batch.text
     batch = batch.json()
     assert batch["lot"] == "261101-1"
-    second = (await tr.post("/api/v1/batches", headers=owner, json={
-        "product_id": product["id"], "growing_area_code": code, "harvest_date": "2026-11-01", "quantity": 80,
-        "unit": "kg"})).json()
+    second = (
+        await tr.post(
+            "/api/v1/batches",
+            headers=owner,
+            json={
+                "product_id": product["id"],
+                "growing_area_code": code,
+                "harvest_date": "2026-11-01",
+                "quantity": 80,
+                "unit": "kg",
+            },
+        )
+    ).json()
     assert second["lot"] == "261101-2"
-    unknown = await tr.post("/api/v1/batches", headers=owner, json={
-        "product_id": "nope", "growing_area_code": code, "harvest_date": "2026-11-01", "quantity": 1, "unit": "kg"})
+    unknown = await tr.post(
+        "/api/v1/batches",
+        headers=owner,
+        json={
+            "product_id": "nope",
+            "growing_area_code": code,
+            "harvest_date": "2026-11-01",
+            "quantity": 1,
+            "unit": "kg",
+        },
+    )
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "product_not_found"
-    ev = await tr.post(f"/api/v1/batches/{batch['id']}/events", headers=owner, json={
-        "type": "harvesting", "time": "2026-11-01T07:00:00+07:00", "place": "Đồi chè Khuổi Ha", "note": "Hái tay"})
+    ev = await tr.post(
+        f"/api/v1/batches/{batch['id']}/events",
+        headers=owner,
+        json={
+            "type": "harvesting",
+            "time": "2026-11-01T07:00:00+07:00",
+            "place": "Đồi chè Khuổi Ha",
+            "note": "Hái tay",
+        },
+    )
     assert ev.status_code == 201
     got = (await tr.get(f"/api/v1/batches/{batch['id']}", headers=owner)).json()
     assert [e["type"] for e in got["events"]] == ["harvesting"]
@@ -94,6 +147,7 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
         status = (await tr.get(f"/api/v1/stamp-runs/{run_id}", headers=owner)).json()
         assert status["status"] != "failed", status
         return status if status["status"] == "ready" else None
+
     status = await eventually(ready, timeout=120, interval=0.5)
     listed = (await tr.get("/api/v1/stamp-runs", params={"batch_id": batch["id"]}, headers=owner)).json()
     assert [r["id"] for r in listed] == [run_id]
@@ -122,6 +176,7 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
 
     async def traced():  # this product's event, not another test's run (the apps are shared)
         return await apps.runtime("registry").db.traced_products.find_one({"_id": product["id"]})
+
     await eventually(traced)
     rows = (await reg.get("/api/v1/reports/traceability", headers=OFFICIAL)).json()["rows"]
     assert any(r["traced"] for r in rows)
@@ -145,17 +200,42 @@ async def test_producer_b_cannot_use_producer_a_data(apps):
     b, product_b = await setup_producer_with_product(apps, gtin=None, certify=False)
     as_a, as_b = auth("producer", producer_id=a["id"]), auth("producer", producer_id=b["id"])
     code_a = f"VN-19-063-{uuid.uuid4().hex[:5].upper()}"
-    area = {"code": code_a, "name": "Ruộng A", "crop": "lúa nếp", "producer_id": a["id"], "province": "Thái Nguyên",
-            "area_ha": 1.2, "geometry": polygon(0.05)}
+    area = {
+        "code": code_a,
+        "name": "Ruộng A",
+        "crop": "lúa nếp",
+        "producer_id": a["id"],
+        "province": "Thái Nguyên",
+        "area_ha": 1.2,
+        "geometry": polygon(0.05),
+    }
     assert (await tr.post("/api/v1/growing-areas", json=area, headers=as_b)).status_code == 403
     assert (await tr.post("/api/v1/growing-areas", json=area, headers=as_a)).status_code == 201
-    batch_a = (await tr.post("/api/v1/batches", headers=as_a, json={
-        "product_id": product_a["id"], "growing_area_code": code_a, "harvest_date": "2026-10-20", "quantity": 5,
-        "unit": "kg"})).json()
+    batch_a = (
+        await tr.post(
+            "/api/v1/batches",
+            headers=as_a,
+            json={
+                "product_id": product_a["id"],
+                "growing_area_code": code_a,
+                "harvest_date": "2026-10-20",
+                "quantity": 5,
+                "unit": "kg",
+            },
+        )
+    ).json()
     # B: not A's product, not A's area, not A's batch, not A's runs
-    foreign = await tr.post("/api/v1/batches", headers=as_b, json={
-        "product_id": product_b["id"], "growing_area_code": code_a, "harvest_date": "2026-10-20", "quantity": 5,
-        "unit": "kg"})
+    foreign = await tr.post(
+        "/api/v1/batches",
+        headers=as_b,
+        json={
+            "product_id": product_b["id"],
+            "growing_area_code": code_a,
+            "harvest_date": "2026-10-20",
+            "quantity": 5,
+            "unit": "kg",
+        },
+    )
     assert foreign.status_code == 404 and foreign.json()["error"]["code"] == "growing_area_not_found"
     stamps = await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10}, headers=as_b)
     assert stamps.status_code == 404 and stamps.json()["error"]["code"] == "batch_not_found"
@@ -165,9 +245,17 @@ async def test_producer_b_cannot_use_producer_a_data(apps):
     assert (await tr.get("/api/v1/stamp-runs", params={"batch_id": batch_a["id"]}, headers=as_b)).json() == []
     assert (await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10})).status_code == 401
     # an official may act for A: area of A with product of B is refused as foreign
-    mixed = await tr.post("/api/v1/batches", headers=OFFICIAL, json={
-        "product_id": product_b["id"], "growing_area_code": code_a, "harvest_date": "2026-10-20", "quantity": 5,
-        "unit": "kg"})
+    mixed = await tr.post(
+        "/api/v1/batches",
+        headers=OFFICIAL,
+        json={
+            "product_id": product_b["id"],
+            "growing_area_code": code_a,
+            "harvest_date": "2026-10-20",
+            "quantity": 5,
+            "unit": "kg",
+        },
+    )
     assert mixed.status_code == 422 and mixed.json()["error"]["code"] == "foreign_area"
 
 
@@ -182,8 +270,15 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
     _producer, _product, _cert, run, _urls = await make_run(apps, count=1)
     rt = apps.runtime("traceability")
     batch = await rt.db.batches.find_one({"_id": run["batch_id"]})
-    orphan = {**(await rt.db.stamp_runs.find_one({"_id": run["id"]})), "_id": "run-held-elsewhere", "count": 7,
-              "status": "generating", "generated": 0, "worker": "another-pod", "lease_until": time.time() + 60}
+    orphan = {
+        **(await rt.db.stamp_runs.find_one({"_id": run["id"]})),
+        "_id": "run-held-elsewhere",
+        "count": 7,
+        "status": "generating",
+        "generated": 0,
+        "worker": "another-pod",
+        "lease_until": time.time() + 60,
+    }
     await rt.db.stamp_runs.insert_one(orphan)
     await rt.stamp_jobs.resume()
     rt.stamp_jobs.start(orphan["_id"])
@@ -195,6 +290,7 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
     async def ready():
         doc = await rt.db.stamp_runs.find_one({"_id": orphan["_id"]})
         return doc["status"] == "ready" and doc["worker"] == WORKER
+
     await eventually(ready, timeout=60)
     seqs = [d["seq"] for d in await rt.db.stamps.find({"run_id": orphan["_id"]}).to_list()]
     assert sorted(seqs) == list(range(1, 8)) and batch is not None

@@ -3,6 +3,7 @@ KafkaTopic resources). Without it a service that starts first would create missi
 3 partitions and replication factor 1 (right for the embedded broker, wrong in a cluster)."""
 
 import asyncio
+import contextlib
 import os
 import sys
 
@@ -19,10 +20,8 @@ async def missing() -> list[str]:
     except Exception as exc:  # noqa: BLE001 - broker not reachable yet: keep waiting
         return [repr(exc)]
     finally:
-        try:
+        with contextlib.suppress(Exception):
             await admin.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 async def main() -> None:

@@ -16,9 +16,9 @@ from tests.support.traceability import (
     add_batch,
     area_body,
     batch_body,
-    certified_tea,
     make_run,
     polygon,
+    tea_producer,
     until_ready,
 )
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 
 async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     tr = apps["traceability"]
-    producer, product, _cert = await certified_tea(apps, gtin="8934567890120")
+    producer, product, _cert = await tea_producer(apps, gtin="8934567890120")
     owner = auth("producer", producer_id=producer["id"])
     code = f"VN-19-063-02020-{uuid.uuid4().hex[:4].upper()}"
     area = area_body(
@@ -139,8 +139,8 @@ def decode_pdf(content: bytes) -> list[str]:
 
 async def test_producer_b_cannot_use_producer_a_data(apps):
     tr = apps["traceability"]
-    a, product_a, _ = await certified_tea(apps, gtin=None, certify=False)
-    b, product_b, _ = await certified_tea(apps, gtin=None, certify=False)
+    a, product_a, _ = await tea_producer(apps, gtin=None, certify=False)
+    b, product_b, _ = await tea_producer(apps, gtin=None, certify=False)
     as_a, as_b = auth("producer", producer_id=a["id"]), auth("producer", producer_id=b["id"])
     code_a = f"VN-19-063-{uuid.uuid4().hex[:5].upper()}"
     area = area_body(a["id"], code_a, name="Ruộng A", crop="lúa nếp", area_ha=1.2, geometry=polygon(0.05))

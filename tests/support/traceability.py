@@ -82,10 +82,11 @@ async def copied(apps: RunningApps, producer_id: str, product_id: str, certifica
     await eventually(lambda: db.products.find_one({"_id": product_id} | certified))
 
 
-async def certified_tea(
+async def tea_producer(
     apps: RunningApps, *, gtin: str | None, certify: bool = True, issued_on: str = "2026-11-01"
 ) -> tuple[dict, dict, dict | None]:
-    """A Chợ Đồn tea cooperative and its product (4★ unless not ``certify``), copied to traceability."""
+    """A Chợ Đồn tea cooperative and its product, certified 4★ unless not ``certify``; both copied to
+    traceability (the certificate too) before it returns."""
     producer = await make_producer(apps, name=f"HTX Chè {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
     product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Chợ Đồn {uuid.uuid4().hex[:4]}", gtin=gtin)
     cert = None
@@ -105,7 +106,7 @@ async def make_run(
 ):
     """A certified product's batch (area, harvest event) with ``count`` active stamps; their URLs."""
     tr = apps["traceability"]
-    producer, product, cert = await certified_tea(apps, gtin=gtin, certify=certify, issued_on=issued_on)
+    producer, product, cert = await tea_producer(apps, gtin=gtin, certify=certify, issued_on=issued_on)
     owner = auth("producer", producer_id=producer["id"])
     code = f"VN-19-063-{random.randrange(10**6):06d}"
     await add_area(tr, owner, producer["id"], code, commune="Xã Chợ Đồn", geometry=polygon(0.1))

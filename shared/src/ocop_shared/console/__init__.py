@@ -53,9 +53,7 @@ class LoginRequired(Exception):
     """No valid session: a page answers a redirect to the login form, a script call 401."""
 
 
-class CsrfRejected(AppError):
-    status = 403
-    code = "csrf_rejected"
+class CsrfRejected(AppError, status=403, code="csrf_rejected"): ...
 
 
 @dataclass(frozen=True)

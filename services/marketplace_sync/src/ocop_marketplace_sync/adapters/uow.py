@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ocop_marketplace_sync.adapters.copies import ProducerCopyRepository, ProductCopyRepository
 from ocop_marketplace_sync.adapters.listings import ListingRepository
+from ocop_marketplace_sync.app.ports import UnitOfWork
 from ocop_shared.uow import MongoUnitOfWork
 
 
-class MarketplaceUnitOfWork(MongoUnitOfWork):
+class MarketplaceUnitOfWork(MongoUnitOfWork, UnitOfWork):
     listings: ListingRepository
     products: ProductCopyRepository  # copies of the registry's products, with their certificate
     producers: ProducerCopyRepository  # copies of the registry's producers (the sellers)

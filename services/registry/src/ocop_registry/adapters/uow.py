@@ -17,12 +17,13 @@ from ocop_registry.adapters.repositories import (
     ProductRepository,
     UserRepository,
 )
+from ocop_registry.app.ports import UnitOfWork
 from ocop_shared.uow import MongoUnitOfWork
 
 COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
 
 
-class RegistryUnitOfWork(MongoUnitOfWork):
+class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     producers: ProducerRepository
     products: ProductRepository
     evaluations: EvaluationRepository

@@ -11,6 +11,7 @@ from ocop_traceability.adapters.copies import ProducerCopies, ProductCopies
 from ocop_traceability.adapters.places import GrowingAreas, PackingHouses
 from ocop_traceability.adapters.scans import CloneAlerts, ScanRecords
 from ocop_traceability.adapters.stamps import StampRuns, Stamps
+from ocop_traceability.app.ports import TraceabilityUow
 
 COLLECTIONS = [
     "producers",
@@ -26,7 +27,7 @@ COLLECTIONS = [
 ]
 
 
-class TraceabilityUnitOfWork(MongoUnitOfWork):
+class TraceabilityUnitOfWork(MongoUnitOfWork, TraceabilityUow):
     # only a transaction commits events: outside one nothing is tracked (the scan page's long-lived reads
     # would otherwise keep every record they ever loaded)
     track_plain_reads = False

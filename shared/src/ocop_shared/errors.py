@@ -65,3 +65,7 @@ class Refusal(AppError):
 
     def __init__(self, message: str | None = None, details: Any = None) -> None:
         super().__init__(self.code, message or self.text, details)
+
+
+class OutOfScope(Refusal, Forbidden, text="Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách"):
+    """An official acting on a producer outside their provinces (``Principal.reaches``), in every service."""

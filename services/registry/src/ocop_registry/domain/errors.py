@@ -7,6 +7,7 @@ says otherwise), ``text`` its Vietnamese message, so a use case says ``raise Alr
 from __future__ import annotations
 
 from ocop_shared.errors import Conflict, DomainError, Forbidden, NotFound, Refusal
+from ocop_shared.errors import OutOfScope as OutOfScope  # the scope rule's refusal, the same in every service
 
 
 class ProducerNotFound(Refusal, NotFound, text="Không tìm thấy chủ thể"): ...
@@ -19,9 +20,6 @@ class EvaluationNotFound(Refusal, NotFound, text="Không tìm thấy kết quả
 
 
 class CertificateNotFound(Refusal, NotFound, text="Không tìm thấy giấy chứng nhận"): ...
-
-
-class OutOfScope(Refusal, Forbidden, text="Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách"): ...
 
 
 class ForbiddenRole(Refusal, Forbidden, text="Vai trò này không được phép thao tác"): ...

@@ -8,6 +8,7 @@ Vietnamese message.
 from __future__ import annotations
 
 from ocop_shared.errors import Conflict, DomainError, Forbidden, NotFound, Refusal
+from ocop_shared.errors import OutOfScope as OutOfScope  # the scope rule's refusal, the same in every service
 
 
 class ProducerNotFound(Refusal, NotFound, text="Chưa có chủ thể này (đăng ký ở registry trước)"): ...
@@ -29,9 +30,6 @@ class StampRunNotFound(Refusal, NotFound, text="Không tìm thấy đợt in tem
 
 
 class NotYourProducer(Refusal, Forbidden, text="Chỉ được đăng ký cho chủ thể của mình"): ...
-
-
-class OutOfScope(Refusal, Forbidden, text="Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách"): ...
 
 
 class ForeignArea(Refusal, DomainError, text="Vùng trồng thuộc chủ thể khác với chủ thể của sản phẩm"): ...

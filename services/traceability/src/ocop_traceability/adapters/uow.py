@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.uow import MongoUnitOfWork
@@ -12,6 +11,7 @@ from ocop_traceability.adapters.copies import ProducerCopies, ProductCopies
 from ocop_traceability.adapters.places import GrowingAreas, PackingHouses
 from ocop_traceability.adapters.scans import CloneAlerts, ScanRecords
 from ocop_traceability.adapters.stamps import StampRuns, Stamps
+from ocop_traceability.app.ports import TraceabilityUow
 
 COLLECTIONS = [
     "producers",
@@ -27,7 +27,11 @@ COLLECTIONS = [
 ]
 
 
-class TraceabilityUnitOfWork(MongoUnitOfWork):
+class TraceabilityUnitOfWork(MongoUnitOfWork, TraceabilityUow):
+    # only a transaction commits events: outside one nothing is tracked (the scan page's long-lived reads
+    # would otherwise keep every record they ever loaded)
+    track_plain_reads = False
+
     producers: ProducerCopies
     products: ProductCopies
     growing_areas: GrowingAreas
@@ -38,21 +42,6 @@ class TraceabilityUnitOfWork(MongoUnitOfWork):
     stamps: Stamps
     scans: ScanRecords
     clone_alerts: CloneAlerts
-
-    def bind(self, session: AsyncClientSession | None) -> None:
-        # only a transaction commits events: outside one nothing is tracked (the scan page's long-lived reads
-        # would otherwise keep every record they ever loaded)
-        db, seen = self.db, (self.seen if session is not None else None)
-        self.producers = ProducerCopies(db, session, seen)
-        self.products = ProductCopies(db, session, seen)
-        self.growing_areas = GrowingAreas(db, session, seen)
-        self.packing_houses = PackingHouses(db, session, seen)
-        self.batches = Batches(db, session, seen)
-        self.trail = TrailEvents(db, session, seen)
-        self.stamp_runs = StampRuns(db, session, seen)
-        self.stamps = Stamps(db, session, seen)
-        self.scans = ScanRecords(db, session, seen)
-        self.clone_alerts = CloneAlerts(db, session, seen)
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

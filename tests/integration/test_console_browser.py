@@ -24,7 +24,7 @@ from tests.support.traceability import add_area, copied, polygon
 pytestmark = pytest.mark.integration
 # Debian's chromium; without it this module is skipped locally and fails under CI (as the scan page test)
 require_chromium()
-from playwright.async_api import async_playwright  # noqa: E402
+from playwright.async_api import async_playwright, expect  # noqa: E402
 
 CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage"]
 PHONE = {"width": 390, "height": 844}
@@ -167,18 +167,20 @@ async def test_official_certifies_a_product_in_the_browser(apps):
         await page.get_by_role("button", name="Đăng ký sản phẩm").click()
         await page.get_by_text("Đã đăng ký sản phẩm.").wait_for()
         assert await page.locator("h1").inner_text() == product_name
-        # the stars follow the scores as they are typed
+        # the stars follow the scores as they are typed (expect() waits: console.js is deferred and may run
+        # after the first fill)
         live = page.locator("#live-stars")
         await page.get_by_label("Phần A — Sản phẩm và sức mạnh cộng đồng (tối đa 40)").fill("33")
-        assert "33 điểm → 2 sao" in await live.inner_text()
+        await expect(live).to_contain_text("33 điểm → 2 sao")
         await page.get_by_label("Phần B — Khả năng tiếp thị (tối đa 25)").fill("19")
-        assert "52 điểm → 3 sao" in await live.inner_text()
+        await expect(live).to_contain_text("52 điểm → 3 sao")
         await page.get_by_label("Phần C — Chất lượng sản phẩm (tối đa 35)").fill("25")
-        assert "77 điểm → 4 sao" in await live.inner_text() and "đủ điều kiện công nhận OCOP" in await live.inner_text()
+        await expect(live).to_contain_text("77 điểm → 4 sao")
+        await expect(live).to_contain_text("đủ điều kiện công nhận OCOP")
         await page.get_by_label("Phần C — Chất lượng sản phẩm (tối đa 35)").fill("38")
-        assert "vượt quá thang điểm" in await live.inner_text()
+        await expect(live).to_contain_text("vượt quá thang điểm")
         await page.get_by_label("Bộ tiêu chí").select_option("QD1048-2019")  # C is out of 40 there
-        assert "90 điểm → 5 sao" in await live.inner_text()
+        await expect(live).to_contain_text("90 điểm → 5 sao")
         await page.get_by_label("Bộ tiêu chí").select_option("QD148-2023")
         await page.get_by_label("Phần C — Chất lượng sản phẩm (tối đa 35)").fill("25")
         await check_page(page, "official-evaluation", phone=True)

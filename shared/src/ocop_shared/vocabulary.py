@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-ROLE_NAMES = {"official": "Cán bộ quản lý", "producer": "Chủ thể sản xuất", "operator": "Quản trị hệ thống"}
+ROLE_NAMES = {
+    "official": "Cán bộ quản lý",
+    "producer": "Chủ thể sản xuất",
+    "operator": "Quản trị hệ thống",
+    "council_member": "Thành viên hội đồng đánh giá",
+}
 
 # The six groups of QĐ 148/QĐ-TTg (24/02/2023), by the codes the API and events use.
 GROUP_NAMES = {

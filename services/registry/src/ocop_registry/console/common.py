@@ -18,11 +18,19 @@ from ocop_shared.errors import AppError
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NAV = (
     NavEntry("/products", "Sản phẩm của tôi", ("producer",)),
+    NavEntry("/dossiers", "Hồ sơ OCOP", ("producer",)),
     NavEntry("/producers", "Chủ thể", ("official", "operator")),
     NavEntry("/products", "Sản phẩm", ("official", "operator")),
+    NavEntry("/dossiers", "Hồ sơ đánh giá", ("official", "operator")),
+    NavEntry("/councils", "Hội đồng", ("official", "operator", "council_member")),
     NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
     NavEntry("/reports", "Báo cáo", ("official", "operator")),
 )
+# The start page of each role (a council member's is the councils they sit on).
+HOME = {"council_member": "/councils"}
+# This service's own static files (the dossier and score-sheet pages' scripts), beside the shared ones.
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_PREFIX = "/console/registry-static"
 FIELD_NAMES = {
     "name": "Tên",
     "group": "Nhóm sản phẩm",
@@ -44,6 +52,15 @@ FIELD_NAMES = {
     "username": "Tên đăng nhập",
     "password": "Mật khẩu",
     "detail": "Chi tiết tiêu chí",
+    "cycle_year": "Năm đánh giá",
+    "kind": "Loại hồ sơ",
+    "business_plan": "Tóm tắt phương án sản xuất kinh doanh",
+    "production_capacity": "Công suất",
+    "target_stars": "Hạng sao đề nghị",
+    "meeting_on": "Ngày họp",
+    "members": "Thành viên",
+    "comment": "Nhận xét",
+    "title": "Tên tài liệu",
 }
 console = Console("registry", Path(__file__).resolve().parent.parent / "templates", nav=NAV, field_names=FIELD_NAMES)
 

@@ -131,6 +131,7 @@ def clean_filename(name: str, content_type: str) -> str:
 
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987)."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode() or "tai-lieu"
+    latin = filename.replace("đ", "d").replace("Đ", "D")  # the one Vietnamese letter NFKD does not decompose
+    fallback = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode() or "tai-lieu"
     fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", fallback)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

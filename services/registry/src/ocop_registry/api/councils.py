@@ -28,7 +28,9 @@ from ocop_shared.auth import Principal, require
 router = APIRouter(tags=["councils"])
 Reader = Annotated[Principal, Depends(require(*COUNCIL_READERS))]
 Manager = Annotated[Principal, Depends(require(*STAFF))]
-PDF: dict[int | str, dict[str, Any]] = {200: {"description": "Phụ lục of the decision (A4 PDF)", "content": {"application/pdf": {}}}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Phụ lục of the decision (A4 PDF)", "content": {"application/pdf": {}}}
+}
 
 
 async def _view(council_id: str, principal: Principal, rt) -> CouncilOut:

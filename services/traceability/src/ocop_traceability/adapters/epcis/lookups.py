@@ -11,10 +11,14 @@ from ocop_traceability.domain.epcis.ids import gtin14
 class EpcisLookups(Repository):
     collection_name = "products"
 
-    async def gtin_owners(self) -> dict[str, tuple[str, str]]:
-        """GTIN-14 → (product id, producer id) of every product with a GTIN."""
-        cursor = self.collection.find({}, projection={"gtin": 1, "producer_id": 1}, session=self.session)
-        return {gtin14(p["gtin"]): (p["_id"], p.get("producer_id", "")) async for p in cursor if p.get("gtin")}
+    async def gtin_owners(self) -> dict[str, list[tuple[str, str]]]:
+        """GTIN-14 → (product id, producer id) of the products with that GTIN (one, unless the registry holds
+        the same GTIN twice)."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        async for p in self.collection.find({}, projection={"gtin": 1, "producer_id": 1}, session=self.session):
+            if p.get("gtin"):
+                found.setdefault(gtin14(p["gtin"]), []).append((p["_id"], p.get("producer_id", "")))
+        return found
 
     async def product_owner(self, product_id: str) -> str | None:
         doc = await self.collection.find_one({"_id": product_id}, projection={"producer_id": 1}, session=self.session)

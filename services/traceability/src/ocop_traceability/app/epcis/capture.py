@@ -156,13 +156,13 @@ class Resolver:
 
     def __init__(self, uow: TraceabilityUow, m: Minting) -> None:
         self.uow, self.m = uow, m
-        self._gtins: dict[str, tuple[str, str]] | None = None
+        self._gtins: dict[str, list[tuple[str, str]]] | None = None
         self._cache: dict[str, tuple[set[str], list[Batch], str | None]] = {}
 
-    async def _gtin(self, gtin: str) -> tuple[str, str] | None:
+    async def _gtin(self, gtin: str) -> list[tuple[str, str]]:
         if self._gtins is None:
             self._gtins = await self.uow.epcis_lookups.gtin_owners()
-        return self._gtins.get(gtin)
+        return self._gtins.get(gtin, [])
 
     async def _one(self, key: str) -> tuple[set[str], list[Batch], str | None]:
         if key in self._cache:
@@ -182,11 +182,12 @@ class Resolver:
             batch = await self.uow.batches.get(stamp.batch_id)
             return {stamp.producer_id}, [batch] if batch else [], None
         if ref.kind in ("lot", "gtin") and ref.gtin:
-            product = await self._gtin(ref.gtin)
-            if product is None:
-                return set(), [], None
-            batch = await lookups.batch_of_lot(product[0], ref.lot) if ref.lot else None
-            return {product[1]}, [batch] if batch else [], None
+            products = await self._gtin(ref.gtin)
+            for product_id, producer_id in products if ref.lot else []:
+                batch = await lookups.batch_of_lot(product_id, ref.lot or "")
+                if batch:
+                    return {producer_id}, [batch], None
+            return {producer_id for _p, producer_id in products}, [], None
         if ref.kind == "class" and ref.product_id and ref.lot:
             owner = await lookups.product_owner(ref.product_id)
             batch = await lookups.batch_of_lot(ref.product_id, ref.lot) if owner else None
@@ -299,17 +300,19 @@ async def _store(
     to_store: list[tuple[Recorded, Found]] = []
     to_declare: list[tuple[str, dict]] = []
     for i, rec, found in ready:
-        prior = existing[rec.event_id].content_hash if rec.event_id in existing else in_document.get(rec.event_id)
-        if prior is None:
+        stored = existing.get(rec.event_id)
+        prior = stored.content_hash if stored else in_document.get(rec.event_id)
+        declaration = rec.event.get("errorDeclaration")
+        if stored and isinstance(declaration, dict):
+            if stored.doc.get("errorDeclaration") != declaration:
+                to_declare.append((rec.event_id, declaration))  # EPCIS 2.0 §7.4.1.4: the ID stays
+        elif prior is None:
             in_document[rec.event_id] = rec.content_hash
             to_store.append((rec, found))
-        elif prior == rec.content_hash:
-            continue  # the same event again: nothing to do
-        elif isinstance(rec.event.get("errorDeclaration"), dict) and rec.event_id in existing:
-            to_declare.append((rec.event_id, rec.event["errorDeclaration"]))
-        else:
+        elif prior != rec.content_hash:
             detail = f"eventID {rec.event_id[:120]} is already recorded for a different event"
             errors.append(_problem(ResourceAlreadyExistsException(detail), i, rec.event_id))
+        # else: the same event again, nothing to do
     if errors and job.get("behaviour") == "rollback":
         job_errors = errors
         await uow.capture_jobs.finish(job["_id"], success=False, errors=job_errors[:500], at=utcnow())

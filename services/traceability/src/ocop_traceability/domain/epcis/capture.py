@@ -4,8 +4,10 @@ the fields each stored event is found by.
 Strict JSON: no NaN/Infinity (Python's parser reads them), no number beyond a double, no duplicate key (the
 parser would keep the last silently), no nesting deeper than ``MAX_DEPTH`` (the hash and the schema check
 recurse). ``@context``: GS1's EPCIS context URLs (never fetched) and inline ``{prefix: namespace}`` objects,
-nothing else — a remote context would have to be dereferenced, and redefining a GS1 term would change what
-the event means.
+nothing else — a remote context would have to be dereferenced, and redefining a GS1 field name would change
+what the event means. GS1's own prefixes (``cbvmda``…) may be given another namespace, as one of GS1's
+examples does: it then names that document's extension fields (and is renamed when served, see
+``documents.Prefixes``).
 """
 
 from __future__ import annotations
@@ -95,6 +97,19 @@ GS1_TERMS = frozenset(
 )
 
 
+# GS1's own prefixes: a document may repeat them (GS1's examples do), not change them.
+GS1_PREFIXES = {
+    "epcis": "https://ref.gs1.org/epcis/",
+    "cbv": "https://ref.gs1.org/cbv/",
+    "cbvmda": "urn:epcglobal:cbv:mda:",
+    "gs1": "https://gs1.org/voc/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+
+
 def parse_json(body: bytes) -> Any:
     """The document, or ``ValidationException`` for anything that is not strict, bounded JSON."""
 
@@ -155,7 +170,7 @@ def namespaces(context: Any) -> dict[str, str]:
             for prefix, iri in item.items():
                 if not (isinstance(iri, str) and _PREFIX.match(prefix) and _IRI.match(iri)):
                     raise ValidationException(f"@context may only define prefixes as namespace IRIs ({prefix[:80]!r})")
-                if prefix in GS1_TERMS:
+                if prefix in GS1_TERMS and prefix not in GS1_PREFIXES:
                     raise ValidationException(f"@context may not redefine the GS1 term {prefix!r}")
                 found[prefix] = iri
         else:

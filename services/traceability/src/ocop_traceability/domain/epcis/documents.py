@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ocop_traceability.domain.epcis.capture import GS1_PREFIXES
 from ocop_traceability.domain.epcis.vocab import EPCIS_CONTEXT
 
 
@@ -27,16 +28,19 @@ class Prefixes:
     known: dict[str, str] = field(default_factory=dict)
 
     def adopt(self, event: dict[str, Any], namespaces: dict[str, str]) -> dict[str, Any]:
-        """Declare the event's prefixes, renaming those that would clash; returns the event as served."""
+        """Declare the event's prefixes, renaming those that would clash (also with GS1's own prefixes, which
+        a document may have redefined: GS1's context protects them); returns the event as served."""
         renames = {}
         for prefix, iri in namespaces.items():
-            if self.known.get(prefix) in (None, iri):
+            if GS1_PREFIXES.get(prefix) == iri:
+                continue  # GS1's context defines it
+            if prefix not in GS1_PREFIXES and self.known.get(prefix) in (None, iri):
                 self.known[prefix] = iri
                 continue
-            same = next((p for p, i in self.known.items() if i == iri), None)
+            same = next((p for p, i in self.known.items() if i == iri and p not in GS1_PREFIXES), None)
             if same is None:
                 n = 2
-                while f"{prefix}{n}" in self.known:
+                while f"{prefix}{n}" in self.known or f"{prefix}{n}" in GS1_PREFIXES:
                     n += 1
                 same = f"{prefix}{n}"
                 self.known[same] = iri

@@ -54,7 +54,7 @@ class EpcisEvents(Repository):
             for n, r in enumerate(records):
                 r.seq, r.record_time = first + n, now
                 rows.append(self._row(r))
-                keys += [{"key": key, "role": role, "seq": r.seq} for role, key in r.keys]
+                keys += [{"key": key, "role": role, "seq": r.seq, "ks": f"{key}|{r.seq:015d}"} for role, key in r.keys]
                 fanout.append({"_id": r.seq})
             try:
                 await self.collection.insert_many(rows, session=self.session)
@@ -94,12 +94,26 @@ class EpcisEvents(Repository):
 
     # -- reads ------------------------------------------------------------------------------------------
     async def by_event_ids(self, event_ids: Iterable[str]) -> dict[str, StoredEvent]:
-        found: dict[str, StoredEvent] = {}
-        for event_id in set(event_ids):  # one equality lookup each: the embedded server indexes those
-            row = await self.collection.find_one({"event_id": event_id}, session=self.session)
-            if row:
-                found[event_id] = StoredEvent(row)
-        return found
+        wanted = sorted(set(event_ids))
+        if not wanted:
+            return {}
+        cursor = self.collection.find({"event_id": {"$in": wanted}}, session=self.session)
+        return {row["event_id"]: StoredEvent(row) for row in await cursor.to_list(None)}
+
+    async def seqs_after(self, key: str, after: int, limit: int) -> list[tuple[int, str]]:
+        """(record number, role) above ``after`` of the events with this identifier, in record order, at most
+        ``limit`` (``ks`` = key and number: one indexed range)."""
+        cursor = self.collection.database.epcis_keys.find(
+            {"ks": {"$gt": f"{key}|{after:015d}", "$lt": f"{key}|~"}}, projection={"seq": 1, "role": 1}
+        )
+        return [(r["seq"], r["role"]) for r in await cursor.sort("ks", 1).limit(limit).to_list(limit)]
+
+    async def keys_of(self, seqs: list[int]) -> list[tuple[int, str, str]]:
+        """(record number, role, key) of every identifier of these events."""
+        cursor = self.collection.database.epcis_keys.find(
+            {"seq": {"$in": seqs}}, projection={"seq": 1, "role": 1, "key": 1}
+        )
+        return [(r["seq"], r["role"], r["key"]) async for r in cursor]
 
     async def seqs_of(self, keys: list[str], roles: tuple[str, ...]) -> set[int]:
         seqs: set[int] = set()
@@ -198,8 +212,9 @@ async def ensure_epcis_indexes(db: Any) -> None:
     await db.epcis_events.create_index("biz_step")
     await db.epcis_events.create_index("vis")
     await db.epcis_keys.create_index("key")
+    await db.epcis_keys.create_index("ks")
+    await db.epcis_keys.create_index("seq")
     await db.stamps.create_index("epcis_mark")
     await db.epcis_capture_payloads.create_index("job")
     await db.epcis_subscriptions.create_index("query")
     await db.epcis_deliveries.create_index("sub")
-    await db.epcis_deliveries.create_index("status")

@@ -320,9 +320,9 @@ async def _store(
     try:
         async with uow:
             await uow.epcis.add([r for r, _f in to_store])
-            for rec, found in to_store:
-                for batch in found.batches.values():
-                    await uow.trail.add(captured_trail_event(rec, batch, found, m, job["by"]["subject"]))
+            by = job["by"]["subject"]
+            lines = [captured_trail_event(r, b, f, m, by) for r, f in to_store for b in f.batches.values()]
+            await uow.trail.add_many(lines)
             for event_id, declaration in to_declare:
                 await uow.epcis.declare(event_id, declaration)
             await uow.commit()

@@ -25,7 +25,7 @@ from ocop_shared.events.envelope import utcnow
 from ocop_shared.logging import get_logger
 from ocop_traceability.app.epcis.capture import WORKER
 from ocop_traceability.app.epcis.policy import principal_of
-from ocop_traceability.app.epcis.query import event_filter, served
+from ocop_traceability.app.epcis.query import event_filter, merged, served
 from ocop_traceability.app.epcis.subscriptions import named_query
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.epcis.documents import Prefixes, query_document
@@ -105,14 +105,19 @@ class Dispatcher:
         return named_query(doc, uow, {})
 
     async def _owed(
-        self, uow: TraceabilityUow, sub: dict[str, Any], q: Query, extra: dict[str, Any], limit: int
+        self,
+        uow: TraceabilityUow,
+        sub: dict[str, Any],
+        q: Query,
+        extra: dict[str, Any],
+        limit: int,
+        within: list[int] | None = None,
     ) -> list[int]:
-        flt = await event_filter(q, principal_of(sub["by"]), uow, uow.epcis_config.minting)
+        flt = await event_filter(q, principal_of(sub["by"]), uow, uow.epcis_config.minting, within=within)
         if flt is None:
             return []
         since = {"record_time": {"$gte": sub["initial_record_time"]}} if sub.get("initial_record_time") else {}
-        clauses = [c for c in (flt, extra, since) if c]
-        return await uow.epcis.seqs_matching({"$and": clauses} if len(clauses) > 1 else clauses[0], limit)
+        return await uow.epcis.seqs_matching(merged(flt, extra, since), limit)
 
     async def fan_out(self, uow: TraceabilityUow, subs: list[dict], queries: dict[str, Query]) -> int:
         seqs = await uow.epcis.fanout_pending(FANOUT_BATCH)
@@ -120,7 +125,7 @@ class Dispatcher:
             return 0
         for sub in subs:
             if sub["_id"] in queries:
-                owed = await self._owed(uow, sub, queries[sub["_id"]], {"seq": {"$in": seqs}}, len(seqs))
+                owed = await self._owed(uow, sub, queries[sub["_id"]], {}, len(seqs), within=seqs)
                 await uow.deliveries.owe(sub["_id"], owed)
         await uow.epcis.fanout_done(seqs)
         return len(seqs)

@@ -67,14 +67,26 @@ class Page:
     next_token: str | None
 
 
-async def event_filter(
-    q: Query, principal: Principal | None, uow: TraceabilityUow, m: Minting
-) -> dict[str, Any] | None:
-    """The Mongo filter of a query within the caller's reach (None: nothing can match)."""
-    clauses: list[dict[str, Any]] = []
-    visible = await visible_filter(principal, uow)
-    if visible:
-        clauses.append(visible)
+def merged(*clauses: dict[str, Any]) -> dict[str, Any]:
+    """One flat filter of several (the embedded server plans ``$and`` badly: 0.14 s against 6 ms for the
+    same conditions as one document); two ``$in`` on a field intersect."""
+    out: dict[str, Any] = {}
+    for clause in clauses:
+        for name, condition in clause.items():
+            if name not in out:
+                out[name] = dict(condition) if isinstance(condition, dict) else condition
+                continue
+            for op, value in condition.items():
+                if op == "$in" and "$in" in out[name]:
+                    out[name]["$in"] = [v for v in out[name]["$in"] if v in set(value)]
+                else:
+                    out[name][op] = value
+    return out
+
+
+async def base_filter(q: Query, principal: Principal | None, uow: TraceabilityUow, m: Minting) -> dict[str, Any]:
+    """The filter of everything but the MATCH_ parameters, within the caller's reach."""
+    clauses: list[dict[str, Any]] = [await visible_filter(principal, uow)]
     for name, values in q.lists.items():
         if name in ("read_point", "biz_location"):
             values = [m.key(v) for v in values]
@@ -89,19 +101,62 @@ async def event_filter(
             clauses.append({name: given})
     if q.error_declared:
         clauses.append({"declared": {"$in": ["yes"]}})
+    return merged(*clauses)
+
+
+async def matching_among(q: Query, uow: TraceabilityUow, seqs: list[int]) -> list[int]:
+    """Which of ``seqs`` satisfy every MATCH_ parameter (one lookup of their identifier rows)."""
+    if not q.matches or not seqs:
+        return seqs
+    rows = await uow.epcis.keys_of(seqs)
+    left = set(seqs)
+    for roles, keys in q.matches:
+        wanted = set(keys)
+        left &= {seq for seq, role, key in rows if role in roles and key in wanted}
+    return sorted(left)
+
+
+async def event_filter(
+    q: Query, principal: Principal | None, uow: TraceabilityUow, m: Minting, *, within: list[int] | None = None
+) -> dict[str, Any] | None:
+    """The whole filter of a query within the caller's reach, restricted to ``within`` when given (None:
+    nothing can match). Without ``within`` the MATCH_ parameters are resolved to every event they select."""
+    flt = await base_filter(q, principal, uow, m)
+    if within is not None:
+        seqs = await matching_among(q, uow, within)
+        return merged(flt, {"seq": {"$in": seqs}}) if seqs else None
     selected: set[int] | None = None
     for roles, keys in q.matches:
-        seqs = await uow.epcis.seqs_of(keys, roles)
-        selected = seqs if selected is None else selected & seqs
+        found = await uow.epcis.seqs_of(keys, roles)
+        selected = found if selected is None else selected & found
         if not selected:
             return None
-    if selected is not None:
         if len(selected) > MAX_MATCHED:
             raise QueryTooLargeException("the MATCH_ parameters select too many events: narrow the query")
-        clauses.append({"seq": {"$in": sorted(selected)}})
-    if not clauses:
-        return {}
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    return merged(flt, {"seq": {"$in": sorted(selected)}}) if selected is not None else flt
+
+
+async def _matched_page(q: Query, flt: dict[str, Any], uow: TraceabilityUow, after: int, limit: int) -> list:
+    """A page in record order when MATCH_ parameters are given: the candidates come from the first
+    parameter's identifier rows, in record order from ``after``, a window at a time (a lot with 10,000 events
+    is never read whole for a page of 30)."""
+    roles, keys = q.matches[0]
+    window = max(4 * limit, 200)
+    rows: list[StoredEvent] = []
+    while len(rows) < limit:
+        streams = [await uow.epcis.seqs_after(key, after, window) for key in keys]
+        cut = [s[-1][0] for s in streams if len(s) == window]  # a stream cut at the window goes on
+        bound = min(cut) if cut else None  # every candidate up to here is known
+        candidates = sorted(
+            {seq for s in streams for seq, role in s if role in roles and (bound is None or seq <= bound)}
+        )
+        candidates = await matching_among(Query(matches=q.matches[1:]), uow, candidates)
+        if candidates:
+            rows += await uow.epcis.find(merged(flt, {"seq": {"$in": candidates}}), limit=limit - len(rows))
+        if bound is None:
+            break
+        after = bound
+    return rows
 
 
 def _secret_test(q: Query, m: Minting):
@@ -139,7 +194,8 @@ async def query_events(
 ) -> Page:
     m = uow.epcis_config.minting
     position = tokens.read(q.page_token, q.fingerprint) if q.page_token else {}
-    flt = await event_filter(q, principal, uow, m)
+    streamed = bool(q.matches) and q.order_by is None and q.max_event_count is None
+    flt = await (base_filter(q, principal, uow, m) if streamed else event_filter(q, principal, uow, m))
     prefixes = Prefixes({"ocop": m.namespace})
     if flt is None:
         return Page(query_document([], prefixes, query_name=query_name), None)
@@ -151,9 +207,11 @@ async def query_events(
         limit = min(limit, q.event_count_limit - served_so_far)
     rows: list[StoredEvent] = []
     if limit > 0:
-        if q.order_by is None:
+        if streamed:
+            rows = await _matched_page(q, flt, uow, position.get("s", 0), limit + 1)
+        elif q.order_by is None:
             if "s" in position:
-                flt = {"$and": [flt, {"seq": {"$gt": position["s"]}}]} if flt else {"seq": {"$gt": position["s"]}}
+                flt = merged(flt, {"seq": {"$gt": position["s"]}})
             rows = await uow.epcis.find(flt, limit=limit + 1)
         else:
             sort = "event_time" if q.order_by == "eventTime" else "record_time"

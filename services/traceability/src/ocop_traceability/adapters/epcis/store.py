@@ -22,7 +22,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.mongo import as_datetime
 from ocop_traceability.adapters.base import Repository
-from ocop_traceability.domain.epcis.record import DuplicateEvents, Recorded, StoredEvent
+from ocop_traceability.domain.epcis.record import DuplicateEvents, Recorded, StoredEvent, epoch_ms
 
 
 def _dumps(value: Any) -> str:
@@ -77,6 +77,9 @@ class EpcisEvents(Repository):
             "type": index.type,
             "event_time": index.event_time,
             "record_time": r.record_time,
+            # what time windows compare and sort on: numbers (the embedded server's date ranges are ~10× slower)
+            "event_ms": epoch_ms(index.event_time),
+            "record_ms": epoch_ms(r.record_time),
             "action": index.action,
             "biz_step": index.biz_step,
             "disposition": index.disposition,
@@ -207,8 +210,8 @@ async def ensure_epcis_indexes(db: Any) -> None:
     """Single-field indexes only (the embedded server uses no compound index)."""
     await db.epcis_events.create_index("seq", unique=True)
     await db.epcis_events.create_index("event_id", unique=True)
-    await db.epcis_events.create_index("event_time")
-    await db.epcis_events.create_index("record_time")
+    await db.epcis_events.create_index("event_ms")
+    await db.epcis_events.create_index("record_ms")
     await db.epcis_events.create_index("biz_step")
     await db.epcis_events.create_index("vis")
     await db.epcis_keys.create_index("key")

@@ -31,6 +31,7 @@ from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.epcis.documents import Prefixes, query_document
 from ocop_traceability.domain.epcis.errors import EpcisError
 from ocop_traceability.domain.epcis.query import Query
+from ocop_traceability.domain.epcis.record import epoch_ms
 from ocop_traceability.domain.epcis.schedule import Schedule
 
 log = get_logger(__name__)
@@ -116,7 +117,8 @@ class Dispatcher:
         flt = await event_filter(q, principal_of(sub["by"]), uow, uow.epcis_config.minting, within=within)
         if flt is None:
             return []
-        since = {"record_time": {"$gte": sub["initial_record_time"]}} if sub.get("initial_record_time") else {}
+        initial = sub.get("initial_record_time")
+        since = {"record_ms": {"$gte": epoch_ms(initial)}} if initial else {}
         return await uow.epcis.seqs_matching(merged(flt, extra, since), limit)
 
     async def fan_out(self, uow: TraceabilityUow, subs: list[dict], queries: dict[str, Query]) -> int:

@@ -28,7 +28,7 @@ from ocop_traceability.domain.epcis.errors import (
 )
 from ocop_traceability.domain.epcis.ids import Minting
 from ocop_traceability.domain.epcis.query import Query
-from ocop_traceability.domain.epcis.record import StoredEvent
+from ocop_traceability.domain.epcis.record import StoredEvent, epoch_ms
 
 TOKEN_TTL_S = 3600.0
 MAX_MATCHED = 100_000  # events a MATCH_ parameter may select before the query is too large
@@ -92,11 +92,11 @@ async def base_filter(q: Query, principal: Principal | None, uow: TraceabilityUo
             values = [m.key(v) for v in values]
         clauses.append({name: {"$in": values}})
     bounds = {
-        "event_time": {"$gte": q.times.get("GE_eventTime"), "$lt": q.times.get("LT_eventTime")},
-        "record_time": {"$gte": q.times.get("GE_recordTime"), "$lt": q.times.get("LT_recordTime")},
+        "event_ms": {"$gte": q.times.get("GE_eventTime"), "$lt": q.times.get("LT_eventTime")},
+        "record_ms": {"$gte": q.times.get("GE_recordTime"), "$lt": q.times.get("LT_recordTime")},
     }
     for name, bound in bounds.items():
-        given = {op: v for op, v in bound.items() if v is not None}
+        given = {op: epoch_ms(v) for op, v in bound.items() if v is not None}
         if given:
             clauses.append({name: given})
     if q.error_declared:
@@ -214,7 +214,7 @@ async def query_events(
                 flt = merged(flt, {"seq": {"$gt": position["s"]}})
             rows = await uow.epcis.find(flt, limit=limit + 1)
         else:
-            sort = "event_time" if q.order_by == "eventTime" else "record_time"
+            sort = "event_ms" if q.order_by == "eventTime" else "record_ms"
             rows = await uow.epcis.find(
                 flt, sort=sort, descending=q.descending, skip=position.get("o", 0), limit=limit + 1
             )

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from ocop_traceability.domain.epcis._dl_normaliser import normaliser
+from ocop_traceability.domain.epcis.ids import normalised
 from ocop_traceability.domain.epcis.vocab import BIZ_STEPS, BTT, CBV, DISPOSITIONS, SDT, VOC
 
 Node = tuple[Any, str, list[Any]]  # (name, text, children), the reference's XML-like tree
@@ -208,7 +208,7 @@ def _canonical(text: str) -> str:
     for urn, web in _CBV_URNS:
         text = text.replace(f"urn:epcglobal:cbv:{urn}:", f"{CBV}{web}-")
     text = _number(text)
-    return normaliser(text) or text
+    return normalised(text) or text
 
 
 def _generic(children: list[Any]) -> str:

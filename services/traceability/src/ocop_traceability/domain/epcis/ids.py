@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import quote, unquote
 
@@ -34,6 +35,16 @@ _SHORT_STAMP = re.compile(r"^https?://[^/?#]+/s/([0-9A-Za-z-]{17,21})/?$", re.IG
 _DL = re.compile(r"^https://id\.gs1\.org/(01|414|00)/(\d+)(?:/(10|21|254)/([^/?#]+))?$")
 
 PlaceKind = Literal["growing-area", "packing-house"]
+
+
+@lru_cache(maxsize=65_536)
+def normalised(uri: str) -> str | None:
+    """The reference normaliser's canonical Digital Link of a GS1 key (None: not one), remembered: events
+    repeat their lots, places and classes, and the hash asks for every value."""
+    try:
+        return normaliser(uri)
+    except Exception:  # noqa: BLE001 - a value the normaliser cannot take is simply not a GS1 key
+        return None
 
 
 def lower_scheme_host(uri: str) -> str:
@@ -124,11 +135,7 @@ class Minting:
             if serial:
                 return f"{self.base}/S/{serial}"
         lowered = lower_scheme_host(uri)
-        try:
-            canonical = normaliser(lowered)
-        except Exception:  # noqa: BLE001 - a URI the normaliser cannot take is simply not a GS1 key
-            canonical = None
-        return canonical or lowered
+        return normalised(lowered) or lowered
 
     def resolve(self, key: str) -> Ref:
         """What a key (``self.key(uri)``) designates in our records, as far as its form tells."""

@@ -20,6 +20,10 @@ class DuplicateEvents(Exception):
     """Storing failed: an eventID is already stored (a concurrent capture of the same events)."""
 
 
+def epoch_ms(moment: datetime | None) -> int | None:
+    return round(moment.timestamp() * 1000) if moment else None
+
+
 def producer_sees(producer_id: str) -> str:
     return f"p:{producer_id}"
 

@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -212,12 +212,14 @@ async def main() -> int:
 
     direct_rate, capture_rate = args.events / direct_s, args.events / capture_s
     print(
-        f"\nEPCIS capture: {args.events:,} events in {len(bodies)} documents of {args.per_document} (embedded stack, 2 shared cores)"
+        f"\nEPCIS capture: {args.events:,} events in {len(bodies)} documents of {args.per_document}"
+        " (embedded stack, in-process)"
     )
     print(f"  direct trail inserts (baseline) {direct_s:7.2f} s   {direct_rate:9,.0f} events/s")
     print(f"  POST /epcis/capture, jobs done  {capture_s:7.2f} s   {capture_rate:9,.0f} events/s")
     print(
-        f"  ratio capture / direct insert   {capture_rate / direct_rate:7.3f}×  ({direct_rate / capture_rate:.1f}× slower)"
+        f"  ratio capture / direct insert   {capture_rate / direct_rate:7.3f}×"
+        f"  ({direct_rate / capture_rate:.1f}× slower)"
     )
     every = [s for samples in timings.values() for s in samples]
     print(f"\nGET /epcis/events over {args.events:,} events, {args.queries} queries")

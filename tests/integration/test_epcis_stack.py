@@ -171,23 +171,22 @@ async def test_subscription_deliveries_are_signed_retried_and_survive_a_crash(ow
 
 async def test_scheduled_subscriptions_and_refused_targets(own_stack):
     receiver = Receiver(failures=0)
-    async with serve(receiver) as base:
-        async with run_apps(
-            own_stack, services=("traceability",), db_suffix="_sched", extra={"traceability": FAST}
-        ) as apps:
-            tr = apps["traceability"]
-            staff = auth("operator")
-            assert (
-                await tr.post("/epcis/queries", json={"name": "all", "query": {}}, headers=staff)
-            ).status_code == 201
-            every_second = {"dest": f"{base}/cb", "schedule": {"second": "[0-59]"}, "reportIfEmpty": True}
-            r = await tr.post("/epcis/queries/all/subscriptions", json=every_second, headers=staff)
-            assert r.status_code == 201, r.text
-            await eventually(lambda: asyncio.sleep(0, len(receiver.posts) >= 2), timeout=10)
-            assert "gs1-signature" not in receiver.posts[0][0]  # no token, no signature
-            assert json.loads(receiver.posts[0][1])["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
-            r = await tr.delete(f"/epcis/queries/all/subscriptions/{r.json()['subscriptionID']}", headers=staff)
-            assert r.status_code == 204
+    async with serve(receiver) as base, run_apps(
+        own_stack, services=("traceability",), db_suffix="_sched", extra={"traceability": FAST}
+    ) as apps:
+        tr = apps["traceability"]
+        staff = auth("operator")
+        assert (
+            await tr.post("/epcis/queries", json={"name": "all", "query": {}}, headers=staff)
+        ).status_code == 201
+        every_second = {"dest": f"{base}/cb", "schedule": {"second": "[0-59]"}, "reportIfEmpty": True}
+        r = await tr.post("/epcis/queries/all/subscriptions", json=every_second, headers=staff)
+        assert r.status_code == 201, r.text
+        await eventually(lambda: asyncio.sleep(0, len(receiver.posts) >= 2), timeout=10)
+        assert "gs1-signature" not in receiver.posts[0][0]  # no token, no signature
+        assert json.loads(receiver.posts[0][1])["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
+        r = await tr.delete(f"/epcis/queries/all/subscriptions/{r.json()['subscriptionID']}", headers=staff)
+        assert r.status_code == 204
     async with run_apps(own_stack, services=("traceability",), db_suffix="_sched2") as apps:  # private targets refused
         tr, staff = apps["traceability"], auth("operator")
         await tr.post("/epcis/queries", json={"name": "q", "query": {"EQ_bizStep": ["shipping"]}}, headers=staff)

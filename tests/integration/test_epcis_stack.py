@@ -171,14 +171,13 @@ async def test_subscription_deliveries_are_signed_retried_and_survive_a_crash(ow
 
 async def test_scheduled_subscriptions_and_refused_targets(own_stack):
     receiver = Receiver(failures=0)
-    async with serve(receiver) as base, run_apps(
-        own_stack, services=("traceability",), db_suffix="_sched", extra={"traceability": FAST}
-    ) as apps:
+    async with (
+        serve(receiver) as base,
+        run_apps(own_stack, services=("traceability",), db_suffix="_sched", extra={"traceability": FAST}) as apps,
+    ):
         tr = apps["traceability"]
         staff = auth("operator")
-        assert (
-            await tr.post("/epcis/queries", json={"name": "all", "query": {}}, headers=staff)
-        ).status_code == 201
+        assert (await tr.post("/epcis/queries", json={"name": "all", "query": {}}, headers=staff)).status_code == 201
         every_second = {"dest": f"{base}/cb", "schedule": {"second": "[0-59]"}, "reportIfEmpty": True}
         r = await tr.post("/epcis/queries/all/subscriptions", json=every_second, headers=staff)
         assert r.status_code == 201, r.text

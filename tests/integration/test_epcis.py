@@ -321,7 +321,7 @@ async def test_capture_round_trips_and_the_scan_page(apps, world: World):
     assert [e["type"] for e in shown] == ["packing", "shipping", "other"]
     assert all("0912" not in json.dumps(e) and "Tài" not in json.dumps(e) for e in scan["events"])
     html = (await tr.get(f"/{path}")).text
-    assert "đối tác ghi nhận qua EPCIS" in html
+    assert "đối tác ghi nhận qua EPCIS" in html and "Sự kiện khác" in html
 
     again = await capture(apps, document(aggregation, shipping, transformation, context=context), world.owner)
     assert again["success"] and again["storedCount"] == 0  # the same events again: nothing new

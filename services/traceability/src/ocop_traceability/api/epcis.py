@@ -8,6 +8,7 @@ reads the raw request and answers through ``epcis_http``.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -166,13 +167,17 @@ async def event(request: Request, event_id: str) -> Response:
     return json_response(await query.event_by_id(event_id, principal, runtime(request).uow()), request=request)
 
 
-def _vocabulary_routes(resource: str, members: list[str], parameter: str) -> None:
+Listing = Callable[[Request], Awaitable[Response]]
+
+
+def _resource_routes(resource: str, parameter: str, listing: Listing, members: Callable[[Request], list[str]] | None):
+    """``/epcis/<resource>`` (the listing), ``…/{value}`` (a ResourceCollection of "events": a value outside
+    a fixed vocabulary is 404) and ``…/{value}/events`` (the query with ``parameter`` = the value)."""
+
     @router.api_route(f"/epcis/{resource}", methods=["GET", "OPTIONS"], name=f"epcis_{resource}")
     @epcis_route
-    async def listing(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return _options("OPTIONS, GET")
-        return json_response(collection(members), request=request)
+    async def listed(request: Request) -> Response:
+        return _options("OPTIONS, GET") if request.method == "OPTIONS" else await listing(request)
 
     @router.api_route(
         f"/epcis/{resource}/{{value:path}}/events", methods=["GET", "OPTIONS"], name=f"epcis_{resource}_events"
@@ -188,30 +193,20 @@ def _vocabulary_routes(resource: str, members: list[str], parameter: str) -> Non
     async def one(request: Request, value: str) -> Response:
         if request.method == "OPTIONS":
             return _options("OPTIONS, GET")
-        if value not in members:
+        if members is not None and value not in members(request):
             raise NoSuchResourceException(f"no {resource[:-1]} {value[:80]}")
         return json_response(collection(["events"]), request=request)
 
 
-_vocabulary_routes("eventTypes", list(EVENT_TYPES), "eventType")
-_vocabulary_routes("dispositions", sorted(DISPOSITIONS), "EQ_disposition")
+def _vocabulary(values: Callable[[Request], list[str]]) -> Listing:
+    async def listing(request: Request) -> Response:
+        return json_response(collection(values(request)), request=request)
+
+    return listing
 
 
-@router.api_route("/epcis/bizSteps", methods=["GET", "OPTIONS"])
-@epcis_route
-async def biz_steps(request: Request) -> Response:
-    if request.method == "OPTIONS":
-        return _options("OPTIONS, GET")
-    ours = runtime(request).epcis.config.minting.processing_step
-    return json_response(collection([*sorted(BIZ_STEPS), ours]), request=request)
-
-
-@router.api_route("/epcis/bizSteps/{value:path}/events", methods=["GET", "OPTIONS"])
-@epcis_route
-async def biz_step_events(request: Request, value: str) -> Response:
-    if request.method == "OPTIONS":
-        return _options("OPTIONS, GET")
-    return await _events(request, {"EQ_bizStep": [value]})
+def _biz_steps(request: Request) -> list[str]:
+    return [*sorted(BIZ_STEPS), runtime(request).epcis.config.minting.processing_step]
 
 
 def _offset(request: Request) -> tuple[int, int]:
@@ -223,12 +218,10 @@ def _offset(request: Request) -> tuple[int, int]:
     return offset, q.per_page
 
 
-def _location_routes(resource: str, field: str, parameter: str) -> None:
-    @router.api_route(f"/epcis/{resource}", methods=["GET", "OPTIONS"], name=f"epcis_{resource}")
-    @epcis_route
+def _seen(field: str) -> Listing:
+    """The readPoints, bizLocations or EPCs of the events the caller may see, a page at a time."""
+
     async def listing(request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return _options("OPTIONS, GET")
         principal = caller_of(request)
         limit_public(request, principal)
         offset, per_page = _offset(request)
@@ -240,26 +233,17 @@ def _location_routes(resource: str, field: str, parameter: str) -> None:
         token = rt.epcis.tokens.issue("collection", {"o": offset + per_page}) if more else None
         return _page(request, body, token)
 
-    @router.api_route(
-        f"/epcis/{resource}/{{value:path}}/events", methods=["GET", "OPTIONS"], name=f"epcis_{resource}_events"
-    )
-    @epcis_route
-    async def its_events(request: Request, value: str) -> Response:
-        if request.method == "OPTIONS":
-            return _options("OPTIONS, GET")
-        return await _events(request, {parameter: [value]})
-
-    @router.api_route(f"/epcis/{resource}/{{value:path}}", methods=["GET", "OPTIONS"], name=f"epcis_{resource}_one")
-    @epcis_route
-    async def one(request: Request, value: str) -> Response:
-        if request.method == "OPTIONS":
-            return _options("OPTIONS, GET")
-        return json_response(collection(["events"]), request=request)
+    return listing
 
 
-_location_routes("bizLocations", "biz_location", "EQ_bizLocation")
-_location_routes("readPoints", "read_point", "EQ_readPoint")
-_location_routes("epcs", "epc", "MATCH_anyEPC")
+_resource_routes("eventTypes", "eventType", _vocabulary(lambda _r: list(EVENT_TYPES)), lambda _r: list(EVENT_TYPES))
+_resource_routes(
+    "dispositions", "EQ_disposition", _vocabulary(lambda _r: sorted(DISPOSITIONS)), lambda _r: sorted(DISPOSITIONS)
+)
+_resource_routes("bizSteps", "EQ_bizStep", _vocabulary(_biz_steps), _biz_steps)
+_resource_routes("bizLocations", "EQ_bizLocation", _seen("biz_location"), None)
+_resource_routes("readPoints", "EQ_readPoint", _seen("read_point"), None)
+_resource_routes("epcs", "MATCH_anyEPC", _seen("epc"), None)
 
 
 # -- named queries and subscriptions ---------------------------------------------------------------------

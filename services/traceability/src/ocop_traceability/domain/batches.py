@@ -25,8 +25,9 @@ EVENT_NAMES: dict[str, str] = {
     "shipping": "Xuất hàng",
     "receiving": "Nhận hàng",
     "inspection": "Kiểm tra",
-    "other": "Sự kiện khác",
 }
+# What a trail line shows: the steps above, and ``other`` (an event a partner captured through EPCIS).
+TRAIL_NAMES: dict[str, str] = {**EVENT_NAMES, "other": "Sự kiện khác"}
 MAX_GENERATED_LOTS = 49  # per product and harvest day
 
 

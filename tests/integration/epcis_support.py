@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from conftest import auth, eventually
 from ocop_traceability.domain.codes import luhn32_check
-from tests.integration.test_certificates import evaluate, issue, make_producer, make_product
 from tests.standards.epcis_checks import assert_epcis_valid, assert_problem, component_errors
+from tests.support.traceability import add_area, add_batch, order_stamps, tea_producer, until_ready
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
 TRAIL = [
@@ -72,57 +72,21 @@ class World:
 async def make_world(apps, *, stamps: int = 12, trail=TRAIL, activate: bool = True) -> World:
     tr = apps["traceability"]
     gtin = new_gtin()
-    producer = await make_producer(apps, name=f"HTX Chè {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
-    product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết {uuid.uuid4().hex[:4]}", gtin=gtin)
-    await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"])
+    producer, product, _cert = await tea_producer(apps, gtin=gtin)
     owner = auth("producer", producer_id=producer["id"])
-    db = apps.runtime("traceability").db
-
-    async def copied():
-        doc = await db.products.find_one({"_id": product["id"]})
-        return doc is not None and bool(doc.get("certificate"))
-
-    await eventually(copied)
     tag = uuid.uuid4().hex[:4].upper()
     area, house, gln = f"VN-19-063-{tag}", f"VN-19-PH-{tag}", new_gln()
-    r = await tr.post(
-        "/api/v1/growing-areas",
-        headers=owner,
-        json={
-            "code": area,
-            "name": "Đồi chè Khuổi Ha",
-            "crop": "chè Shan tuyết",
-            "producer_id": producer["id"],
-            "province": {"code": "19", "name": "Thái Nguyên"},
-            "area_ha": 2.5,
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [[[105.6, 22.1], [105.61, 22.1], [105.61, 22.11], [105.6, 22.11], [105.6, 22.1]]],
-            },
-            "certifications": [{"scheme": "VietGAP", "number": f"VG-{tag}", "valid_from": "2025-01-01"}],
-        },
-    )
-    assert r.status_code == 201, r.text
+    certifications = [{"scheme": "VietGAP", "number": f"VG-{tag}", "valid_from": "2025-01-01"}]
+    await add_area(tr, owner, producer["id"], area, name="Đồi chè Khuổi Ha", certifications=certifications)
     r = await tr.post(
         "/api/v1/packing-houses",
         headers=owner,
         json={"code": house, "name": "Xưởng Tân Cương", "producer_id": producer["id"], "province": "19", "gln": gln},
     )
     assert r.status_code == 201, r.text
-    r = await tr.post(
-        "/api/v1/batches",
-        headers=owner,
-        json={
-            "product_id": product["id"],
-            "growing_area_code": area,
-            "packing_house_code": house,
-            "harvest_date": "2026-11-01",
-            "quantity": 120,
-            "unit": "kg",
-        },
+    batch = await add_batch(
+        tr, owner, product["id"], area, packing_house_code=house, harvest_date="2026-11-01", quantity=120
     )
-    assert r.status_code == 201, r.text
-    batch = r.json()
     for kind, when, place, note in trail:
         r = await tr.post(
             f"/api/v1/batches/{batch['id']}/events",
@@ -130,13 +94,8 @@ async def make_world(apps, *, stamps: int = 12, trail=TRAIL, activate: bool = Tr
             json={"type": kind, "time": when, "place": place, "note": note},
         )
         assert r.status_code == 201, r.text
-    run = (await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", json={"count": stamps}, headers=owner)).json()
-
-    async def ready():
-        status = (await tr.get(f"/api/v1/stamp-runs/{run['id']}", headers=owner)).json()
-        return status["status"] == "ready"
-
-    await eventually(ready, timeout=60)
+    run = await order_stamps(tr, owner, batch["id"], stamps)
+    await until_ready(tr, owner, run["id"])
     if activate:
         r = await tr.post(f"/api/v1/stamp-runs/{run['id']}/activate", json={}, headers=owner)
         assert r.status_code == 200, r.text

@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, eventually, require_chromium
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, require_chromium
 from ocop_cli.stack import free_port
 from ocop_registry.domain.certificate import add_months
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
-from tests.integration.test_console_http import PASSWORD, add_user
-from tests.integration.test_traceability import polygon
+from tests.support.console import PASSWORD, add_user
+from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
+from tests.support.traceability import add_area, copied, polygon
 
 pytestmark = pytest.mark.integration
 # Debian's chromium; without it this module is skipped locally and fails under CI (as the scan page test)
 require_chromium()
-from playwright.async_api import async_playwright  # noqa: E402
+from playwright.async_api import async_playwright, expect  # noqa: E402
 
 CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage"]
 PHONE = {"width": 390, "height": 844}
@@ -167,18 +167,20 @@ async def test_official_certifies_a_product_in_the_browser(apps):
         await page.get_by_role("button", name="Đăng ký sản phẩm").click()
         await page.get_by_text("Đã đăng ký sản phẩm.").wait_for()
         assert await page.locator("h1").inner_text() == product_name
-        # the stars follow the scores as they are typed
+        # the stars follow the scores as they are typed (expect() waits: console.js is deferred and may run
+        # after the first fill)
         live = page.locator("#live-stars")
         await page.get_by_label("Phần A — Sản phẩm và sức mạnh cộng đồng (tối đa 40)").fill("33")
-        assert "33 điểm → 2 sao" in await live.inner_text()
+        await expect(live).to_contain_text("33 điểm → 2 sao")
         await page.get_by_label("Phần B — Khả năng tiếp thị (tối đa 25)").fill("19")
-        assert "52 điểm → 3 sao" in await live.inner_text()
+        await expect(live).to_contain_text("52 điểm → 3 sao")
         await page.get_by_label("Phần C — Chất lượng sản phẩm (tối đa 35)").fill("25")
-        assert "77 điểm → 4 sao" in await live.inner_text() and "đủ điều kiện công nhận OCOP" in await live.inner_text()
+        await expect(live).to_contain_text("77 điểm → 4 sao")
+        await expect(live).to_contain_text("đủ điều kiện công nhận OCOP")
         await page.get_by_label("Phần C — Chất lượng sản phẩm (tối đa 35)").fill("38")
-        assert "vượt quá thang điểm" in await live.inner_text()
+        await expect(live).to_contain_text("vượt quá thang điểm")
         await page.get_by_label("Bộ tiêu chí").select_option("QD1048-2019")  # C is out of 40 there
-        assert "90 điểm → 5 sao" in await live.inner_text()
+        await expect(live).to_contain_text("90 điểm → 5 sao")
         await page.get_by_label("Bộ tiêu chí").select_option("QD148-2023")
         await page.get_by_label("Phần C — Chất lượng sản phẩm (tối đa 35)").fill("25")
         await check_page(page, "official-evaluation", phone=True)
@@ -219,27 +221,15 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
     producer = await make_producer(apps, name=f"HKD Chè Chợ Đồn {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
     product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Bản Tàn {uuid.uuid4().hex[:4]}")
     soon = add_months(date.today() + timedelta(days=40), -36)  # valid for 40 more days: the 90-day warning shows
-    await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"], issued_on=soon.isoformat())
+    cert = (
+        await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"], issued_on=soon.isoformat())
+    ).json()
     owner = auth("producer", producer_id=producer["id"])
     db = apps.runtime("traceability").db
-    await eventually(lambda: db.products.find_one({"_id": product["id"], "certificate.status": "active"}))
-    await eventually(lambda: db.producers.find_one({"_id": producer["id"]}))
+    await copied(apps, producer["id"], product["id"], cert["id"])
     area = f"VN-19-063-{uuid.uuid4().hex[:6].upper()}"
-    r = await apps["traceability"].post(
-        "/api/v1/growing-areas",
-        headers=owner,
-        json={
-            "code": area,
-            "name": "Đồi chè Bản Tàn",
-            "crop": "chè Shan tuyết",
-            "producer_id": producer["id"],
-            "province": "Thái Nguyên",
-            "commune": "Xã Chợ Đồn",
-            "area_ha": 14.2,
-            "geometry": polygon(0.2),
-        },
-    )
-    assert r.status_code == 201, r.text
+    details = {"name": "Đồi chè Bản Tàn", "commune": "Xã Chợ Đồn", "area_ha": 14.2, "geometry": polygon(0.2)}
+    await add_area(apps["traceability"], owner, producer["id"], area, **details)
     username = await add_user(apps, "producer", producer_id=producer["id"])
     async with serve(apps) as urls, chromium() as context:
         page = await context.new_page()

@@ -1,8 +1,9 @@
 """Unit of work: one MongoDB transaction that commits an aggregate *and* its outbox events together.
 
-Each service subclasses :class:`MongoUnitOfWork` in its ``adapters/uow.py`` and creates its repositories
-in :meth:`MongoUnitOfWork.bind` (cosmicpython's ``SqlAlchemyUnitOfWork``). Repositories are usable before
-the block too (plain reads, no transaction); inside ``async with uow:`` they are rebound to the session.
+Each service subclasses :class:`MongoUnitOfWork` in its ``adapters/uow.py`` and declares its repositories as
+annotated class attributes (``certificates: CertificateRepository``); :meth:`MongoUnitOfWork.bind` creates
+them (cosmicpython's ``SqlAlchemyUnitOfWork``). Repositories are usable before the block too (plain reads, no
+transaction); inside ``async with uow:`` they are rebound to the session.
 Events reach the outbox two ways: aggregates record them (``entity.events``, collected from what the
 repositories loaded or added) or a use case calls :meth:`emit`.
 """
@@ -10,7 +11,7 @@ repositories loaded or added) or a use case calls :meth:`emit`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, ClassVar, Self, get_type_hints
 
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient
@@ -22,6 +23,7 @@ from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
 from ocop_shared.events.recording import Recorded
 from ocop_shared.mongo import note_transaction, transaction_gate
 from ocop_shared.outbox import outbox_row
+from ocop_shared.repository import MongoRepository
 from ocop_shared.tracing import current_traceparent
 
 
@@ -31,6 +33,11 @@ class MongoUnitOfWork:
     ``joined(session)`` makes a unit of work inside a transaction someone else owns (a consumer's inbox
     batch): entering starts nothing and ``commit`` only writes the outbox rows; the owner commits.
     """
+
+    # Whether repositories bound outside a transaction add what they load to ``seen`` too (a service whose
+    # long-lived reads would otherwise keep every record they ever loaded says False).
+    track_plain_reads: ClassVar[bool] = True
+    _repositories: ClassVar[dict[str, type[MongoRepository]]]
 
     def __init__(
         self, client: AsyncMongoClient, db: AsyncDatabase, *, source: str, on_commit: Callable[[], None] | None = None
@@ -46,8 +53,23 @@ class MongoUnitOfWork:
         self._owner = True
         self.bind(None)
 
+    @classmethod
+    def repositories(cls) -> dict[str, type[MongoRepository]]:
+        """The repositories the class declares: its annotated attributes whose type is a MongoRepository."""
+        if "_repositories" not in cls.__dict__:
+            hints = get_type_hints(cls)
+            cls._repositories = {
+                name: kind
+                for name, kind in hints.items()
+                if isinstance(kind, type) and issubclass(kind, MongoRepository)
+            }
+        return cls._repositories
+
     def bind(self, session: AsyncClientSession | None) -> None:
-        """Create the repositories on ``session`` (subclasses; ``track=self.seen`` collects their events)."""
+        """Create the repositories on ``session``; ``self.seen`` collects the events of what they load."""
+        seen = self.seen if session is not None or self.track_plain_reads else None
+        for name, repository in self.repositories().items():
+            setattr(self, name, repository(self.db, session, seen))
 
     @classmethod
     def joined(

@@ -276,29 +276,25 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    def invalid_input(errors: Sequence[Any], hidden: tuple[str, ...] = ()) -> JSONResponse:
+        """422 naming each field at fault (the first 50); ``hidden``: location parts not worth naming."""
         details = [
             {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p not in hidden),
                 "message": e.get("msg", ""),
                 "type": e.get("type", ""),
             }
-            for e in exc.errors()
+            for e in errors
         ][:50]
         return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return invalid_input(exc.errors(), hidden=("body",))
+
     @app.exception_handler(ValidationError)
     async def model_error(_request: Request, exc: ValidationError) -> JSONResponse:
-        details = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ())),
-                "message": e.get("msg", ""),
-                "type": e.get("type", ""),
-            }
-            for e in exc.errors()
-        ][:50]
-        return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
+        return invalid_input(exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from ocop_marketplace_sync.adapters.postmart import PostmartAdapter
 from ocop_marketplace_sync.adapters.voso import VosoAdapter
@@ -20,7 +21,10 @@ __all__ = ["MarketplaceSyncSettings", "background", "bootstrap", "marketplaces"]
 def marketplaces(s: MarketplaceSyncSettings) -> dict[str, Marketplace]:
     """One entry per enabled platform: adding a platform (e.g. Sendo) is an adapter and its settings."""
     out: dict[str, Marketplace] = {}
-    calls = {"attempts": s.sync_attempts, "timeout_s": s.platform_timeout_s}  # retries and timeout of every call
+    calls: dict[str, Any] = {
+        "attempts": s.sync_attempts,
+        "timeout_s": s.platform_timeout_s,
+    }  # retries and timeout of every call
     if s.voso_url:
         out["voso"] = VosoAdapter(
             s.voso_url, s.voso_client_id, s.voso_client_secret, rate_per_s=s.voso_rate_per_s, **calls

@@ -43,6 +43,7 @@ from ocop_shared.vocabulary import (
 )
 
 HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"  # the console layout and page_base.html, the skeleton of every HTML page
 SESSION_COOKIE = "ocop_session"
 CSRF_COOKIE = "ocop_csrf"
 CSRF_FIELD = "csrf_token"
@@ -53,9 +54,7 @@ class LoginRequired(Exception):
     """No valid session: a page answers a redirect to the login form, a script call 401."""
 
 
-class CsrfRejected(AppError):
-    status = 403
-    code = "csrf_rejected"
+class CsrfRejected(AppError, status=403, code="csrf_rejected"): ...
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,7 @@ class Console:
         self.service = service  # its key in public_urls: registry, traceability or marketplace
         self.nav = tuple(nav)
         self.field_names = dict(field_names or {})
-        loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(HERE / "templates")]
+        loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(TEMPLATES)]
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
         self.env.filters.update(vndate=vndate, vndatetime=vndatetime, vnnumber=vnnumber, stars=stars)
         self.env.globals.update(

@@ -48,7 +48,8 @@ class SellerApi:
 
 class HttpAdapter:
     """Base of the adapters: rate limit, retries, error mapping, and the calls on the seller's items (each
-    platform declares its :class:`SellerApi`, shapes its payload and authenticates in :meth:`send`)."""
+    platform declares its :class:`SellerApi`, shapes its payload and authenticates in :meth:`send` with the
+    seller's ``key`` and ``secret``: an OAuth client id and secret, an API key and signing secret, …)."""
 
     name = "base"
     api = SellerApi("/items", id_field="id", price_field="price")
@@ -56,6 +57,8 @@ class HttpAdapter:
     def __init__(
         self,
         base_url: str,
+        key: str = "",
+        secret: str = "",
         *,
         rate_per_s: float = 20,
         attempts: int = 8,
@@ -64,6 +67,7 @@ class HttpAdapter:
         backoff_max_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.key, self.secret = key, secret
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
         self.limiter = AsyncLimiter(rate_per_s, 1.0)
         self.attempts = attempts

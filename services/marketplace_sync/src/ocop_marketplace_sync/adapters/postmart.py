@@ -28,19 +28,15 @@ class PostmartAdapter(HttpAdapter):
     name = "postmart"
     api = SellerApi("/v2/items", id_field="item_id", price_field="sale_price")
 
-    def __init__(self, base_url: str, api_key: str, api_secret: str, **kwargs: Any) -> None:
-        super().__init__(base_url, **kwargs)
-        self.api_key, self.api_secret = api_key, api_secret
-
     async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         body = json.dumps(kwargs.pop("json")).encode() if "json" in kwargs else b""
         ts = str(int(time.time()))
         message = f"{method}\n{path}\n{ts}\n".encode() + body
         headers = {
             **kwargs.pop("headers", {}),
-            "X-Api-Key": self.api_key,
+            "X-Api-Key": self.key,
             "X-Timestamp": ts,
-            "X-Signature": hmac.new(self.api_secret.encode(), message, hashlib.sha256).hexdigest(),
+            "X-Signature": hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest(),
             "Content-Type": "application/json",
         }
         return await self.http.request(method, path, content=body, headers=headers, **kwargs)

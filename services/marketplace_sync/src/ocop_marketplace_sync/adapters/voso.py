@@ -18,10 +18,7 @@ class VosoAdapter(HttpAdapter):
     name = "voso"
     api = SellerApi("/api/seller/products", id_field="product_id", price_field="price")
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str, **kwargs: Any) -> None:
-        super().__init__(base_url, **kwargs)
-        self.client_id, self.client_secret = client_id, client_secret
-        self._token: tuple[str, float] | None = None
+    _token: tuple[str, float] | None = None  # the access token and when to fetch a new one
 
     async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self._token is None or self._token[1] < time.monotonic():
@@ -29,8 +26,8 @@ class VosoAdapter(HttpAdapter):
                 "/oauth/token",
                 data={
                     "grant_type": "client_credentials",
-                    "client_id": self.client_id,
-                    "client_secret": self.client_secret,
+                    "client_id": self.key,
+                    "client_secret": self.secret,
                 },
             )
             self.raise_for(r)

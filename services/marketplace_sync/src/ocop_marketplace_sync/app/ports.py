@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
-
-from pydantic import BaseModel
+from typing import Any, Protocol
 
 from ocop_marketplace_sync.domain.listing import ListingDraft
 from ocop_marketplace_sync.domain.listing_state import Listing, Retry, SyncOutcome
 from ocop_marketplace_sync.domain.platform import RemoteListing
+from ocop_shared import ports
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 
 
@@ -62,20 +61,10 @@ class ProducerCopies(Protocol):
     async def in_provinces(self, provinces: Collection[str]) -> set[str]: ...
 
 
-class UnitOfWork(Protocol):
-    """``async with uow: ... await uow.commit()``; the repositories also serve plain reads outside the block."""
-
-    @property
-    def listings(self) -> Listings: ...
-    @property
-    def products(self) -> ProductCopies: ...
-    @property
-    def producers(self) -> ProducerCopies: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: Any) -> None: ...
-    def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> Any: ...
-    async def commit(self) -> None: ...
+class UnitOfWork(ports.UnitOfWork, Protocol):
+    listings: Listings
+    products: ProductCopies
+    producers: ProducerCopies
 
 
 class Marketplace(Protocol):

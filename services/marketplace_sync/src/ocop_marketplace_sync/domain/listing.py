@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 
 from ocop_shared.events.models import CertificateSnapshot, ProductSnapshot
 
+_AS_THE_PRODUCT_HAS_THEM = {"product_id", "name", "group", "description", "price_vnd", "unit", "images"}
+
 
 class ListingDraft(BaseModel):
     product_id: str
@@ -26,15 +28,9 @@ class ListingDraft(BaseModel):
     def of(cls, product: ProductSnapshot, certificate: CertificateSnapshot, version: int) -> ListingDraft:
         """From the event's snapshots (event-carried state: they hold all a listing needs)."""
         return cls(
-            product_id=product.product_id,
+            **product.model_dump(include=_AS_THE_PRODUCT_HAS_THEM),
             version=version,
-            name=product.name,
             stars=certificate.stars,
-            group=product.group,
-            description=product.description,
-            price_vnd=product.price_vnd,
-            unit=product.unit,
-            images=product.images,
             seller=product.producer_public_name,
             province=product.province.name,
             decision_no=certificate.decision_no,

@@ -1,4 +1,5 @@
-"""Shared machinery of the stand-ins: storage, fault injection, rate limits, idempotency, inspection."""
+"""Shared machinery of the stand-ins: storage, the seller's items, refusals, fault injection, rate limits,
+inspection."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import random
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -78,8 +80,80 @@ def error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+class Refused(Exception):
+    """A seller-API request the platform turns away before looking at it (bad token, bad signature)."""
+
+    def __init__(self, response: JSONResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class Rule(NamedTuple):
+    """What a platform asks of one field of an item (``default`` stands for the field when it is absent), and
+    what it says when the field fails."""
+
+    check: Callable[[Any], bool]
+    message: str
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A seller's items as both platforms keep them: by external id, replaced whole, removed softly (status
+    ``removed``). Each platform names the id in its answers, has its own rules for an item's fields and
+    answers a rejected item with its own status, code and message."""
+
+    store: Store
+    id_field: str  # "product_id", "item_id"
+    noun: str  # in the 404 message: "No such product"
+    rules: dict[str, Rule]
+    rejection: tuple[int, str, str]
+
+    def answer(self, external_id: str) -> dict[str, Any]:
+        return {self.id_field: external_id, **self.store.products[external_id]}
+
+    def rejected(self, body: Any) -> JSONResponse | None:
+        """The platform's answer to a body it does not accept, with the fields at fault (None: accepted)."""
+        if not isinstance(body, dict):
+            fields = {"body": "must be a JSON object"}
+        else:
+            fields = {name: r.message for name, r in self.rules.items() if not r.check(body.get(name, r.default))}
+        return error(*self.rejection, fields) if fields else None
+
+    def add(self, body: dict[str, Any]) -> str:
+        external_id = self.store.new_id()
+        self.store.products[external_id] = {**body, "status": "active"}
+        return external_id
+
+    def not_found(self) -> JSONResponse:
+        return error(404, "not_found", f"No such {self.noun}")
+
+    def replace(self, external_id: str, body: Any) -> dict[str, Any] | JSONResponse:
+        if external_id not in self.store.products:
+            return self.not_found()
+        if rejected := self.rejected(body):
+            return rejected
+        self.store.products[external_id] = {**body, "status": "active"}
+        return self.answer(external_id)
+
+    def remove(self, external_id: str) -> dict[str, Any] | JSONResponse:
+        if external_id not in self.store.products:
+            return self.not_found()
+        self.store.products[external_id]["status"] = "removed"
+        return {self.id_field: external_id, "status": "removed"}
+
+    def get(self, external_id: str) -> dict[str, Any] | JSONResponse:
+        if external_id not in self.store.products:
+            return self.not_found()
+        return self.answer(external_id)
+
+
 def install(app: FastAPI, store: Store) -> None:
-    """Faults and rate limits on every seller-API request; admin and inspection routes."""
+    """Faults and rate limits on every seller-API request; refusals answered; admin and inspection routes."""
+
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, exc: Refused) -> JSONResponse:
+        return exc.response
 
     @app.middleware("http")
     async def persist(request: Request, call_next):  # refused or injected-fault requests change nothing
@@ -130,3 +204,13 @@ def install(app: FastAPI, store: Store) -> None:
         return {"deleted": store.products.pop(external_id, None) is not None}
 
     app.include_router(admin)
+
+
+def standin_app(platform: str) -> tuple[FastAPI, Store]:
+    """A stand-in's app, labelled as simulated, with its store (also ``app.state.store``, for the tests),
+    faults, rate limits and admin routes; the platform's seller API is added to it."""
+    app = FastAPI(title=f"{platform} stand-in (NOT the real {platform}.vn API)")
+    store = Store(platform)
+    install(app, store)
+    app.state.store = store
+    return app, store

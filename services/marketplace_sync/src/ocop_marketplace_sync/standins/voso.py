@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Form, Header, Request
 
-from ocop_marketplace_sync.standins.common import Store, error, install
+from ocop_marketplace_sync.standins.common import Catalogue, Refused, Rule, error, standin_app
 
 CATEGORIES = {
     1001: "Thực phẩm - Đặc sản vùng miền",
@@ -21,29 +21,24 @@ CATEGORIES = {
 }
 
 
-def _validate(body: Any) -> dict[str, str]:
-    if not isinstance(body, dict):
-        return {"body": "must be a JSON object"}
-    fields = {}
-    if not isinstance(body.get("title"), str) or not 5 <= len(body["title"]) <= 200:
-        fields["title"] = "5–200 characters required"
-    if not isinstance(body.get("price"), int) or body["price"] <= 0:
-        fields["price"] = "positive integer (VND) required"
-    if body.get("category_id") not in CATEGORIES:
-        fields["category_id"] = f"one of {sorted(CATEGORIES)}"
-    images = body.get("images", [])
-    if not isinstance(images, list) or not all(isinstance(u, str) and u.startswith("http") for u in images):
-        fields["images"] = "list of http(s) URLs"
-    return fields
+RULES = {
+    "title": Rule(lambda v: isinstance(v, str) and 5 <= len(v) <= 200, "5–200 characters required"),
+    "price": Rule(lambda v: isinstance(v, int) and v > 0, "positive integer (VND) required"),
+    "category_id": Rule(lambda v: v in CATEGORIES, f"one of {sorted(CATEGORIES)}"),
+    "images": Rule(
+        lambda v: isinstance(v, list) and all(isinstance(u, str) and u.startswith("http") for u in v),
+        "list of http(s) URLs",
+        default=[],
+    ),
+}
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="voso stand-in (NOT the real voso.vn API)")
-    store = Store("voso")
+    app, store = standin_app("voso")
+    items = Catalogue(store, "product_id", "product", RULES, (422, "validation_failed", "Invalid product"))
     client_id = os.environ.get("OCOP_VOSO_CLIENT_ID", "ocop-dev")
     client_secret = os.environ.get("OCOP_VOSO_CLIENT_SECRET", "voso-dev-secret")
     tokens: dict[str, float] = {}
-    install(app, store)
 
     @app.post("/oauth/token")
     async def token(
@@ -57,9 +52,10 @@ def create_app() -> FastAPI:
         tokens[tok] = time.monotonic() + 600
         return {"access_token": tok, "token_type": "Bearer", "expires_in": 600}
 
-    def authorized(authorization: str | None) -> bool:
+    def authorize(authorization: str | None) -> None:
         tok = (authorization or "").removeprefix("Bearer ").strip()
-        return tokens.get(tok, 0) > time.monotonic()
+        if tokens.get(tok, 0) <= time.monotonic():
+            raise Refused(error(401, "unauthorized", "Missing or expired access token"))
 
     async def body_of(request: Request) -> Any:
         try:
@@ -71,50 +67,30 @@ def create_app() -> FastAPI:
     async def create(
         request: Request, authorization: str | None = Header(None), idempotency_key: str | None = Header(None)
     ):
-        if not authorized(authorization):
-            return error(401, "unauthorized", "Missing or expired access token")
+        authorize(authorization)
         if idempotency_key and idempotency_key in store.idempotency:
-            ext = store.idempotency[idempotency_key]
-            return {"product_id": ext, **store.products[ext]}  # a retried create returns the first result
+            return items.answer(store.idempotency[idempotency_key])  # a retried create returns the first result
         body = await body_of(request)
-        fields = _validate(body)
-        if fields:
-            return error(422, "validation_failed", "Invalid product", fields)
-        ext = store.new_id()
-        store.products[ext] = {**body, "status": "active"}
+        if rejected := items.rejected(body):
+            return rejected
+        ext = items.add(body)
         if idempotency_key:
             store.idempotency[idempotency_key] = ext
-        return {"product_id": ext, **store.products[ext]}
+        return items.answer(ext)
 
     @app.put("/api/seller/products/{product_id}")
     async def update(product_id: str, request: Request, authorization: str | None = Header(None)):
-        if not authorized(authorization):
-            return error(401, "unauthorized", "Missing or expired access token")
-        if product_id not in store.products:
-            return error(404, "not_found", "No such product")
-        body = await body_of(request)
-        fields = _validate(body)
-        if fields:
-            return error(422, "validation_failed", "Invalid product", fields)
-        store.products[product_id] = {**body, "status": "active"}
-        return {"product_id": product_id, **store.products[product_id]}
+        authorize(authorization)
+        return items.replace(product_id, await body_of(request))
 
     @app.delete("/api/seller/products/{product_id}")
     async def remove(product_id: str, authorization: str | None = Header(None)):
-        if not authorized(authorization):
-            return error(401, "unauthorized", "Missing or expired access token")
-        if product_id not in store.products:
-            return error(404, "not_found", "No such product")
-        store.products[product_id]["status"] = "removed"
-        return {"product_id": product_id, "status": "removed"}
+        authorize(authorization)
+        return items.remove(product_id)
 
     @app.get("/api/seller/products/{product_id}")
     async def get(product_id: str, authorization: str | None = Header(None)):
-        if not authorized(authorization):
-            return error(401, "unauthorized", "Missing or expired access token")
-        if product_id not in store.products:
-            return error(404, "not_found", "No such product")
-        return {"product_id": product_id, **store.products[product_id]}
+        authorize(authorization)
+        return items.get(product_id)
 
-    app.state.store = store
     return app

@@ -17,8 +17,7 @@ from ocop_shared.errors import DomainError
 from ocop_shared.events.models import AdminUnit
 
 
-class UnknownUnit(DomainError):
-    code = "unknown_admin_unit"
+class UnknownUnit(DomainError, code="unknown_admin_unit"): ...
 
 
 def _norm(text: str) -> str:

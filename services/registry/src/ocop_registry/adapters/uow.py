@@ -7,7 +7,6 @@ open one). Events the products record (certificate transitions) are collected at
 
 from __future__ import annotations
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_registry.adapters.copies import ListingStatusRepository, TracedProductRepository
@@ -18,12 +17,13 @@ from ocop_registry.adapters.repositories import (
     ProductRepository,
     UserRepository,
 )
+from ocop_registry.app.ports import UnitOfWork
 from ocop_shared.uow import MongoUnitOfWork
 
 COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
 
 
-class RegistryUnitOfWork(MongoUnitOfWork):
+class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     producers: ProducerRepository
     products: ProductRepository
     evaluations: EvaluationRepository
@@ -31,16 +31,6 @@ class RegistryUnitOfWork(MongoUnitOfWork):
     users: UserRepository
     listings: ListingStatusRepository
     traced: TracedProductRepository
-
-    def bind(self, session: AsyncClientSession | None) -> None:
-        db, seen = self.db, self.seen
-        self.producers = ProducerRepository(db, session, seen)
-        self.products = ProductRepository(db, session, seen)
-        self.evaluations = EvaluationRepository(db, session, seen)
-        self.certificates = CertificateRepository(db, session, seen)
-        self.users = UserRepository(db, session, seen)
-        self.listings = ListingStatusRepository(db, session, seen)
-        self.traced = TracedProductRepository(db, session, seen)
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_registry.app.inputs import ContactIn, ProductIn
+from ocop_registry.domain.certificate import CertificateFacts
 from ocop_registry.domain.producer import ProducerKind
 from ocop_shared.events.models import AdminUnit
 
@@ -52,16 +53,8 @@ class EvaluationOut(BaseModel):
     certificate_id: str | None = None
 
 
-class CertificateOut(BaseModel):
+class CertificateOut(CertificateFacts):
     model_config = ConfigDict(extra="ignore")
-    id: str
-    product_id: str
-    producer_id: str
-    evaluation_id: str
-    stars: int
-    decision_no: str
-    issued_on: date
-    valid_until: date
     status: str
     kind: str
     level: str

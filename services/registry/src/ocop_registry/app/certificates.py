@@ -16,6 +16,7 @@ from ocop_registry.app.commands import (
     IssueCertificate,
     ListCertificates,
     RenewCertificate,
+    ReplaceCertificate,
     RevokeCertificate,
     UpgradeCertificate,
 )
@@ -69,7 +70,7 @@ async def upgrade_certificate(
 
 
 async def _replace(
-    cmd: RenewCertificate | UpgradeCertificate,
+    cmd: ReplaceCertificate,
     kind: CertificateKind,
     principal: Principal,
     uow: UnitOfWork,

@@ -103,15 +103,19 @@ class IssueCertificate:
 
 
 @dataclass(frozen=True)
-class RenewCertificate:
+class ReplaceCertificate:
+    """A certificate from a new evaluation takes the place of ``certificate_id`` (which is superseded)."""
+
     certificate_id: str
     replacement: ReplaceIn
 
 
-@dataclass(frozen=True)
-class UpgradeCertificate:
-    certificate_id: str
-    replacement: ReplaceIn
+class RenewCertificate(ReplaceCertificate):
+    """At the end of validity; the stars may change."""
+
+
+class UpgradeCertificate(ReplaceCertificate):
+    """More stars than the current certificate."""
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,11 @@ async def record_evaluation(
         councils.require_level(given.level)
         total = check_scores(given.criteria_version, given.scores, given.detail)
         evaluation = Evaluation(
+            **given.model_dump(),  # level, criteria version, scores, detail and date as the council gave them
             id=str(ObjectId()),
             product_id=cmd.product_id,
-            level=given.level,
-            criteria_version=given.criteria_version,
-            scores=given.scores,
-            detail=given.detail,
             total=total,
             stars=stars_for(total),
-            evaluated_on=given.evaluated_on,
             recorded_at=utcnow(),
             recorded_by=principal.subject,
         )

@@ -7,17 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, Self, TypeVar
-
-from pydantic import BaseModel
+from typing import Any, Protocol
 
 from ocop_registry.domain.certificate import Certificate
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
 from ocop_registry.domain.user import User
-
-T = TypeVar("T")
+from ocop_shared import ports
+from ocop_shared.ports import Repository
 
 
 @dataclass(frozen=True)
@@ -47,15 +45,6 @@ class ProductQuery:
     group: str | None = None
     limit: int = 0
     skip: int = 0
-
-
-class Repository(Protocol[T]):
-    """The entities of one kind by id (those loaded or stored in a unit of work have their events collected)."""
-
-    async def get(self, entity_id: str, /) -> T | None: ...
-    async def add(self, entity: T, /) -> None: ...
-    async def add_many(self, entities: list[T], /) -> None: ...
-    async def save(self, entity: T, /) -> None: ...
 
 
 class Producers(Repository[Producer], Protocol):
@@ -104,25 +93,11 @@ class TracedProducts(Protocol):
     async def among(self, product_ids: Iterable[str]) -> set[str]: ...
 
 
-class UnitOfWork(Protocol):
-    """``async with uow: ... await uow.commit()``; leaving the block without commit changes nothing."""
-
-    @property
-    def producers(self) -> Producers: ...
-    @property
-    def products(self) -> Products: ...
-    @property
-    def evaluations(self) -> Evaluations: ...
-    @property
-    def certificates(self) -> Certificates: ...
-    @property
-    def users(self) -> Users: ...
-    @property
-    def listings(self) -> ListingStatuses: ...
-    @property
-    def traced(self) -> TracedProducts: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-    async def commit(self) -> None: ...
-    def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> Any: ...
+class UnitOfWork(ports.UnitOfWork, Protocol):
+    producers: Producers
+    products: Products
+    evaluations: Evaluations
+    certificates: Certificates
+    users: Users
+    listings: ListingStatuses
+    traced: TracedProducts

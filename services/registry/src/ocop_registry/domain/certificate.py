@@ -51,7 +51,10 @@ class Revocation(BaseModel):
     at: datetime
 
 
-class Certificate(BaseModel):
+class CertificateFacts(BaseModel):
+    """What a certificate states: the product and its producer, the evaluation and its stars, the decision and
+    the validity (the certificate and its API answer both start with these)."""
+
     id: str
     product_id: str
     producer_id: str
@@ -60,6 +63,9 @@ class Certificate(BaseModel):
     decision_no: str
     issued_on: date
     valid_until: date
+
+
+class Certificate(CertificateFacts):
     status: CertificateStatus = CertificateStatus.active
     kind: CertificateKind = CertificateKind.issued
     criteria_version: str

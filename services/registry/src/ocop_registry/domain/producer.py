@@ -27,8 +27,7 @@ COMPANY_FORMS = ("CTCP", "TNHH", "DNTN")
 _TAX_CODE = re.compile(r"^\d{10}(\d{3}|-\d{3})?$")
 
 
-class InvalidTaxCode(DomainError):
-    code = "invalid_tax_code"
+class InvalidTaxCode(DomainError, code="invalid_tax_code"): ...
 
 
 def normalize_tax_code(value: str) -> str:

@@ -27,8 +27,7 @@ class ProductGroup(StrEnum):
 QUALITY_SCHEMES = ("VietGAP", "GlobalGAP", "organic", "HACCP", "ISO 22000", "ISO 9001", "FSSC 22000", "other")
 
 
-class InvalidGtin(DomainError):
-    code = "invalid_gtin"
+class InvalidGtin(DomainError, code="invalid_gtin"): ...
 
 
 def gtin_check_digit(body: str) -> int:

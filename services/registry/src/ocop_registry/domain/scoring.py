@@ -22,8 +22,7 @@ MIN_CERTIFIED_STARS = 3
 EPS = 1e-6
 
 
-class InvalidScores(DomainError):
-    code = "invalid_scores"
+class InvalidScores(DomainError, code="invalid_scores"): ...
 
 
 def stars_for(total: float) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.uow import MongoUnitOfWork
@@ -20,6 +19,7 @@ from ocop_traceability.adapters.epcis.subscriptions import Deliveries, NamedQuer
 from ocop_traceability.adapters.places import GrowingAreas, PackingHouses
 from ocop_traceability.adapters.scans import CloneAlerts, ScanRecords
 from ocop_traceability.adapters.stamps import StampRuns, Stamps
+from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.epcis.ids import EpcisConfig
 
 COLLECTIONS = [
@@ -37,7 +37,11 @@ COLLECTIONS = [
 ]
 
 
-class TraceabilityUnitOfWork(MongoUnitOfWork):
+class TraceabilityUnitOfWork(MongoUnitOfWork, TraceabilityUow):
+    # only a transaction commits events: outside one nothing is tracked (the scan page's long-lived reads
+    # would otherwise keep every record they ever loaded)
+    track_plain_reads = False
+
     producers: ProducerCopies
     products: ProductCopies
     growing_areas: GrowingAreas
@@ -69,27 +73,6 @@ class TraceabilityUnitOfWork(MongoUnitOfWork):
         if epcis_config is not None:
             self.epcis_config = epcis_config
         super().__init__(client, db, source=source, on_commit=on_commit)
-
-    def bind(self, session: AsyncClientSession | None) -> None:
-        # only a transaction commits events: outside one nothing is tracked (the scan page's long-lived reads
-        # would otherwise keep every record they ever loaded)
-        db, seen = self.db, (self.seen if session is not None else None)
-        self.producers = ProducerCopies(db, session, seen)
-        self.products = ProductCopies(db, session, seen)
-        self.growing_areas = GrowingAreas(db, session, seen)
-        self.packing_houses = PackingHouses(db, session, seen)
-        self.batches = Batches(db, session, seen)
-        self.trail = TrailEvents(db, session, seen)
-        self.stamp_runs = StampRuns(db, session, seen)
-        self.stamps = Stamps(db, session, seen)
-        self.scans = ScanRecords(db, session, seen)
-        self.clone_alerts = CloneAlerts(db, session, seen)
-        self.epcis = EpcisEvents(db, session, seen)
-        self.epcis_lookups = EpcisLookups(db, session, seen)
-        self.capture_jobs = CaptureJobs(db, session, seen)
-        self.named_queries = NamedQueries(db, session, seen)
-        self.subscriptions = Subscriptions(db, session, seen)
-        self.deliveries = Deliveries(db, session, seen)
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

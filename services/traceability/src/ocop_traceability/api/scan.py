@@ -9,10 +9,11 @@ from typing import Annotated
 import js_lib_leaflet
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from prometheus_client import Counter
 from starlette.routing import Route
 
+from ocop_shared.console import TEMPLATES
 from ocop_shared.vocabulary import CERT_STATUS, GROUP_NAMES, vndate, vndatetime
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.deps import Actor, UowDep
@@ -29,7 +30,10 @@ LEAFLET_DIR = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
 alerts = APIRouter(tags=["clone alerts"])
 
 _env = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"), autoescape=select_autoescape(["html"])
+    loader=ChoiceLoader(
+        [FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"), FileSystemLoader(TEMPLATES)]
+    ),
+    autoescape=select_autoescape(["html"]),
 )
 
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from pydantic import BaseModel
-
+from ocop_shared import ports
 from ocop_shared.auth import Scope
-from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 from ocop_traceability.domain.alerts import CloneAlert
 from ocop_traceability.domain.batches import Batch, TrailEvent
@@ -182,46 +180,21 @@ class SheetRenderer(SheetPaths, Protocol):
     def render(self, run: StampRun, labels: Labels, product: ProductCopy | None, progress: Progress) -> int: ...
 
 
-class TraceabilityUow(Protocol):
-    """``async with uow: ... await uow.commit()``; leaving without commit rolls back."""
-
-    # read-only members: the real unit of work's repositories are subtypes of these
-    @property
-    def producers(self) -> ProducerCopiesPort: ...
-    @property
-    def products(self) -> ProductCopiesPort: ...
-    @property
-    def growing_areas(self) -> GrowingAreasPort: ...
-    @property
-    def packing_houses(self) -> PackingHousesPort: ...
-    @property
-    def batches(self) -> BatchesPort: ...
-    @property
-    def trail(self) -> TrailPort: ...
-    @property
-    def stamp_runs(self) -> StampRunsPort: ...
-    @property
-    def stamps(self) -> StampsPort: ...
-    @property
-    def scans(self) -> ScanRecordsPort: ...
-    @property
-    def clone_alerts(self) -> CloneAlertsPort: ...
-    @property
-    def epcis(self) -> EpcisEventsPort: ...
-    @property
-    def epcis_lookups(self) -> EpcisLookupsPort: ...
-    @property
-    def capture_jobs(self) -> CaptureJobsPort: ...
-    @property
-    def named_queries(self) -> NamedQueriesPort: ...
-    @property
-    def subscriptions(self) -> SubscriptionsPort: ...
-    @property
-    def deliveries(self) -> DeliveriesPort: ...
-    @property
-    def epcis_config(self) -> EpcisConfig: ...
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: Any) -> None: ...
-    async def commit(self) -> None: ...
-    def emit(self, payload: BaseModel, *, key: str, subject: str | None = None) -> CloudEvent: ...
+class TraceabilityUow(ports.UnitOfWork, Protocol):
+    producers: ProducerCopiesPort
+    products: ProductCopiesPort
+    growing_areas: GrowingAreasPort
+    packing_houses: PackingHousesPort
+    batches: BatchesPort
+    trail: TrailPort
+    stamp_runs: StampRunsPort
+    stamps: StampsPort
+    scans: ScanRecordsPort
+    clone_alerts: CloneAlertsPort
+    epcis: EpcisEventsPort
+    epcis_lookups: EpcisLookupsPort
+    capture_jobs: CaptureJobsPort
+    named_queries: NamedQueriesPort
+    subscriptions: SubscriptionsPort
+    deliveries: DeliveriesPort
+    epcis_config: EpcisConfig  # what EPCIS events are minted with

@@ -36,9 +36,7 @@ async def order_stamp_run(
         run = StampRun(
             id=str(ObjectId()),
             batch_id=batch.id,
-            product_id=batch.product_id,
-            producer_id=batch.producer_id,
-            lot=batch.lot,
+            **batch.model_dump(include={"product_id", "producer_id", "lot"}),  # its batch's product, producer and lot
             gtin=product.gtin if product else None,
             count=cmd.count,
             layout=cmd.layout,

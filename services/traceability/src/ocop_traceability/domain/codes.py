@@ -27,8 +27,7 @@ DEFAULT_AREA_SCHEMES = {
 PACKING_HOUSE_SCHEMES = {"packing_house": r"^VN(-[A-Z0-9]{1,12}){2,5}$"}
 
 
-class InvalidCode(DomainError):
-    code = "invalid_code"
+class InvalidCode(DomainError, code="invalid_code"): ...
 
 
 def normalize_area_code(code: str, schemes: dict[str, str]) -> tuple[str, str]:

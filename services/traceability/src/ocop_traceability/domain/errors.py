@@ -1,29 +1,14 @@
 """Named refusals of traceability (mapped to 4xx in one place, ``ocop_shared.web.install_error_handlers``).
 A 404 also hides records the caller may not see.
 
-Each is one line: its status comes from its base (NotFound 404, Forbidden 403, Conflict 409, DomainError 422,
-else 400), its code is its name in snake_case (``ProducerNotFound`` → ``producer_not_found``) and ``text`` is
-its Vietnamese message, which a raise site may replace with a more precise one.
+Each is one line on ``ocop_shared.errors.Refusal``: status from its base, code from its name, ``text`` its
+Vietnamese message.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from ocop_shared.errors import AppError, Conflict, DomainError, Forbidden, NotFound
-
-
-class Refusal(AppError):
-    text = ""
-
-    def __init_subclass__(cls, text: str = "", **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
-        cls.text = text
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(self.code, message or self.text)
+from ocop_shared.errors import Conflict, DomainError, Forbidden, NotFound, Refusal
+from ocop_shared.errors import OutOfScope as OutOfScope  # the scope rule's refusal, the same in every service
 
 
 class ProducerNotFound(Refusal, NotFound, text="Chưa có chủ thể này (đăng ký ở registry trước)"): ...
@@ -45,9 +30,6 @@ class StampRunNotFound(Refusal, NotFound, text="Không tìm thấy đợt in tem
 
 
 class NotYourProducer(Refusal, Forbidden, text="Chỉ được đăng ký cho chủ thể của mình"): ...
-
-
-class OutOfScope(Refusal, Forbidden, text="Cán bộ chỉ thao tác với chủ thể trong tỉnh mình phụ trách"): ...
 
 
 class ForeignArea(Refusal, DomainError, text="Vùng trồng thuộc chủ thể khác với chủ thể của sản phẩm"): ...

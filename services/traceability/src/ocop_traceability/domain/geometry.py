@@ -13,8 +13,7 @@ VN_BBOX = (102.0, 8.0, 117.9, 23.5)  # min lon, min lat, max lon, max lat
 MAX_VERTICES = 5000
 
 
-class InvalidGeometry(DomainError):
-    code = "invalid_geometry"
+class InvalidGeometry(DomainError, code="invalid_geometry"): ...
 
 
 def _position(pos: Any, where: str) -> list[float]:

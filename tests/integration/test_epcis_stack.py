@@ -131,12 +131,14 @@ async def test_subscription_deliveries_are_signed_retried_and_survive_a_crash(ow
                 results = document["epcisBody"]["queryResults"]
                 assert results["queryName"] == "my-lot" and results["subscriptionID"] == sub["subscriptionID"]
             assert receiver.delivered()[: len(expected)] == expected  # oldest first
-            view = (
-                await tr.get(
-                    sub_path := f"/epcis/queries/my-lot/subscriptions/{sub['subscriptionID']}", headers=w.owner
-                )
-            ).json()
-            assert view["lastNotifiedAt"] and view["deliveredEvents"] >= 6 and TOKEN not in json.dumps(view)
+            sub_path = f"/epcis/queries/my-lot/subscriptions/{sub['subscriptionID']}"
+
+            async def counted():  # the receiver has the POST before the dispatcher has its answer
+                view = (await tr.get(sub_path, headers=w.owner)).json()
+                return view if view["deliveredEvents"] >= 6 else None
+
+            view = await eventually(counted, timeout=10)
+            assert view["lastNotifiedAt"] and TOKEN not in json.dumps(view)
 
             # the service dies after recording events, before handing them to the subscription
             dispatcher = _dispatcher_task()
@@ -164,8 +166,13 @@ async def test_subscription_deliveries_are_signed_retried_and_survive_a_crash(ow
             delivered = receiver.delivered()
             assert sorted(set(delivered)) == sorted(set(expected + later))
             assert len(delivered) == len(set(delivered))  # and each once (the receiver answered 200 every time)
-            view = (await apps["traceability"].get(sub_path, headers=w.owner)).json()
-            assert view["deliveredEvents"] == 9 and view["status"] == "active"
+
+            async def settled():  # the receiver has the POST before the dispatcher has its answer
+                view = (await apps["traceability"].get(sub_path, headers=w.owner)).json()
+                return view if view["deliveredEvents"] == 9 else None
+
+            view = await eventually(settled, timeout=10)
+            assert view["status"] == "active"
             assert await apps.runtime("traceability").db.epcis_deliveries.count_documents({}) == 0
 
 

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import auth
+from conftest import auth, eventually
 from ocop_traceability.domain.epcis.vocab import EPCIS_CONTEXT
 from tests.integration.epcis_support import (
     World,
@@ -24,6 +24,7 @@ from tests.integration.epcis_support import (
     problem_of,
 )
 from tests.standards.epcis_checks import EXAMPLES, assert_epcis_valid, component_errors, reference_hash
+from tests.support.registry import make_producer
 
 pytestmark = [
     pytest.mark.integration,
@@ -498,3 +499,7 @@ async def test_oversize_wrong_type_and_bad_headers(apps, world: World):
     ok = {"type": "ObjectEvent", **_time(14), "action": "OBSERVE", "epcList": [world.epc(6)]}
     assert (await capture(apps, document(ok), world.owner))["success"]
     assert (await tr.get(f"/S/{fake_serial()}", headers={"Accept": "application/json"})).status_code == 404
+    # and the consumer of registry events goes on: a new producer reaches traceability's copy
+    producer = await make_producer(apps, name=f"HTX sau tấn công {uuid.uuid4().hex[:4]}")
+    copies = apps.runtime("traceability").db.producers
+    await eventually(lambda: copies.find_one({"_id": producer["id"]}))

@@ -240,3 +240,47 @@ def test_schedules() -> None:
     for bad in ({}, {"hour": "24"}, {"minute": "[5-1]"}, {"week": "1"}, {"hour": "1;rm"}, "daily"):
         with pytest.raises(SubscriptionControlsException):
             Schedule.parse(bad)
+
+
+def test_the_service_ships_gs1s_schemas_unchanged() -> None:
+    """The service validates with its own copy; it is byte-identical to GS1's files vendored for the tests."""
+    from importlib import resources
+
+    from tests.standards.epcis_checks import EPCIS_DIR
+
+    shipped = resources.files("ocop_traceability.adapters.epcis").joinpath("gs1")
+    for name in ("EPCIS-JSON-Schema.json", "query-schema.json", "LICENSE"):
+        assert shipped.joinpath(name).read_bytes() == (EPCIS_DIR / name).read_bytes(), name
+
+
+def _variants() -> list[tuple[str, object]]:
+    from tests.standards.epcis_checks import EXAMPLES
+
+    docs = [(p.name, json.loads(p.read_text())) for p in sorted(EXAMPLES.glob("*.jsonld"))]
+    base = dict(docs)["Example_9.6.1-ObjectEvent.jsonld"]
+    event = base["epcisBody"]["eventList"][0]
+    broken = [
+        {"eventTime": "yesterday"},
+        {"bizstep": "shipping"},
+        {"readPoint": {"id": "not a uri"}},
+        {"quantityList": [{"epcClass": "urn:x:y", "quantity": "5"}]},
+        {"quantityList": [{"epcClass": "urn:x:y", "quantity": 5, "uom": "kg"}]},
+        {"bizStep": "harvesting"},
+        {"action": "SOMETIMES"},
+        {"eventTimeZoneOffset": "7"},
+        {"ilmd": {"ex:a": 1}},
+    ]
+    for i, change in enumerate(broken):
+        docs.append((f"broken-{i}", {**base, "epcisBody": {"eventList": [{**event, **change}]}}))
+    return docs
+
+
+@pytest.mark.parametrize(("name", "doc"), _variants(), ids=[n for n, _d in _variants()])
+def test_the_service_validator_agrees_with_jsonschema(name: str, doc: object) -> None:
+    """jsonschema-rs (the service, fast) and jsonschema (the tests, independent) give the same verdict."""
+    from ocop_traceability.adapters.epcis.schema import EpcisSchemas
+    from tests.standards.epcis_checks import epcis_errors
+
+    ours = EpcisSchemas().document_errors(doc)
+    assert bool(ours) == bool(epcis_errors(doc)), (name, ours, epcis_errors(doc))
+    assert bool(ours) == name.startswith("broken"), (name, ours)

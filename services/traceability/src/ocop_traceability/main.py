@@ -9,6 +9,7 @@ from ocop_shared.console import install as install_console
 from ocop_shared.events.models import TRACEABILITY
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
+from ocop_traceability.api.epcis import router as epcis
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
 from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
@@ -17,6 +18,7 @@ from ocop_traceability.bootstrap import (
     COLLECTIONS,
     TraceabilitySettings,
     bootstrap,
+    epcis_workers,
     on_startup,
     run_watcher,
     scan_flusher,
@@ -33,10 +35,10 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
         routers=[producers, places, batches, stamp_runs, alerts],
         collections=COLLECTIONS,
         emits=[TRACEABILITY],
-        pages=[pages, console_pages],
+        pages=[pages, console_pages, epcis],  # EPCIS 2.0 at /epcis (GS1's REST bindings; not in /docs)
         # bound to the typed runtime (the shared factory knows only the base Runtime)
         on_startup=lambda _: on_startup(runtime),
-        background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime)],
+        background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime), lambda _: epcis_workers(runtime)],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand

@@ -38,6 +38,12 @@ class TrailEvents(Records[TrailEvent]):
     async def add(self, entity: TrailEvent) -> None:
         await self.collection.insert_one(self.to_doc(entity), session=self.session)
 
+    async def set_epcis_id(self, event_id: str, epcis_event_id: str) -> None:
+        """The EPCIS event a trail event written before EPCIS existed became (the back-fill)."""
+        await self.collection.update_one(
+            {"_id": event_id}, {"$set": {"epcis_event_id": epcis_event_id}}, session=self.session
+        )
+
     async def trail(self, batch_id: str, limit: int = 0) -> list[TrailEvent]:
         """A batch's events in time order (who recorded them is not read: it is never shown)."""
         cursor = self.collection.find({"batch_id": batch_id}, projection={"recorded_by": 0}, session=self.session)

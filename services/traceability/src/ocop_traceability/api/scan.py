@@ -18,7 +18,7 @@ from ocop_shared.vocabulary import CERT_STATUS, GROUP_NAMES, vndate, vndatetime
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.deps import Actor, UowDep
 from ocop_traceability.app import alerts as alerts_app
-from ocop_traceability.domain.batches import EVENT_NAMES
+from ocop_traceability.domain.batches import TRAIL_NAMES
 from ocop_traceability.domain.clients import client_of
 from ocop_traceability.domain.codes import normalize_serial
 from ocop_traceability.runtime import TraceabilityRuntime
@@ -112,7 +112,7 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
         banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)),
         groups=GROUP_NAMES,
         cert_status=CERT_STATUS,
-        event_names=EVENT_NAMES,
+        event_names=TRAIL_NAMES,
         map_svg=map_svg,
         osm_link=osm,
         geometry_json=json.dumps(geometry) if geometry else "",

@@ -76,7 +76,11 @@ class Catalogue:
         for path in sorted(directory.glob("*.po")):
             with path.open("rb") as f:
                 po = read_po(f, locale=path.stem)
-            self.messages[path.stem] = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+            self.messages[path.stem] = {
+                m.id: m.string
+                for m in po
+                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+            }  # plural entries (tuples) are not used yet
         if DEFAULT_LANGUAGE not in self.messages:
             raise RuntimeError(f"no {DEFAULT_LANGUAGE}.po in {directory}")
         self.order = list(self.messages[DEFAULT_LANGUAGE])

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from ocop_shared.web import Runtime, runtime_of
 from ocop_traceability.adapters.sheet_files import SheetFiles
 from ocop_traceability.adapters.uow import TraceabilityUnitOfWork
+from ocop_traceability.app.resolver import Resolver
 from ocop_traceability.app.scan import RateLimiter, ScanService
 from ocop_traceability.app.stamp_jobs import StampRunJobs
 from ocop_traceability.settings import TraceabilitySettings
@@ -23,6 +24,7 @@ class TraceabilityRuntime(Runtime):
     settings: TraceabilitySettings
     scan: ScanService  # the public scan page: caches and buffered scan records
     scan_limiter: RateLimiter  # per network prefix, on the scan URLs
+    resolver: Resolver  # the GS1 resolver on the stamp URLs (linksets, link types)
     stamp_jobs: StampRunJobs  # this instance's stamp-run generation
     sheets: SheetFiles  # rendered PDF sheets
 

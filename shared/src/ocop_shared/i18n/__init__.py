@@ -9,7 +9,7 @@ offered as soon as it is there. A message missing from a language falls back to 
 
 Used by the traceability scan page, its verify JSON and GS1 linkset, and by ``ocop_shared.vocabulary`` (the
 Vietnamese labels of the consoles), so the registry's public portal reads the same catalogue the same way:
-``t = CATALOGUE.translator(CATALOGUE.negotiate(request.headers.get("accept-language")))``, then
+``t = CATALOGUE.choose(request.headers.get("accept-language"), request.query_params.get("lang"))``, then
 ``t("group.food")``, ``t.date(value)``.
 """
 
@@ -120,6 +120,13 @@ class Catalogue:
         while len(self._negotiated) > 1000:
             self._negotiated.popitem(last=False)
         return lang
+
+    def choose(self, accept_language: str | None, requested: str | None = None) -> Translator:
+        """The translator for a request: an explicit choice (a page's language switch, ``?lang=en``) if the
+        catalogue has it, else the ``Accept-Language`` header."""
+        if requested and requested in self.messages:
+            return self._translators[requested]
+        return self._translators[self.negotiate(accept_language)]
 
 
 CATALOGUE = Catalogue()

@@ -66,8 +66,8 @@ class FakeProducts(_Store):
     async def by_ids(self, ids: list[str]) -> dict[str, ProductCopy]:
         return {i: self.items[i] for i in ids if i in self.items}
 
-    async def by_gtin(self, gtin14: str) -> ProductCopy | None:
-        return next((p for p in self.items.values() if p.gtin and p.gtin.zfill(14) == gtin14), None)
+    async def by_gtin(self, gtin14: str) -> list[ProductCopy]:
+        return sorted((p for p in self.items.values() if p.gtin and p.gtin.zfill(14) == gtin14), key=lambda p: p.id)
 
     async def apply(self, product: Any, version: int, certificate: Any = None) -> bool:
         raise NotImplementedError

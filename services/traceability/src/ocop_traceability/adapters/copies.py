@@ -65,7 +65,7 @@ class ProductCopies(Records[ProductCopy]):
     async def by_ids(self, ids: list[str]) -> dict[str, ProductCopy]:
         return {p.id: p for p in await self.fetch({"_id": {"$in": ids}}, limit=2000)}
 
-    async def by_gtin(self, gtin14: str) -> ProductCopy | None:
-        """The product with this GTIN, however it was written (8, 12, 13 or 14 digits)."""
-        found = await self.fetch({"gtin": {"$in": gtin_forms(gtin14)}}, limit=1)
-        return found[0] if found else None
+    async def by_gtin(self, gtin14: str) -> list[ProductCopy]:
+        """The products with this GTIN, however it was written (8, 12, 13 or 14 digits). One, normally: the
+        registry does not refuse a GTIN another product has, so the resolver picks among them."""
+        return await self.fetch({"gtin": {"$in": gtin_forms(gtin14)}}, sort="_id", limit=20)

@@ -90,18 +90,18 @@ class Known:
 class Resolver:
     def __init__(self, reads: TraceabilityUow, scan: ScanService, targets: Targets, ttl_s: float = 0.5) -> None:
         self.reads, self.scan, self.targets, self.ttl = reads, scan, targets, ttl_s
-        self._products: dict[str, tuple[float, ProductCopy | None]] = {}
+        self._products: dict[str, tuple[float, list[ProductCopy]]] = {}
         self._batches: dict[str, tuple[float, Batch | None]] = {}
 
-    async def _product(self, gtin14: str) -> ProductCopy | None:
+    async def _products_of(self, gtin14: str) -> list[ProductCopy]:
         hit = self._products.get(gtin14)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-        product = await self.reads.products.by_gtin(gtin14)
-        self._products[gtin14] = (time.monotonic() + self.ttl, product)
+        products = await self.reads.products.by_gtin(gtin14)
+        self._products[gtin14] = (time.monotonic() + self.ttl, products)
         if len(self._products) > 50_000:
             self._products.pop(next(iter(self._products)))
-        return product
+        return products
 
     async def _batch(self, product_id: str, lot: str) -> Batch | None:
         key = f"{product_id}:{lot}"
@@ -116,26 +116,32 @@ class Resolver:
 
     async def known(self, dl: DigitalLink) -> Known:
         """The levels of ``dl`` we hold. Lots and serials are matched as the stamps print them (upper case;
-        a serial as typed is forgiven like on the scan page)."""
+        a serial as typed is forgiven like on the scan page). Should several products carry the GTIN, the
+        stamp's or the lot's product is the one, else the first with a certificate in force."""
         known = Known(dl)
-        if dl.variant is not None:
-            known.product = await self._product(dl.gtin)
-            return known  # no variants here: only the product level
-        known.product = await self._product(dl.gtin)
-        if known.product is None:
+        products = await self._products_of(dl.gtin)
+        if not products:
             return known
+        active = [p for p in products if p.certificate and p.certificate.status == "active"]
+        known.product = (active or products)[0]
+        if dl.variant is not None:
+            return known  # no consumer product variants here: only the product level
+        stamp = await self.scan.stamp(normalize_serial(dl.serial)) if dl.serial is not None else None
+        if stamp is not None:
+            owner = next((p for p in products if p.id == stamp.product_id), None)
+            stamp = stamp if owner is not None else None
+            known.product = owner or known.product
         if dl.lot is not None:
-            known.batch = await self._batch(known.product.id, dl.lot.upper())
-            if known.batch is not None:
-                known.parts = await self.scan.batch_parts(known.batch.id)
-        if dl.serial is not None:
-            stamp = await self.scan.stamp(normalize_serial(dl.serial))
-            if (
-                stamp is not None
-                and stamp.product_id == known.product.id
-                and (dl.lot is None or (known.batch is not None and stamp.batch_id == known.batch.id))
-            ):
-                known.stamp = stamp
+            others = [p for p in products if p is not known.product and stamp is None]
+            for product in (known.product, *others):
+                batch = await self._batch(product.id, dl.lot.upper())
+                if batch is not None:
+                    known.product, known.batch = product, batch
+                    known.parts = await self.scan.batch_parts(batch.id)
+                    break
+            if stamp is not None and (known.batch is None or stamp.batch_id != known.batch.id):
+                stamp = None  # a real serial under another lot: unknown, as on the scan page
+        known.stamp = stamp
         return known
 
     def items(self, known: Known, t: Translator) -> list[Item]:

@@ -146,3 +146,29 @@ def test_the_printed_code_is_the_serial_not_the_url():
     serial = "".join(random.Random(3).choice(CROCKFORD) for _ in range(16))
     assert "-" not in stamp_url("https://x.vn", serial, gtin=GTIN, lot="L")  # dashes would cost 22 bits
     assert display_serial(serial).count("-") == 3
+
+
+@pytest.mark.parametrize("length", [21, 30])
+def test_a_sheet_of_30mm_labels_decodes_completely_at_300_dpi(tmp_path, length):
+    """The printed sheet (QR 17 mm on 30 × 30 mm labels) read back by zxing-cpp at 300 dpi, every label: also
+    with a 30-character host, whose GS1 stamps need version 5 (0.46 mm modules)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from ocop_traceability.adapters.sheet import Label, render_sheet
+
+    host = HOSTS[length]
+    labels = []
+    for _ in range(54):  # one A4 page of 6 × 9 labels
+        serial = new_serial()
+        labels.append(Label(stamp_url(f"https://{host}", serial, gtin=GTIN, lot="261101-1"), serial))
+    assert BulkEncoder(labels[0].url).version == (5 if length == 30 else 4)
+    path = tmp_path / "sheet.pdf"
+    render_sheet(path, labels, product_name="Chè Shan tuyết Chợ Đồn", stars=4)
+    doc = pdfium.PdfDocument(io.BytesIO(path.read_bytes()))
+    decoded = []
+    for i in range(len(doc)):
+        image = doc[i].render(scale=300 / 72).to_pil()
+        decoded += [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    assert sorted(decoded) == sorted(label.url for label in labels)

@@ -31,7 +31,6 @@ from starlette.routing import Route
 from ocop_shared.i18n import Translator
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.scan import answer, localized, page_headers, rate_limited, render_page, translator
-from ocop_traceability.app.resolver import Known
 from ocop_traceability.app.scan_view import unknown_view
 from ocop_traceability.domain.clients import client_of
 from ocop_traceability.domain.digital_link import (
@@ -114,7 +113,7 @@ async def resolve(request: Request, dl: DigitalLink | None, problem: str = "", s
     items = runtime.resolver.items(known, t)
     if not items:
         if wanted is None:  # a GTIN or lot for a person: the scan page's "unknown"
-            return _unknown(request, known, t, headers)
+            return _unknown(request, t, headers)
         return _error(404, "unknown_item", t("error.unknown_item"), headers)
     headers["Cache-Control"] = "no-store"
     if wanted == LINKSET:
@@ -131,7 +130,8 @@ async def resolve(request: Request, dl: DigitalLink | None, problem: str = "", s
     return RedirectResponse(_passed_on(chosen.href, request), status_code=307, headers=headers)
 
 
-def _unknown(request: Request, known: Known, t: Translator, headers: dict[str, str]) -> Response:
+def _unknown(request: Request, t: Translator, headers: dict[str, str]) -> Response:
+    """The scan page's "unknown" (or its JSON) for an identifier we do not know."""
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(localized(unknown_view(), t), status_code=404, headers=headers)
     page = render_page(request, unknown_view(), "verdict.unknown", t, 404)
@@ -220,7 +220,7 @@ async def lot_page(request: Request, gtin: str, lot: str) -> Response:
         dl = None
     known = await runtime.resolver.known(dl) if dl else None
     if known is None or known.parts is None or known.parts.batch is None:
-        return _unknown(request, known or Known(DigitalLink("0" * 14)), t, {**page_headers(t), **CORS})
+        return _unknown(request, t, {**page_headers(t), **CORS})
     view = {"verdict": None, **known.parts.shown, "stamp": None}
     if "application/json" in request.headers.get("accept", ""):
         body = localized(view, t)

@@ -156,17 +156,19 @@ async def standins() -> AsyncIterator[Standins]:
         yield served
 
 
+def platforms(standins: Standins, sync_attempts: int) -> dict:
+    """marketplace_sync's settings for the stand-in platforms: their URLs, a short timeout per call."""
+    return {
+        "voso_url": standins.voso_url,
+        "postmart_url": standins.postmart_url,
+        "sync_attempts": sync_attempts,
+        "platform_timeout_s": 1.0,
+    }
+
+
 @pytest.fixture(scope="session")
 async def apps(stack, standins) -> AsyncIterator[RunningApps]:
-    extra = {
-        "marketplace_sync": {
-            "voso_url": standins.voso_url,
-            "postmart_url": standins.postmart_url,
-            "sync_attempts": 8,
-            "platform_timeout_s": 1.0,
-        }
-    }
-    async with run_apps(stack, extra=extra) as running:
+    async with run_apps(stack, extra={"marketplace_sync": platforms(standins, sync_attempts=8)}) as running:
         yield running
 
 
@@ -217,12 +219,7 @@ async def hostile_apps(hostile_stack) -> AsyncIterator[RunningApps]:
     async with serve_standins() as served:
         extra = {
             "traceability": {"max_stamps_per_run": HOSTILE_MAX_STAMPS},
-            "marketplace_sync": {
-                "voso_url": served.voso_url,
-                "postmart_url": served.postmart_url,
-                "sync_attempts": 2,
-                "platform_timeout_s": 1.0,
-            },
+            "marketplace_sync": platforms(served, sync_attempts=2),
         }
         async with run_apps(hostile_stack, extra=extra) as running:
             yield running

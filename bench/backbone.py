@@ -23,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
+from _common import pct
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
@@ -50,11 +51,6 @@ def payload(i: int) -> ProducerRegistered:
         version=1,
         registered_at=utcnow(),
     )
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
 
 
 async def run_backbone(stack, n: int, writers: int) -> dict:

@@ -24,13 +24,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import THAI_NGUYEN, active_certificate, pct, tea_product, tea_stamp_run
+
 from ocop_cli.stack import free_port, start_stack, wait_port
-from ocop_shared.events.models import AdminUnit, CertificateSnapshot, ProducerSnapshot, ProductSnapshot
+from ocop_shared.events.models import AdminUnit, ProducerSnapshot
 from ocop_shared.mongo import ensure_collections, make_client
 from ocop_traceability.adapters.uow import COLLECTIONS, TraceabilityUnitOfWork
 from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.places import GrowingArea
-from ocop_traceability.domain.stamps import StampRun, new_stamps
+from ocop_traceability.domain.stamps import new_stamps
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,34 +43,16 @@ async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
     db = client["traceability"]
     await ensure_collections(db, COLLECTIONS)
     uow = TraceabilityUnitOfWork(client, db, source="/ocop/bench")
-    thai_nguyen = AdminUnit(code="19", name="Thái Nguyên")
     producer = ProducerSnapshot(
         producer_id="pr",
         name="Hà Thị Thoa",
         public_name="HKD Hà Thị Thoa",
         kind="household",
-        province=thai_nguyen,
+        province=THAI_NGUYEN,
         commune=AdminUnit(code="02020", name="Xã Chợ Đồn"),
     )
-    product = ProductSnapshot(
-        product_id="p",
-        producer_id="pr",
-        name="Chè Shan tuyết Chợ Đồn",
-        group="beverage",
-        gtin="8934567890120",
-        images=["/static/che.jpg"],
-        producer_public_name="HKD Hà Thị Thoa",
-        province=thai_nguyen,
-    )
-    certificate = CertificateSnapshot(
-        certificate_id="c",
-        product_id="p",
-        stars=4,
-        status="active",
-        decision_no="1611/QĐ-UBND",
-        issued_on="2026-11-01",
-        valid_until="2029-11-01",
-    )
+    product = tea_product(images=["/static/che.jpg"])
+    certificate = active_certificate()
     now = datetime.now(UTC)
     area = GrowingArea(
         code="VN-19-063-02020-001",
@@ -76,7 +60,7 @@ async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
         name="Đồi chè",
         crop="chè Shan tuyết",
         producer_id="pr",
-        province=thai_nguyen.model_dump(),
+        province=THAI_NGUYEN.model_dump(),
         commune={"name": "Xã Chợ Đồn"},
         area_ha=3,
         registered_at=now,
@@ -96,7 +80,7 @@ async def seed(mongo_url: str, base_url: str, n: int = 1000) -> list[str]:
         unit="kg",
         created_at=now,
     )
-    run = StampRun(id="r", batch_id="b", product_id="p", producer_id="pr", lot=batch.lot, gtin=product.gtin, count=n)
+    run = tea_stamp_run("r", batch.lot, n)
     stamps = new_stamps(run, base_url, 1, n)
     async with uow:
         await uow.producers.apply(producer, 1)
@@ -185,11 +169,6 @@ async def open_loop(port: int, paths: list[str], rate: float, seconds: float, co
         tasks.append(asyncio.create_task(one(scheduled)))
     await asyncio.gather(*tasks)
     return latencies
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(p / 100 * (len(values) - 1)))] * 1000
 
 
 def serve(module: str, port: int, env: dict, log: Path) -> subprocess.Popen:

@@ -19,15 +19,15 @@ import time
 from pathlib import Path
 
 import qrcode
+from _common import TEA_GTIN, active_certificate, tea_product, tea_stamp_run
 
 from ocop_cli.stack import start_stack
-from ocop_shared.events.models import AdminUnit, CertificateSnapshot, ProductSnapshot
 from ocop_shared.mongo import ensure_collections, make_client
 from ocop_traceability.adapters.sheet_files import SheetFiles
 from ocop_traceability.adapters.uow import TraceabilityUnitOfWork
 from ocop_traceability.app.stamp_jobs import StampRunJobs
 from ocop_traceability.domain.codes import new_serial
-from ocop_traceability.domain.stamps import StampRun, stamp_url
+from ocop_traceability.domain.stamps import stamp_url
 
 
 async def main() -> int:
@@ -39,7 +39,7 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # naive: one qrcode.make(url).save(png) per stamp, on a sample
-        urls = [stamp_url(base, new_serial(), gtin="8934567890120", lot="261101-1") for _ in range(args.naive_sample)]
+        urls = [stamp_url(base, new_serial(), gtin=TEA_GTIN, lot="261101-1") for _ in range(args.naive_sample)]
         t = time.perf_counter()
         for i, url in enumerate(urls):
             qrcode.make(url).save(tmp / f"naive-{i}.png")
@@ -56,35 +56,10 @@ async def main() -> int:
                 return TraceabilityUnitOfWork(client, db, source="/ocop/bench")
 
             uow = new_uow()
-            run = StampRun(
-                id="bench-run",
-                batch_id="b",
-                product_id="p",
-                producer_id="pr",
-                lot="261101-1",
-                gtin="8934567890120",
-                count=args.stamps,
-            )
-            product = ProductSnapshot(
-                product_id="p",
-                producer_id="pr",
-                name="Chè Shan tuyết Chợ Đồn",
-                group="beverage",
-                producer_public_name="HKD Hà Thị Thoa",
-                province=AdminUnit(code="19", name="Thái Nguyên"),
-            )
-            certificate = CertificateSnapshot(
-                certificate_id="c",
-                product_id="p",
-                stars=4,
-                decision_no="1/QĐ-UBND",
-                issued_on="2026-11-01",
-                valid_until="2029-11-01",
-                status="active",
-            )
+            run = tea_stamp_run("bench-run", "261101-1", args.stamps)
             async with uow:
                 await uow.stamp_runs.add(run)
-                await uow.products.apply(product, 1, certificate)
+                await uow.products.apply(tea_product(), 1, active_certificate())
                 await uow.commit()
             sheets = SheetFiles(tmp)
             jobs = StampRunJobs(new_uow, sheets, base)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from ocop_shared.events.models import EVENT_TYPES
 from ocop_shared.events.schemas import SCHEMA_DIR, current_schemas, incompatibilities, load_committed
@@ -42,43 +42,14 @@ class V1(BaseModel):
     status: Literal["active", "revoked"]
 
 
-class Removed(BaseModel):
-    product_id: str
-    unit: Unit
-    note: str | None = None
-    status: Literal["active", "revoked"]
-
-
-class Renamed(BaseModel):
-    product: str
-    stars: int
-    unit: Unit
-    note: str | None = None
-    status: Literal["active", "revoked"]
-
-
-class Retyped(BaseModel):
-    product_id: str
-    stars: str
-    unit: Unit
-    note: str | None = None
-    status: Literal["active", "revoked"]
-
-
-class NestedRetyped(BaseModel):
-    product_id: str
-    stars: int
-    unit: dict
-    note: str | None = None
-    status: Literal["active", "revoked"]
-
-
-class EnumChanged(BaseModel):
-    product_id: str
-    stars: int
-    unit: Unit
-    note: str | None = None
-    status: Literal["active", "withdrawn"]
+def v1_with(name: str, *, drop: str = "", rename: tuple[str, str] = ("", ""), **retyped: object) -> type[BaseModel]:
+    """V1 with one change (the model called ``name``): a field dropped, a field renamed (old, new) or fields
+    given another type."""
+    fields: dict = {}
+    for field, info in V1.model_fields.items():
+        if field != drop:
+            fields[rename[1] if field == rename[0] else field] = (retyped.get(field, info.annotation), info)
+    return create_model(name, **fields)
 
 
 class NewRequired(V1):
@@ -92,11 +63,11 @@ class Additive(V1):
 @pytest.mark.parametrize(
     "changed, expected",
     [
-        (Removed, "stars: removed or renamed"),
-        (Renamed, "product_id: removed or renamed"),
-        (Retyped, "stars: type changed"),
-        (NestedRetyped, "unit.name: removed or renamed"),
-        (EnumChanged, "status: type changed"),
+        (v1_with("Removed", drop="stars"), "stars: removed or renamed"),
+        (v1_with("Renamed", rename=("product_id", "product")), "product_id: removed or renamed"),
+        (v1_with("Retyped", stars=str), "stars: type changed"),
+        (v1_with("NestedRetyped", unit=dict), "unit.name: removed or renamed"),
+        (v1_with("EnumChanged", status=Literal["active", "withdrawn"]), "status: type changed"),
         (NewRequired, "decision_no: new required field"),
     ],
 )

@@ -5,14 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from conftest import RunningApps, auth, eventually, unique_tax_code
-
-OFFICIAL = auth("official")
-
-
-def polygon(dx: float = 0.0) -> dict:
-    x, y = 105.60 + dx, 22.10
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]]}
+from conftest import RunningApps, unique_tax_code
+from tests.support.registry import OFFICIAL, evaluate, issue
+from tests.support.traceability import add_area, add_batch, copied, order_stamps, until_ready
 
 
 @dataclass
@@ -81,54 +76,13 @@ async def seed_producer(
             },
         )
     )
-    scores = {"level": "province", "criteria_version": "QD148-2023", "evaluated_on": "2026-10-01"}
-    evaluation = await _ok(
-        await reg.post(
-            f"/api/v1/products/{product['id']}/evaluations",
-            headers=OFFICIAL,
-            json=scores | {"scores": {"A": 30, "B": 15, "C": 20}},
-        )
-    )
-    certificate = await _ok(
-        await reg.post(
-            f"/api/v1/evaluations/{evaluation['id']}/certificate",
-            headers=OFFICIAL,
-            json={"decision_no": "1/QĐ-UBND", "issued_on": "2026-11-01"},
-        )
-    )
-    spare = await _ok(
-        await reg.post(
-            f"/api/v1/products/{product['id']}/evaluations",
-            headers=OFFICIAL,
-            json=scores | {"scores": {"A": 33, "B": 19, "C": 25}},
-        )
-    )
-
-    db = apps.runtime("traceability").db
-
-    async def copied():
-        return (
-            await db.producers.find_one({"_id": producer["id"]}) is not None
-            and await db.products.find_one({"_id": product["id"]}) is not None
-        )
-
-    await eventually(copied)
+    evaluation = await evaluate(apps, product["id"], 30, 15, 20)
+    certificate = await _ok(await issue(apps, evaluation["id"], decision_no="1/QĐ-UBND"))
+    spare = await evaluate(apps, product["id"], 33, 19, 25)
+    await copied(apps, producer["id"], product["id"])
     area_code = f"{area_prefix}-{tag.upper()}"
-    await _ok(
-        await tr.post(
-            "/api/v1/growing-areas",
-            headers=OFFICIAL,
-            json={
-                "code": area_code,
-                "name": "Vùng chè Bản Lạ",
-                "crop": "chè",
-                "producer_id": producer["id"],
-                "province": province,
-                "area_ha": 2.5,
-                "geometry": polygon(),
-            },
-        )
-    )
+    area = {"name": "Vùng chè Bản Lạ", "crop": "chè", "province": province, "area_ha": 2.5}
+    await add_area(tr, OFFICIAL, producer["id"], area_code, **area)
     house_code = f"{area_prefix}-PH{tag.upper()}"
     await _ok(
         await tr.post(
@@ -137,27 +91,9 @@ async def seed_producer(
             json={"code": house_code, "name": "Xưởng đóng gói", "producer_id": producer["id"], "province": province},
         )
     )
-    batch = await _ok(
-        await tr.post(
-            "/api/v1/batches",
-            headers=OFFICIAL,
-            json={
-                "product_id": product["id"],
-                "growing_area_code": area_code,
-                "harvest_date": "2026-10-20",
-                "quantity": 100,
-                "unit": "kg",
-                "packing_house_code": house_code,
-            },
-        )
+    batch = await add_batch(
+        tr, OFFICIAL, product["id"], area_code, harvest_date="2026-10-20", quantity=100, packing_house_code=house_code
     )
-    run = await _ok(
-        await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", headers=OFFICIAL, json={"count": 5}), 202
-    )
-
-    async def ready():
-        r = await tr.get(f"/api/v1/stamp-runs/{run['id']}", headers=OFFICIAL)
-        return r.json()["status"] == "ready"
-
-    await eventually(ready, timeout=60)
+    run = await order_stamps(tr, OFFICIAL, batch["id"], 5)
+    await until_ready(tr, OFFICIAL, run["id"])
     return Seeded(producer, product, evaluation, certificate, spare, area_code, house_code, batch, run)

@@ -12,18 +12,17 @@ covers the same machinery through a test consumer; this file goes through the se
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections import Counter
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from conftest import eventually
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import MARKETPLACE, REGISTRY, TRACEABILITY, dlq
-from tests.integration.test_backbone import registered_event
+from tests.support.kafka import read_topic, registered_event
 
 pytestmark = pytest.mark.integration
 
@@ -83,33 +82,6 @@ async def _publish(stack, topic: str, messages) -> None:
             await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
-
-
-async def _dead_letters(stack, topic: str, until, timeout: float = 60.0) -> list:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.bootstrap,
-        group_id=f"reader-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=4_000_000,
-        fetch_max_bytes=8_000_000,
-    )
-    await consumer.start()
-    seen: list = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                seen.extend(records)
-            if until(seen):
-                await asyncio.sleep(1.0)  # anything more (a duplicate) would arrive now
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    seen.extend(records)
-                return seen
-        raise AssertionError(f"{topic}: saw {len(seen)} records: {_summary(seen)}")
-    finally:
-        await consumer.stop()
 
 
 def _summary(records) -> Counter:
@@ -186,7 +158,16 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
     for topic, services in subscriptions.items():
         marker = markers[topic]
         want = Counter({(s, reason): n for s in services for reason, n in EXPECTED.items()})
-        records = await _dead_letters(hostile_stack, dlq(topic), lambda rs, want=want: _summary(rs) >= want)
+        records = await read_topic(
+            hostile_stack,
+            dlq(topic),
+            lambda rs, want=want: _summary(rs) >= want,
+            timeout=60,
+            linger=1.0,  # anything more (a duplicate) would arrive now
+            describe=_summary,
+            max_partition_fetch_bytes=4_000_000,
+            fetch_max_bytes=8_000_000,
+        )
         assert _summary(records) == want, f"{topic}: exactly one dead letter per bad message and service"
         for r in records:
             headers = {k: v.decode() for k, v in r.headers}

@@ -7,42 +7,18 @@ import json
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from conftest import auth, eventually, run_apps, start_stack
 from ocop_shared.consumer import EventConsumer, attach
-from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
-from ocop_shared.events.models import REGISTRY, AdminUnit, ProducerRegistered, ProducerSnapshot, dlq
+from ocop_shared.events.models import REGISTRY, ProducerRegistered, dlq
 from ocop_shared.mongo import ensure_collections, make_client
 from ocop_shared.outbox import PENDING, OutboxRelay, ensure_outbox_indexes
 from ocop_shared.uow import MongoUnitOfWork
-from tests.integration.test_producer_flow import producer_body
+from tests.support.kafka import produce, read_topic, registered_event
+from tests.support.registry import producer_body
 
 pytestmark = pytest.mark.integration
-
-
-def registered_event(name: str = "HTX dịch vụ tổng hợp Na Rì") -> CloudEvent:
-    pid = uuid.uuid4().hex
-    payload = ProducerRegistered(
-        producer=ProducerSnapshot(
-            producer_id=pid,
-            name=name,
-            public_name=name,
-            kind="cooperative",
-            province=AdminUnit(code="06", name="Bắc Kạn"),
-        ),
-        version=1,
-        registered_at=utcnow(),
-    )
-    return CloudEvent(
-        id=new_event_id(),
-        source="/test",
-        type="vn.ocop.registry.producer.registered.v1",
-        time=utcnow(),
-        partitionkey=pid,
-        data=payload.model_dump(mode="json"),
-    )
 
 
 class CountingService:
@@ -86,39 +62,6 @@ class CountingService:
     async def count(self, producer_id: str) -> int:
         doc = await self.db.effects.find_one({"_id": producer_id})
         return int(doc["n"]) if doc else 0
-
-
-async def produce(stack, *values: bytes, topic: str = REGISTRY, key: bytes = b"k", headers=None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(topic, value, key=key, headers=headers)
-    finally:
-        await producer.stop()
-
-
-async def read_topic(stack, topic: str, until, timeout: float = 20.0) -> list:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.bootstrap,
-        group_id=f"reader-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    seen = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=300)
-            for records in batch.values():
-                seen.extend(records)
-            if until(seen):
-                return seen
-        raise AssertionError(f"{topic}: condition not met, saw {len(seen)} records")
-    finally:
-        await consumer.stop()
 
 
 async def test_same_event_delivered_twice_has_one_effect(stack):

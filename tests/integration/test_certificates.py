@@ -10,69 +10,18 @@ import pytest
 from conftest import auth, unique_tax_code
 from ocop_registry.domain.certificate import valid_until
 from ocop_shared.events.models import REGISTRY
-from tests.integration.test_backbone import read_topic
+from tests.support.kafka import read_topic
+from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product, post_evaluation
 
 pytestmark = pytest.mark.integration
-OFFICIAL = auth("official")
 
 
-async def make_producer(apps, **overrides) -> dict:
-    body = {
-        "name": "HTX Sang Hà",
-        "kind": "cooperative",
-        "tax_code": unique_tax_code(),
-        "province": "Thái Nguyên",
-        "commune": "Xã Thượng Quan",
-        "address": "Thôn Khuổi Ha",
-        "contact": {"phone": "0912 000 101"},
-    } | overrides
-    r = await apps["registry"].post("/api/v1/producers", json=body, headers=OFFICIAL)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def make_product(apps, producer_id: str, **overrides) -> dict:
-    body = {
-        "producer_id": producer_id,
-        "name": "Chè Shan tuyết Khuổi Ha",
-        "group": "beverage",
-        "sub_group": "chè",
-        "description": "Chè Shan tuyết cổ thụ",
-        "unit": "hộp 200 g",
-        "price_vnd": 250000,
-        "images": ["https://example.org/che.jpg"],
-        "gtin": "8934567890120",
-        "certifications": [
-            {"scheme": "VietGAP", "number": "VG-01", "valid_from": "2024-01-01", "valid_until": "2027-01-01"}
-        ],
-    } | overrides
-    r = await apps["registry"].post("/api/v1/products", json=body, headers=OFFICIAL)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def evaluate(
-    apps, product_id: str, a: float, b: float, c: float, level: str = "province", version: str = "QD148-2023"
-) -> dict:
-    r = await apps["registry"].post(
-        f"/api/v1/products/{product_id}/evaluations",
-        headers=OFFICIAL,
-        json={
-            "level": level,
-            "criteria_version": version,
-            "scores": {"A": a, "B": b, "C": c},
-            "evaluated_on": "2026-10-01",
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def issue(apps, evaluation_id: str, issued_on: str = "2026-11-01", decision_no: str = "1611/QĐ-UBND"):
+async def replace(apps, certificate_id: str, how: str, evaluation_id: str, decision_no: str, issued_on: str):
+    """Renew or upgrade the certificate on a new evaluation: the answer as it is."""
     return await apps["registry"].post(
-        f"/api/v1/evaluations/{evaluation_id}/certificate",
+        f"/api/v1/certificates/{certificate_id}/{how}",
         headers=OFFICIAL,
-        json={"decision_no": decision_no, "issued_on": issued_on},
+        json={"evaluation_id": evaluation_id, "decision_no": decision_no, "issued_on": issued_on},
     )
 
 
@@ -129,11 +78,7 @@ async def test_issue_renew_upgrade_revoke_with_events(apps, stack):
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_certified"
 
     # renew with a 3★ evaluation (stars may go down)
-    renewed = await reg.post(
-        f"/api/v1/certificates/{cert['id']}/renew",
-        headers=OFFICIAL,
-        json={"evaluation_id": ev2["id"], "decision_no": "200/QĐ-UBND", "issued_on": "2026-11-10"},
-    )
+    renewed = await replace(apps, cert["id"], "renew", ev2["id"], "200/QĐ-UBND", "2026-11-10")
     assert renewed.status_code == 201, renewed.text
     renewed = renewed.json()
     assert renewed["stars"] == 3 and renewed["previous_certificate_id"] == cert["id"] and renewed["kind"] == "renewed"
@@ -143,18 +88,10 @@ async def test_issue_renew_upgrade_revoke_with_events(apps, stack):
     # upgrade: more stars needed, and within what the council level may award
     ev5 = await evaluate(apps, product["id"], 38, 24, 33)
     assert ev5["stars"] == 5
-    too_high = await reg.post(
-        f"/api/v1/certificates/{renewed['id']}/upgrade",
-        headers=OFFICIAL,
-        json={"evaluation_id": ev5["id"], "decision_no": "201/QĐ-UBND", "issued_on": "2026-11-11"},
-    )
+    too_high = await replace(apps, renewed["id"], "upgrade", ev5["id"], "201/QĐ-UBND", "2026-11-11")
     assert too_high.status_code == 422 and too_high.json()["error"]["code"] == "level_cannot_award"
     ev4 = await evaluate(apps, product["id"], 35, 20, 25)
-    upgraded = await reg.post(
-        f"/api/v1/certificates/{renewed['id']}/upgrade",
-        headers=OFFICIAL,
-        json={"evaluation_id": ev4["id"], "decision_no": "202/QĐ-UBND", "issued_on": "2026-11-12"},
-    )
+    upgraded = await replace(apps, renewed["id"], "upgrade", ev4["id"], "202/QĐ-UBND", "2026-11-12")
     assert upgraded.status_code == 201, upgraded.text
     upgraded = upgraded.json()
     assert upgraded["stars"] == 4 and upgraded["kind"] == "upgraded"
@@ -218,16 +155,7 @@ async def test_bad_input_gets_clear_4xx(apps):
     assert bad_gtin.status_code == 422 and bad_gtin.json()["error"]["code"] == "invalid_gtin"
     assert "8934567890121" in bad_gtin.json()["error"]["message"]
     product = await make_product(apps, producer["id"], name="Nếp Khẩu nua lếch", group="food", gtin=None)
-    over = await reg.post(
-        f"/api/v1/products/{product['id']}/evaluations",
-        headers=OFFICIAL,
-        json={
-            "level": "province",
-            "criteria_version": "QD148-2023",
-            "scores": {"A": 41, "B": 20, "C": 20},
-            "evaluated_on": "2026-10-01",
-        },
-    )
+    over = await post_evaluation(apps, product["id"], 41, 20, 20)
     assert over.status_code == 422 and over.json()["error"]["code"] == "invalid_scores"
     assert "A" in over.json()["error"]["message"] and "40" in over.json()["error"]["message"]
     two_stars = await evaluate(apps, product["id"], 20, 10, 10)

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, eventually, require_chromium
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, require_chromium
 from ocop_cli.stack import free_port
 from ocop_registry.domain.certificate import add_months
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
-from tests.integration.test_console_http import PASSWORD, add_user
-from tests.integration.test_traceability import polygon
+from tests.support.console import PASSWORD, add_user
+from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
+from tests.support.traceability import add_area, copied, polygon
 
 pytestmark = pytest.mark.integration
 # Debian's chromium; without it this module is skipped locally and fails under CI (as the scan page test)
@@ -219,27 +219,15 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
     producer = await make_producer(apps, name=f"HKD Chè Chợ Đồn {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
     product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Bản Tàn {uuid.uuid4().hex[:4]}")
     soon = add_months(date.today() + timedelta(days=40), -36)  # valid for 40 more days: the 90-day warning shows
-    await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"], issued_on=soon.isoformat())
+    cert = (
+        await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"], issued_on=soon.isoformat())
+    ).json()
     owner = auth("producer", producer_id=producer["id"])
     db = apps.runtime("traceability").db
-    await eventually(lambda: db.products.find_one({"_id": product["id"], "certificate.status": "active"}))
-    await eventually(lambda: db.producers.find_one({"_id": producer["id"]}))
+    await copied(apps, producer["id"], product["id"], cert["id"])
     area = f"VN-19-063-{uuid.uuid4().hex[:6].upper()}"
-    r = await apps["traceability"].post(
-        "/api/v1/growing-areas",
-        headers=owner,
-        json={
-            "code": area,
-            "name": "Đồi chè Bản Tàn",
-            "crop": "chè Shan tuyết",
-            "producer_id": producer["id"],
-            "province": "Thái Nguyên",
-            "commune": "Xã Chợ Đồn",
-            "area_ha": 14.2,
-            "geometry": polygon(0.2),
-        },
-    )
-    assert r.status_code == 201, r.text
+    details = {"name": "Đồi chè Bản Tàn", "commune": "Xã Chợ Đồn", "area_ha": 14.2, "geometry": polygon(0.2)}
+    await add_area(apps["traceability"], owner, producer["id"], area, **details)
     username = await add_user(apps, "producer", producer_id=producer["id"])
     async with serve(apps) as urls, chromium() as context:
         page = await context.new_page()

@@ -3,72 +3,25 @@ flags, CSRF on every form, Vietnamese error pages, and no producer ever sees ano
 
 from __future__ import annotations
 
-import re
 import uuid
 
-import httpx
 import pytest
 
 from conftest import auth, eventually
 from ocop_shared.auth import decode_token
 from ocop_shared.console import CSRF_COOKIE, SESSION_COOKIE
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
+from tests.support.console import PASSWORD, add_user, browser, csrf_of, login, set_cookie, share_cookies
+from tests.support.marketplace import both, certified_product
+from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
+from tests.support.traceability import add_area, add_batch, copied, make_run, order_stamps, polygon
 
 pytestmark = pytest.mark.integration
-OPERATOR = auth("operator")
-PASSWORD = "mat-khau-Bac-Kan-2025"
 
 
-async def add_user(apps, role: str, *, producer_id: str | None = None, provinces=()) -> str:
-    username = f"{role[:4]}-{uuid.uuid4().hex[:8]}"
-    r = await apps["registry"].post(
-        "/api/v1/users",
-        headers=OPERATOR,
-        json={
-            "username": username,
-            "password": PASSWORD,
-            "role": role,
-            "producer_id": producer_id,
-            "provinces": list(provinces),
-        },
-    )
-    assert r.status_code == 201, r.text
-    assert "password" not in r.text and "hash" not in r.text
-    return username
-
-
-def browser(apps, service: str, scheme: str = "http") -> httpx.AsyncClient:
-    """A client with its own cookie jar, like one browser (the ASGI app of ``service``)."""
-    app = apps[service]._transport.app
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-        base_url=f"{scheme}://127.0.0.1",
-        follow_redirects=False,
-    )
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
-    page = await client.get("/console/login")
-    assert page.status_code == 200
-    return await client.post(
-        "/console/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)}
-    )
-
-
-def set_cookie(client: httpx.AsyncClient, name: str, value: str) -> None:
-    client.cookies.delete(name)
-    client.cookies.set(name, value, domain="127.0.0.1")
-
-
-def share_cookies(source: httpx.AsyncClient, target: httpx.AsyncClient) -> None:
-    """Cookies are not port-isolated: what the registry set is sent to traceability on the same host."""
-    for name in (SESSION_COOKIE, CSRF_COOKIE):
-        if source.cookies.get(name):
-            set_cookie(target, name, source.cookies.get(name))
+def evaluation_form(a: str, b: str, c: str, **fields: str) -> dict[str, str]:
+    """The console's evaluation form as a provincial council fills it in under QĐ 148/2023."""
+    scores = {"score_A": a, "score_B": b, "score_C": c}
+    return {"level": "province", "criteria_version": "QD148-2023", "evaluated_on": "2026-10-01"} | scores | fields
 
 
 async def test_login_sets_a_hardened_session_cookie_holding_the_api_jwt(apps):
@@ -129,14 +82,7 @@ async def test_forms_without_a_valid_csrf_token_are_rejected(apps):
         assert r.status_code == 403
         set_cookie(client, CSRF_COOKIE, token)
         assert (await login(client, username)).status_code == 303
-        form = {
-            "level": "province",
-            "criteria_version": "QD148-2023",
-            "score_A": "33",
-            "score_B": "19",
-            "score_C": "25",
-            "evaluated_on": "2026-10-01",
-        }
+        form = evaluation_form("33", "19", "25")
         other = (await browser(apps, "registry").get("/console/login")).cookies.get(CSRF_COOKIE)  # another browser's
         for bad in ({}, {"csrf_token": other}):
             r = await client.post(f"/console/products/{product['id']}/evaluations", data=form | bad)
@@ -156,12 +102,12 @@ async def test_bad_input_re_renders_the_form_with_a_vietnamese_message(apps):
         await login(client, username)
         csrf = client.cookies.get(CSRF_COOKIE)
         url = f"/console/products/{product['id']}/evaluations"
-        base = {"csrf_token": csrf, "level": "province", "criteria_version": "QD148-2023", "evaluated_on": "2026-10-01"}
+        base = evaluation_form("30", "19", "25", csrf_token=csrf)
         cases = [
-            ({"score_A": "45", "score_B": "19", "score_C": "25"}, "Điểm phần A phải từ 0 đến 40"),
-            ({"score_A": "abc", "score_B": "19", "score_C": "25"}, "Điểm phần A: phải là số"),
-            ({"score_A": "30", "score_B": "19", "score_C": "25", "evaluated_on": ""}, "Ngày đánh giá"),
-            ({"score_A": "30", "score_B": "19", "score_C": "25", "level": "galaxy"}, "Cấp hội đồng"),
+            ({"score_A": "45"}, "Điểm phần A phải từ 0 đến 40"),
+            ({"score_A": "abc"}, "Điểm phần A: phải là số"),
+            ({"evaluated_on": ""}, "Ngày đánh giá"),
+            ({"level": "galaxy"}, "Cấp hội đồng"),
             ({"score_A": "1", "score_B": "1", "score_C": "1", "detail_A": "không có điểm"}, "Tên tiêu chí: điểm"),
         ]
         for fields, message in cases:
@@ -198,40 +144,11 @@ async def test_a_producer_never_sees_another_producers_pages(apps):
     tr = apps["traceability"]
     owner_b = auth("producer", producer_id=b["id"])
     db = apps.runtime("traceability").db
-    await eventually(lambda: db.products.find_one({"_id": pb["id"], "certificate.certificate_id": cert["id"]}))
-    await eventually(lambda: db.producers.find_one({"_id": b["id"]}))
+    await copied(apps, b["id"], pb["id"], cert["id"])
     code = f"VN-19-{uuid.uuid4().hex[:6].upper()}"
-    from tests.integration.test_traceability import polygon
-
-    assert (
-        await tr.post(
-            "/api/v1/growing-areas",
-            headers=owner_b,
-            json={
-                "code": code,
-                "name": "Ruộng dong B",
-                "crop": "dong riềng",
-                "producer_id": b["id"],
-                "province": "Thái Nguyên",
-                "area_ha": 2,
-                "geometry": polygon(0.3),
-            },
-        )
-    ).status_code == 201
-    batch = (
-        await tr.post(
-            "/api/v1/batches",
-            headers=owner_b,
-            json={
-                "product_id": pb["id"],
-                "growing_area_code": code,
-                "harvest_date": "2026-11-02",
-                "quantity": 10,
-                "unit": "kg",
-            },
-        )
-    ).json()
-    run = (await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", headers=owner_b, json={"count": 2})).json()
+    await add_area(tr, owner_b, b["id"], code, name="Ruộng dong B", crop="dong riềng", area_ha=2, geometry=polygon(0.3))
+    batch = await add_batch(tr, owner_b, pb["id"], code, quantity=10)
+    run = await order_stamps(tr, owner_b, batch["id"], 2)
     user_a = await add_user(apps, "producer", producer_id=a["id"])
     async with (
         browser(apps, "registry") as reg,
@@ -284,16 +201,7 @@ async def test_a_producer_never_sees_another_producers_pages(apps):
         for path in ("/console/producers", "/console/reports", "/console/expiring", "/console/products/new"):
             assert (await reg.get(path)).status_code == 403
         r = await reg.post(
-            f"/console/products/{pa['id']}/evaluations",
-            data={
-                "csrf_token": csrf,
-                "level": "province",
-                "criteria_version": "QD148-2023",
-                "score_A": "40",
-                "score_B": "25",
-                "score_C": "35",
-                "evaluated_on": "2026-10-01",
-            },
+            f"/console/products/{pa['id']}/evaluations", data=evaluation_form("40", "25", "35", csrf_token=csrf)
         )
         assert r.status_code == 403
         assert (
@@ -328,16 +236,13 @@ async def test_per_criterion_scores_add_up_to_the_part_scores(apps):
         await login(client, username)
         r = await client.post(
             f"/console/products/{product['id']}/evaluations",
-            data={
-                "csrf_token": client.cookies.get(CSRF_COOKIE),
-                "level": "province",
-                "criteria_version": "QD148-2023",
-                "evaluated_on": "2026-10-01",
-                "score_A": "",
-                "score_B": "19",
-                "score_C": "25",
-                "detail_A": "Nguồn nguyên liệu: 12\nSức mạnh cộng đồng: 10,5\nTổ chức sản xuất: 10",
-            },
+            data=evaluation_form(
+                "",  # part A: the sum of its criteria
+                "19",
+                "25",
+                csrf_token=client.cookies.get(CSRF_COOKIE),
+                detail_A="Nguồn nguyên liệu: 12\nSức mạnh cộng đồng: 10,5\nTổ chức sản xuất: 10",
+            ),
         )
         assert r.status_code == 303, r.text[-1000:]
         ev = await apps.runtime("registry").db.evaluations.find_one({"product_id": product["id"]})
@@ -472,8 +377,6 @@ async def test_random_form_input_on_every_console_form_never_causes_5xx(apps):
 
 
 async def test_producer_records_the_batch_journey_from_the_console(apps):
-    from tests.integration.test_scan import make_run
-
     producer, _product, _cert, run, urls = await make_run(apps, count=1)
     username = await add_user(apps, "producer", producer_id=producer["id"])
     intruder = await make_producer(apps, name="HTX khác")
@@ -532,41 +435,19 @@ async def test_a_user_changes_their_password(apps):
         await login(client, username)
         page = await client.get("/console/password")
         assert page.status_code == 200 and 'for="new_password"' in page.text
-        csrf = csrf_of(page.text)
-        wrong = await client.post(
-            "/console/password",
-            data={
-                "csrf_token": csrf,
-                "current_password": "sai-mat-khau",
-                "new_password": "moi-dai-du-9",
-                "confirm_password": "moi-dai-du-9",
-            },
-        )
+        csrf = {"csrf_token": csrf_of(page.text)}
+
+        async def change(current: str, new: str, confirm: str, token: dict = csrf):
+            form = {"current_password": current, "new_password": new, "confirm_password": confirm}
+            return await client.post("/console/password", data=token | form)
+
+        wrong = await change("sai-mat-khau", "moi-dai-du-9", "moi-dai-du-9")
         assert wrong.status_code == 401 and "không đúng" in wrong.text
-        mismatch = await client.post(
-            "/console/password",
-            data={
-                "csrf_token": csrf,
-                "current_password": PASSWORD,
-                "new_password": "moi-dai-du-9",
-                "confirm_password": "khac-hoan-toan",
-            },
-        )
+        mismatch = await change(PASSWORD, "moi-dai-du-9", "khac-hoan-toan")
         assert mismatch.status_code == 422 and "không khớp" in mismatch.text
-        no_csrf = await client.post(
-            "/console/password",
-            data={"current_password": PASSWORD, "new_password": "moi-dai-du-9", "confirm_password": "moi-dai-du-9"},
-        )
+        no_csrf = await change(PASSWORD, "moi-dai-du-9", "moi-dai-du-9", token={})
         assert no_csrf.status_code == 403
-        done = await client.post(
-            "/console/password",
-            data={
-                "csrf_token": csrf,
-                "current_password": PASSWORD,
-                "new_password": "moi-dai-du-9",
-                "confirm_password": "moi-dai-du-9",
-            },
-        )
+        done = await change(PASSWORD, "moi-dai-du-9", "moi-dai-du-9")
         assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text
     async with browser(apps, "registry") as client:
         assert (await login(client, username)).status_code == 401  # the old password no longer works
@@ -623,8 +504,6 @@ async def test_producer_registers_a_growing_area_from_gps_points(apps):
 
 
 async def test_officials_resync_listings_within_their_scope(apps):
-    from tests.integration.test_marketplace import both, certified_product
-
     _producer, product, _cert = await certified_product(apps)  # HTX Hồng Xuân, Bắc Ninh (24)
     await both(apps, product["id"], "published")
     inside = await add_user(apps, "official", provinces=("24",))

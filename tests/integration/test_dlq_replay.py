@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from conftest import auth, eventually
 from ocop_cli import dlq
 from ocop_cli.main import app as cli
-from tests.integration.test_backbone import registered_event
+from tests.support.kafka import registered_event
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import auth, unique_tax_code
-from tests.integration.test_producer_flow import producer_body
+from tests.support.registry import producer_body
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import JWT_SECRET, auth, eventually, run_apps, serve_standins, start_stack
 from ocop_cli.stack import free_port, wait_port
-from tests.integration.test_certificates import evaluate, issue, make_producer, make_product
-from tests.integration.test_marketplace import active_counts_for
+from tests.support.marketplace import active_counts_for
+from tests.support.registry import evaluate, issue, make_producer, make_product
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from conftest import auth, eventually
-from tests.integration.test_certificates import evaluate
-from tests.integration.test_marketplace import both
-from tests.integration.test_scan import make_run, scan
+from tests.support.marketplace import both
+from tests.support.registry import evaluate, make_producer, make_product
+from tests.support.traceability import make_run, scan
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +80,6 @@ async def test_operator_metrics_move_with_the_system(apps, stack):
 
 
 async def test_one_certificate_followed_by_its_trace_id(apps):
-    from tests.integration.test_certificates import make_producer, make_product
 
     producer = await make_producer(apps, name="HTX dấu vết", commune="Xã Chợ Đồn")
     product = await make_product(apps, producer["id"], name="Chè dấu vết", gtin=None)

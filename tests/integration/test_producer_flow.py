@@ -2,23 +2,10 @@
 
 import pytest
 
-from conftest import auth, eventually, unique_tax_code
+from conftest import auth, eventually
+from tests.support.registry import producer_body
 
 pytestmark = pytest.mark.integration
-
-
-def producer_body(**overrides):
-    body = {
-        "name": "HTX Sang Hà",
-        "kind": "cooperative",
-        "tax_code": unique_tax_code(),
-        "province": {"code": "19", "name": "Thái Nguyên"},
-        "commune": {"name": "Xã Bằng Vân"},
-        "address": "Thôn Nà Lạ",
-        "contact": {"phone": "0912 345 678"},
-    }
-    body.update(overrides)
-    return body
 
 
 async def test_registered_producer_reaches_both_copies(apps):

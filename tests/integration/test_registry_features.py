@@ -12,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 from conftest import auth, eventually, unique_tax_code
 from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
 from ocop_shared.events.models import TRACEABILITY, StampRunIssued
-from tests.integration.test_backbone import produce
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
+from tests.support.kafka import produce
+from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
 
 pytestmark = pytest.mark.integration
 

@@ -11,87 +11,10 @@ import pytest
 from conftest import ARTIFACTS, auth, eventually
 from ocop_traceability.app.scan import RateLimiter
 from ocop_traceability.domain.codes import CROCKFORD
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue
-from tests.integration.test_traceability import polygon, setup_producer_with_product
+from tests.support.registry import OFFICIAL
+from tests.support.traceability import make_run, path_of, scan
 
 pytestmark = pytest.mark.integration
-
-
-async def make_run(
-    apps, count: int = 20, *, gtin: str | None = "8934567890120", certify: bool = True, issued_on: str | None = None
-):
-    tr = apps["traceability"]
-    producer, product = await setup_producer_with_product(apps, gtin=gtin, certify=False)
-    cert = None
-    if certify:
-        cert = (
-            await issue(
-                apps,
-                (await evaluate(apps, product["id"], 33, 19, 25))["id"],
-                **({"issued_on": issued_on} if issued_on else {}),
-            )
-        ).json()
-        db = apps.runtime("traceability").db
-
-        async def copied():
-            doc = await db.products.find_one({"_id": product["id"]})
-            return doc and (doc.get("certificate") or {}).get("certificate_id") == cert["id"]
-
-        await eventually(copied)
-    owner = auth("producer", producer_id=producer["id"])
-    code = f"VN-19-063-{random.randrange(10**6):06d}"
-    assert (
-        await tr.post(
-            "/api/v1/growing-areas",
-            headers=owner,
-            json={
-                "code": code,
-                "name": "Đồi chè",
-                "crop": "chè Shan tuyết",
-                "producer_id": producer["id"],
-                "province": "Thái Nguyên",
-                "commune": "Xã Chợ Đồn",
-                "area_ha": 3,
-                "geometry": polygon(0.1),
-            },
-        )
-    ).status_code == 201
-    batch = (
-        await tr.post(
-            "/api/v1/batches",
-            headers=owner,
-            json={
-                "product_id": product["id"],
-                "growing_area_code": code,
-                "harvest_date": "2026-11-02",
-                "quantity": 50,
-                "unit": "kg",
-            },
-        )
-    ).json()
-    await tr.post(
-        f"/api/v1/batches/{batch['id']}/events",
-        headers=owner,
-        json={"type": "harvesting", "time": "2026-11-02T07:00:00+07:00", "place": "Đồi chè Bản Tàn", "note": "Hái tay"},
-    )
-    run = (await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", json={"count": count}, headers=owner)).json()
-
-    async def ready():
-        return (await tr.get(f"/api/v1/stamp-runs/{run['id']}", headers=owner)).json()["status"] == "ready"
-
-    await eventually(ready, timeout=60)
-    await tr.post(f"/api/v1/stamp-runs/{run['id']}/activate", json={}, headers=owner)
-    urls = (await tr.get(f"/api/v1/stamp-runs/{run['id']}/codes.csv", headers=owner)).text.split()
-    return producer, product, cert, run, urls
-
-
-def path_of(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
-async def scan(tr, url: str, *, json_: bool = True, client=None):
-    headers = {"Accept": "application/json"} if json_ else {"Accept": "text/html"}
-    return await (client or tr).get(path_of(url), headers=headers)
 
 
 async def test_genuine_revoked_void_unknown_in_json_and_html(apps):

@@ -10,7 +10,7 @@ import uvicorn
 
 from conftest import ARTIFACTS, require_chromium, run_chromium
 from ocop_cli.stack import free_port
-from tests.integration.test_scan import make_run, path_of
+from tests.support.traceability import make_run, path_of
 
 pytestmark = pytest.mark.integration
 require_chromium()

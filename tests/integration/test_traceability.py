@@ -11,53 +11,34 @@ import pytest
 import zxingcpp
 
 from conftest import ARTIFACTS, auth, eventually
-from tests.integration.test_certificates import OFFICIAL, evaluate, issue, make_producer, make_product
+from tests.support.registry import OFFICIAL
+from tests.support.traceability import (
+    add_batch,
+    area_body,
+    batch_body,
+    make_run,
+    polygon,
+    tea_producer,
+    until_ready,
+)
 
 pytestmark = pytest.mark.integration
 
 
-def polygon(dx: float = 0.0) -> dict:
-    x, y = 105.60 + dx, 22.10
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]]}
-
-
-async def setup_producer_with_product(apps, *, gtin: str | None, certify: bool = True):
-    producer = await make_producer(apps, name=f"HTX Chè {uuid.uuid4().hex[:4]}", commune="Xã Chợ Đồn")
-    product = await make_product(apps, producer["id"], name=f"Chè Shan tuyết Chợ Đồn {uuid.uuid4().hex[:4]}", gtin=gtin)
-    if certify:
-        await issue(apps, (await evaluate(apps, product["id"], 33, 19, 25))["id"])
-    tr = apps["traceability"]
-
-    async def copied():
-        return (await tr.get(f"/api/v1/producers/{producer['id']}", headers=OFFICIAL)).status_code == 200
-
-    await eventually(copied)
-    db = apps.runtime("traceability").db
-    await eventually(lambda: _has_copy(db, product["id"], certify))
-    return producer, product
-
-
-async def _has_copy(db, product_id: str, certified: bool) -> bool:
-    doc = await db.products.find_one({"_id": product_id})
-    return doc is not None and (not certified or bool(doc.get("certificate")))
-
-
 async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     tr = apps["traceability"]
-    producer, product = await setup_producer_with_product(apps, gtin="8934567890120")
+    producer, product, _cert = await tea_producer(apps, gtin="8934567890120")
     owner = auth("producer", producer_id=producer["id"])
     code = f"VN-19-063-02020-{uuid.uuid4().hex[:4].upper()}"
-    area = {
-        "code": code,
-        "name": "Đồi chè Khuổi Ha",
-        "crop": "chè Shan tuyết",
-        "producer_id": producer["id"],
-        "province": {"code": "19", "name": "Thái Nguyên"},
-        "commune": "Xã Chợ Đồn",
-        "area_ha": 12.5,
-        "geometry": polygon(),
-        "certifications": [{"scheme": "VietGAP", "valid_from": "2025-01-01"}],
-    }
+    area = area_body(
+        producer["id"],
+        code,
+        name="Đồi chè Khuổi Ha",
+        province={"code": "19", "name": "Thái Nguyên"},
+        commune="Xã Chợ Đồn",
+        area_ha=12.5,
+        certifications=[{"scheme": "VietGAP", "valid_from": "2025-01-01"}],
+    )
     r = await tr.post("/api/v1/growing-areas", json=area, headers=owner)
     assert r.status_code == 201, r.text
     dup = await tr.post("/api/v1/growing-areas", json=area | {"code": code.lower()}, headers=owner)
@@ -81,44 +62,12 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     feature = next(f for f in geo["features"] if f["id"] == code)
     assert feature["properties"]["crop"] == "chè Shan tuyết" and "producer_id" not in feature["properties"]
 
-    batch = await tr.post(
-        "/api/v1/batches",
-        headers=owner,
-        json={
-            "product_id": product["id"],
-            "growing_area_code": code,
-            "harvest_date": "2026-11-01",
-            "quantity": 120,
-            "unit": "kg",
-        },
-    )
-    assert batch.status_code == 201, batch.text
-    batch = batch.json()
+    batch = await add_batch(tr, owner, product["id"], code, harvest_date="2026-11-01", quantity=120)
     assert batch["lot"] == "261101-1"
-    second = (
-        await tr.post(
-            "/api/v1/batches",
-            headers=owner,
-            json={
-                "product_id": product["id"],
-                "growing_area_code": code,
-                "harvest_date": "2026-11-01",
-                "quantity": 80,
-                "unit": "kg",
-            },
-        )
-    ).json()
+    second = await add_batch(tr, owner, product["id"], code, harvest_date="2026-11-01", quantity=80)
     assert second["lot"] == "261101-2"
     unknown = await tr.post(
-        "/api/v1/batches",
-        headers=owner,
-        json={
-            "product_id": "nope",
-            "growing_area_code": code,
-            "harvest_date": "2026-11-01",
-            "quantity": 1,
-            "unit": "kg",
-        },
+        "/api/v1/batches", headers=owner, json=batch_body("nope", code, harvest_date="2026-11-01", quantity=1)
     )
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "product_not_found"
     ev = await tr.post(
@@ -142,13 +91,7 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     run = await tr.post(f"/api/v1/batches/{batch['id']}/stamp-runs", json={"count": 500}, headers=owner)
     assert run.status_code == 202, run.text
     run_id = run.json()["id"]
-
-    async def ready():
-        status = (await tr.get(f"/api/v1/stamp-runs/{run_id}", headers=owner)).json()
-        assert status["status"] != "failed", status
-        return status if status["status"] == "ready" else None
-
-    status = await eventually(ready, timeout=120, interval=0.5)
+    status = await until_ready(tr, owner, run_id, timeout=120, interval=0.5)
     listed = (await tr.get("/api/v1/stamp-runs", params={"batch_id": batch["id"]}, headers=owner)).json()
     assert [r["id"] for r in listed] == [run_id]
     assert status["generated"] == 500 and status["states"] == {"issued": 500, "active": 0, "void": 0}
@@ -196,46 +139,17 @@ def decode_pdf(content: bytes) -> list[str]:
 
 async def test_producer_b_cannot_use_producer_a_data(apps):
     tr = apps["traceability"]
-    a, product_a = await setup_producer_with_product(apps, gtin=None, certify=False)
-    b, product_b = await setup_producer_with_product(apps, gtin=None, certify=False)
+    a, product_a, _ = await tea_producer(apps, gtin=None, certify=False)
+    b, product_b, _ = await tea_producer(apps, gtin=None, certify=False)
     as_a, as_b = auth("producer", producer_id=a["id"]), auth("producer", producer_id=b["id"])
     code_a = f"VN-19-063-{uuid.uuid4().hex[:5].upper()}"
-    area = {
-        "code": code_a,
-        "name": "Ruộng A",
-        "crop": "lúa nếp",
-        "producer_id": a["id"],
-        "province": "Thái Nguyên",
-        "area_ha": 1.2,
-        "geometry": polygon(0.05),
-    }
+    area = area_body(a["id"], code_a, name="Ruộng A", crop="lúa nếp", area_ha=1.2, geometry=polygon(0.05))
     assert (await tr.post("/api/v1/growing-areas", json=area, headers=as_b)).status_code == 403
     assert (await tr.post("/api/v1/growing-areas", json=area, headers=as_a)).status_code == 201
-    batch_a = (
-        await tr.post(
-            "/api/v1/batches",
-            headers=as_a,
-            json={
-                "product_id": product_a["id"],
-                "growing_area_code": code_a,
-                "harvest_date": "2026-10-20",
-                "quantity": 5,
-                "unit": "kg",
-            },
-        )
-    ).json()
+    harvest = {"harvest_date": "2026-10-20", "quantity": 5}
+    batch_a = await add_batch(tr, as_a, product_a["id"], code_a, **harvest)
     # B: not A's product, not A's area, not A's batch, not A's runs
-    foreign = await tr.post(
-        "/api/v1/batches",
-        headers=as_b,
-        json={
-            "product_id": product_b["id"],
-            "growing_area_code": code_a,
-            "harvest_date": "2026-10-20",
-            "quantity": 5,
-            "unit": "kg",
-        },
-    )
+    foreign = await tr.post("/api/v1/batches", headers=as_b, json=batch_body(product_b["id"], code_a, **harvest))
     assert foreign.status_code == 404 and foreign.json()["error"]["code"] == "growing_area_not_found"
     stamps = await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10}, headers=as_b)
     assert stamps.status_code == 404 and stamps.json()["error"]["code"] == "batch_not_found"
@@ -245,17 +159,7 @@ async def test_producer_b_cannot_use_producer_a_data(apps):
     assert (await tr.get("/api/v1/stamp-runs", params={"batch_id": batch_a["id"]}, headers=as_b)).json() == []
     assert (await tr.post(f"/api/v1/batches/{batch_a['id']}/stamp-runs", json={"count": 10})).status_code == 401
     # an official may act for A: area of A with product of B is refused as foreign
-    mixed = await tr.post(
-        "/api/v1/batches",
-        headers=OFFICIAL,
-        json={
-            "product_id": product_b["id"],
-            "growing_area_code": code_a,
-            "harvest_date": "2026-10-20",
-            "quantity": 5,
-            "unit": "kg",
-        },
-    )
+    mixed = await tr.post("/api/v1/batches", headers=OFFICIAL, json=batch_body(product_b["id"], code_a, **harvest))
     assert mixed.status_code == 422 and mixed.json()["error"]["code"] == "foreign_area"
 
 
@@ -265,7 +169,6 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
     import time
 
     from ocop_traceability.app.stamp_jobs import WORKER
-    from tests.integration.test_scan import make_run
 
     _producer, _product, _cert, run, _urls = await make_run(apps, count=1)
     rt = apps.runtime("traceability")
@@ -298,8 +201,6 @@ async def test_a_stamp_run_is_generated_by_one_instance_only(apps):
 
 async def test_reads_are_limited_to_what_the_caller_may_see(apps):
     """A scoped official reads traceability records of their provinces only; a producer only its own."""
-    from tests.integration.test_scan import make_run
-
     producer, _product, _cert, run, _urls = await make_run(apps, count=1, certify=False)  # a Thái Nguyên (19) producer
     tr = apps["traceability"]
     batch_url, run_url = f"/api/v1/batches/{run['batch_id']}", f"/api/v1/stamp-runs/{run['id']}"

@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 
 from conftest import ARTIFACTS, eventually
-from tests.integration.test_certificates import OFFICIAL
-from tests.integration.test_scan import make_run, path_of
+from tests.support.registry import OFFICIAL
+from tests.support.traceability import make_run, path_of
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "oracles"))
 import gs1_oracles

@@ -244,6 +244,9 @@ async def test_scan_page_and_verify_json_in_english(apps):
     assert "Genuine product" in switched.text
     unknown = await tr.get("/S/0000000000000000A", headers={"Accept": "application/json", **en})
     assert unknown.status_code == 404 and unknown.json()["message"]["title"] == "Stamp code not found"
+    api = await tr.get("/api/v1/public/stamps/0000000000000000A", headers=en)  # an API route: the error shape too
+    assert api.status_code == 404 and api.json()["verdict"] == "unknown"
+    assert api.json()["error"] == {"code": "unknown_stamp", "message": "Stamp code not found"}
 
 
 async def test_revoked_certificate_gives_a_recall_status(apps):

@@ -20,6 +20,7 @@ Every answer carries ``Link: <…?linkType=linkset>; rel="linkset"`` and CORS he
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -238,5 +239,10 @@ async def lot_page(request: Request, gtin: str, lot: str) -> Response:
 )
 async def verification(request: Request, serial: str) -> Response:
     response = await answer(request, serial[:64], None, None, json_only=True)
+    if response.status_code == 404:  # an API route: the error in the API's shape too, beside the verdict
+        body = json.loads(bytes(response.body))
+        body["error"] = {"code": "unknown_stamp", "message": body["message"]["title"]}
+        kept = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+        response = JSONResponse(body, status_code=404, headers=kept)
     response.headers.update(CORS)
     return response

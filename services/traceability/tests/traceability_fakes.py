@@ -68,6 +68,9 @@ class FakeProducts(_Store):
     async def by_ids(self, ids: list[str]) -> dict[str, ProductCopy]:
         return {i: self.items[i] for i in ids if i in self.items}
 
+    async def by_gtin(self, gtin14: str) -> list[ProductCopy]:
+        return sorted((p for p in self.items.values() if p.gtin and p.gtin.zfill(14) == gtin14), key=lambda p: p.id)
+
     async def apply(self, product: Any, version: int, certificate: Any = None) -> bool:
         raise NotImplementedError
 
@@ -91,6 +94,9 @@ class FakeBatches(_Store):
         if any(b.lot_key == entity.lot_key for b in self.items.values()):  # the unique lot_key index
             raise Conflict("duplicate_lot", f"Sản phẩm đã có lô {entity.lot}")
         self.items[entity.id] = entity
+
+    async def by_lot(self, product_id: str, lot: str) -> Batch | None:
+        return next((b for b in self.items.values() if b.lot_key == f"{product_id}:{lot}"), None)
 
     async def lots_of(self, product_id: str) -> set[str]:
         return {b.lot for b in self.items.values() if b.product_id == product_id}

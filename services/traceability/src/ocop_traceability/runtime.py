@@ -16,6 +16,7 @@ from ocop_traceability.adapters.uow import TraceabilityUnitOfWork
 from ocop_traceability.app.epcis.capture import CaptureLimits, CaptureWorker
 from ocop_traceability.app.epcis.delivery import Dispatcher
 from ocop_traceability.app.epcis.query import PageTokens
+from ocop_traceability.app.resolver import Resolver
 from ocop_traceability.app.scan import RateLimiter, ScanService
 from ocop_traceability.app.stamp_jobs import StampRunJobs
 from ocop_traceability.domain.epcis.ids import EpcisConfig
@@ -42,6 +43,7 @@ class TraceabilityRuntime(Runtime):
     settings: TraceabilitySettings
     scan: ScanService  # the public scan page: caches and buffered scan records
     scan_limiter: RateLimiter  # per network prefix, on the scan URLs
+    resolver: Resolver  # the GS1 resolver on the stamp URLs (linksets, link types)
     stamp_jobs: StampRunJobs  # this instance's stamp-run generation
     sheets: SheetFiles  # rendered PDF sheets
     epcis: EpcisParts

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
 
 from ocop_shared.settings import ServiceSettings
 from ocop_traceability.domain.codes import DEFAULT_AREA_SCHEMES
@@ -12,7 +14,8 @@ class TraceabilitySettings(ServiceSettings):
     service_name: str = "traceability"
     port: int = 8002
     mongo_db: str = "traceability"
-    # The host printed in stamps (QR). Short, because it is in every QR code.
+    # The host printed in stamps (QR). Short, because it is in every QR code. Scheme and host only: stamps
+    # print the path in upper case and the routes are case-sensitive, so a path prefix would not resolve.
     stamp_base_url: str = "http://127.0.0.1:8002"
     max_stamps_per_run: int = 200_000
     area_code_schemes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AREA_SCHEMES))
@@ -41,3 +44,13 @@ class TraceabilitySettings(ServiceSettings):
     @property
     def epcis_base(self) -> str:
         return self.epcis_base_url or self.stamp_base_url
+
+    @field_validator("stamp_base_url")
+    @classmethod
+    def _scheme_and_host_only(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+            raise ValueError("OCOP_STAMP_BASE_URL must be a scheme and a host only, e.g. https://truyxuat.ocop.vn")
+        if parts.query or parts.fragment:
+            raise ValueError("OCOP_STAMP_BASE_URL takes no query or fragment")
+        return value.rstrip("/")

@@ -79,6 +79,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     """Single-field indexes only (the embedded server uses no compound index)."""
     await db.batches.create_index("lot_key", unique=True)
     await db.batches.create_index("product_id")
+    await db.products.create_index("gtin")  # the GS1 resolver finds products by GTIN
     await db.batch_events.create_index("batch_id")
     await db.stamps.create_index("run_id")
     await db.growing_areas.create_index("producer_id")

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from ocop_registry.domain.certificate import EXPIRY_WARNING_DAYS, Certificate
+from ocop_registry.domain.dossier import STATUS_NAMES
 from ocop_shared.console import PREFIX, Console, NavEntry
 from ocop_shared.errors import AppError
 
@@ -80,6 +81,10 @@ CRITERIA_NAMES = {
     "QD148-2023": "QĐ 148/QĐ-TTg (2023): A 40 · B 25 · C 35",
     "QD1048-2019": "QĐ 1048/QĐ-TTg (2019): A 35 · B 25 · C 40",
 }
+DOSSIER_STATUS = STATUS_NAMES
+DOSSIER_KINDS = {"new": "Đăng ký mới", "renewal": "Đánh giá lại (gia hạn)", "upgrade": "Nâng hạng sao"}
+COUNCIL_STATUS = {"open": "Đang chấm điểm", "closed": "Đã kết thúc chấm điểm", "decided": "Đã có quyết định"}
+MEMBER_ROLE_NAMES = {"chair": "Chủ tịch hội đồng", "member": "Thành viên"}
 PARTS = {
     "A": "Phần A — Sản phẩm và sức mạnh cộng đồng",
     "B": "Phần B — Khả năng tiếp thị",

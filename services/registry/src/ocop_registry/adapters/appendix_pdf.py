@@ -24,7 +24,7 @@ LEVELS = {"commune": "cấp xã", "district": "cấp huyện", "province": "cấ
 KINDS = {"new": "Công nhận mới", "renewal": "Công nhận lại", "upgrade": "Nâng hạng"}
 
 
-def _fonts() -> tuple[str, str]:
+def fonts() -> tuple[str, str]:
     bold = FACE + "-Bold"
     if bold not in pdfmetrics.getRegisteredFontNames():
         import font_roboto
@@ -40,7 +40,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def render(appendix: Appendix) -> bytes:
-    regular, bold = _fonts()
+    regular, bold = fonts()
     text = ParagraphStyle("text", fontName=regular, fontSize=9, leading=11)
     head = ParagraphStyle("head", parent=text, fontName=bold, alignment=1)
     title = ParagraphStyle("title", parent=head, fontSize=13, leading=16, spaceAfter=4)

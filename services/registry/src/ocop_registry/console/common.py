@@ -3,17 +3,19 @@ navigation and field labels, Vietnamese labels of the registry's vocabulary, and
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from ocop_registry.domain.certificate import EXPIRY_WARNING_DAYS, Certificate
 from ocop_registry.domain.dossier import STATUS_NAMES
-from ocop_shared.console import PREFIX, Console, NavEntry
+from ocop_shared.auth import Principal
+from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user
 from ocop_shared.errors import AppError
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -101,6 +103,25 @@ def refusal(exc: AppError | ValidationError) -> tuple[int, str]:
     if isinstance(exc, AppError):
         return exc.status, exc.message
     return 422, console.validation_message(exc)
+
+
+# A form's use case: the caller and the form's fields → the flash message's key.
+FormAction = Callable[[Principal, dict[str, str]], Awaitable[str]]
+# The page the form was on, drawn again with the refusal: (caller, status, message, the form as sent).
+Redraw = Callable[[Principal, int, str, dict[str, str]], Awaitable[Response]]
+
+
+async def act(request: Request, roles: tuple[str, ...], action: FormAction, redraw: Redraw, done: str) -> Response:
+    """Run a form's use case: on success to ``done`` with ``?ok=<flash>``; on a refusal the page again, with
+    the message and what was typed, under the refusal's status."""
+    principal = require_user(request, *roles)
+    form = await form_of(request)
+    try:
+        flash = await action(principal, form)
+    except (AppError, ValidationError) as exc:
+        status, message = refusal(exc)
+        return await redraw(principal, status, message, form)
+    return redirect(f"{done}?ok={flash}")
 
 
 def validity(certificate: Certificate | None, today: date) -> dict[str, Any]:

@@ -6,7 +6,6 @@ the certificates; the decision's appendix as a PDF. Same input models and use ca
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 from fastapi import Request
@@ -32,6 +31,8 @@ from ocop_registry.console.common import (
     DOSSIER_STATUS,
     LEVELS,
     MEMBER_ROLE_NAMES,
+    FormAction,
+    act,
     console,
     redirect,
     refusal,
@@ -170,20 +171,13 @@ async def council_page(request: Request, rt: RuntimeDep, council_id: str) -> Res
     return await _council_page(request, rt, require_user(request, *COUNCIL_READERS), council_id)
 
 
-Action = Callable[[Principal, dict[str, str]], Awaitable[str]]
-
-
-async def _act(request: Request, rt: RegistryRuntime, council_id: str, form_name: str, action: Action) -> Response:
-    principal = require_user(request, *COUNCIL_READERS)
-    form = await form_of(request)
-    try:
-        flash = await action(principal, form)
-    except (AppError, ValidationError) as exc:
-        status, message = refusal(exc)
+async def _act(request: Request, rt: RegistryRuntime, council_id: str, form_name: str, action: FormAction) -> Response:
+    async def redraw(principal: Principal, status: int, message: str, form: dict[str, str]) -> Response:
         return await _council_page(
             request, rt, principal, council_id, status=status, error=message, form=form, form_name=form_name
         )
-    return redirect(f"{PREFIX}/councils/{council_id}?ok={flash}")
+
+    return await act(request, COUNCIL_READERS, action, redraw, f"{PREFIX}/councils/{council_id}")
 
 
 @router.post("/councils/{council_id}/dossiers")

@@ -6,7 +6,6 @@ cases as the API; uploads through the same reader (its body limit, its content c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 from fastapi import Request
@@ -27,7 +26,16 @@ from ocop_registry.app.dossier_commands import (
 )
 from ocop_registry.app.dossier_inputs import DossierIn, FormFields, ReturnIn
 from ocop_registry.app.policy import EVERYONE, STAFF
-from ocop_registry.console.common import DOSSIER_KINDS, DOSSIER_STATUS, console, redirect, refusal, router
+from ocop_registry.console.common import (
+    DOSSIER_KINDS,
+    DOSSIER_STATUS,
+    FormAction,
+    act,
+    console,
+    redirect,
+    refusal,
+    router,
+)
 from ocop_registry.domain.dossier import EDITABLE, UNDER_REVIEW
 from ocop_registry.runtime import RegistryRuntime, RuntimeDep
 from ocop_registry.web_files import evidence_response, read_upload
@@ -164,21 +172,15 @@ async def dossier_page(request: Request, rt: RuntimeDep, dossier_id: str) -> Res
     return await _dossier_page(request, rt, require_user(request, *READERS), dossier_id)
 
 
-Action = Callable[[Principal, dict[str, str]], Awaitable[str]]
-
-
-async def _act(request: Request, rt: RegistryRuntime, dossier_id: str, form_name: str, action: Action) -> Response:
+async def _act(request: Request, rt: RegistryRuntime, dossier_id: str, form_name: str, action: FormAction) -> Response:
     """A form of the dossier page: back to the page with its flash message, or the page with the refusal."""
-    principal = require_user(request, *EVERYONE)
-    form = await form_of(request)
-    try:
-        flash = await action(principal, form)
-    except (AppError, ValidationError) as exc:
-        status, message = refusal(exc)
+
+    async def redraw(principal: Principal, status: int, message: str, form: dict[str, str]) -> Response:
         return await _dossier_page(
             request, rt, principal, dossier_id, status=status, error=message, form=form, form_name=form_name
         )
-    return redirect(f"{PREFIX}/dossiers/{dossier_id}?ok={flash}")
+
+    return await act(request, EVERYONE, action, redraw, f"{PREFIX}/dossiers/{dossier_id}")
 
 
 @router.post("/dossiers/{dossier_id}/form")

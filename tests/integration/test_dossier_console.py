@@ -260,3 +260,95 @@ async def test_renewal_notice_starts_a_prefilled_renewal_dossier(apps):
         assert "Mở hồ sơ đánh giá lại" in (await owner.get("/console/dossiers")).text
     finally:
         await owner.__aexit__(None, None, None)
+
+
+DOSSIER_KEYS = [
+    "product_id",
+    "cycle_year",
+    "kind",
+    "sub_group",
+    "business_plan",
+    "production_capacity",
+    "target_stars",
+    "title",
+    "criteria",
+    "comment",
+    "item_form",
+    "criterion_ref",
+    "criterion_comment",
+    "name",
+    "level",
+    "province",
+    "meeting_on",
+    "chair",
+    "members",
+    "dossier_ids",
+    "dossier_id",
+    "reason",
+    "decision_no",
+    "issued_on",
+    "s_A",
+    "s_B",
+    "s_C",
+    "s_A1.1",
+    "s_$where",
+]
+
+
+async def test_random_input_on_every_dossier_and_council_form_never_causes_5xx(apps):
+    import random
+
+    from tests.integration.test_console_http import FORM_VALUES
+    from tests.support.dossiers import form_council, start_dossier
+
+    rng = random.Random(20261201)
+    producer = await make_producer(apps)
+    product = await make_product(apps, producer["id"], group="food")
+    owner_token = auth("producer", producer_id=producer["id"])
+    dossier = await start_dossier(apps, product["id"], owner_token)
+    official, owner = await add_user(apps, "official"), await add_user(apps, "producer", producer_id=producer["id"])
+    members = [await add_user(apps, "council_member") for _ in range(3)]
+    council = await form_council(
+        apps, [{"username": m, "role": "chair" if n == 0 else "member"} for n, m in enumerate(members)], []
+    )
+    d, c = f"/console/dossiers/{dossier['id']}", f"/console/councils/{council['id']}"
+    routes = [
+        "/console/dossiers/new",
+        f"{d}/form",
+        f"{d}/evidence",
+        f"{d}/evidence/x/remove",
+        f"{d}/submit",
+        f"{d}/return",
+        f"{d}/accept",
+        "/console/dossiers/x/submit",
+        "/console/councils/new",
+        f"{c}/dossiers",
+        f"{c}/conflicts",
+        f"{c}/close",
+        f"{c}/decision",
+        f"{c}/dossiers/{dossier['id']}/score",
+        "/console/councils/x/close",
+        "/console/councils/x/dossiers/y/score",
+    ]
+    for username in (official, owner, members[0]):
+        async with browser(apps, "registry") as client:
+            await login(client, username)
+            csrf = client.cookies.get(CSRF_COOKIE)
+            for route in routes:
+                for n in range(12):
+                    form = {rng.choice(DOSSIER_KEYS): rng.choice(FORM_VALUES) for _ in range(rng.randrange(0, 10))}
+                    files = None
+                    if route.endswith("/evidence") and n % 2:
+                        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 2000)))
+                        files = {"file": (rng.choice(["a.pdf", "../../x.png", "", "ả.jpg"]), junk, "image/png")}
+                    r = await client.post(route, data=form | {"csrf_token": csrf}, files=files)
+                    assert r.status_code < 500, (username, route, form, r.text[-800:])
+            for path in (
+                "/console/dossiers?status=x&year=99999999999999999",
+                "/console/dossiers?year=-1",
+                f"{d}/evidence/x",
+                "/console/councils/x",
+                f"{c}/dossiers/x/score",
+                f"{c}/appendix.pdf",
+            ):
+                assert (await client.get(path)).status_code < 500, path

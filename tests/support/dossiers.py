@@ -77,12 +77,19 @@ async def file_evidence(apps: RunningApps, dossier_id: str, headers: dict, **kwa
 
 
 async def accepted_dossier(
-    apps: RunningApps, product_id: str, owner: dict, *, year: int = 2026, kind: str = "new"
+    apps: RunningApps,
+    product_id: str,
+    owner: dict,
+    *,
+    year: int = 2026,
+    kind: str = "new",
+    criteria: str = "A1.1",
 ) -> dict:
-    """A dossier the producer filled and submitted, accepted by an official."""
+    """A dossier the producer filled (a document filed against ``criteria``) and submitted, accepted by an
+    official."""
     dossier = await start_dossier(apps, product_id, owner, year=year, kind=kind)
     if not dossier["evidence"]:
-        await file_evidence(apps, dossier["id"], owner)
+        await file_evidence(apps, dossier["id"], owner, data=pdf_bytes(), filename="hop-dong.pdf", criteria=criteria)
     reg = apps["registry"]
     r = await reg.post(f"/api/v1/dossiers/{dossier['id']}/submit", headers=owner)
     assert r.status_code == 200, r.text

@@ -180,6 +180,9 @@ async def test_evidence_is_checked_by_content_and_never_served_inline(apps):
         "unknown criterion": upload(pdf_bytes(), "a.pdf", criteria="Z9"),
         "no criterion": upload(pdf_bytes(), "a.pdf", criteria=""),
     }
+    kept = await file_evidence(apps, dossier["id"], owner, data=pdf_bytes(3), filename="truoc.pdf")  # filed before
+    db = apps.runtime("registry").db
+    files_before = len(await db["evidence.files"].find({}, {"_id": 1}).to_list(None))
     for name, args in cases.items():
         r = await reg.post(url, headers=owner, **args)
         assert r.status_code == 422, f"{name}: {r.status_code} {r.text}"
@@ -198,6 +201,11 @@ async def test_evidence_is_checked_by_content_and_never_served_inline(apps):
     assert r.status_code == 413, r.text
     r = await reg.post(url, headers=owner, json={"file": "x"})
     assert r.status_code == 415
+    # nothing was stored by the refused uploads, and nothing was lost: the document filed before is intact
+    assert len(await db["evidence.files"].find({}, {"_id": 1}).to_list(None)) == files_before
+    current = (await reg.get(f"/api/v1/dossiers/{dossier['id']}", headers=owner)).json()
+    assert [e["id"] for e in current["evidence"]] == [kept["id"]]
+    assert (await reg.get(kept["download"], headers=owner)).content == pdf_bytes(3)
     # a PDF named .exe is stored as a PDF, named .pdf, and served as an attachment with nosniff
     stored = await file_evidence(apps, dossier["id"], owner, data=pdf_bytes(), filename="../../giay-phep.exe")
     assert stored["filename"] == "giay-phep.exe.pdf" and stored["content_type"] == "application/pdf"
@@ -215,7 +223,6 @@ async def test_evidence_is_checked_by_content_and_never_served_inline(apps):
     r = await reg.delete(stored["download"], headers=owner)
     assert r.status_code == 204
     assert (await reg.get(stored["download"], headers=owner)).status_code == 404
-    db = apps.runtime("registry").db
     assert await db["evidence.files"].find_one({"metadata.evidence_id": stored["id"]}) is None
 
 

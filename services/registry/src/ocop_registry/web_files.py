@@ -1,5 +1,5 @@
 """Evidence over HTTP, for the API and the console alike: reading an upload under its own body limit, and
-answering a stored file so that no browser ever renders it as a page.
+answering a stored file so that no browser ever renders it as a page (and the decision's appendix PDF).
 
 The upload routes set their body limit per route (``OCOP_EVIDENCE_MAX_BYTES``, 20 MB, plus ``FORM_SLACK`` for
 the form fields around the file): a declared ``Content-Length`` above it is refused before anything is read,
@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
+from ocop_registry.adapters.appendix_pdf import render
 from ocop_registry.adapters.evidence_files import content_disposition, too_large
+from ocop_registry.app.decisions import Appendix
 from ocop_registry.domain.dossier import Evidence, InvalidEvidence
 from ocop_shared.errors import AppError
 
@@ -91,5 +93,17 @@ def evidence_response(evidence: Evidence, length: int, chunks: AsyncIterator[byt
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cross-Origin-Resource-Policy": "same-origin",
             "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def appendix_response(council_id: str, appendix: Appendix) -> Response:
+    """The decision's appendix as a PDF download (API and console alike)."""
+    return Response(
+        render(appendix),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="phu-luc-{council_id}.pdf"',
+            "X-Content-Type-Options": "nosniff",
         },
     )

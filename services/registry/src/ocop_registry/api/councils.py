@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from ocop_registry.adapters.appendix_pdf import render
 from ocop_registry.api.deps import RuntimeDep
 from ocop_registry.api.dossier_schemas import CouncilOut, ScoreOut, council_out, score_out
 from ocop_registry.app import councils, decisions
@@ -23,6 +22,7 @@ from ocop_registry.app.dossier_commands import (
 from ocop_registry.app.dossier_inputs import AddDossierIn, ConflictIn, CouncilDecisionIn, CouncilIn, ScoreIn
 from ocop_registry.app.dossier_policy import COUNCIL_READERS
 from ocop_registry.app.policy import STAFF
+from ocop_registry.web_files import appendix_response
 from ocop_shared.auth import Principal, require
 
 router = APIRouter(tags=["councils"])
@@ -99,12 +99,4 @@ async def decision(council_id: str, body: CouncilDecisionIn, rt: RuntimeDep, pri
 
 @router.get("/councils/{council_id}/appendix.pdf", response_class=Response, responses=PDF)
 async def appendix(council_id: str, rt: RuntimeDep, principal: Reader) -> Response:
-    found = await decisions.appendix(council_id, principal, rt.uow())
-    return Response(
-        render(found),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="phu-luc-{council_id}.pdf"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return appendix_response(council_id, await decisions.appendix(council_id, principal, rt.uow()))

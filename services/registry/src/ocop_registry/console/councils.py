@@ -12,7 +12,6 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from ocop_registry.adapters.appendix_pdf import render
 from ocop_registry.app import councils, decisions, dossiers
 from ocop_registry.app.dossier_commands import (
     AddToCouncil,
@@ -39,6 +38,7 @@ from ocop_registry.console.common import (
     router,
 )
 from ocop_registry.runtime import RegistryRuntime, RuntimeDep
+from ocop_registry.web_files import appendix_response
 from ocop_shared.auth import Principal
 from ocop_shared.console import PREFIX, form_of, require_user
 from ocop_shared.errors import AppError, NotFound
@@ -225,15 +225,7 @@ async def decision(request: Request, rt: RuntimeDep, council_id: str) -> Respons
 @router.get("/councils/{council_id}/appendix.pdf")
 async def appendix(request: Request, rt: RuntimeDep, council_id: str) -> Response:
     principal = require_user(request, *COUNCIL_READERS)
-    found = await decisions.appendix(council_id, principal, rt.uow())
-    return Response(
-        render(found),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="phu-luc-{council_id}.pdf"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return appendix_response(council_id, await decisions.appendix(council_id, principal, rt.uow()))
 
 
 # -- the score sheet -----------------------------------------------------------------------------------

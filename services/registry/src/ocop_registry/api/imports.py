@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from ocop_registry.api.deps import RuntimeDep, Staff
-from ocop_registry.app.importing import CHUNK, ImportRows, import_rows, read_rows
+from ocop_registry.app.importing import CHUNK, ImportRows, import_rows, import_sheet, read_sheet
 from ocop_shared.errors import AppError
 
 router = APIRouter(tags=["import"])
@@ -39,4 +39,4 @@ async def import_file(kind: Kind, request: Request, rt: RuntimeDep, principal: S
     content = await upload.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
         raise AppError("file_too_large", "Tệp quá lớn (tối đa 20 MB)")
-    return await import_rows(ImportRows(kind, read_rows(upload.filename or "", content)), principal, rt.uow)
+    return await import_sheet(kind, read_sheet(upload.filename or "", content), principal, rt.uow)

@@ -14,6 +14,7 @@ from ocop_registry.app.inputs import (
     DecisionIn,
     EvaluationIn,
     ProducerIn,
+    ProducerPatch,
     ProductIn,
     ProductPatch,
     ReplaceIn,
@@ -31,6 +32,12 @@ class RegisterProducer:
 
 
 @dataclass(frozen=True)
+class UpdateProducer:
+    producer_id: str
+    changes: ProducerPatch  # only the fields sent are changed
+
+
+@dataclass(frozen=True)
 class ListProducers:
     limit: int = 100
     skip: int = 0
@@ -45,10 +52,15 @@ class Search:
     commune: str = ""
 
     def in_place(self, producer: Producer) -> bool:
-        """Whether ``producer`` is in the province and commune asked for."""
+        """Whether ``producer`` is in the province (today's) and commune asked for; the commune may also be
+        named as it was written (a pre-07/2025 commune or district: 'Bằng Phúc')."""
         commune = self.commune.strip().lower()
+        written = producer.recorded
+        names = [(producer.commune or {}).get("name") or ""]
+        if written is not None:
+            names += [u.name or u.given for u in (written.commune, written.district) if u is not None]
         return (not self.province or self.province in (producer.province_code, producer.province.get("name"))) and (
-            not commune or commune in ((producer.commune or {}).get("name") or "").lower()
+            not commune or any(commune in n.lower() for n in names)
         )
 
 
@@ -151,6 +163,13 @@ class ImportRows:
     kind: Literal["producers", "products"]
     rows: list[dict[str, Any]]
     first_row: int = 2
+
+
+@dataclass(frozen=True)
+class MigrateAdminUnits:
+    """Place records stored before the conversion existed in today's units (``dry_run``: report only)."""
+
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)

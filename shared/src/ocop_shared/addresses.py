@@ -11,6 +11,7 @@ placed in today's units (``CurrentUnits``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -144,6 +145,25 @@ def describe(recorded: RecordedAddress | None) -> str:
     return ", ".join(p for p in parts if p)
 
 
+ADDRESS_FORM_FIELDS = ("province", "district", "commune", "current_commune")
+
+
+def address_form(form: Mapping[str, str], province: Any = None) -> dict[str, Any]:
+    """The address units of a console form (``address_fields.html``), blanks left out; ``province`` stands in
+    for a blank province (e.g. the producer's)."""
+    units: dict[str, Any] = {k: (form.get(k) or "").strip() or None for k in ADDRESS_FORM_FIELDS}
+    units["province"] = units["province"] or province
+    return {k: v for k, v in units.items() if v is not None}
+
+
+def choices_of(exc: Exception) -> list[dict[str, Any]]:
+    """Today's communes to choose from, when ``exc`` refused a split old commune (else none)."""
+    if getattr(exc, "code", None) != "ambiguous_admin_unit":
+        return []
+    details = getattr(exc, "details", None) or [{}]
+    return list(details[0].get("candidates", [])) if details[0].get("reason") == "split" else []
+
+
 __all__ = [
     "AddressChange",
     "AddressFields",
@@ -154,6 +174,8 @@ __all__ = [
     "RecordedUnit",
     "Scheme",
     "UnitIn",
+    "address_form",
     "as_unit",
+    "choices_of",
     "describe",
 ]

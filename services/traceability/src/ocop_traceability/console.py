@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
+from ocop_shared.addresses import address_form, choices_of
 from ocop_shared.auth import Principal
 from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user
 from ocop_shared.errors import AppError
@@ -78,9 +79,16 @@ class Notice:
     error: str | None = None
     flash: str | None = None
     form: dict[str, str] = field(default_factory=dict)
+    choices: list[dict[str, Any]] = field(default_factory=list)  # today's communes of a split old one
 
     def context(self) -> dict[str, Any]:
-        return {"status": self.status, "error": self.error, "flash": self.flash, "form": self.form}
+        return {
+            "status": self.status,
+            "error": self.error,
+            "flash": self.flash,
+            "form": self.form,
+            "choices": self.choices,
+        }
 
 
 Page = Callable[[Notice], Awaitable[Response]]
@@ -92,7 +100,7 @@ async def _submit(form: dict[str, str], act: Callable[[], Awaitable[str]], page:
     try:
         target = await act()
     except AppError as exc:
-        return await page(Notice(exc.status, exc.message, form=form))
+        return await page(Notice(exc.status, exc.message, form=form, choices=choices_of(exc)))
     except ValidationError as exc:
         return await page(Notice(422, console.validation_message(exc), form=form))
     return RedirectResponse(target, status_code=303)
@@ -140,20 +148,18 @@ async def register_area(request: Request, uow: UowDep, rt: RuntimeDep) -> Respon
     form = await form_of(request)
 
     async def act() -> str:
-        # a producer registers for itself, whatever the form says; the province is our copy's
+        # a producer registers for itself, whatever the form says; a blank province is our copy's
         producer_id = (principal.producer_id if principal.role == "producer" else form.get("producer_id")) or ""
         province = await places.province_of(producer_id, uow)
         geometry = parse_boundary(form.get("boundary", ""))
         area_ha = (form.get("area_ha") or "").strip().replace(",", ".")
-        commune = (form.get("commune") or "").strip()
         body = GrowingAreaIn.model_validate(
             {
                 "code": form.get("code", ""),
                 "name": form.get("name", ""),
                 "crop": form.get("crop", ""),
                 "producer_id": producer_id,
-                "province": province or {"name": "?"},
-                "commune": {"name": commune} if commune else None,
+                **address_form(form, province or {"name": "?"}),
                 "area_ha": area_ha or hectares(geometry),
                 "geometry": geometry,
             }

@@ -9,6 +9,7 @@ from ocop_shared.console import install as install_console
 from ocop_shared.events.models import TRACEABILITY
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
+from ocop_traceability.api.migrations import router as migrations
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
 from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
@@ -30,7 +31,7 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP traceability",
-        routers=[producers, places, batches, stamp_runs, alerts],
+        routers=[producers, places, batches, stamp_runs, alerts, migrations],
         collections=COLLECTIONS,
         emits=[TRACEABILITY],
         pages=[pages, console_pages],

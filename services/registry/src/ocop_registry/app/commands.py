@@ -66,9 +66,11 @@ class Search:
 
 @dataclass(frozen=True)
 class SearchProducers(Search):
-    """Free text in the name, public name or tax code; ``kind`` one of ProducerKind."""
+    """Free text in the name, public name or tax code; ``kind`` one of ProducerKind; ``pending``: only those
+    whose split old commune waits for an official to choose today's."""
 
     kind: str = ""
+    pending: bool = False
 
 
 @dataclass(frozen=True)

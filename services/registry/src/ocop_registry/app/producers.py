@@ -172,6 +172,7 @@ async def search_producers(
         for p in found
         if (not needle or needle in p.name.lower() or needle in (p.public_name or "").lower() or needle in p.tax_code)
         and (not cmd.kind or p.kind.value == cmd.kind)
+        and (not cmd.pending or p.pending_choice)
         and cmd.in_place(p)
     ]
     return sorted(rows, key=lambda p: p.public_name or ""), province_options(found)

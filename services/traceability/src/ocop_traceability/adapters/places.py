@@ -21,6 +21,24 @@ class _Places(Records[P]):
         with unique("duplicate_code", f"{self.kind} {entity.code} đã được đăng ký"):
             await self.collection.insert_one(self.to_doc(entity), session=self.session)
 
+    async def unplaced(self, *, after: str, limit: int) -> list[P]:
+        """Places never placed in today's units (registered before that existed), by code; a scan with a
+        projection rather than a query on a missing field, stopped once ``limit`` are found."""
+        codes: list[str] = []
+        cursor = self.collection.find(
+            {"_id": {"$gt": after}}, projection={"current.status": 1}, session=self.session
+        ).sort("_id", 1)
+        async for doc in cursor:
+            if not (doc.get("current") or {}).get("status"):
+                codes.append(doc["_id"])
+                if len(codes) >= limit:
+                    break
+        await cursor.close()
+        return await self.fetch({"_id": {"$in": codes}}, sort="_id") if codes else []
+
+    async def put(self, entity: P) -> None:
+        await self.collection.replace_one({"_id": entity.code}, self.to_doc(entity), session=self.session)
+
 
 class GrowingAreas(_Places[GrowingArea]):
     collection_name = "growing_areas"

@@ -1,10 +1,15 @@
-"""Use cases: growing areas (vùng trồng) and packing houses (cơ sở đóng gói)."""
+"""Use cases: growing areas (vùng trồng) and packing houses (cơ sở đóng gói).
+
+Their address units are checked and placed in today's units like a producer's (``ocop_shared.admin_units``):
+units from before the 07/2025 reform are accepted and kept as written; an old commune split between new ones
+is refused with its candidates (choose with ``current_commune``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from ocop_shared.admin_units import Placement, place
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 from ocop_traceability.app import policy
@@ -27,11 +32,12 @@ async def register_area(
     geometry = check_geometry(cmd.geometry)
     if producer is None:
         raise ProducerNotFound()
+    placement = place(cmd)
     area = GrowingArea(
-        **cmd.model_dump(exclude={"code", "geometry"}),
+        **(cmd.facts() | {"geometry": geometry}),
+        **placed_units(placement),
         code=code,
         scheme=scheme,
-        geometry=geometry,
         registered_at=utcnow(),
     )
     async with uow:
@@ -46,11 +52,21 @@ async def register_packing_house(cmd: PackingHouseIn, principal: Principal, uow:
     code, scheme = normalize_area_code(cmd.code, PACKING_HOUSE_SCHEMES)
     if producer is None:
         raise ProducerNotFound()
-    house = PackingHouse(**cmd.model_dump(exclude={"code"}), code=code, scheme=scheme, registered_at=utcnow())
+    house = PackingHouse(**cmd.facts(), **placed_units(place(cmd)), code=code, scheme=scheme, registered_at=utcnow())
     async with uow:
         await uow.packing_houses.add(house)
         await uow.commit()
     return house
+
+
+def placed_units(placement: Placement) -> dict[str, Any]:
+    """A place's units: today's at the top, as written in ``recorded``, how they were placed in ``current``."""
+    return {
+        "province": placement.province.model_dump(),
+        "commune": placement.commune.model_dump() if placement.commune else None,
+        "recorded": placement.recorded,
+        "current": placement.current,
+    }
 
 
 async def get_area(code: str, principal: Principal, uow: TraceabilityUow) -> GrowingArea:

@@ -207,7 +207,7 @@ def import_cmd(
         for start in range(0, len(rows), CHUNK):
             resp = client.post(
                 f"/api/v1/imports/{kind}",
-                json={"rows": rows[start : start + CHUNK], "first_row": sheet.first_row + start},
+                json={"rows": rows[start : start + CHUNK], "row_numbers": sheet.numbers[start : start + CHUNK]},
             )
             if resp.status_code != 200:
                 console.print(f"[red]{resp.status_code}: {resp.text}[/red]")

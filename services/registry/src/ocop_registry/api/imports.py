@@ -19,6 +19,9 @@ MAX_UPLOAD = 20 * 2**20
 class RowsIn(BaseModel):
     rows: list[dict[str, Any]] = Field(max_length=CHUNK * 4)
     first_row: int = Field(default=2, ge=1, description="spreadsheet row number of rows[0] (for the report)")
+    row_numbers: list[int] = Field(
+        default_factory=list, max_length=CHUNK * 4, description="the spreadsheet row of each row, if not consecutive"
+    )
 
 
 @router.post("/imports/{kind}", summary="Import an .xlsx/.csv file (multipart field 'file') or JSON rows")
@@ -26,7 +29,8 @@ async def import_file(kind: Kind, request: Request, rt: RuntimeDep, principal: S
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
         body = RowsIn.model_validate_json(await request.body())
-        return await import_rows(ImportRows(kind, body.rows, body.first_row), principal, rt.uow)
+        cmd = ImportRows(kind, body.rows, body.first_row, tuple(body.row_numbers))
+        return await import_rows(cmd, principal, rt.uow)
     if not content_type.startswith("multipart/form-data"):
         raise AppError("unsupported_media_type", "Gửi tệp (multipart/form-data, trường 'file') hoặc JSON {rows: [...]}")
     try:

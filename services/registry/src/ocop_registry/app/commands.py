@@ -160,11 +160,16 @@ class ListCertificates:
 
 @dataclass(frozen=True)
 class ImportRows:
-    """Rows of an uploaded list (header-normalised dicts); ``first_row`` numbers them in the report."""
+    """Rows of an uploaded list (header-normalised dicts); the report numbers them by ``row_numbers`` (their
+    spreadsheet rows, blank rows left out) or from ``first_row`` on."""
 
     kind: Literal["producers", "products"]
     rows: list[dict[str, Any]]
     first_row: int = 2
+    row_numbers: tuple[int, ...] = ()
+
+    def number(self, index: int) -> int:
+        return self.row_numbers[index] if index < len(self.row_numbers) else self.first_row + index
 
 
 @dataclass(frozen=True)

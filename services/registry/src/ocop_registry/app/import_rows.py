@@ -106,10 +106,11 @@ KNOWN = (
 
 @dataclass
 class Sheet:
-    """The rows of an uploaded list, the spreadsheet row of the first one and the columns left out."""
+    """The rows of an uploaded list (blank ones left out), the spreadsheet row number of each (for the report)
+    and the columns left out."""
 
     rows: list[dict[str, Any]]
-    first_row: int = 2
+    numbers: list[int] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
 
@@ -127,27 +128,21 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
     at = next((i for i, v in enumerate(top) if sum(_key(h) in KNOWN for h in v or ()) >= 2), 0)
     keys = [_key(h) for h in top[at]]
     ignored = [str(h).strip() for h, k in zip(top[at], keys, strict=False) if h not in (None, "") and k not in KNOWN]
-    out: list[dict[str, Any] | None] = []
-    for values in [*top[at + 1 :], *rows]:
+    sheet = Sheet([], [], ignored)
+    for number, values in enumerate([*top[at + 1 :], *rows], start=at + 2):
         if values is None or all(v in (None, "") for v in values):
-            out.append(None)  # keeps the row numbers of the report right
             continue
-        out.append(
+        sheet.rows.append(
             {
                 k: (v.strip() if isinstance(v, str) else v)
                 for k, v in zip(keys, values, strict=False)
                 if k in KNOWN and v not in (None, "")
             }
         )
-        if len(out) > MAX_ROWS:
+        sheet.numbers.append(number)
+        if len(sheet.rows) > MAX_ROWS:
             raise AppError("too_many_rows", f"Tối đa {MAX_ROWS} dòng mỗi lần nhập")
-    while out and out[-1] is None:
-        out.pop()
-    first_row = at + 2
-    while out and out[0] is None:
-        out.pop(0)
-        first_row += 1
-    return Sheet([r or {} for r in out], first_row, ignored)
+    return sheet
 
 
 def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:

@@ -60,7 +60,7 @@ async def import_producers(cmd: ImportRows, principal: Principal, uow_factory: U
     for start in range(0, len(cmd.rows), CHUNK):
         good: list[tuple[int, Producer]] = []
         for offset, row in enumerate(cmd.rows[start : start + CHUNK]):
-            number = cmd.first_row + start + offset
+            number = cmd.number(start + offset)
             try:
                 producer = producers.new_producer(producer_input(row), split="pending")
                 good.append((number, _in_scope(principal, producer)))
@@ -109,7 +109,7 @@ async def import_products(cmd: ImportRows, principal: Principal, uow_factory: Uo
                     producer = _in_scope(principal, _producer_of(row, by_tax, by_id))
                     good.append((products.new_product(product_input(row, producer.id)), producer))
                 except (ValidationError, AppError, ValueError) as exc:
-                    report["errors"].append({"row": cmd.first_row + start + offset, "errors": _errors(exc)})
+                    report["errors"].append({"row": cmd.number(start + offset), "errors": _errors(exc)})
             stored = await uow.products.by_keys([p.natural_key for p, _ in good])
             fresh = _new_only(good, lambda pair: pair[0].natural_key, stored, report)
             await uow.products.add_many([p for p, _ in fresh])
@@ -154,7 +154,7 @@ def _producer_of(row: dict[str, Any], by_tax: dict[str, Producer], by_id: dict[s
 
 async def import_sheet(kind: str, sheet: Sheet, principal: Principal, uow_factory: UowFactory) -> Report:
     """An uploaded file's rows, with the columns left out named in the report."""
-    cmd = ImportRows("producers" if kind == "producers" else "products", sheet.rows, sheet.first_row)
+    cmd = ImportRows("producers" if kind == "producers" else "products", sheet.rows, row_numbers=tuple(sheet.numbers))
     return await import_rows(cmd, principal, uow_factory) | {"ignored_columns": sheet.ignored}
 
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ocop_shared.addresses import AddressFields
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 from ocop_traceability.domain.batches import TrailEventType
-from ocop_traceability.domain.places import Certification, Strict
+from ocop_traceability.domain.places import Certification, Strict, gln_of
 from ocop_traceability.domain.stamps import SerialRange, StampState
 
 
@@ -23,6 +23,9 @@ class PlaceIn(Strict, AddressFields):
     code: str = Field(min_length=4, max_length=60)
     name: str = Field(min_length=2, max_length=300)
     producer_id: str = Field(min_length=1, max_length=64)
+    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
+
+    _gln = field_validator("gln")(gln_of)
 
     def facts(self) -> dict[str, Any]:
         """The fields a place record keeps as they are (the address units are placed first)."""

@@ -37,6 +37,7 @@ def data_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
+@cache  # reading a package's metadata costs milliseconds: once per process
 def data_version() -> str:
     return f"{PACKAGE} {version(PACKAGE)} / vietnam-provinces {version('vietnam-provinces')}"
 
@@ -171,8 +172,20 @@ _LEGACY_SQL = (
 _NEW_SQL = "select provinceKey, wardKey, provinceCode, ward from admin_units"
 
 
+# ten names of the data capitalise their type ("Thành Phố Bắc Kạn", "Thị Trấn Prao"): written as elsewhere
+_TYPE_CASE = {"Thành Phố ": "Thành phố ", "Thị Xã ": "Thị xã ", "Thị Trấn ": "Thị trấn "}
+
+
+def _typed(name: str) -> str:
+    for wrong, right in _TYPE_CASE.items():
+        if name.startswith(wrong):
+            return right + name[len(wrong) :]
+    return name
+
+
 def _old(r: tuple[Any, ...]) -> Old:
     pcode, pname, dcode, dname, dtype, wcode, wname, wtype, pkey, dkey, wkey, d_alias, w_alias = r
+    dname, wname = _typed(dname), _typed(wname) if wname else wname
     return Old(
         province=Unit(pcode, pname, pname.split(" ")[0] if pname.startswith("Tỉnh") else "Thành phố"),
         district=Unit(dcode, dname, dtype or ""),

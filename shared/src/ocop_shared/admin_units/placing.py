@@ -16,6 +16,7 @@ the candidates for an official.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from ocop_shared.addresses import AddressFields, Candidate, CurrentUnits, Scheme, UnitIn
@@ -297,6 +298,7 @@ def _placed(
     )
 
 
+@cache
 def _vp_version() -> str:
     from importlib.metadata import version
 

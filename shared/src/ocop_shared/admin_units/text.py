@@ -106,10 +106,19 @@ def closest(query: str, names: Iterable[str], *, n: int = 3, cutoff: float = 0.6
     least ``cutoff`` alike and no more than ``spread`` below the best ('Bang Phuk' → ['Bằng Phúc'])."""
     by_fold: dict[str, str] = {}
     for name in names:
-        by_fold.setdefault(fold(bare(name)), name)
-    wanted = fold(bare(query))
-    scored = sorted(
-        ((difflib.SequenceMatcher(None, wanted, key).ratio(), key) for key in by_fold), key=lambda s: (-s[0], s[1])
-    )
+        by_fold.setdefault(_folded_bare(name), name)
+    matcher = difflib.SequenceMatcher(None, b=_folded_bare(query))  # the query's index is built once
+    scored = []
+    for key in by_fold:
+        matcher.set_seq1(key)
+        # the quick ratios bound the ratio from above: a name they put under the cutoff is never shown
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            scored.append((matcher.ratio(), key))
+    scored.sort(key=lambda s: (-s[0], s[1]))
     best = scored[0][0] if scored else 0.0
     return [by_fold[key] for score, key in scored[:n] if score >= cutoff and score >= best - spread]
+
+
+@lru_cache(maxsize=1 << 16)
+def _folded_bare(name: str) -> str:
+    return fold(bare(name))

@@ -303,3 +303,90 @@ async def test_provincial_list_imports_with_a_row_by_row_report_and_pending_choi
     assert chosen.json()["recorded"]["commune"]["name"] == "Xã Thượng Đình"
     again = (await reg.post("/api/v1/imports/producers", files=files, headers=OFFICIAL)).json()
     assert (again["created"], again["existing"]) == (0, 5)
+
+
+OPERATOR = auth("operator")
+
+
+async def test_migrate_admin_units_places_old_records_once_and_reports_what_it_could_not(apps):
+    """Records stored before addresses were placed (a district and no codes, as the registry kept pre-reform
+    producers; any text, as traceability took growing areas): a dry run changes nothing, the migration moves
+    them to today's units keeping what was written, leaves a split commune for an official, reports what it
+    cannot find, and a second run finds nothing to do."""
+    reg, tr = apps["registry"], apps["traceability"]
+    regdb, trdb = apps.runtime("registry").db, apps.runtime("traceability").db
+    old = {
+        "bang_phuc": ({"code": None, "name": "Bắc Kạn"}, {"name": "Huyện Chợ Đồn"}, {"name": "Xã Bằng Phúc"}),
+        "split": ({"code": None, "name": "Thái Nguyên"}, {"name": "Huyện Phú Bình"}, {"name": "Xã Thượng Đình"}),
+        "typo": ({"code": None, "name": "Bắc Kạn"}, {"name": "Huyện Chợ Đồng"}, {"name": "Xã Bằng Phúc"}),
+    }
+    ids = {}
+    for key, (province, district, commune) in old.items():
+        made = (await post_producer(apps, name=f"HTX cũ {key} {uuid.uuid4().hex[:4]}", province="19")).json()
+        await regdb.producers.update_one(
+            {"_id": made["id"]},
+            {
+                "$set": {"province": province, "district": district, "commune": commune},
+                "$unset": {"recorded": "", "current": ""},
+            },
+        )
+        ids[key] = made["id"]
+    owner = auth("producer", producer_id=ids["bang_phuc"])
+    await eventually(lambda: _json_if_ok(tr.get(f"/api/v1/producers/{ids['bang_phuc']}", headers=OFFICIAL)))
+    area_code = f"VN-19-064-02041-{uuid.uuid4().hex[:3].upper()}"
+    area = await tr.post("/api/v1/growing-areas", json=area_body(ids["bang_phuc"], area_code), headers=owner)
+    assert area.status_code == 201, area.text
+    await trdb.growing_areas.update_one(
+        {"_id": area_code},
+        {
+            "$set": {"province": {"name": "Bắc Kạn"}, "commune": {"name": "Bằng Phúc"}},
+            "$unset": {"recorded": "", "current": ""},
+        },
+    )
+
+    async def run(service, dry_run=False):
+        r = await service.post("/api/v1/migrations/admin-units", json={"dry_run": dry_run}, headers=OPERATOR)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert (await reg.post("/api/v1/migrations/admin-units", json={}, headers=OFFICIAL)).status_code == 403
+    dry = await run(reg, dry_run=True)
+    assert dry["dry_run"] and ids["bang_phuc"] in {c["id"] for c in dry["converted"]}
+    assert (await regdb.producers.find_one({"_id": ids["bang_phuc"]}))["province"]["name"] == "Bắc Kạn"  # unchanged
+
+    done = await run(reg)
+    converted = {c["id"]: c for c in done["converted"]}
+    assert converted[ids["bang_phuc"]]["recorded"] == "xã Bằng Phúc, huyện Chợ Đồn, tỉnh Bắc Kạn"
+    assert converted[ids["bang_phuc"]]["current"] == "Xã Đồng Phúc, Thái Nguyên"
+    pending = {c["id"]: c for c in done["pending_choice"]}
+    assert {c["name"] for c in pending[ids["split"]]["candidates"]} == {"Xã Điềm Thụy", "Xã Phú Bình"}
+    failed = {c["id"]: c for c in done["could_not"]}
+    assert "Huyện Chợ Đồn" in failed[ids["typo"]]["error"]  # the closest name
+
+    moved = (await reg.get(f"/api/v1/producers/{ids['bang_phuc']}", headers=THAI_NGUYEN)).json()
+    assert moved["province"] == {"code": "19", "name": "Thái Nguyên"} and moved["commune"]["code"] == "01933"
+    assert moved["recorded"]["district"]["name"] == "Huyện Chợ Đồn" and moved["district"] is None
+    waiting = (await reg.get(f"/api/v1/producers/{ids['split']}", headers=THAI_NGUYEN)).json()
+    assert waiting["commune"] is None and waiting["current"]["status"] == "pending_choice"
+    left = await regdb.producers.find_one({"_id": ids["typo"]})
+    assert left["district"] == {"name": "Huyện Chợ Đồng"} and not left.get("current")  # left as it was
+
+    # traceability follows the moved producer (producer.updated) and places its own old records
+    async def copy_moved():
+        copy = await _json_if_ok(tr.get(f"/api/v1/producers/{ids['bang_phuc']}", headers=OFFICIAL))
+        return copy if copy and (copy.get("commune") or {}).get("code") == "01933" else None
+
+    await eventually(copy_moved, timeout=30)
+    places = await run(tr)
+    assert area_code in {c["code"] for c in places["growing_areas"]["converted"]}
+    stored = (await tr.get(f"/api/v1/growing-areas/{area_code}", headers=owner)).json()
+    assert stored["province"]["code"] == "19" and stored["commune"]["name"] == "Xã Đồng Phúc"
+    assert stored["recorded"]["commune"]["name"] == "Xã Bằng Phúc"
+
+    again = await run(reg)  # idempotent: only the one it could not place is examined again
+    assert (
+        again["converted"] == []
+        and again["pending_choice"] == []
+        and ids["typo"] in {c["id"] for c in again["could_not"]}
+    )
+    assert area_code not in {c["code"] for c in (await run(tr))["growing_areas"]["converted"]}

@@ -68,7 +68,7 @@ async def _migrate(places: PlacesPort[Any], record: Place, report: Report) -> No
     except ValidationError as exc:
         report["could_not"].append({"code": record.code, "written": written, "error": str(exc)})
         return
-    placed = record.model_copy(update=placed_units(placement))
+    placed = type(record).model_validate(record.model_dump() | placed_units(placement))
     await places.put(placed)
     if placed.province == record.province and placed.commune == record.commune:
         report["placed"] += 1
@@ -79,5 +79,7 @@ async def _migrate(places: PlacesPort[Any], record: Place, report: Report) -> No
         "current": ", ".join(x.name for x in (placed.commune, placed.province) if x),
         "status": placement.current.status,
     }
-    bucket = "pending_choice" if placement.current.pending else "converted"
-    report[bucket].append(entry)
+    if placement.current.pending:
+        report["pending_choice"].append(entry | {"candidates": [c.model_dump() for c in placement.current.candidates]})
+    else:
+        report["converted"].append(entry)

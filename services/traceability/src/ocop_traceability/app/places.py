@@ -17,7 +17,7 @@ from ocop_traceability.app.commands import GrowingAreaIn, PackingHouseIn
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.codes import PACKING_HOUSE_SCHEMES, normalize_area_code
 from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
-from ocop_traceability.domain.errors import GrowingAreaNotFound, ProducerNotFound
+from ocop_traceability.domain.errors import GrowingAreaNotFound, PackingHouseNotFound, ProducerNotFound
 from ocop_traceability.domain.geometry import check_geometry
 from ocop_traceability.domain.places import GrowingArea, PackingHouse, feature_collection
 
@@ -80,6 +80,19 @@ async def list_areas(
     """The areas the caller may see; others than producers may narrow them to one producer."""
     wanted = producer_id if principal.role != "producer" else None
     return await uow.growing_areas.visible(policy.list_scope(principal), producer_id=wanted, by_code=by_code)
+
+
+async def get_packing_house(code: str, principal: Principal, uow: TraceabilityUow) -> PackingHouse:
+    house = await uow.packing_houses.get(code.strip().upper())
+    return await policy.reachable(house, principal, uow, PackingHouseNotFound("Không tìm thấy cơ sở đóng gói"))
+
+
+async def list_packing_houses(
+    principal: Principal, uow: TraceabilityUow, *, producer_id: str | None = None
+) -> list[PackingHouse]:
+    """The packing houses the caller may see, by code; others than producers may narrow them to one producer."""
+    wanted = producer_id if principal.role != "producer" else None
+    return await uow.packing_houses.visible(policy.list_scope(principal), producer_id=wanted, by_code=True)
 
 
 async def public_map(uow: TraceabilityUow, producer_id: str | None = None) -> dict[str, Any]:

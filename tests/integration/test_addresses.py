@@ -15,10 +15,11 @@ from openpyxl import Workbook
 
 from conftest import auth, eventually, unique_tax_code
 from ocop_shared.events.models import REGISTRY
+from tests.support.console import add_user, browser, csrf_of, login, share_cookies
 from tests.support.kafka import read_topic
 from tests.support.marketplace import both
 from tests.support.registry import OFFICIAL, evaluate, issue, make_product, producer_body
-from tests.support.traceability import area_body
+from tests.support.traceability import area_body, polygon
 
 pytestmark = pytest.mark.integration
 
@@ -390,3 +391,101 @@ async def test_migrate_admin_units_places_old_records_once_and_reports_what_it_c
         and ids["typo"] in {c["id"] for c in again["could_not"]}
     )
     assert area_code not in {c["code"] for c in (await run(tr))["growing_areas"]["converted"]}
+
+
+async def test_console_registers_and_corrects_producers_with_old_addresses_and_asks_for_a_split_commune(apps):
+    official = await add_user(apps, "official", provinces=("19",))
+    async with browser(apps, "registry") as reg:
+        await login(reg, official)
+        page = await reg.get("/console/producers/new")
+        assert page.status_code == 200 and 'name="district"' in page.text
+        csrf = csrf_of(page.text)
+        facts = {"csrf_token": csrf, "kind": "cooperative", "address": "Thôn Nà Dọ"}
+
+        done = await reg.post(
+            "/console/producers/new",
+            data=facts
+            | {"name": "HTX chè Nà Dọ", "tax_code": unique_tax_code()}
+            | {"province": "Bắc Kạn", "district": "Chợ Đồn", "commune": "Bang Phuc"},
+        )
+        assert done.status_code == 303, done.text[:500]
+        shown = await reg.get(done.headers["location"])
+        assert "trước sáp nhập: xã Bằng Phúc, huyện Chợ Đồn, tỉnh Bắc Kạn" in shown.text
+        assert "Xã Đồng Phúc, Thái Nguyên" in shown.text
+
+        misspelled = facts | {"name": "HTX sai", "tax_code": unique_tax_code(), "province": "Bắc Kạn"}
+        refused = await reg.post("/console/producers/new", data=misspelled | {"commune": "Bang Phuk"})
+        assert refused.status_code == 422 and "Xã Bằng Phúc" in refused.text and "HTX sai" in refused.text
+
+        split = facts | {"name": "THT Thượng Đình", "tax_code": unique_tax_code()}
+        split |= {"province": "Thái Nguyên", "district": "Phú Bình", "commune": "Thượng Đình"}
+        asked = await reg.post("/console/producers/new", data=split)
+        assert asked.status_code == 422 and 'name="current_commune"' in asked.text
+        assert "Xã Điềm Thụy" in asked.text and "Xã Phú Bình" in asked.text
+        code = next(c for c in asked.text.split('<option value="')[1:] if "Xã Phú Bình" in c.split("</option>")[0])
+        chosen = await reg.post("/console/producers/new", data=split | {"current_commune": code.split('"')[0]})
+        assert chosen.status_code == 303, chosen.text[:500]
+        page = await reg.get(chosen.headers["location"])
+        assert "Xã Phú Bình, Thái Nguyên" in page.text and "trước sáp nhập: xã Thượng Đình, huyện Phú Bình" in page.text
+
+        # the correction form: only what changed is sent; a new commune of today replaces the address
+        url = done.headers["location"].split("?")[0]
+        form = await reg.get(url)
+        fixed = await reg.post(
+            url,
+            data={
+                "csrf_token": csrf_of(form.text),
+                "name": "HTX chè Nà Dọ",
+                "kind": "cooperative",
+                "tax_code": form.text.split('name="tax_code"')[1].split('value="')[1].split('"')[0],
+                "public_name": "HTX chè Shan tuyết Nà Dọ",
+                "address": "Thôn Nà Dọ",
+                "commune": "Xã Chợ Đồn",
+            },
+        )
+        assert fixed.status_code == 303, fixed.text[:500]
+        after = await reg.get(url)
+        assert "HTX chè Shan tuyết Nà Dọ" in after.text and "Thôn Nà Dọ, Xã Chợ Đồn, Thái Nguyên" in after.text
+        assert 'id="recorded-address"' not in after.text  # written in today's units this time
+
+
+async def test_console_places_growing_areas_and_packing_houses_written_in_old_units(apps):
+    producer = (await post_producer(apps, province="Bắc Kạn", commune="Bằng Phúc")).json()
+    username = await add_user(apps, "producer", producer_id=producer["id"])
+    await eventually(
+        lambda: _json_if_ok(apps["traceability"].get(f"/api/v1/producers/{producer['id']}", headers=OFFICIAL))
+    )
+    boundary = "\n".join(f"{lat}, {lon}" for lon, lat in polygon()["coordinates"][0][:-1])
+    async with browser(apps, "registry") as reg, browser(apps, "traceability") as trace:
+        await login(reg, username)
+        share_cookies(reg, trace)
+        page = await trace.get("/console/areas")
+        csrf = csrf_of(page.text)
+        code = f"VN-19-064-02041-{uuid.uuid4().hex[:3].upper()}"
+        area = {"csrf_token": csrf, "code": code, "name": "Đồi chè Nà Dọ", "crop": "chè", "boundary": boundary}
+        done = await trace.post("/console/areas", data=area | {"district": "Chợ Đồn", "commune": "Bằng Phúc"})
+        assert done.status_code == 303, done.text[:500]
+        listed = await trace.get("/console/areas")
+        row = listed.text.split(f"<code>{code}</code>")[1].split("</tr>")[0]
+        assert "Xã Đồng Phúc, Thái Nguyên" in row and "trước sáp nhập: xã Bằng Phúc, huyện Chợ Đồn" in row
+
+        houses = await trace.get("/console/packing-houses")
+        assert houses.status_code == 200 and 'for="house-commune"' in houses.text
+        house = {"csrf_token": csrf, "code": f"VN-19-DG-{uuid.uuid4().hex[:4].upper()}", "name": "Xưởng chè Nà Dọ"}
+        refused = await trace.post(
+            "/console/packing-houses", data=house | {"province": "Bắc Kạn", "commune": "Bang Phuk"}
+        )
+        assert refused.status_code == 422 and "Xã Bằng Phúc" in refused.text and "Xưởng chè Nà Dọ" in refused.text
+        bad_gln = await trace.post("/console/packing-houses", data=house | {"commune": "Bằng Phúc", "gln": "123"})
+        assert bad_gln.status_code == 422 and "GLN" in bad_gln.text
+        done = await trace.post("/console/packing-houses", data=house | {"province": "06", "commune": "Bằng Phúc"})
+        assert done.status_code == 303, done.text[:500]
+        listed = await trace.get("/console/packing-houses")
+        row = listed.text.split(f"<code>{house['code']}</code>")[1].split("</tr>")[0]
+        assert "Xã Đồng Phúc, Thái Nguyên" in row and "trước sáp nhập: xã Bằng Phúc" in row
+    mine = await apps["traceability"].get(
+        "/api/v1/packing-houses", headers=auth("producer", producer_id=producer["id"])
+    )
+    assert [h["code"] for h in mine.json()] == [house["code"]]
+    others = await apps["traceability"].get("/api/v1/packing-houses", headers=auth("producer", producer_id="nobody"))
+    assert others.json() == []

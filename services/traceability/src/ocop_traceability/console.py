@@ -29,6 +29,7 @@ from ocop_traceability.app.commands import (
     ChangeStamps,
     GrowingAreaIn,
     OrderStampRun,
+    PackingHouseIn,
     SerialRangeIn,
     StampRunIn,
     TrailEventIn,
@@ -43,6 +44,7 @@ from ocop_traceability.runtime import RuntimeDep, UowDep
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NAV = (
     NavEntry("/areas", "Vùng trồng"),
+    NavEntry("/packing-houses", "Cơ sở đóng gói"),
     NavEntry("/batches", "Lô hàng và tem"),
     NavEntry("/scans", "Lượt quét, cảnh báo"),
 )
@@ -58,6 +60,7 @@ FIELD_NAMES = {
     "from_seq": "Từ số thứ tự",
     "to_seq": "Đến số thứ tự",
     "code": "Mã",
+    "gln": "GLN",
     "crop": "Cây trồng",
     "area_ha": "Diện tích (ha)",
     "time": "Thời gian",
@@ -170,6 +173,52 @@ async def register_area(request: Request, uow: UowDep, rt: RuntimeDep) -> Respon
         return f"{PREFIX}/areas?ok=created"
 
     return await _submit(form, act, lambda notice: _areas_page(request, principal, uow, notice))
+
+
+# -- packing houses --------------------------------------------------------------------------------
+
+
+async def _houses_page(request: Request, principal: Principal, uow: UowDep, notice: Notice) -> Response:
+    return console.render(
+        request,
+        "packing_houses.html",
+        user=principal,
+        title="Cơ sở đóng gói",
+        houses=await places.list_packing_houses(principal, uow),
+        producers=await places.producers_for(principal, uow),
+        **notice.context(),
+    )
+
+
+@router.get("/packing-houses")
+async def packing_houses(request: Request, uow: UowDep) -> Response:
+    principal = require_user(request)
+    return await _houses_page(request, principal, uow, _flash(request, {"created": "Đã đăng ký cơ sở đóng gói."}))
+
+
+@router.post("/packing-houses")
+async def register_packing_house(request: Request, uow: UowDep) -> Response:
+    """Register a packing house with its code; its address like a growing area's (a blank province: the
+    producer's)."""
+    principal = require_user(request)
+    form = await form_of(request)
+
+    async def act() -> str:
+        producer_id = (principal.producer_id if principal.role == "producer" else form.get("producer_id")) or ""
+        province = await places.province_of(producer_id, uow)
+        body = PackingHouseIn.model_validate(
+            {
+                "code": form.get("code", ""),
+                "name": form.get("name", ""),
+                "producer_id": producer_id,
+                "gln": (form.get("gln") or "").strip() or None,
+                **address_form(form, province or {"name": "?"}),
+            }
+        )
+        await places.register_packing_house(body, principal, uow)
+        return f"{PREFIX}/packing-houses?ok=created"
+
+    return await _submit(form, act, lambda notice: _houses_page(request, principal, uow, notice))
 
 
 # -- batches ---------------------------------------------------------------------------------------

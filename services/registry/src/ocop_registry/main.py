@@ -10,6 +10,7 @@ from ocop_registry.api.certificates import router as certificates
 from ocop_registry.api.councils import router as councils
 from ocop_registry.api.dossiers import router as dossiers
 from ocop_registry.api.imports import router as imports
+from ocop_registry.api.migrations import router as migrations
 from ocop_registry.api.producers import router as producers
 from ocop_registry.api.products import router as products
 from ocop_registry.api.reports import public
@@ -29,7 +30,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP registry",
-        routers=[producers, products, certificates, reports, public, imports, users, dossiers, councils],
+        routers=[producers, products, certificates, reports, public, imports, users, migrations, dossiers, councils],
         collections=COLLECTIONS,
         on_startup=on_startup,
         emits=[REGISTRY],

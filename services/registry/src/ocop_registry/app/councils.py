@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
-from ocop_registry.adapters.admin_units import resolve_province
 from ocop_registry.app import dossier_policy as access
 from ocop_registry.app.dossier_commands import AddToCouncil, CloseCouncil, CreateCouncil, DeclareConflict, SubmitScore
 from ocop_registry.app.policy import STAFF
@@ -33,9 +32,18 @@ from ocop_registry.domain.criteria import CriteriaBook
 from ocop_registry.domain.dossier import Dossier, DossierNotFound, DossierWrongStatus, Result
 from ocop_registry.domain.scoring import Evaluation
 from ocop_registry.domain.user import normalize_username
+from ocop_shared.admin_units import UnknownUnit
+from ocop_shared.admin_units.current import province as current_province
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
-from ocop_shared.events.models import AdminUnit
+
+
+def _province(code: str) -> dict[str, str]:
+    """Today's province of a GSO code, as producers' records hold it ({code, name})."""
+    unit = current_province(code.strip())
+    if unit is None:
+        raise UnknownUnit(message=f"Không tìm thấy tỉnh/thành phố mã '{code[:10]}' trong danh mục hiện hành")
+    return {"code": unit.code, "name": unit.name}
 
 
 async def create_council(
@@ -43,7 +51,7 @@ async def create_council(
 ) -> Council:
     given = cmd.council
     councils.require_level(given.level)
-    province = resolve_province(AdminUnit(code=given.province, name="")).model_dump() if given.province else None
+    province = _province(given.province) if given.province else None
     if province is None and given.level != "central":
         raise InvalidCouncil("Hội đồng cấp xã, cấp tỉnh cần có tỉnh/thành phố")
     access.may_manage(principal, (province or {}).get("code"))

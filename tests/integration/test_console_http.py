@@ -35,7 +35,7 @@ async def test_login_sets_a_hardened_session_cookie_holding_the_api_jwt(apps):
         assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
         assert "secure" not in flags  # plain http on localhost; https requests get Secure (below)
         token = client.cookies.get(SESSION_COOKIE)
-        principal = decode_token(apps.runtime("registry").jwt_key, token)
+        principal = decode_token(apps.runtime("registry").token_keys, token)
         assert (principal.role, principal.producer_id, principal.subject) == ("producer", producer["id"], username)
         # the same JWT works as a bearer token on the API, unchanged
         api = await apps["registry"].get(

@@ -18,7 +18,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ocop_cli import testing
-from ocop_shared.auth import ROLES, load_or_create_key, mint_token
+from ocop_shared.auth import ROLES, mint_token
+from ocop_shared.keys import KeyRing, kid_of
 
 app = typer.Typer(
     help="OCOP trace & sync: run the embedded stack, mint tokens, load demo data, run tests.",
@@ -29,6 +30,16 @@ console = Console()
 ROOT = Path(os.environ.get("OCOP_ROOT") or Path(__file__).resolve().parents[3])
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, keys and logs live", envvar="OCOP_DATA_DIR")]
+
+
+def key_dir(data_dir: Path) -> Path:
+    """The registry's token keys: ``OCOP_JWT_KEY_DIR``, else ``<data-dir>/jwt`` (what ``ocop up`` uses)."""
+    return Path(os.environ.get("OCOP_JWT_KEY_DIR") or Path(data_dir) / "jwt")
+
+
+def signer(data_dir: Path) -> KeyRing:
+    """The registry's signing keys (created on first use, like the registry does)."""
+    return KeyRing.load_or_create(key_dir(data_dir))
 
 
 def parse_ttl(value: str) -> timedelta:
@@ -47,12 +58,12 @@ def token(
     province: Annotated[list[str] | None, typer.Option(help="limit an official to these province codes")] = None,
     data_dir: DataDir = Path(".ocop"),
 ) -> None:
-    """Print a bearer token signed with the key in the data dir (valid for the running stack)."""
+    """Print a bearer token signed with the registry's key in the data dir (valid for the running stack)."""
     if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
     if role == "producer" and not producer_id:
         raise typer.BadParameter("a producer token needs --producer-id", param_hint="--producer-id")
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     print(
         mint_token(
             key,
@@ -123,7 +134,7 @@ def load_demo(
 ) -> None:
     from ocop_cli import demo as demo_data
 
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     tok = mint_token(key, role="official", subject="demo-loader")
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Demo data", total=len(demo_data.PRODUCERS) + len(demo_data.PRODUCTS))
@@ -150,7 +161,7 @@ def load_demo(
         console.print(f"[bold red]Scan a stamp of the revoked product:[/bold red] {result.revoked_url}", soft_wrap=True)
 
 
-def _load_demo_users(registry_url: str, key: str) -> None:
+def _load_demo_users(registry_url: str, key: KeyRing) -> None:
     from ocop_cli.demo_users import DEMO_PASSWORD, load_users
 
     load_users(registry_url, mint_token(key, role="operator", subject="demo-loader"))
@@ -175,6 +186,9 @@ def import_cmd(
     kind: Annotated[str, typer.Argument(help="producers | products")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
     registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    report: Annotated[
+        Path | None, typer.Option(help="write the rows in error to this .xlsx or .csv (row, errors, the row's cells)")
+    ] = None,
     data_dir: DataDir = Path(".ocop"),
 ) -> None:
     """Import producers or products from an Excel/CSV list, with a progress bar and a row-by-row report."""
@@ -190,7 +204,7 @@ def import_cmd(
     except AppError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
     created = existing = 0
     errors: list[dict] = []
@@ -212,12 +226,55 @@ def import_cmd(
             errors += part["errors"]
             progress.advance(task, len(rows[start : start + CHUNK]))
     console.print(f"{len(rows)} dòng: {created} tạo mới, {existing} đã có, {len(errors)} lỗi")
+    if report is not None and errors:
+        report.write_bytes(error_report(report.suffix, rows, errors))
+        console.print(f"Báo cáo lỗi: {report}")
     if errors:
         table = Table("Dòng", "Lỗi")
         for err in errors[:50]:
             table.add_row(str(err["row"]), "; ".join(err["errors"]))
         console.print(table)
         raise typer.Exit(1)
+
+
+def error_report(suffix: str, rows: list[dict], errors: list[dict]) -> bytes:
+    """The rows in error as a spreadsheet (.xlsx) or CSV: what was in the file comes back, so every cell goes
+    through the shared export writer (a hostile cell stays text)."""
+    from ocop_shared.exports import csv_text, table_xlsx
+
+    headers = sorted({k for err in errors for k in rows[err["row"] - 2]} if rows else set())
+    columns = [("row", "Dòng"), ("errors", "Lỗi"), *((f"cell:{h}", h) for h in headers)]
+    table = [
+        {"row": err["row"], "errors": "; ".join(err["errors"])}
+        | {f"cell:{h}": rows[err["row"] - 2].get(h) for h in headers}
+        for err in errors
+    ]
+    if suffix.lower() == ".csv":
+        return csv_text([[label for _, label in columns], *([r.get(k) for k, _ in columns] for r in table)]).encode()
+    return table_xlsx("Các dòng không nhập được", columns, table, sheet="Lỗi nhập")
+
+
+keys_app = typer.Typer(help="Token signing keys (EdDSA): show and rotate", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("show")
+def keys_show(data_dir: DataDir = Path(".ocop")) -> None:
+    """The key ids: signing, next (published, signs after the next rotation), previous (still accepted)."""
+    ring = signer(data_dir)
+    console.print(f"signing  {ring.kid}")
+    if ring.next is not None:
+        console.print(f"next     {KeyRing(ring.next).kid}")
+    for key in ring.previous:
+        console.print(f"previous {kid_of(key)}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: DataDir = Path(".ocop")) -> None:
+    """Rotate: the next key signs, the signing key stays published as previous, a new next key is made.
+    Restart the registry; the other services already hold the new key (it was published as next)."""
+    ring = KeyRing.rotate(key_dir(data_dir))
+    console.print(f"signing key now {ring.kid}; restart the registry (tokens of the previous key stay valid)")
 
 
 user_app = typer.Typer(help="Web console accounts", no_args_is_help=True)
@@ -248,7 +305,7 @@ def user_add(
     """Create a console account (the password is stored as an argon2 hash)."""
     import httpx
 
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='operator', subject='cli-user')}"}
     resp = httpx.post(
         f"{registry_url}/api/v1/users",
@@ -353,7 +410,7 @@ def stamps_issue(
     """Order a stamp run, follow its progress, download the print sheet (PDF) and the codes (CSV)."""
     import httpx
 
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     role = "producer" if producer_id else "official"
     headers = {"Authorization": f"Bearer {mint_token(key, role=role, producer_id=producer_id, subject='cli-stamps')}"}
     with httpx.Client(base_url=traceability_url, headers=headers, timeout=120) as client:

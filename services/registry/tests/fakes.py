@@ -23,6 +23,7 @@ from ocop_registry.domain.certification import Councils
 from ocop_registry.domain.producer import Producer, ProducerKind
 from ocop_registry.domain.product import Product, ProductGroup
 from ocop_registry.domain.scoring import Evaluation, stars_for
+from ocop_shared.audit import RecordedActions
 from ocop_shared.errors import Conflict
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -168,7 +169,7 @@ class FakeTraced:
         return set(product_ids) & set(self.items)
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(RecordedActions):
     def __init__(self) -> None:
         self.seen: list[Any] = []
         self.events: list[tuple[BaseModel, str, str | None]] = []

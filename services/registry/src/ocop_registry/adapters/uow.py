@@ -13,14 +13,25 @@ from ocop_registry.adapters.copies import ListingStatusRepository, TracedProduct
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
+    LoginAttemptRepository,
     ProducerRepository,
     ProductRepository,
     UserRepository,
 )
 from ocop_registry.app.ports import UnitOfWork
+from ocop_shared.sessions import RevokedSessions
 from ocop_shared.uow import MongoUnitOfWork
 
-COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
+COLLECTIONS = [
+    "producers",
+    "products",
+    "evaluations",
+    "certificates",
+    "traced_products",
+    "users",
+    "listing_status",
+    "login_attempts",
+]
 
 
 class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
@@ -31,6 +42,8 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     users: UserRepository
     listings: ListingStatusRepository
     traced: TracedProductRepository
+    attempts: LoginAttemptRepository
+    revocations: RevokedSessions
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

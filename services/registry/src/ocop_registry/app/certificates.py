@@ -32,11 +32,13 @@ from ocop_registry.domain.scoring import Evaluation
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 
+ACTIONS = {CertificateKind.renewed: "certificate.renew", CertificateKind.upgraded: "certificate.upgrade"}
+
 
 async def issue_certificate(
     cmd: IssueCertificate, principal: Principal, uow: UnitOfWork, *, councils: Councils
 ) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, "certificate.issue", evaluation=cmd.evaluation_id):
         evaluation = await _evaluation(uow, cmd.evaluation_id)
         product, producer = await product_for(principal, uow, evaluation.product_id, write=True)
         certificate = certification.issue(
@@ -76,7 +78,7 @@ async def _replace(
     uow: UnitOfWork,
     councils: Councils,
 ) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, ACTIONS[kind], certificate=cmd.certificate_id):
         old, product, producer = await _certified(principal, uow, cmd.certificate_id)
         evaluation = await _evaluation(uow, cmd.replacement.evaluation_id)
         new = certification.replace(
@@ -98,7 +100,7 @@ async def _replace(
 
 
 async def revoke_certificate(cmd: RevokeCertificate, principal: Principal, uow: UnitOfWork) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, "certificate.revoke", certificate=cmd.certificate_id):
         certificate, product, producer = await _certified(principal, uow, cmd.certificate_id)
         certification.revoke(
             certificate,

@@ -50,7 +50,7 @@ async def register_producer(cmd: RegisterProducer, principal: Principal, uow: Un
     policy.require_staff(principal)
     producer = new_producer(cmd.producer)
     policy.may_register_in(principal, producer.province_code)
-    async with uow:
+    async with uow.acting(principal, "producer.register"):
         await uow.producers.add(producer)
         announce(uow, producer)
         await uow.commit()

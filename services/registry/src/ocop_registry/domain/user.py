@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ocop_shared.auth import ROLES
+from ocop_shared.auth import ROLES, Principal
 from ocop_shared.errors import DomainError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
@@ -43,6 +43,9 @@ class User(BaseModel):
     created_at: datetime
     disabled: str = "no"  # a string: the embedded server reads a stored True back as 1
     password_changed_at: str | None = None
+
+    def principal(self) -> Principal:
+        return Principal(subject=self.id, role=self.role, producer_id=self.producer_id, provinces=tuple(self.provinces))
 
     def public(self) -> dict[str, Any]:
         """What the API and a session show of an account (never the hash)."""

@@ -14,6 +14,7 @@ from prometheus_client import Counter
 from starlette.routing import Route
 
 from ocop_shared.console import TEMPLATES
+from ocop_shared.headers import csp_nonce
 from ocop_shared.vocabulary import CERT_STATUS, GROUP_NAMES, vndate, vndatetime
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.deps import Actor, UowDep
@@ -116,6 +117,7 @@ async def _answer(request: Request, code: str, gtin: str | None, lot: str | None
         map_svg=map_svg,
         osm_link=osm,
         geometry_json=json.dumps(geometry) if geometry else "",
+        nonce=csp_nonce(request),
     )
     return HTMLResponse(html, status_code=status, headers=headers)
 

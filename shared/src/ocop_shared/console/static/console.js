@@ -69,6 +69,11 @@
     document.body.appendChild(js);
   });
 
+  /* "Back" links go back in history (their href is the start page, for a browser without JavaScript). */
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (e) { if (history.length > 1) { e.preventDefault(); history.back(); } });
+  });
+
   /* Ask before irreversible actions (void, revoke). */
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });

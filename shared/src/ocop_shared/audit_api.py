@@ -51,17 +51,18 @@ def match_of(query: AuditQuery, principal: Principal) -> dict[str, Any]:
         match["action"] = query.action if "." in query.action else {"$regex": f"^{re.escape(query.action)}\\."}
     if query.actor:
         match["actor.subject"] = query.actor
+    # array fields are matched with $in (the embedded server does not match an array by one of its elements)
     if query.target:
-        match["target_ids"] = query.target
+        match["target_ids"] = {"$in": [query.target]}
     if query.producer_id:
-        match["producer_ids"] = query.producer_id
+        match["producer_ids"] = {"$in": [query.producer_id]}
     scope = principal.scope
     if scope.provinces:
         if query.province and query.province not in scope.provinces:
             raise Forbidden("out_of_scope", "Cán bộ chỉ xem nhật ký của tỉnh mình phụ trách")
-        match["provinces"] = query.province or {"$in": list(scope.provinces)}
+        match["provinces"] = {"$in": [query.province] if query.province else list(scope.provinces)}
     elif query.province:
-        match["provinces"] = query.province
+        match["provinces"] = {"$in": [query.province]}
     return match
 
 

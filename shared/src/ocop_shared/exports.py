@@ -46,10 +46,11 @@ def csv_cell(value: Any) -> str:
     return text
 
 
-def csv_text(rows: Iterable[Sequence[Any]]) -> str:
-    """A whole CSV document (RFC 4180 quoting by the csv module, every cell through :func:`csv_cell`)."""
+def csv_text(rows: Iterable[Sequence[Any]], *, lineterminator: str = "\r\n") -> str:
+    """A whole CSV document (RFC 4180: CRLF lines, so a cell holding a lone CR is quoted too; every cell through
+    :func:`csv_cell`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator=lineterminator)
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue()

@@ -309,18 +309,21 @@ def create_service_app(
     return app
 
 
-def _pruner(runtime: Runtime) -> asyncio.Task:
+async def prune(runtime: Runtime) -> None:
     """Forget audit entries past the retention (``OCOP_AUDIT_RETENTION_DAYS``) and revocations of sessions that
-    have expired anyway: at start-up, then every hour."""
+    have expired anyway."""
+    now = utcnow().timestamp()
+    await runtime.db[AUDIT].delete_many({"ts": {"$lt": now - runtime.settings.audit_retention_days * 86400}})
+    await RevokedSessions(runtime.db).prune(now)
+
+
+def _pruner(runtime: Runtime) -> asyncio.Task:
+    """:func:`prune` at start-up, then every hour."""
 
     async def loop() -> None:
         while True:
             with contextlib.suppress(Exception):
-                now = utcnow().timestamp()
-                await runtime.db[AUDIT].delete_many(
-                    {"ts": {"$lt": now - runtime.settings.audit_retention_days * 86400}}
-                )
-                await RevokedSessions(runtime.db).prune(now)
+                await prune(runtime)
             await asyncio.sleep(3600)
 
     return asyncio.create_task(loop(), name="audit-prune")

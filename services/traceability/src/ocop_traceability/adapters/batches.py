@@ -18,8 +18,10 @@ class Batches(Records[Batch]):
         return super().to_doc(entity) | {"lot_key": entity.lot_key}
 
     async def add(self, entity: Batch) -> None:
+        doc = self.to_doc(entity)
+        await self._writing(doc, insert=True)
         with unique("duplicate_lot", f"Sản phẩm đã có lô {entity.lot}"):
-            await self.collection.insert_one(self.to_doc(entity), session=self.session)
+            await self.collection.insert_one(doc, session=self.session)
 
     async def lots_of(self, product_id: str) -> set[str]:
         docs = self.collection.find({"product_id": product_id}, projection={"lot": 1}, session=self.session)
@@ -36,7 +38,9 @@ class TrailEvents(Records[TrailEvent]):
         return super().to_doc(entity) | {"time": entity.time.isoformat()}
 
     async def add(self, entity: TrailEvent) -> None:
-        await self.collection.insert_one(self.to_doc(entity), session=self.session)
+        doc = self.to_doc(entity)
+        await self._writing(doc, insert=True)
+        await self.collection.insert_one(doc, session=self.session)
 
     async def trail(self, batch_id: str, limit: int = 0) -> list[TrailEvent]:
         """A batch's events in time order (who recorded them is not read: it is never shown)."""

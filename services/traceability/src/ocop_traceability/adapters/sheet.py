@@ -165,7 +165,7 @@ def codes_csv(urls: Iterable[str]) -> Iterable[bytes]:
     """One URL per line (what industrial printers take), streamed; cells through the shared CSV writer (a
     cell never starts a formula)."""
     for url in urls:
-        yield csv_text([[url]]).encode()
+        yield csv_text([[url]], lineterminator="\n").encode()
 
 
 async def codes_csv_stream(urls: AsyncIterable[str]) -> AsyncIterator[bytes]:

@@ -166,9 +166,15 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing_token", "Cần đăng nhập: thiếu bearer token / bearer token required")
-    resolved = request.scope.get(BEARER_KEY)  # verified (and checked against revoked sessions) by the middleware
+    return bearer_principal(request, credentials.credentials)
+
+
+def bearer_principal(request: Request, token: str) -> Principal:
+    """The principal of the request's bearer ``token``: as the caller middleware verified it (and checked it
+    against the ended sessions), else decoded here (a bare app in a unit test). Raises its 401."""
+    resolved = request.scope.get(BEARER_KEY)
     if resolved is None:
-        resolved = decode_token(token_keys(request), credentials.credentials, request.app.state.jwt_issuer)
+        resolved = decode_token(token_keys(request), token, request.app.state.jwt_issuer)
     if isinstance(resolved, AppError):
         raise resolved
     return resolved

@@ -445,6 +445,10 @@ async def test_a_user_changes_their_password(apps):
         assert wrong.status_code == 401 and "không đúng" in wrong.text
         mismatch = await change(PASSWORD, "moi-dai-du-9", "khac-hoan-toan")
         assert mismatch.status_code == 422 and "không khớp" in mismatch.text
+        short = await change(PASSWORD, "mat-khau-11", "mat-khau-11")  # 11 characters (ASVS 2.1.1: 12 at least)
+        assert short.status_code == 422 and "ít nhất 12 ký tự" in short.text
+        long = await change(PASSWORD, "x" * 129, "x" * 129)
+        assert long.status_code == 422 and "tối đa 128 ký tự" in long.text
         no_csrf = await change(PASSWORD, "moi-dai-du-9", "moi-dai-du-9", token={})
         assert no_csrf.status_code == 403
         done = await change(PASSWORD, "moi-dai-du-9", "moi-dai-du-9")

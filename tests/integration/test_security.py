@@ -9,15 +9,17 @@ import io
 import re
 import time
 import uuid
+import zipfile
 
 import httpx
 import jwt
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from conftest import auth, eventually, run_apps
 from ocop_shared.auth import mint_token
 from ocop_shared.console import SESSION_COOKIE
+from ocop_shared.exports import XLSX
 from ocop_shared.keys import KeyRing
 from tests.support.console import OPERATOR, PASSWORD, add_user, csrf_of, login, set_cookie
 from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
@@ -60,6 +62,35 @@ async def test_a_product_named_like_a_formula_stays_text_in_the_officials_excel_
     assert (await login(client, user)).status_code == 303
     page = await client.get("/console/reports/expiring.xlsx?days=2000")
     assert page.status_code == 200 and _xlsx_cells(page.content)[FORMULA].data_type == "s"
+
+
+def entity_bomb_xlsx() -> bytes:
+    """A real workbook whose sheet declares nested XML entities ("billion laughs": 10^8 copies of "ha")."""
+    wb = Workbook()
+    wb.active.append(["name", "producer_id"])
+    wb.active.append(["a", "b"])
+    plain = io.BytesIO()
+    wb.save(plain)
+    source, out = zipfile.ZipFile(io.BytesIO(plain.getvalue())), io.BytesIO()
+    levels = "".join(f'<!ENTITY {c} "{f"&{p};" * 10}">' for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                dtd = f'<!DOCTYPE worksheet [<!ENTITY a "{"ha" * 10}">{levels}]>'
+                data = (dtd + data.decode().replace("<t>a</t>", "<t>&i;</t>", 1)).encode()
+            z.writestr(item, data)
+    return out.getvalue()
+
+
+async def test_an_xml_entity_bomb_in_an_uploaded_workbook_is_refused_at_once(apps):
+    reg = apps["registry"]
+    started = time.monotonic()
+    files = {"file": ("bom.xlsx", entity_bomb_xlsx(), XLSX)}
+    r = await reg.post("/api/v1/imports/products", files=files, headers=OFFICIAL)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "unreadable_file", r.text
+    assert time.monotonic() - started < 10  # refused while parsing, not after expanding 200 MB
+    assert (await reg.get("/healthz")).status_code == 200
 
 
 # -- login throttling -------------------------------------------------------------------------------
@@ -335,6 +366,50 @@ async def test_traceability_and_marketplace_keep_their_own_trail_read_the_same_w
     assert resync.status_code == 202
     m = await apps["marketplace_sync"].get(f"/api/v1/audit?target={product['id']}", headers=OFFICIAL)
     assert [e["action"] for e in m.json()["entries"]] == ["listing.resync"]
+
+
+async def test_epcis_captures_queries_and_subscriptions_are_audited_for_the_producers_province(apps):
+    from tests.integration.epcis_support import capture, document, make_world
+
+    world = await make_world(apps, stamps=2)  # a producer of Thái Nguyên (19)
+    tr, owner = apps["traceability"], world.owner
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-11-07T08:00:00.000+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "action": "OBSERVE",
+        "bizStep": "shipping",
+        "epcList": [world.epc(0)],
+    }
+    job = await capture(apps, document(event), owner)
+    name = f"lot-{uuid.uuid4().hex[:8]}"
+    assert (await tr.post("/epcis/queries", json={"name": name, "query": {}}, headers=owner)).status_code == 201
+    hook = {"dest": "https://partner.example/epcis-hook", "signatureToken": "s3cret-token", "stream": True}
+    sub = await tr.post(f"/epcis/queries/{name}/subscriptions", json=hook, headers=owner)
+    assert sub.status_code == 201, sub.text
+    sub_id = sub.json()["subscriptionID"]
+    assert (await tr.delete(f"/epcis/queries/{name}/subscriptions/{sub_id}", headers=owner)).status_code == 204
+    assert (await tr.delete(f"/epcis/queries/{name}", headers=owner)).status_code == 204
+
+    official = auth("official", provinces=("19",))
+    producer_id = world.producer["id"]
+    entries = (await tr.get(f"/api/v1/audit?action=epcis&producer_id={producer_id}", headers=official)).json()
+    actions = [e["action"] for e in entries["entries"]]
+    assert actions == [
+        "epcis.query_delete",
+        "epcis.unsubscribe",
+        "epcis.subscribe",
+        "epcis.query_create",
+        "epcis.capture",
+    ]
+    by_action = {e["action"]: e for e in entries["entries"]}
+    assert {"kind": "capture", "id": job["captureID"]} in by_action["epcis.capture"]["targets"]
+    assert by_action["epcis.capture"]["detail"]["events"] == 1
+    assert by_action["epcis.subscribe"]["detail"]["dest"] == hook["dest"]
+    assert "s3cret-token" not in str(entries)  # the webhook's signature token is never written to the trail
+    assert all(e["producer_ids"] == [producer_id] and e["provinces"] == ["19"] for e in entries["entries"])
+    other = auth("official", provinces=("24",))
+    assert (await tr.get(f"/api/v1/audit?target={job['captureID']}", headers=other)).json()["entries"] == []
 
 
 async def test_the_console_shows_the_audit_trail_to_officials_only(apps):

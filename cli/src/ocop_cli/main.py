@@ -295,7 +295,7 @@ def user_add(
             hide_input=True,
             confirmation_prompt=True,
             envvar="OCOP_NEW_USER_PASSWORD",
-            help="at least 8 characters",
+            help="12 to 128 characters",
         ),
     ] = "",
     replace: Annotated[bool, typer.Option("--replace", help="overwrite an existing account (new password)")] = False,

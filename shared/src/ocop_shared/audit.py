@@ -225,9 +225,13 @@ async def write_entry(db: AsyncDatabase, entry: AuditEntry, session: AsyncClient
 
 
 async def ensure_audit_indexes(db: AsyncDatabase) -> None:
-    # single-field indexes (the embedded server uses no compound ones)
-    for key in ("ts", "action", "actor.subject", "provinces", "producer_ids", "target_ids"):
-        await db[AUDIT].create_index(key)
+    # single-field indexes (the embedded server uses no compound ones); the collection is AUDIT ("audit")
+    await db.audit.create_index("ts")
+    await db.audit.create_index("action")
+    await db.audit.create_index("actor.subject")
+    await db.audit.create_index("provinces")
+    await db.audit.create_index("producer_ids")
+    await db.audit.create_index("target_ids")
 
 
 __all__ = [

@@ -99,6 +99,7 @@ async def authenticate(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:
+        now = utcnow().timestamp()  # the delay runs from the answer (the hash check itself takes a while)
         async with uow.acting(
             _someone(username),
             "session.login_failed",

@@ -12,7 +12,8 @@ from ocop_shared.auth import ROLES, Principal
 from ocop_shared.errors import DomainError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
-MIN_PASSWORD = 8
+# OWASP ASVS 2.1.1/2.1.2: at least 12 characters, up to 128 (any character; no composition rules)
+MIN_PASSWORD, MAX_PASSWORD = 12, 128
 
 
 def normalize_username(username: str) -> str:
@@ -31,6 +32,8 @@ def check_account(username: str, role: str, password: str) -> None:
 def check_password(password: str, label: str = "Mật khẩu mới") -> None:
     if len(password) < MIN_PASSWORD:
         raise DomainError("weak_password", f"{label} cần ít nhất {MIN_PASSWORD} ký tự")
+    if len(password) > MAX_PASSWORD:
+        raise DomainError("weak_password", f"{label} dài tối đa {MAX_PASSWORD} ký tự")
 
 
 class User(BaseModel):

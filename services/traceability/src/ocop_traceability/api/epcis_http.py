@@ -124,7 +124,7 @@ def limit_public(request: Request, principal: Principal | None) -> None:
         return
     rt = runtime(request)
     ip = request.client.host if request.client else ""
-    wait = rt.scan_limiter.allow(client_of(ip, request.headers.get("user-agent", ""), rt.jwt_key, None).network)
+    wait = rt.scan_limiter.allow(client_of(ip, request.headers.get("user-agent", ""), rt.secret_key, None).network)
     if wait:
         error = EpcisError("too many requests: try again shortly", headers={"Retry-After": str(max(1, round(wait)))})
         error.status = 429

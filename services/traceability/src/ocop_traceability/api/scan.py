@@ -152,7 +152,7 @@ async def answer(
     runtime: TraceabilityRuntime = runtime_of(request)
     t = translator(request)
     ip = request.client.host if request.client else ""
-    client = client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, _location(request))
+    client = client_of(ip, request.headers.get("user-agent", ""), runtime.secret_key, _location(request))
     wait = runtime.scan_limiter.allow(client.network)
     wants_json = json_only or "application/json" in request.headers.get("accept", "")
     if wait:

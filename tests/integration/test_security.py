@@ -21,6 +21,7 @@ from ocop_shared.auth import mint_token
 from ocop_shared.console import SESSION_COOKIE
 from ocop_shared.exports import XLSX
 from ocop_shared.keys import KeyRing
+from tests.integration.epcis_support import capture, document, make_world, new_gtin
 from tests.support.console import OPERATOR, PASSWORD, add_user, csrf_of, login, set_cookie
 from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
 from tests.support.traceability import make_run, path_of
@@ -198,6 +199,22 @@ async def test_every_html_page_of_every_service_carries_the_security_headers(app
     for service, path in (("registry", "/console/login"), ("traceability", "/console/areas")):
         page = await apps[service].get(path, headers={"Accept": "text/html"}, follow_redirects=True)
         _check_headers(page)
+    # the GS1 pages: a Digital Link stamp, in English too, and the public batch page it links to
+    gtin = new_gtin().zfill(14)
+    *_ignored, gs1_urls = await make_run(apps, 1, gtin=gtin)
+    lot = path_of(gs1_urls[0]).split("/")[4]
+    for path in (path_of(gs1_urls[0]), path_of(gs1_urls[0]) + "?lang=en", f"/lo-hang/{gtin}/{lot}"):
+        page = await apps["traceability"].get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200, (path, page.status_code)
+        page_policy = _check_headers(page)
+        for nonce in set(re.findall(r'<(?:script|style) nonce="([^"]+)"', page.text)):
+            assert f"'nonce-{nonce}'" in page_policy["style-src"], path
+        assert "<script>" not in page.text and "<style>" not in page.text, path
+    # EPCIS answers and the JWKS are not pages: nothing in them may load or be framed
+    for service, path in (("traceability", "/epcis/events"), ("registry", "/.well-known/jwks.json")):
+        answer = await apps[service].get(path, headers=OFFICIAL)
+        assert answer.status_code == 200, (path, answer.text[:300])
+        assert _policy(answer) == {"default-src": "'none'", "frame-ancestors": "'none'"}
     api = await apps["marketplace_sync"].get("/api/v1/listings?product_id=x", headers=OFFICIAL)
     assert _policy(api) == {"default-src": "'none'", "frame-ancestors": "'none'"}
     over_https = await apps["registry"].get("/console/login", headers={"X-Forwarded-Proto": "https"})
@@ -369,8 +386,6 @@ async def test_traceability_and_marketplace_keep_their_own_trail_read_the_same_w
 
 
 async def test_epcis_captures_queries_and_subscriptions_are_audited_for_the_producers_province(apps):
-    from tests.integration.epcis_support import capture, document, make_world
-
     world = await make_world(apps, stamps=2)  # a producer of Thái Nguyên (19)
     tr, owner = apps["traceability"], world.owner
     event = {

@@ -20,6 +20,7 @@ service never writes another's database. Every service answers ``GET /api/v1/aud
 from __future__ import annotations
 
 import contextvars
+import functools
 import ipaddress
 import json
 from collections.abc import Iterable
@@ -41,6 +42,7 @@ MAX_VALUE_CHARS = 600
 _network: contextvars.ContextVar[str | None] = contextvars.ContextVar("ocop_network", default=None)
 
 
+@functools.lru_cache(maxsize=65536)  # every request asks (the caller middleware): one parse per address
 def network_prefix(ip: str) -> str:
     """The caller's network (/24 for IPv4, /48 for IPv6): enough to see where actions come from."""
     try:

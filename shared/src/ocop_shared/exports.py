@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -68,12 +69,12 @@ def xlsx_cell_value(value: Any) -> Any:
 
 
 def append_row(ws: Worksheet, values: Iterable[Any], *, font: Font | None = None) -> None:
-    """One row at the bottom of ``ws``; text cells stay text (never a formula)."""
-    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(row=1, column=1).value is not None else 1
-    for column, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=column)
+    """One row at the bottom of ``ws``; text cells stay text (never a formula). Cells are made here and handed
+    to ``ws.append`` (``ws.max_row`` scans every cell: asking it per row made a report quadratic)."""
+    cells = []
+    for value in values:
         value = xlsx_cell_value(value)
-        cell.value = value
+        cell = Cell(ws, value=value)
         if isinstance(value, str):
             # openpyxl turns text starting with "=" into a formula cell: force a string, and the quote prefix
             # so that editing the cell in Excel does not turn it into one either.
@@ -82,6 +83,8 @@ def append_row(ws: Worksheet, values: Iterable[Any], *, font: Font | None = None
                 cell.quotePrefix = True
         if font is not None:
             cell.font = font
+        cells.append(cell)
+    ws.append(cells)
 
 
 def table_xlsx(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[dict[str, Any]], sheet: str) -> bytes:

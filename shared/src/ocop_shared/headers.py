@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 NONCE_KEY = "ocop.csp_nonce"
+_MARK = "\0"  # stands for the nonce while the page policy is cut (no real nonce contains it)
 # What no page of ours uses. If a page ever asks the browser for the location, allow it here: geolocation=(self).
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
@@ -99,6 +100,11 @@ class Policy:
 class SecurityHeaders:
     def __init__(self, app: Any, policy: Policy) -> None:
         self.app, self.policy = app, policy
+        # the page policy cut where the nonce goes: built once, joined per response
+        self._page_parts = policy.html(_MARK).split(f" 'nonce-{_MARK}'")
+
+    def page_policy(self, nonce: str | None) -> str:
+        return (f" 'nonce-{nonce}'" if nonce else "").join(self._page_parts)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -118,7 +124,7 @@ class SecurityHeaders:
                 if path in DOC_PATHS or path.startswith("/docs/"):
                     csp = DOC_POLICY
                 elif content_type.startswith(b"text/html"):
-                    csp = self.policy.html(holder.value)
+                    csp = self.page_policy(holder.value)
                 else:
                     csp = NON_HTML_POLICY
                 present = {k.lower() for k, _ in headers}

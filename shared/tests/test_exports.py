@@ -60,7 +60,7 @@ def test_csv_prefixes_every_payload_and_nothing_else():
 def test_the_import_error_report_gives_back_hostile_cells_as_text(suffix):
     rows = [{"name": payload, "tax_code": "123"} for payload in PAYLOADS]
     errors = [{"row": i + 2, "errors": ["tax_code: sai định dạng"]} for i in range(len(rows))]
-    report = error_report(suffix, rows, errors)
+    report = error_report(suffix, {i + 2: row for i, row in enumerate(rows)}, errors)  # spreadsheet row numbers
     if suffix == ".xlsx":
         cells = _cells(report)
         assert all(cells[_norm(p)].data_type == "s" for p in PAYLOADS)

@@ -18,6 +18,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ocop_cli import testing
+from ocop_cli.migrate import migrate_app
+from ocop_cli.signing import key_dir, signer
 from ocop_shared.auth import ROLES, mint_token
 from ocop_shared.keys import KeyRing, kid_of
 
@@ -30,16 +32,6 @@ console = Console()
 ROOT = Path(os.environ.get("OCOP_ROOT") or Path(__file__).resolve().parents[3])
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, keys and logs live", envvar="OCOP_DATA_DIR")]
-
-
-def key_dir(data_dir: Path) -> Path:
-    """The registry's token keys: ``OCOP_JWT_KEY_DIR``, else ``<data-dir>/jwt`` (what ``ocop up`` uses)."""
-    return Path(os.environ.get("OCOP_JWT_KEY_DIR") or Path(data_dir) / "jwt")
-
-
-def signer(data_dir: Path) -> KeyRing:
-    """The registry's signing keys (created on first use, like the registry does)."""
-    return KeyRing.load_or_create(key_dir(data_dir))
 
 
 def parse_ttl(value: str) -> timedelta:
@@ -194,20 +186,24 @@ def import_cmd(
     """Import producers or products from an Excel/CSV list, with a progress bar and a row-by-row report."""
     import httpx
 
-    from ocop_registry.app.importing import CHUNK, read_rows
+    from ocop_registry.app.importing import CHUNK, read_sheet
     from ocop_shared.errors import AppError
 
     if kind not in ("producers", "products"):
         raise typer.BadParameter("producers or products", param_hint="KIND")
     try:
-        rows = read_rows(file.name, file.read_bytes())
+        sheet = read_sheet(file.name, file.read_bytes())
     except AppError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
+    rows = sheet.rows
+    if sheet.ignored:
+        console.print(f"Cột không dùng: {', '.join(sheet.ignored)}")
     key = signer(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
     created = existing = 0
     errors: list[dict] = []
+    conversions: list[dict] = []
     with (
         httpx.Client(base_url=registry_url, headers=headers, timeout=120) as client,
         Progress(console=console) as progress,
@@ -215,7 +211,8 @@ def import_cmd(
         task = progress.add_task(f"Nhập {kind}", total=len(rows))
         for start in range(0, len(rows), CHUNK):
             resp = client.post(
-                f"/api/v1/imports/{kind}", json={"rows": rows[start : start + CHUNK], "first_row": start + 2}
+                f"/api/v1/imports/{kind}",
+                json={"rows": rows[start : start + CHUNK], "row_numbers": sheet.numbers[start : start + CHUNK]},
             )
             if resp.status_code != 200:
                 console.print(f"[red]{resp.status_code}: {resp.text}[/red]")
@@ -224,11 +221,20 @@ def import_cmd(
             created += part["created"]
             existing += part["existing"]
             errors += part["errors"]
+            conversions += part.get("conversions", [])
             progress.advance(task, len(rows[start : start + CHUNK]))
     console.print(f"{len(rows)} dòng: {created} tạo mới, {existing} đã có, {len(errors)} lỗi")
     if report is not None and errors:
-        report.write_bytes(error_report(report.suffix, rows, errors))
+        report.write_bytes(error_report(report.suffix, dict(zip(sheet.numbers, rows, strict=True)), errors))
         console.print(f"Báo cáo lỗi: {report}")
+    if conversions:
+        pending = sum(c["status"] == "pending_choice" for c in conversions)
+        console.print(f"{len(conversions)} địa chỉ chuyển sang đơn vị hiện nay ({pending} chờ cán bộ chọn xã/phường):")
+        table = Table("Dòng", "Địa chỉ đã ghi", "Hiện nay", "Ghi chú")
+        for c in conversions[:200]:
+            note = "chờ chọn: " + ", ".join(x["name"] for x in c["candidates"]) if c["candidates"] else ""
+            table.add_row(str(c["row"]), c["recorded"], c["current"], note)
+        console.print(table)
     if errors:
         table = Table("Dòng", "Lỗi")
         for err in errors[:50]:
@@ -237,16 +243,16 @@ def import_cmd(
         raise typer.Exit(1)
 
 
-def error_report(suffix: str, rows: list[dict], errors: list[dict]) -> bytes:
+def error_report(suffix: str, rows: dict[int, dict], errors: list[dict]) -> bytes:
     """The rows in error as a spreadsheet (.xlsx) or CSV: what was in the file comes back, so every cell goes
     through the shared export writer (a hostile cell stays text)."""
     from ocop_shared.exports import csv_text, table_xlsx
 
-    headers = sorted({k for err in errors for k in rows[err["row"] - 2]} if rows else set())
+    headers = sorted({k for err in errors for k in rows.get(err["row"], {})})
     columns = [("row", "Dòng"), ("errors", "Lỗi"), *((f"cell:{h}", h) for h in headers)]
     table = [
         {"row": err["row"], "errors": "; ".join(err["errors"])}
-        | {f"cell:{h}": rows[err["row"] - 2].get(h) for h in headers}
+        | {f"cell:{h}": rows.get(err["row"], {}).get(h) for h in headers}
         for err in errors
     ]
     if suffix.lower() == ".csv":
@@ -276,6 +282,8 @@ def keys_rotate(data_dir: DataDir = Path(".ocop")) -> None:
     ring = KeyRing.rotate(key_dir(data_dir))
     console.print(f"signing key now {ring.kid}; restart the registry (tokens of the previous key stay valid)")
 
+
+app.add_typer(migrate_app, name="migrate", no_args_is_help=True)
 
 user_app = typer.Typer(help="Web console accounts", no_args_is_help=True)
 app.add_typer(user_app, name="user")

@@ -370,6 +370,24 @@ async def test_official_actions_are_audited_with_before_and_after_and_read_withi
     assert "certificate.revoke" in cells and cells["certificate.revoke"].data_type == "s"
 
 
+async def test_an_officials_correction_of_a_producer_is_audited_field_by_field(apps):
+    producer = await make_producer(apps, name=f"HTX {uuid.uuid4().hex[:6]}")  # Thái Nguyên (19)
+    official = auth("official", provinces=("19",))
+    url = f"/api/v1/producers/{producer['id']}"
+    r = await apps["registry"].patch(url, json={"public_name": "HTX Chè Khuổi Ha"}, headers=official)
+    assert r.status_code == 200, r.text
+    entries = (
+        await apps["registry"].get(f"/api/v1/audit?action=producer.update&target={producer['id']}", headers=official)
+    ).json()
+    (entry,) = entries["entries"]
+    change = next(c for c in entry["changes"] if c["kind"] == "producers")
+    assert (
+        change["before"]["public_name"] == producer["public_name"]
+        and change["after"]["public_name"] == "HTX Chè Khuổi Ha"
+    )
+    assert "19" in entry["provinces"] and entry["actor"]["role"] == "official"
+
+
 async def test_traceability_and_marketplace_keep_their_own_trail_read_the_same_way(apps):
     _producer, product, _cert, run, _urls = await make_run(apps, count=2)
     r = await apps["traceability"].get(f"/api/v1/audit?target={run['id']}", headers=OFFICIAL)

@@ -129,6 +129,22 @@ class StampRunIssued(_Payload):
     issued_at: datetime
 
 
+class GrowingAreaRegistered(_Payload):
+    """A growing area (vùng trồng) registered on traceability, with its public facts only (the public portal's
+    map and product pages show it)."""
+
+    code: str
+    name: str
+    producer_id: str
+    crop: str
+    area_ha: float
+    province: AdminUnit
+    commune: AdminUnit | None = None
+    certifications: list[str] = Field(default_factory=list)  # schemes: VietGAP, GlobalGAP, organic…
+    geometry: dict  # GeoJSON Polygon or MultiPolygon
+    registered_at: datetime
+
+
 class _ListingEvent(_Payload):
     product_id: str
     platform: Platform
@@ -137,6 +153,7 @@ class _ListingEvent(_Payload):
 
 class ListingPublished(_ListingEvent):
     external_id: str
+    url: str | None = None  # the product's page on the platform, as the platform answered it (where to buy)
 
 
 class ListingFailed(_ListingEvent):
@@ -170,6 +187,7 @@ EVENT_TYPES: dict[str, tuple[str, type[_Payload]]] = {
     "vn.ocop.registry.certificate.revoked.v1": (REGISTRY, CertificateRevoked),
     "vn.ocop.registry.certificate.expired.v1": (REGISTRY, CertificateExpired),
     "vn.ocop.traceability.stamp_run.issued.v1": (TRACEABILITY, StampRunIssued),
+    "vn.ocop.traceability.growing_area.registered.v1": (TRACEABILITY, GrowingAreaRegistered),
     "vn.ocop.marketplace.listing.published.v1": (MARKETPLACE, ListingPublished),
     "vn.ocop.marketplace.listing.failed.v1": (MARKETPLACE, ListingFailed),
     "vn.ocop.marketplace.listing.delisted.v1": (MARKETPLACE, ListingDelisted),

@@ -154,6 +154,20 @@ class FakeListings:
             (dict(d) for d in self.items.values() if d["product_id"] == product_id), key=lambda d: d["platform"]
         )
 
+    async def published(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.items.values() if d.get("status") == "published"]
+
+
+class FakeAreas:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None:
+        self.items[code] = dict(fields)
+
+    async def all(self) -> list[dict[str, Any]]:
+        return [{**d, "code": code} for code, d in self.items.items()]
+
 
 class FakeTraced:
     def __init__(self) -> None:
@@ -181,6 +195,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
+        self.areas = FakeAreas()
         self._stores = (
             self.producers,
             self.products,
@@ -189,6 +204,7 @@ class FakeUnitOfWork:
             self.users,
             self.listings,
             self.traced,
+            self.areas,
         )
 
     async def __aenter__(self) -> FakeUnitOfWork:

@@ -10,6 +10,7 @@ from ocop_registry.adapters.uow import COLLECTIONS, ensure_indexes
 from ocop_registry.app.commands import ExpireCertificates
 from ocop_registry.app.expiry import expire_certificates
 from ocop_registry.app.policy import SYSTEM
+from ocop_registry.app.portal import PortalCache
 from ocop_registry.domain.certification import Councils
 from ocop_registry.events import marketplace, traceability
 from ocop_registry.runtime import RegistryRuntime, RegistrySettings
@@ -22,7 +23,10 @@ log = get_logger(__name__)
 def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
     settings = settings or RegistrySettings()
     runtime: RegistryRuntime = build_runtime(
-        settings, cls=RegistryRuntime, councils=Councils(settings.council_max_stars)
+        settings,
+        cls=RegistryRuntime,
+        councils=Councils(settings.council_max_stars),
+        portal=PortalCache(settings.portal_cache_ttl_s),
     )
     traceability.subscribe(runtime)
     marketplace.subscribe(runtime)

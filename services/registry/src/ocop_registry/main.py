@@ -15,6 +15,7 @@ from ocop_registry.api.users import router as users
 from ocop_registry.bootstrap import COLLECTIONS, RegistrySettings, bootstrap, expiry_job, on_startup
 from ocop_registry.console import console
 from ocop_registry.console import router as console_pages
+from ocop_registry.portal import install as install_portal
 from ocop_shared.console import install as install_console
 from ocop_shared.events.models import REGISTRY
 from ocop_shared.web import create_service_app
@@ -34,4 +35,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description="Chủ thể, sản phẩm, đánh giá và giấy chứng nhận OCOP. Source of certification events.",
     )
     install_console(app, console)  # web console at /console (sign-in, products, certificates, reports)
+    install_portal(app)  # the public OCOP portal at the root (/, /san-pham, /chu-the, /ban-do, /tieu-chi)
     return app

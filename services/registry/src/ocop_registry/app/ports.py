@@ -84,6 +84,14 @@ class ListingStatuses(Protocol):
         ...
 
     async def of_product(self, product_id: str) -> list[dict[str, Any]]: ...
+    async def published(self) -> list[dict[str, Any]]: ...
+
+
+class GrowingAreas(Protocol):
+    """Growing areas with their outline (public facts, from traceability's events)."""
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None: ...
+    async def all(self) -> list[dict[str, Any]]: ...
 
 
 class TracedProducts(Protocol):
@@ -101,3 +109,4 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     users: Users
     listings: ListingStatuses
     traced: TracedProducts
+    areas: GrowingAreas

@@ -23,6 +23,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.routing import Route
 
 from ocop_registry.app.portal import Area, Portal, load_portal
 from ocop_registry.domain import portal as catalogue
@@ -70,9 +71,9 @@ async def _page(request: Request, name: str, build) -> Response:
     runtime: RegistryRuntime = runtime_of(request)
     t = _translator(request)
     key = (name, request.url.path, str(request.url.query), t.lang)
-    hit = runtime.portal.page(key)
+    portal = await _snapshot(runtime)
+    hit = runtime.portal.page(key, portal)
     if hit is None:
-        portal = await _snapshot(runtime)
         status, template, context = build(portal, t)
         html = _env.get_template(template).render(**_common(request, runtime, t), **context)
         body = html.encode()
@@ -128,7 +129,6 @@ def _lang_url(t: Translator, path: str, **params: Any) -> str:
 # ---- the pages -----------------------------------------------------------------------------------------------
 
 
-@router.get("/")
 async def home(request: Request) -> Response:
     def build(portal: Portal, t: Translator):
         by_group, by_stars = catalogue.counts(portal.entries)
@@ -161,7 +161,6 @@ def _filters(request: Request) -> catalogue.Filters:
     return catalogue.Filters(group, stars, province, commune if province else None, (q.get("q") or "")[:100], page)
 
 
-@router.get("/san-pham")
 async def products(request: Request) -> Response:
     filters = _filters(request)
 
@@ -192,8 +191,9 @@ async def products(request: Request) -> Response:
     return await _page(request, "catalogue", build)
 
 
-@router.get("/san-pham/{product_id}")
-async def product(request: Request, product_id: str) -> Response:
+async def product(request: Request) -> Response:
+    product_id = request.path_params["product_id"]
+
     def build(portal: Portal, t: Translator):
         entry = portal.by_id.get(product_id)
         if entry is None:
@@ -217,8 +217,9 @@ async def product(request: Request, product_id: str) -> Response:
     return await _page(request, "product", build)
 
 
-@router.get("/chu-the/{producer_id}")
-async def producer(request: Request, producer_id: str) -> Response:
+async def producer(request: Request) -> Response:
+    producer_id = request.path_params["producer_id"]
+
     def build(portal: Portal, t: Translator):
         found = portal.producers.get(producer_id)
         if found is None:
@@ -237,7 +238,6 @@ async def producer(request: Request, producer_id: str) -> Response:
     return await _page(request, "producer", build)
 
 
-@router.get("/ban-do")
 async def map_page(request: Request) -> Response:
     group = request.query_params.get("nhom")
     group = group if group in catalogue.GROUPS else None
@@ -277,7 +277,6 @@ async def map_page(request: Request) -> Response:
     return await _page(request, "map", build)
 
 
-@router.get("/tieu-chi")
 async def criteria(request: Request) -> Response:
     def build(_portal: Portal, t: Translator):
         bands, high = [], 100
@@ -290,14 +289,12 @@ async def criteria(request: Request) -> Response:
     return await _page(request, "criteria", build)
 
 
-@router.get("/robots.txt")
 async def robots(request: Request) -> Response:
     base = _base(runtime_of(request))
     body = f"User-agent: *\nAllow: /\nDisallow: /console\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\n"
     return Response(body, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/sitemap.xml")
 async def sitemap(request: Request) -> Response:
     runtime: RegistryRuntime = runtime_of(request)
     base, portal = _base(runtime), await _snapshot(runtime)
@@ -321,6 +318,21 @@ async def sitemap(request: Request) -> Response:
         + "</urlset>\n"
     )
     return Response(body, media_type="application/xml")
+
+
+# Plain Starlette routes: no dependency solving or response-model work on pages served from the cache (the
+# routes are documented in the README, not in the OpenAPI document, like the scan page's short URLs).
+for _path, _endpoint in (
+    ("/", home),
+    ("/san-pham", products),
+    ("/san-pham/{product_id}", product),
+    ("/chu-the/{producer_id}", producer),
+    ("/ban-do", map_page),
+    ("/tieu-chi", criteria),
+    ("/robots.txt", robots),
+    ("/sitemap.xml", sitemap),
+):
+    router.routes.append(Route(_path, _endpoint, methods=["GET"]))
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ served the previous one.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -70,8 +71,18 @@ class Portal:
     built_at: float = field(default_factory=time.monotonic)
     by_id: dict[str, Entry] = field(init=False)
 
+    fingerprint: int = field(init=False)
+
     def __post_init__(self) -> None:
         self.by_id = {e.product_id: e for e in self.entries}
+        self.fingerprint = hash(
+            (
+                tuple(self.entries),
+                tuple(sorted(self.producers.items())),
+                tuple((k, tuple(v)) for k, v in sorted(self.listings.items())),
+                tuple((a.code, a.producer_id, a.name, json.dumps(a.geometry, sort_keys=True)) for a in self.areas),
+            )
+        )
 
     def newest(self, n: int) -> list[Entry]:
         return newest_first(self.entries)[:n]
@@ -168,7 +179,7 @@ class PortalCache:
         self.ttl_s, self.max_pages = ttl_s, max_pages
         self.portal: Portal | None = None
         self.generation = 0  # bumped by every invalidation
-        self.pages: dict[tuple[str, ...], tuple[float, int, bytes, dict[str, str]]] = {}
+        self.pages: dict[tuple[str, ...], tuple[Portal, int, bytes, dict[str, str]]] = {}
         self._building: asyncio.Future | None = None
         self._building_generation = -1
         self._built_generation = -1
@@ -202,20 +213,23 @@ class PortalCache:
 
     async def _rebuild(self, load: Callable[[], Awaitable[Portal]], generation: int) -> None:
         portal = await load()
-        if generation >= self._built_generation:
-            self.portal, self._built_generation = portal, generation
-            if generation != self.generation:
-                return
+        if generation < self._built_generation:
+            return
+        if self.portal is not None and portal.fingerprint == self.portal.fingerprint:
+            self.portal.built_at = portal.built_at  # nothing changed (the TTL ran out): keep the rendered pages
+        else:
+            self.portal = portal
             self.pages.clear()
+        self._built_generation = generation
 
-    def page(self, key: tuple[str, ...]) -> tuple[int, bytes, dict[str, str]] | None:
-        """A page rendered from the current snapshot, while it is fresh."""
+    def page(self, key: tuple[str, ...], portal: Portal) -> tuple[int, bytes, dict[str, str]] | None:
+        """A page rendered from ``portal`` (the snapshot :meth:`current` answered), if there is one."""
         hit = self.pages.get(key)
-        if hit is None or not self.fresh() or self.portal is None or hit[0] != self.portal.built_at:
+        if hit is None or hit[0] is not portal:
             return None
         return hit[1], hit[2], hit[3]
 
     def keep(self, key: tuple[str, ...], portal: Portal, status: int, body: bytes, headers: dict[str, str]) -> None:
         if len(self.pages) >= self.max_pages:
             self.pages.clear()  # hostile URL variety must not grow memory: start again
-        self.pages[key] = (portal.built_at, status, body, headers)
+        self.pages[key] = (portal, status, body, headers)

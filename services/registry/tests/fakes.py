@@ -182,6 +182,14 @@ class FakeTraced:
         return set(product_ids) & set(self.items)
 
 
+class FakeChanges:
+    def __init__(self, uow: Any) -> None:
+        self.uow = uow
+
+    async def marker(self) -> Any:
+        return len(self.uow.published)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.seen: list[Any] = []
@@ -196,6 +204,7 @@ class FakeUnitOfWork:
         self.listings = FakeListings()
         self.traced = FakeTraced()
         self.areas = FakeAreas()
+        self.changes = FakeChanges(self)
         self._stores = (
             self.producers,
             self.products,

@@ -63,7 +63,7 @@ def _base(runtime: RegistryRuntime) -> str:
 
 
 async def _snapshot(runtime: RegistryRuntime) -> Portal:
-    return await runtime.portal.current(lambda: load_portal(runtime.uow()))
+    return await runtime.portal.current(lambda: load_portal(runtime.uow()), lambda: runtime.uow().changes.marker())
 
 
 async def _page(request: Request, name: str, build) -> Response:

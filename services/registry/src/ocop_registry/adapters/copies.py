@@ -75,3 +75,16 @@ class GrowingAreaCopyRepository(MongoRepository):
     async def all(self) -> list[dict[str, Any]]:
         docs = await self.collection.find({}, session=self.session).to_list(None)
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs if isinstance(d.get("code"), str)]
+
+
+class ChangeMarkerRepository(MongoRepository):
+    """Whether anything changed since a snapshot was read, in two cheap reads: the newest outbox row (every
+    registry change the portal shows emits an event in its transaction) and the number of events applied
+    (``inbox``: listings, growing areas). Not a count of anything: compared for equality only."""
+
+    collection_name = "outbox"
+
+    async def marker(self) -> tuple[Any, int]:
+        newest = await self.collection.find_one({}, projection={"_id": 1}, sort=[("_id", -1)], session=self.session)
+        applied = await self.collection.database["inbox"].estimated_document_count()
+        return (newest or {}).get("_id"), applied

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ocop_registry.adapters.copies import GrowingAreaCopyRepository, ListingStatusRepository, TracedProductRepository
+from ocop_registry.adapters.copies import (
+    ChangeMarkerRepository,
+    GrowingAreaCopyRepository,
+    ListingStatusRepository,
+    TracedProductRepository,
+)
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
@@ -41,6 +46,7 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     listings: ListingStatusRepository
     traced: TracedProductRepository
     areas: GrowingAreaCopyRepository
+    changes: ChangeMarkerRepository
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

@@ -7,8 +7,9 @@ representative or address (households are people: their address is personal data
 Freshness: every commit of the registry that emits an event (certificate issued, renewed, upgraded, revoked,
 expired; product or producer changed) and every listing or growing-area event applied marks the snapshot
 stale at once (``PortalCache.invalidate``); the next request rebuilds it. Other replicas learn of a change
-within ``ttl_s`` (default 1 s): a snapshot older than that is rebuilt by one request while the others are
-served the previous one.
+within ``ttl_s`` (default 1 s): then one request looks at the database's change marker (the newest outbox row
+and the number of events applied: every change the portal shows adds to one of them) while the others are
+served the previous snapshot; only a changed marker, or a snapshot older than ``full_every_s``, reads it all.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ class Portal:
     producers: dict[str, PublicProducer]  # those with at least one certified product
     listings: dict[str, list[Listing]]  # product id → published listings with a URL
     areas: list[Area]  # of the producers shown
-    built_at: float = field(default_factory=time.monotonic)
+    marker: Any = None  # the database's change marker read before the snapshot (``UnitOfWork.changes``)
+    built_at: float = field(default_factory=time.monotonic)  # when it was last known current
+    loaded_at: float = field(default_factory=time.monotonic)  # when it was last read whole
     by_id: dict[str, Entry] = field(init=False)
 
     fingerprint: int = field(init=False)
@@ -104,6 +107,7 @@ async def load_portal(uow: UnitOfWork, today: date | None = None) -> Portal:
     """Read the catalogue (plain reads, no transaction): active certificates valid today, their products and
     producers, the published listings and the growing areas."""
     today = today or date.today()
+    marker = await uow.changes.marker()
     certificates = [
         c for c in await uow.certificates.select(CertificateQuery(status="active")) if c.valid_until >= today
     ]
@@ -168,15 +172,15 @@ async def load_portal(uow: UnitOfWork, today: date | None = None) -> Portal:
         for d in await uow.areas.all()
         if d.get("producer_id") in public and (d.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")
     ]
-    return Portal(entries, public, listings, sorted(areas, key=lambda a: a.code))
+    return Portal(entries, public, listings, sorted(areas, key=lambda a: a.code), marker)
 
 
 class PortalCache:
     """The current :class:`Portal` and the pages rendered from it (by URL and language), dropped together
     when an event changes what the portal shows."""
 
-    def __init__(self, ttl_s: float = 1.0, max_pages: int = 2000) -> None:
-        self.ttl_s, self.max_pages = ttl_s, max_pages
+    def __init__(self, ttl_s: float = 1.0, max_pages: int = 2000, full_every_s: float = 60.0) -> None:
+        self.ttl_s, self.max_pages, self.full_every_s = ttl_s, max_pages, full_every_s
         self.portal: Portal | None = None
         self.generation = 0  # bumped by every invalidation
         self.pages: dict[tuple[str, ...], tuple[Portal, int, bytes, dict[str, str]]] = {}
@@ -195,7 +199,9 @@ class PortalCache:
             and time.monotonic() - self.portal.built_at < self.ttl_s
         )
 
-    async def current(self, load: Callable[[], Awaitable[Portal]]) -> Portal:
+    async def current(
+        self, load: Callable[[], Awaitable[Portal]], marker: Callable[[], Awaitable[Any]] | None = None
+    ) -> Portal:
         """The snapshot: rebuilt when stale by one task. When only the TTL ran out, callers keep the previous
         snapshot meanwhile; after an invalidation every caller waits for a snapshot read after it, so a revoked
         product is never shown once its revocation committed in this process."""
@@ -204,19 +210,34 @@ class PortalCache:
                 break
             if self._building is None or self._building.done() or self._building_generation != self.generation:
                 self._building_generation = self.generation
-                self._building = asyncio.ensure_future(self._rebuild(load, self.generation))
+                self._building = asyncio.ensure_future(self._rebuild(load, self.generation, marker))
             if self.portal is not None and self._built_generation == self.generation:
                 break  # only the TTL ran out
             await asyncio.shield(self._building)
         assert self.portal is not None
         return self.portal
 
-    async def _rebuild(self, load: Callable[[], Awaitable[Portal]], generation: int) -> None:
+    async def _rebuild(
+        self, load: Callable[[], Awaitable[Portal]], generation: int, marker: Callable[[], Awaitable[Any]] | None
+    ) -> None:
+        current = self.portal
+        if (
+            marker is not None
+            and current is not None
+            and generation == self._built_generation
+            and time.monotonic() - current.loaded_at < self.full_every_s
+            # only the TTL ran out: a cheap look at the database's change marker before reading everything
+            and await marker() == current.marker
+        ):
+            current.built_at = time.monotonic()
+            return
         portal = await load()
         if generation < self._built_generation:
             return
         if self.portal is not None and portal.fingerprint == self.portal.fingerprint:
-            self.portal.built_at = portal.built_at  # nothing changed (the TTL ran out): keep the rendered pages
+            # nothing changed (the TTL ran out): keep the rendered pages
+            self.portal.built_at = self.portal.loaded_at = portal.built_at
+            self.portal.marker = portal.marker
         else:
             self.portal = portal
             self.pages.clear()

@@ -94,6 +94,12 @@ class GrowingAreas(Protocol):
     async def all(self) -> list[dict[str, Any]]: ...
 
 
+class Changes(Protocol):
+    """A cheap marker that moves whenever the registry commits an event or applies one (the portal's cache)."""
+
+    async def marker(self) -> Any: ...
+
+
 class TracedProducts(Protocol):
     """Products that have traceability stamps (from traceability's stamp-run events)."""
 
@@ -110,3 +116,4 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     listings: ListingStatuses
     traced: TracedProducts
     areas: GrowingAreas
+    changes: Changes

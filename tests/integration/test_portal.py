@@ -16,7 +16,7 @@ import pytest
 from conftest import auth, eventually
 from ocop_registry.domain.portal import fold
 from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
-from tests.support.traceability import add_area, copied, polygon
+from tests.support.traceability import add_area, copied, make_run, polygon, scan
 
 pytestmark = pytest.mark.integration
 
@@ -232,3 +232,20 @@ async def test_hostile_query_strings_answer_a_page(apps, query):
 async def test_catalogue_weight(apps, certified):
     body = (await apps["registry"].get("/san-pham")).content
     assert len(body) <= 50_000, len(body)
+
+
+async def test_the_scan_page_shows_the_same_where_to_buy_links(apps):
+    _producer, product, _cert, _run, urls = await make_run(apps, count=2, gtin=None)
+    tr, reg = apps["traceability"], apps["registry"]
+
+    async def listed():
+        view = (await scan(tr, urls[0])).json()
+        return view["where_to_buy"] if len(view.get("where_to_buy") or []) == 2 else None
+
+    where = await eventually(listed, timeout=30)
+    portal = (await reg.get(f"/san-pham/{product['id']}")).text
+    portal_links = dict(re.findall(r'href="([^"]+)" rel="noopener external" data-platform="([^"]+)"', portal))
+    assert {x["url"]: x["platform"] for x in where} == portal_links  # the same links on both pages
+    page = (await scan(tr, urls[0], json_=False)).text
+    assert all(f'href="{x["url"]}"' in page for x in where)
+    assert f"/san-pham/{product['id']}#noi-ban" in page  # and the portal's product page

@@ -107,7 +107,7 @@ async def test_a_citizen_finds_a_product_and_where_to_buy_it(apps):
                 await page.goto(f"{base}/ban-do?nhom=food")
                 assert code in await page.locator("table").inner_text()
                 await page.click("#show-map")
-                await page.wait_for_selector(".leaflet-interactive")
+                await page.wait_for_selector(".leaflet-interactive", state="attached")
                 await page.screenshot(path=str(ARTIFACTS / f"portal-map-{size}.png"), full_page=True)
                 await context.close()
         finally:

@@ -385,7 +385,7 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
     return [poly[0] for poly in coords if poly]
 
 
-def _svg(areas: list[Area], label: str, width: int = 320, height: int = 160) -> str | None:
+def _svg(areas: list[Area], label: str, width: int = 320, height: int = 160, markers: bool = False) -> str | None:
     """An inline SVG of outlines (readable without JavaScript), north up, longitude scaled by latitude."""
     shapes = [(a, ring) for a in areas for ring in _rings(a.geometry)]
     points = [pt for _a, ring in shapes for pt in ring]
@@ -394,18 +394,30 @@ def _svg(areas: list[Area], label: str, width: int = 320, height: int = 160) -> 
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     k = math.cos(math.radians(sum(ys) / len(ys)))
     w, h = ((max(xs) - min(xs)) * k) or 1e-6, (max(ys) - min(ys)) or 1e-6
-    scale = min((width - 20) / w, (height - 20) / h)
+    label_room = 110 if markers else 0  # the crops' labels right of the dots
+    scale = min((width - 20 - label_room) / w, (height - 20) / h)
     polys = []
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return 10 + (x - min(xs)) * k * scale, height - 10 - (y - min(ys)) * scale
+
     for a, ring in shapes:
-        pts = " ".join(
-            f"{10 + (x - min(xs)) * k * scale:.1f},{height - 10 - (y - min(ys)) * scale:.1f}" for x, y, *_ in ring
-        )
+        pts = " ".join("{:.1f},{:.1f}".format(*at(x, y)) for x, y, *_ in ring)
+        title = f"<title>{xml_escape(a.code)} — {xml_escape(a.name)} ({xml_escape(a.crop)})</title>"
         polys.append(
-            f'<polygon points="{pts}" fill="#7fb069" fill-opacity=".6" stroke="#2d6a2e" stroke-width="1.5">'
-            f"<title>{xml_escape(a.code)} — {xml_escape(a.name)}</title></polygon>"
+            f'<polygon points="{pts}" fill="#7fb069" fill-opacity=".6" stroke="#2d6a2e" stroke-width="1.5">{title}'
+            "</polygon>"
         )
+        if markers:  # areas are small next to a province: a dot and the crop mark each one
+            cx, cy = at(sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
+            polys.append(
+                f'<g><circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="#1d5e2e" stroke="#fff" stroke-width="2"/>'
+                f'<text x="{cx + 9:.1f}" y="{cy + 4:.1f}" font-size="13" fill="#1b1b1b">{xml_escape(a.crop)}</text>'
+                f"{title}</g>"
+            )
+    css = "outline overview" if markers else "outline"
     return (
-        f'<svg class="outline" viewBox="0 0 {width} {height}" role="img" aria-label="{xml_escape(label)}">'
+        f'<svg class="{css}" viewBox="0 0 {width} {height}" role="img" aria-label="{xml_escape(label)}">'
         + "".join(polys)
         + "</svg>"
     )
@@ -422,4 +434,4 @@ def _outline(area: Area, t: Translator) -> dict[str, Any]:
 
 
 def _overview(areas: list[Area], t: Translator) -> str | None:
-    return _svg(areas, t("portal.map.overview"), 640, 480)
+    return _svg(areas, t("portal.map.overview"), 640, 480, markers=True)

@@ -13,14 +13,13 @@ Targets: catalogue ≥ 0.5× hello req/s, catalogue HTML ≤ 50 KB.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from _common import pct
+from _common import load_parser, pct, service_env
 from scan import _conn, closed_loop, serve
 
 from ocop_cli.stack import free_port, start_stack
@@ -107,11 +106,8 @@ async def html_size(port: int, path: str) -> int:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--connections", type=int, default=32)
+    parser = load_parser("the registry")
     parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--env", action="append", default=[], help="extra OCOP_*=value for the registry")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_dir = Path(tmp)
@@ -120,16 +116,7 @@ async def main() -> int:
         try:
             rport, hport = free_port(), free_port()
             ids = await seed(stack.mongo_url, args.products)
-            env = {
-                "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
-                "OCOP_MONGO_URL": stack.mongo_url,
-                "OCOP_JWT_SECRET": "b",
-                "OCOP_DATA_DIR": str(tmp_dir),
-                "OCOP_LOG_LEVEL": "WARNING",
-                "OCOP_EXPIRY_INTERVAL_S": "86400",
-                "PYTHONPATH": str(Path(__file__).resolve().parent),
-                **dict(e.split("=", 1) for e in args.env),
-            }
+            env = service_env(stack, tmp_dir, args.env, OCOP_EXPIRY_INTERVAL_S="86400")
             procs.append(serve("ocop_registry.main:create_app", rport, env, tmp_dir / "registry.log"))
             procs.append(serve("hello_app:app", hport, env, tmp_dir / "hello.log"))
             await asyncio.sleep(2)

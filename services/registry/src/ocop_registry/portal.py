@@ -105,6 +105,7 @@ def _common(request: Request, runtime: RegistryRuntime, t: Translator) -> dict[s
         "canonical": _with_lang(base + path, request, t.lang),
         "groups": t.labels("group"),
         "console_url": base + "/console/login",
+        "url": lambda target, **params: _lang_url(t, target, **params),  # a link in the page's language
     }
 
 
@@ -141,7 +142,6 @@ async def home(request: Request) -> Response:
                 "by_group": by_group,
                 "by_stars": by_stars,
                 "newest": portal.newest(NEWEST),
-                "url": lambda path, **p: _lang_url(t, path, **p),
             },
         )
 
@@ -183,7 +183,6 @@ async def products(request: Request) -> Response:
                 "provinces": provinces,
                 "communes": communes,
                 "page_url": lambda n: _lang_url(t, "/san-pham", **current, trang=n if n > 1 else None),
-                "url": lambda path, **p: _lang_url(t, path, **p),
                 "filtered": any(v for v in current.values()),
             },
         )
@@ -210,7 +209,6 @@ async def product(request: Request) -> Response:
                 "listings": portal.listings.get(entry.product_id, []),
                 "areas": [(a, _outline(a, t)) for a in areas],
                 "json_ld": _json_ld(entry, portal, base, t),
-                "url": lambda path, **p: _lang_url(t, path, **p),
             },
         )
 
@@ -231,7 +229,6 @@ async def producer(request: Request) -> Response:
                 "producer": found,
                 "entries": portal.of_producer(producer_id),
                 "areas": [(a, _outline(a, t)) for a in portal.areas_of(producer_id)],
-                "url": lambda path, **p: _lang_url(t, path, **p),
             },
         )
 
@@ -270,7 +267,6 @@ async def map_page(request: Request) -> Response:
                 "producers": portal.producers,
                 "overview": _overview(areas, t),
                 "geojson": json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                "url": lambda path, **p: _lang_url(t, path, **p),
             },
         )
 

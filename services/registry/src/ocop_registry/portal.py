@@ -70,7 +70,7 @@ async def _page(request: Request, name: str, build) -> Response:
     """A page from the cache, or built by ``build(portal, t)`` → (status, template, context) and kept."""
     runtime: RegistryRuntime = runtime_of(request)
     t = _translator(request)
-    key = (name, request.url.path, str(request.url.query), t.lang)
+    key = (name, request.scope["path"], request.scope["query_string"].decode("latin-1"), t.lang)
     portal = await _snapshot(runtime)
     hit = runtime.portal.page(key, portal)
     if hit is None:

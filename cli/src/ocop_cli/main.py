@@ -18,6 +18,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ocop_cli import testing
+from ocop_cli.migrate import migrate_app
 from ocop_shared.auth import ROLES, load_or_create_key, mint_token
 
 app = typer.Typer(
@@ -133,13 +134,22 @@ def load_demo(
         f"there; {result.products_created} products created; {result.areas_created} growing areas created."
     )
     _load_demo_users(registry_url, key)
+    from ocop_cli.demo_dossiers import DECIDED, load_dossiers
+
+    council = load_dossiers(registry_url, key)
+    console.print(
+        f"Demo council ({'created' if council.created else 'already there'}): "
+        f"{registry_url}/console/councils/{council.council_id} — two decided dossiers, one returned to the producer",
+        soft_wrap=True,
+    )
     for product, run_id in result.runs.items():
         console.print(f"Demo stamps ({product}): {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf", soft_wrap=True)
+    listed = 7 + len(DECIDED)  # the certified products of demo.PRODUCTS (one revoked) and the council's two
     if standin_urls:
         console.print(
             "Listings: "
             + ", ".join(
-                f"{name} stand-in {demo_data.count_listings(url)} active ({url}/__inspect/products)"
+                f"{name} stand-in {demo_data.count_listings(url, expected=listed)} active ({url}/__inspect/products)"
                 for name, url in standin_urls.items()
             ),
             soft_wrap=True,
@@ -156,7 +166,8 @@ def _load_demo_users(registry_url: str, key: str) -> None:
     load_users(registry_url, mint_token(key, role="operator", subject="demo-loader"))
     console.print(
         f"Web console: {registry_url}/console — demo logins canbo, canbo.thainguyen (officials), "
-        f"thoa, bacha, sangha, hongxuan (producers); password {DEMO_PASSWORD}"
+        f"thoa, bacha, sangha, hongxuan (producers), hd.chutich, hd.thanhvien1, hd.thanhvien2 (council members); "
+        f"password {DEMO_PASSWORD}"
     )
 
 
@@ -180,20 +191,24 @@ def import_cmd(
     """Import producers or products from an Excel/CSV list, with a progress bar and a row-by-row report."""
     import httpx
 
-    from ocop_registry.app.importing import CHUNK, read_rows
+    from ocop_registry.app.importing import CHUNK, read_sheet
     from ocop_shared.errors import AppError
 
     if kind not in ("producers", "products"):
         raise typer.BadParameter("producers or products", param_hint="KIND")
     try:
-        rows = read_rows(file.name, file.read_bytes())
+        sheet = read_sheet(file.name, file.read_bytes())
     except AppError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
+    rows = sheet.rows
+    if sheet.ignored:
+        console.print(f"Cột không dùng: {', '.join(sheet.ignored)}")
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
     created = existing = 0
     errors: list[dict] = []
+    conversions: list[dict] = []
     with (
         httpx.Client(base_url=registry_url, headers=headers, timeout=120) as client,
         Progress(console=console) as progress,
@@ -201,7 +216,8 @@ def import_cmd(
         task = progress.add_task(f"Nhập {kind}", total=len(rows))
         for start in range(0, len(rows), CHUNK):
             resp = client.post(
-                f"/api/v1/imports/{kind}", json={"rows": rows[start : start + CHUNK], "first_row": start + 2}
+                f"/api/v1/imports/{kind}",
+                json={"rows": rows[start : start + CHUNK], "row_numbers": sheet.numbers[start : start + CHUNK]},
             )
             if resp.status_code != 200:
                 console.print(f"[red]{resp.status_code}: {resp.text}[/red]")
@@ -210,8 +226,17 @@ def import_cmd(
             created += part["created"]
             existing += part["existing"]
             errors += part["errors"]
+            conversions += part.get("conversions", [])
             progress.advance(task, len(rows[start : start + CHUNK]))
     console.print(f"{len(rows)} dòng: {created} tạo mới, {existing} đã có, {len(errors)} lỗi")
+    if conversions:
+        pending = sum(c["status"] == "pending_choice" for c in conversions)
+        console.print(f"{len(conversions)} địa chỉ chuyển sang đơn vị hiện nay ({pending} chờ cán bộ chọn xã/phường):")
+        table = Table("Dòng", "Địa chỉ đã ghi", "Hiện nay", "Ghi chú")
+        for c in conversions[:200]:
+            note = "chờ chọn: " + ", ".join(x["name"] for x in c["candidates"]) if c["candidates"] else ""
+            table.add_row(str(c["row"]), c["recorded"], c["current"], note)
+        console.print(table)
     if errors:
         table = Table("Dòng", "Lỗi")
         for err in errors[:50]:
@@ -219,6 +244,8 @@ def import_cmd(
         console.print(table)
         raise typer.Exit(1)
 
+
+app.add_typer(migrate_app, name="migrate", no_args_is_help=True)
 
 user_app = typer.Typer(help="Web console accounts", no_args_is_help=True)
 app.add_typer(user_app, name="user")

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from ocop_registry.domain.certificate import Certificate
+from ocop_registry.domain.council import Council, MemberScore
+from ocop_registry.domain.dossier import Dossier
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
@@ -49,6 +51,10 @@ class ProductQuery:
 
 class Producers(Repository[Producer], Protocol):
     async def many(self, ids: Iterable[str]) -> dict[str, Producer]: ...
+    async def unplaced(self, *, after: str, limit: int) -> list[Producer]:
+        """Producers never placed in today's units (recorded before the conversion existed), by id."""
+        ...
+
     async def by_tax_codes(self, tax_codes: list[str]) -> dict[str, Producer]: ...
     async def in_provinces(self, provinces: tuple[str, ...], *, limit: int, skip: int = 0) -> list[Producer]:
         """Producers of these provinces (all when empty), by id."""
@@ -66,6 +72,9 @@ class Evaluations(Repository[Evaluation], Protocol):
 
 class Certificates(Repository[Certificate], Protocol):
     async def select(self, query: CertificateQuery) -> list[Certificate]: ...
+    async def relocate(self, producer_id: str, province: dict, commune: dict | None) -> int:
+        """Give the producer's certificates its units of today (what the reports count them under)."""
+        ...
 
 
 class Users(Repository[User], Protocol):
@@ -107,6 +116,56 @@ class TracedProducts(Protocol):
     async def among(self, product_ids: Iterable[str]) -> set[str]: ...
 
 
+@dataclass(frozen=True)
+class DossierQuery:
+    """Dossiers matching every given field; ``limit`` 0 = all."""
+
+    ids: tuple[str, ...] | None = None
+    product_id: str | None = None
+    producer_id: str | None = None
+    provinces: tuple[str, ...] = ()  # the producer's province (as recorded on the dossier) is one of these
+    statuses: tuple[str, ...] = ()
+    cycle_year: int | None = None
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class CouncilQuery:
+    provinces: tuple[str, ...] = ()  # a council of one of these provinces (central councils: only unscoped)
+    member: str | None = None  # a council this account sits on
+    limit: int = 0
+
+
+class Dossiers(Repository[Dossier], Protocol):
+    async def select(self, query: DossierQuery) -> list[Dossier]:
+        """Newest cycle year first, then by id."""
+        ...
+
+    async def using_file(self, file_id: str) -> list[str]:
+        """Ids of the dossiers whose evidence points at this stored file."""
+        ...
+
+    async def file_ids(self) -> set[str]: ...
+
+
+class Councils(Repository[Council], Protocol):
+    async def select(self, query: CouncilQuery) -> list[Council]:
+        """Latest meeting first."""
+        ...
+
+
+class MemberScores(Repository[MemberScore], Protocol):
+    async def of_council(self, council_id: str) -> list[MemberScore]: ...
+
+
+class EvidenceStore(Protocol):
+    """Where evidence documents' bytes live (GridFS; outside the unit of work: it cannot join a transaction)."""
+
+    async def put(self, data: bytes, *, filename: str, content_type: str, metadata: dict[str, Any]) -> str: ...
+    async def open(self, file_id: str) -> tuple[int, AsyncIterator[bytes]]: ...
+    async def delete(self, file_id: str) -> None: ...
+
+
 class UnitOfWork(ports.UnitOfWork, Protocol):
     producers: Producers
     products: Products
@@ -117,3 +176,6 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     traced: TracedProducts
     areas: GrowingAreas
     changes: Changes
+    dossiers: Dossiers
+    councils: Councils
+    scores: MemberScores

@@ -66,7 +66,7 @@ def service_env(stack: Any, tmp: Path, overrides: list[str], **fixed: str) -> di
     return {
         "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
         "OCOP_MONGO_URL": stack.mongo_url,
-        "OCOP_JWT_SECRET": "b",
+        "OCOP_SECRET_KEY": "b",
         "OCOP_DATA_DIR": str(tmp),
         "OCOP_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(Path(__file__).resolve().parent),

@@ -206,6 +206,7 @@ async def main() -> int:
                 stack,
                 tmp,
                 args.env,
+                OCOP_JWT_PUBLIC_KEYS='{"keys": []}',  # no token is used here
                 OCOP_SCAN_RATE_CAPACITY="100000000",
                 OCOP_SCAN_RATE_PER_S="100000000",
                 OCOP_CLONE_MAX_CLIENTS="1000000",

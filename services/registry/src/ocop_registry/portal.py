@@ -36,6 +36,7 @@ from ocop_shared.web import runtime_of
 
 router = APIRouter(include_in_schema=False)
 LEAFLET_DIR = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"  # the wheel's static files
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "portal"
 HTML = "text/html; charset=utf-8"
 NEWEST = 8
 
@@ -52,6 +53,7 @@ def install(app: FastAPI) -> None:
     """The portal's routes at the root and Leaflet's static files (served locally: no CDN)."""
     app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="portal-leaflet")
+    app.mount("/static/portal", StaticFiles(directory=STATIC_DIR), name="portal-static")  # its CSS and map script
 
 
 def _translator(request: Request) -> Translator:

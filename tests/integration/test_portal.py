@@ -110,6 +110,9 @@ async def test_product_page_shows_certificate_producer_area_and_where_to_buy(app
     r = await reg.get(f"/san-pham/{tea['id']}")
     assert r.status_code == 200 and r.headers["content-language"] == "vi"
     page = r.text
+    # no inline script or style to allow: the cached page is the same for every response (no per-response nonce)
+    script_src = r.headers["content-security-policy"].split("script-src", 1)[1].split(";")[0]
+    assert "unsafe-inline" not in script_src and "<style" not in page and "<script>" not in page
     assert tea["name"] in page and 'id="chung-nhan"' in page and "1611/QĐ-UBND" in page
     assert "01/11/2026" in page and "4 sao" in page
     assert certified["household"]["public_name"] in page and "Xã Chợ Đồn" in page

@@ -4,21 +4,19 @@ opens the OCOP map. Screenshots: test-artifacts/portal-*.png."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 
 import pytest
-import uvicorn
 
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, eventually, require_chromium
-from ocop_cli.stack import free_port
+from conftest import ARTIFACTS, auth, eventually, require_chromium
 from tests.support.registry import evaluate, issue, make_producer, make_product
 from tests.support.traceability import add_area, copied, polygon
 
 pytestmark = pytest.mark.integration
 require_chromium()
-from playwright.async_api import async_playwright  # noqa: E402
+from tests.support.browser import chromium, no_csp_violations  # noqa: E402
+from tests.support.http import serve  # noqa: E402
 
 SIZES = {"390": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
@@ -26,23 +24,16 @@ SIZES = {"390": {"width": 390, "height": 844}, "desktop": {"width": 1280, "heigh
 @contextlib.asynccontextmanager
 async def served_registry(apps):
     """The registry over real HTTP; its public URL (canonical links) points there meanwhile."""
-    port = free_port()
-    app = apps["registry"]._transport.app
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve())
     runtime = apps.runtime("registry")
     saved = runtime.settings.registry_public_url
-    while not server.started:
-        await asyncio.sleep(0.05)
-    runtime.settings.registry_public_url = f"http://127.0.0.1:{port}"
-    runtime.portal.invalidate()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        runtime.settings.registry_public_url = saved
+    async with serve(apps["registry"]._transport.app) as base:
+        runtime.settings.registry_public_url = base
         runtime.portal.invalidate()
-        server.should_exit = True
-        await task
+        try:
+            yield base
+        finally:
+            runtime.settings.registry_public_url = saved
+            runtime.portal.invalidate()
 
 
 async def test_a_citizen_finds_a_product_and_where_to_buy_it(apps):
@@ -63,24 +54,14 @@ async def test_a_citizen_finds_a_product_and_where_to_buy_it(apps):
 
     await eventually(ready, timeout=30)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    async with served_registry(apps) as base, async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        try:
-            for size, viewport in SIZES.items():
-                context = await browser.new_context(viewport=viewport, locale="vi-VN")
-                context.set_default_timeout(30_000)
-                await context.route(  # no network but this machine (map tiles are refused)
-                    "**/*",
-                    lambda route: (
-                        route.continue_()
-                        if route.request.url.startswith(("http://127.0.0.1", "data:"))
-                        else route.abort()
-                    ),
-                )
+    async with served_registry(apps) as base:
+        for size, viewport in SIZES.items():
+            async with chromium(viewport) as context:  # stays on this machine, records CSP violations
                 page = await context.new_page()
                 await page.goto(f"{base}/")
                 assert await page.locator("h1").inner_text() == "Chương trình OCOP"
                 await page.screenshot(path=str(ARTIFACTS / f"portal-home-{size}.png"), full_page=True)
+                await no_csp_violations(page, f"home-{size}")
                 # the catalogue, filtered by group (a plain GET form: no JavaScript needed)
                 await page.goto(f"{base}/san-pham")
                 await page.select_option("#nhom", "food")
@@ -90,6 +71,7 @@ async def test_a_citizen_finds_a_product_and_where_to_buy_it(apps):
                 link = page.get_by_role("link", name=product["name"])
                 assert await link.count() == 1
                 await page.screenshot(path=str(ARTIFACTS / f"portal-catalogue-{size}.png"), full_page=True)
+                await no_csp_violations(page, f"catalogue-{size}")
                 scroll = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert scroll <= 1, f"horizontal scroll at {size}: {scroll}px"
                 await link.click()
@@ -97,6 +79,7 @@ async def test_a_citizen_finds_a_product_and_where_to_buy_it(apps):
                 assert product["name"] in await page.locator("h1").inner_text()
                 assert code in await page.locator("#vung-trong").inner_text()
                 await page.screenshot(path=str(ARTIFACTS / f"portal-product-{size}.png"), full_page=True)
+                await no_csp_violations(page, f"product-{size}")
                 # where to buy: the link opens the product on the platform (a stand-in here)
                 buy = page.locator('#noi-ban a[data-platform="voso"]')
                 await buy.click()
@@ -109,9 +92,7 @@ async def test_a_citizen_finds_a_product_and_where_to_buy_it(apps):
                 await page.click("#show-map")
                 await page.wait_for_selector(".leaflet-interactive", state="attached")
                 await page.screenshot(path=str(ARTIFACTS / f"portal-map-{size}.png"), full_page=True)
-                await context.close()
-        finally:
-            await browser.close()
+                await no_csp_violations(page, f"map-{size}")
     for size in SIZES:
         for name in ("home", "catalogue", "product", "buy-voso", "map"):
             shot = ARTIFACTS / f"portal-{name}-{size}.png"

@@ -165,6 +165,20 @@ class FakeListings:
             (dict(d) for d in self.items.values() if d["product_id"] == product_id), key=lambda d: d["platform"]
         )
 
+    async def published(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.items.values() if d.get("status") == "published"]
+
+
+class FakeAreas:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None:
+        self.items[code] = dict(fields)
+
+    async def all(self) -> list[dict[str, Any]]:
+        return [{**d, "code": code} for code, d in self.items.items()]
+
 
 class FakeTraced:
     def __init__(self) -> None:
@@ -177,6 +191,14 @@ class FakeTraced:
 
     async def among(self, product_ids: Iterable[str]) -> set[str]:
         return set(product_ids) & set(self.items)
+
+
+class FakeChanges:
+    def __init__(self, uow: Any) -> None:
+        self.uow = uow
+
+    async def marker(self) -> Any:
+        return len(self.uow.published)
 
 
 class FakeDossiers(FakeRepository):
@@ -255,6 +277,8 @@ class FakeUnitOfWork(RecordedActions):
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
+        self.areas = FakeAreas()
+        self.changes = FakeChanges(self)
         self.dossiers = FakeDossiers(self, unique=lambda d: d.natural_key)
         self.councils = FakeCouncils(self)
         self.scores = FakeScores(self)
@@ -266,6 +290,7 @@ class FakeUnitOfWork(RecordedActions):
             self.users,
             self.listings,
             self.traced,
+            self.areas,
             self.dossiers,
             self.councils,
             self.scores,

@@ -22,7 +22,7 @@ GROUPS = {
 CONSUMERS: dict[str, tuple[str, ...]] = {
     REGISTRY: (GROUPS["traceability"], GROUPS["marketplace_sync"]),
     TRACEABILITY: (GROUPS["registry"],),
-    MARKETPLACE: (GROUPS["registry"],),
+    MARKETPLACE: (GROUPS["registry"], GROUPS["traceability"]),  # where to buy: the portal and the scan page
 }
 
 

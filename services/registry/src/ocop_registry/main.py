@@ -20,6 +20,7 @@ from ocop_registry.bootstrap import COLLECTIONS, RegistrySettings, bootstrap, ex
 from ocop_registry.console import console
 from ocop_registry.console import router as console_pages
 from ocop_registry.console.common import STATIC_DIR, STATIC_PREFIX
+from ocop_registry.portal import install as install_portal
 from ocop_shared.console import install as install_console
 from ocop_shared.events.models import REGISTRY
 from ocop_shared.web import create_service_app
@@ -40,5 +41,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "Source of certification events.",
     )
     install_console(app, console)  # web console at /console (sign-in, products, certificates, reports)
+    install_portal(app)  # the public OCOP portal at the root (/, /san-pham, /chu-the, /ban-do, /tieu-chi)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="registry-static")  # the dossier pages' JS
     return app

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from ocop_registry.adapters.evidence_store import GridFsEvidenceStore
 from ocop_registry.adapters.uow import RegistryUnitOfWork
+from ocop_registry.app.portal import PortalCache
 from ocop_registry.app.users import LoginRules
 from ocop_registry.domain.certification import Councils
 from ocop_registry.domain.criteria import CriteriaBook
@@ -30,6 +31,8 @@ class RegistrySettings(ServiceSettings):
         default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
     )
     expiry_interval_s: float = 3600.0
+    # The public portal's snapshot: changes made here show at once; another replica's within this many seconds.
+    portal_cache_ttl_s: float = Field(default=1.0, ge=0)
     # Dossiers and councils (hồ sơ, hội đồng đánh giá): the largest evidence document accepted (each upload
     # route reads at most this much, plus the form around it); the smallest council; where the criteria
     # sheets are (default: the YAML files shipped in ocop_registry/criteria).
@@ -70,16 +73,20 @@ class RegistryRuntime(Runtime):
 
     settings: RegistrySettings
     councils: Councils
+    portal: PortalCache
     criteria: CriteriaBook
     evidence: GridFsEvidenceStore
 
+    def committed(self) -> None:
+        """Events were committed: wake the relay, and the portal shows the change from the next request."""
+        self.relay.wake()
+        self.portal.invalidate()
+
     def uow(self) -> RegistryUnitOfWork:
-        uow: RegistryUnitOfWork = super().uow()
-        return uow
+        return RegistryUnitOfWork(self.client, self.db, source=self.source, on_commit=self.committed)
 
     def uow_in(self, session: AsyncClientSession) -> RegistryUnitOfWork:
-        uow: RegistryUnitOfWork = super().uow_in(session)
-        return uow
+        return RegistryUnitOfWork.joined(self.client, self.db, session, source=self.source, on_commit=self.committed)
 
 
 RuntimeDep = Annotated[RegistryRuntime, Depends(runtime_of)]

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ocop_registry.adapters.copies import ListingStatusRepository, TracedProductRepository
+from ocop_registry.adapters.copies import (
+    ChangeMarkerRepository,
+    GrowingAreaCopyRepository,
+    ListingStatusRepository,
+    TracedProductRepository,
+)
 from ocop_registry.adapters.dossiers import CouncilRepository, DossierRepository, MemberScoreRepository
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
@@ -31,6 +36,7 @@ COLLECTIONS = [
     "traced_products",
     "users",
     "listing_status",
+    "growing_areas",
     "dossiers",
     "councils",
     "council_scores",
@@ -47,6 +53,8 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     users: UserRepository
     listings: ListingStatusRepository
     traced: TracedProductRepository
+    areas: GrowingAreaCopyRepository
+    changes: ChangeMarkerRepository
     dossiers: DossierRepository
     councils: CouncilRepository
     scores: MemberScoreRepository

@@ -95,6 +95,20 @@ class ListingStatuses(Protocol):
         ...
 
     async def of_product(self, product_id: str) -> list[dict[str, Any]]: ...
+    async def published(self) -> list[dict[str, Any]]: ...
+
+
+class GrowingAreas(Protocol):
+    """Growing areas with their outline (public facts, from traceability's events)."""
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None: ...
+    async def all(self) -> list[dict[str, Any]]: ...
+
+
+class Changes(Protocol):
+    """A cheap marker that moves whenever the registry commits an event or applies one (the portal's cache)."""
+
+    async def marker(self) -> Any: ...
 
 
 class TracedProducts(Protocol):
@@ -176,6 +190,8 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     users: Users
     listings: ListingStatuses
     traced: TracedProducts
+    areas: GrowingAreas
+    changes: Changes
     dossiers: Dossiers
     councils: Councils
     scores: MemberScores

@@ -131,6 +131,11 @@ class FakeUsers(FakeRepository):
         return self._all()
 
 
+class FakePlans(FakeRepository):
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Any]:
+        return [p for p in self._all() if not provinces or p.province_code in provinces]
+
+
 class FakeListings:
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
@@ -181,7 +186,9 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
+        self.plans = FakePlans(self)
         self._stores = (
+            self.plans,
             self.producers,
             self.products,
             self.evaluations,

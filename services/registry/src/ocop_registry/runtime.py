@@ -26,6 +26,17 @@ class RegistrySettings(ServiceSettings):
         default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
     )
     expiry_interval_s: float = 3600.0
+    # The indicators plans may set (keys of ``domain.plan.INDICATORS``): configuration, not code.
+    plan_indicators: list[str] = Field(
+        default_factory=lambda: [
+            "new_3star",
+            "producers_consolidated",
+            "new_producers",
+            "traced",
+            "linked",
+            "advanced_quality",
+        ]
+    )
 
 
 @dataclass(kw_only=True)

@@ -13,6 +13,7 @@ from ocop_registry.adapters.copies import ListingStatusRepository, TracedProduct
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
+    PlanRepository,
     ProducerRepository,
     ProductRepository,
     UserRepository,
@@ -20,7 +21,16 @@ from ocop_registry.adapters.repositories import (
 from ocop_registry.app.ports import UnitOfWork
 from ocop_shared.uow import MongoUnitOfWork
 
-COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
+COLLECTIONS = [
+    "producers",
+    "products",
+    "evaluations",
+    "certificates",
+    "traced_products",
+    "users",
+    "listing_status",
+    "plans",
+]
 
 
 class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
@@ -31,6 +41,7 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     users: UserRepository
     listings: ListingStatusRepository
     traced: TracedProductRepository
+    plans: PlanRepository
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ocop_registry.domain.certificate import Certificate
+from ocop_registry.domain.plan import Plan
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
@@ -75,6 +76,12 @@ class Certificates(Repository[Certificate], Protocol):
         ...
 
 
+class Plans(Repository[Plan], Protocol):
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Plan]:
+        """Plans of these provinces (all when empty), newest year first."""
+        ...
+
+
 class Users(Repository[User], Protocol):
     async def put(self, user: User) -> None:
         """Create or replace."""
@@ -108,3 +115,4 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     users: Users
     listings: ListingStatuses
     traced: TracedProducts
+    plans: Plans

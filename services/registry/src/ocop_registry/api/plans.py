@@ -1,0 +1,53 @@
+"""Plans (kế hoạch OCOP) and their progress: targets per unit as the plan writes them, actual figures counted
+live (JSON, or Excel with ``?format=xlsx``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from ocop_registry.adapters.excel import XLSX, report_xlsx
+from ocop_registry.api.deps import RuntimeDep, Staff
+from ocop_registry.app import plans
+from ocop_registry.app.inputs import PlanIn
+from ocop_registry.app.plan_report import progress_report
+
+router = APIRouter(tags=["plans"])
+Year = Annotated[int | None, Query(ge=2018, le=2100, description="period counted (default: the plan's year)")]
+
+
+@router.post("/plans", status_code=201, summary="Record a plan's targets per unit")
+async def create(body: PlanIn, rt: RuntimeDep, principal: Staff) -> dict:
+    plan = await plans.create_plan(body, principal, rt.uow(), rt.settings.plan_indicators)
+    return plan.model_dump(mode="json")
+
+
+@router.get("/plans", summary="Plans of the caller's provinces")
+async def listing(rt: RuntimeDep, principal: Staff) -> list[dict]:
+    return [p.model_dump(mode="json") for p in await plans.list_plans(principal, rt.uow())]
+
+
+@router.get("/plans/{plan_id}", summary="One plan")
+async def one(plan_id: str, rt: RuntimeDep, principal: Staff) -> dict:
+    return (await plans.get_plan(plan_id, principal, rt.uow())).model_dump(mode="json")
+
+
+@router.get("/plans/{plan_id}/progress", summary="Targets, actual figures and the products behind each")
+async def progress(
+    plan_id: str,
+    rt: RuntimeDep,
+    principal: Staff,
+    year: Year = None,
+    fmt: Annotated[Literal["json", "xlsx"], Query(alias="format")] = "json",
+) -> Response:
+    result = await plans.plan_progress(plan_id, year, principal, rt.uow())
+    if fmt == "xlsx":
+        name = f"tien-do-ke-hoach-{result['plan']['year']}-ky-{result['period']}"
+        return Response(
+            report_xlsx(progress_report(result)),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return JSONResponse(result)

@@ -22,6 +22,7 @@ NAV = (
     NavEntry("/products", "Sản phẩm", ("official", "operator")),
     NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
     NavEntry("/reports", "Báo cáo", ("official", "operator")),
+    NavEntry("/plans", "Kế hoạch", ("official", "operator")),
 )
 FIELD_NAMES = {
     "name": "Tên",

@@ -1,0 +1,82 @@
+"""Officials' plan pages: the plans of their provinces, and a plan's dashboard (per unit and indicator:
+target, actual, percentage, with the products behind each figure; SVG bars drawn here), its Excel download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+
+from ocop_registry.adapters.excel import XLSX, report_xlsx
+from ocop_registry.app import plans
+from ocop_registry.app.plan_report import progress_report
+from ocop_registry.app.policy import STAFF
+from ocop_registry.console import charts
+from ocop_registry.console.common import console, router
+from ocop_registry.runtime import RuntimeDep
+from ocop_shared.console import require_user
+
+Period = Annotated[int | None, Query(ge=2018, le=2100)]
+
+
+@router.get("/plans")
+async def plan_list(request: Request, rt: RuntimeDep) -> Response:
+    principal = require_user(request, *STAFF)
+    found = await plans.list_plans(principal, rt.uow())
+    return console.render(request, "plans.html", user=principal, title="Kế hoạch OCOP", plans=found)
+
+
+def dashboard_charts(result: dict) -> dict:
+    """The SVG charts of a progress result: bars per unit for each indicator, the province total, quarters."""
+    per_indicator = []
+    total = next(r for r in result["rows"] if r["total"])
+    for ind in result["indicators"]:
+        k = ind["key"]
+        items = [
+            charts.Bar(
+                r["unit"], r["written"] or r["name"], r["cells"][k]["target"], r["cells"][k]["actual"], r["total"]
+            )
+            for r in result["rows"]
+        ]
+        per_indicator.append(charts.bars(ind["label"], k, items))
+    totals = charts.bars(
+        f"{total['written'] or total['name']}: các chỉ tiêu",
+        "total",
+        [
+            charts.Bar(i["key"], i["label"], total["cells"][i["key"]]["target"], total["cells"][i["key"]]["actual"])
+            for i in result["indicators"]
+        ],
+    )
+    quarters = charts.columns(
+        f"Sản phẩm được công nhận mới theo quý, năm {result['period']}",
+        ["Quý I", "Quý II", "Quý III", "Quý IV"],
+        result["quarters"],
+    )
+    return {"indicators": per_indicator, "total": totals, "quarters": quarters}
+
+
+@router.get("/plans/{plan_id}")
+async def dashboard(request: Request, rt: RuntimeDep, plan_id: str, nam: Period = None) -> Response:
+    principal = require_user(request, *STAFF)
+    result = await plans.plan_progress(plan_id, nam, principal, rt.uow())
+    return console.render(
+        request,
+        "plan_dashboard.html",
+        user=principal,
+        title=f"Tiến độ Kế hoạch {result['plan']['number']}",
+        result=result,
+        charts=dashboard_charts(result),
+    )
+
+
+@router.get("/plans/{plan_id}/tien-do.xlsx")
+async def dashboard_xlsx(request: Request, rt: RuntimeDep, plan_id: str, nam: Period = None) -> Response:
+    principal = require_user(request, *STAFF)
+    result = await plans.plan_progress(plan_id, nam, principal, rt.uow())
+    name = f"tien-do-ke-hoach-{result['plan']['year']}-ky-{result['period']}"
+    return Response(
+        report_xlsx(progress_report(result)),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )

@@ -412,6 +412,10 @@ async def test_console_registers_and_corrects_producers_with_old_addresses_and_a
         shown = await reg.get(done.headers["location"])
         assert "trước sáp nhập: xã Bằng Phúc, huyện Chợ Đồn, tỉnh Bắc Kạn" in shown.text
         assert "Xã Đồng Phúc, Thái Nguyên" in shown.text
+        by_old_name = await reg.get("/console/producers", params={"commune": "Bằng Phúc", "province": "19"})
+        assert "HTX chè Nà Dọ" in by_old_name.text  # found by the commune it had before the reform
+        by_new_name = await reg.get("/console/producers", params={"commune": "Đồng Phúc"})
+        assert "HTX chè Nà Dọ" in by_new_name.text
 
         misspelled = facts | {"name": "HTX sai", "tax_code": unique_tax_code(), "province": "Bắc Kạn"}
         refused = await reg.post("/console/producers/new", data=misspelled | {"commune": "Bang Phuk"})

@@ -43,17 +43,7 @@ class ProducerRepository(ModelRepository[Producer]):
         return await self.find({"province.code": _in(provinces)} if provinces else {}, limit=limit, skip=skip)
 
     async def unplaced(self, *, after: str, limit: int) -> list[Producer]:
-        # a scan by id with a projection rather than a query on a missing field, stopped once ``limit`` are found
-        ids: list[str] = []
-        cursor = self.collection.find(
-            {"_id": {"$gt": after}}, projection={"current.status": 1}, session=self.session
-        ).sort("_id", 1)
-        async for doc in cursor:
-            if not (doc.get("current") or {}).get("status"):
-                ids.append(doc["_id"])
-                if len(ids) >= limit:
-                    break
-        await cursor.close()
+        ids = await self.unplaced_ids(after=after, limit=limit)
         return await self.find({"_id": _in(ids)}) if ids else []
 
 

@@ -4,18 +4,13 @@ and what it could not."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_registry.api.deps import Operator, RuntimeDep
 from ocop_registry.app.commands import MigrateAdminUnits
 from ocop_registry.app.migration import migrate_admin_units
+from ocop_shared.migrations import MigrationIn, dry_run
 
 router = APIRouter(tags=["migrations"])
-
-
-class MigrationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dry_run: bool = Field(default=False, description="report what would change, change nothing")
 
 
 @router.post(
@@ -23,4 +18,4 @@ class MigrationIn(BaseModel):
     summary="Place producers stored before addresses were converted in today's units (operators)",
 )
 async def admin_units(rt: RuntimeDep, principal: Operator, body: MigrationIn | None = None) -> dict:
-    return await migrate_admin_units(MigrateAdminUnits(dry_run=bool(body and body.dry_run)), principal, rt.uow)
+    return await migrate_admin_units(MigrateAdminUnits(dry_run=dry_run(body)), principal, rt.uow)

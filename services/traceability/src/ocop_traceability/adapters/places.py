@@ -22,18 +22,7 @@ class _Places(Records[P]):
             await self.collection.insert_one(self.to_doc(entity), session=self.session)
 
     async def unplaced(self, *, after: str, limit: int) -> list[P]:
-        """Places never placed in today's units (registered before that existed), by code; a scan with a
-        projection rather than a query on a missing field, stopped once ``limit`` are found."""
-        codes: list[str] = []
-        cursor = self.collection.find(
-            {"_id": {"$gt": after}}, projection={"current.status": 1}, session=self.session
-        ).sort("_id", 1)
-        async for doc in cursor:
-            if not (doc.get("current") or {}).get("status"):
-                codes.append(doc["_id"])
-                if len(codes) >= limit:
-                    break
-        await cursor.close()
+        codes = await self.unplaced_ids(after=after, limit=limit)
         return await self.fetch({"_id": {"$in": codes}}, sort="_id") if codes else []
 
     async def put(self, entity: P) -> None:

@@ -8,6 +8,7 @@ import io
 import re
 import uuid
 
+import pypdfium2 as pdfium
 import pytest
 from openpyxl import load_workbook
 
@@ -73,6 +74,12 @@ async def test_a_certificate_in_xa_cho_don_moves_the_old_huyen_cho_dons_bar(apps
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         assert sheet["A1"].value.startswith(f"Tiến độ thực hiện Kế hoạch số {body['number']}")
         assert [c.value for c in sheet[4]][:4] == ["Huyện Chợ Đồn", 3, cell["actual"], cell["percent"]]
+
+        report = await page.get(f"/console/plans/{plan['id']}/bao-cao.pdf")
+        assert report.status_code == 200 and report.headers["content-type"] == "application/pdf"
+        pdf = pdfium.PdfDocument(io.BytesIO(report.content))
+        assert pdf[0].render(scale=1).to_pil().width > 800  # rasterised: A4 landscape at 72 dpi
+        assert "Huyện Chợ Đồn" in pdf[0].get_textpage().get_text_range()
 
     # another year counts nothing of 2024's certificate
     later = (await reg.get(url, params={"year": 2030}, headers=OFFICIAL)).json()

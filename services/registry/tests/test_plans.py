@@ -203,3 +203,41 @@ async def test_bad_plans_are_refused_with_a_reason(change: dict, code: str) -> N
 def test_advanced_quality_schemes() -> None:
     assert advanced(["other", "ISO 22000"]) and advanced(["VietGAP"]) and advanced(["organic"])
     assert not advanced(["other"]) and not advanced([])
+
+
+async def test_the_pdf_report_renders_and_reads_back() -> None:
+    """The report to the People's Committee, rasterised at 100 dpi (pdfium): pages, its Vietnamese text and
+    the actual bars' ink (blue/green) are there."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from ocop_registry.adapters.plan_pdf import progress_pdf
+
+    uow = FakeUnitOfWork()
+    plan_id = await _plan(uow)
+    p = _producer(uow, "4700301122", province={"code": "19"}, commune={"name": "Xã Chợ Đồn"})
+    _certify(uow, _product(uow, p, "Chè Shan tuyết", ["VietGAP"]), p, date(2024, 5, 10))
+    result = await plans.plan_progress(plan_id, None, OFFICIAL, uow)
+    pdf = pdfium.PdfDocument(
+        io.BytesIO(progress_pdf(result, office="Sở Nông nghiệp và Môi trường", today=date(2024, 9, 30)))
+    )
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    for expected in (
+        "BÁO CÁO",
+        "Kế hoạch số 180/KH-UBND",
+        "Huyện Chợ Đồn",
+        "Kính gửi: Ủy ban nhân dân tỉnh Thái Nguyên",
+        "ngày 30 tháng 09 năm 2024",
+        "Sản phẩm mới đạt 3 sao trở lên",
+        "Độc lập – Tự do – Hạnh phúc",
+    ):
+        assert expected in text, expected
+    image = pdf[0].render(scale=100 / 72).to_pil().convert("RGB")
+    assert image.width > image.height  # A4 landscape
+    pixels = list(image.get_flattened_data())
+    ink = sum(1 for r, g, b in pixels if r < 250 or g < 250 or b < 250)
+    assert ink > len(pixels) * 0.01
+    pages = [pdf[i].render(scale=100 / 72).to_pil().convert("RGB") for i in range(len(pdf))]
+    blue = sum(1 for im in pages for r, g, b in im.get_flattened_data() if (r, g, b) == (0x15, 0x65, 0xC0))
+    assert blue > 0  # the actual bars are drawn

@@ -26,6 +26,8 @@ class RegistrySettings(ServiceSettings):
         default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
     )
     expiry_interval_s: float = 3600.0
+    # Who signs the plan progress report (PDF) sent to the People's Committee.
+    plan_report_office: str = "Sở Nông nghiệp và Môi trường"
     # The indicators plans may set (keys of ``domain.plan.INDICATORS``): configuration, not code.
     plan_indicators: list[str] = Field(
         default_factory=lambda: [

@@ -1,14 +1,16 @@
 """Plans (kế hoạch OCOP) and their progress: targets per unit as the plan writes them, actual figures counted
-live (JSON, or Excel with ``?format=xlsx``)."""
+live (JSON, Excel with ``?format=xlsx``, the report to the People's Committee with ``?format=pdf``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from ocop_registry.adapters.excel import XLSX, report_xlsx
+from ocop_registry.adapters.plan_pdf import PDF, progress_pdf
 from ocop_registry.api.deps import RuntimeDep, Staff
 from ocop_registry.app import plans
 from ocop_registry.app.inputs import PlanIn
@@ -40,9 +42,15 @@ async def progress(
     rt: RuntimeDep,
     principal: Staff,
     year: Year = None,
-    fmt: Annotated[Literal["json", "xlsx"], Query(alias="format")] = "json",
+    fmt: Annotated[Literal["json", "xlsx", "pdf"], Query(alias="format")] = "json",
 ) -> Response:
     result = await plans.plan_progress(plan_id, year, principal, rt.uow())
+    if fmt == "pdf":
+        return Response(
+            progress_pdf(result, office=rt.settings.plan_report_office, today=date.today()),
+            media_type=PDF,
+            headers={"Content-Disposition": f'attachment; filename="bao-cao-ke-hoach-ky-{result["period"]}.pdf"'},
+        )
     if fmt == "xlsx":
         name = f"tien-do-ke-hoach-{result['plan']['year']}-ky-{result['period']}"
         return Response(

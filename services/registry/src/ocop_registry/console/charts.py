@@ -12,6 +12,8 @@ ROW = 30
 LABEL_W = 170
 BAR_W = 300
 FIGURE_W = 110
+# scaled down to fit a phone's width; print keeps the drawn size
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" style="max-width:100%;height:auto"'
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,13 @@ def _pct(actual: int, target: int | None) -> str:
     return f"{round(100 * actual / target)} %" if target else "—"
 
 
-def bars(title: str, indicator: str, items: Sequence[Bar]) -> Markup:
+def bars(title: str, indicator: str, items: Sequence[Bar], label_w: int = LABEL_W) -> Markup:
     """One row per unit: the target as an outlined bar, the actual filled over it (green once reached)."""
     scale = max([1, *(b.target or 0 for b in items), *(b.actual for b in items)])
     height = ROW * len(items) + 34
-    width = LABEL_W + BAR_W + FIGURE_W
+    width = label_w + BAR_W + FIGURE_W
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'{SVG} viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-label="{escape(title)}" data-indicator="{escape(indicator)}">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
@@ -47,10 +49,10 @@ def bars(title: str, indicator: str, items: Sequence[Bar]) -> Markup:
         weight = ' font-weight="bold"' if b.total else ""
         out += [
             f'<text x="0" y="{y + 17}" font-size="12"{weight}>{escape(b.label)}</text>',
-            f'<rect x="{LABEL_W}" y="{y + 4}" width="{target_w:.1f}" height="18" fill="#eceff1" stroke="#78909c"/>',
-            f'<rect class="actual" data-unit="{escape(b.key)}" data-actual="{b.actual}" x="{LABEL_W}" y="{y + 7}" '
+            f'<rect x="{label_w}" y="{y + 4}" width="{target_w:.1f}" height="18" fill="#eceff1" stroke="#78909c"/>',
+            f'<rect class="actual" data-unit="{escape(b.key)}" data-actual="{b.actual}" x="{label_w}" y="{y + 7}" '
             f'width="{actual_w:.1f}" height="12" fill="{fill}"/>',
-            f'<text x="{LABEL_W + BAR_W + 6}" y="{y + 17}" font-size="12">'
+            f'<text x="{label_w + BAR_W + 6}" y="{y + 17}" font-size="12">'
             f"{b.actual}/{'—' if b.target is None else b.target} ({_pct(b.actual, b.target)})</text>",
         ]
     out.append("</svg>")
@@ -63,8 +65,7 @@ def columns(title: str, labels: Sequence[str], values: Sequence[int]) -> Markup:
     width = 40 + col * len(values) * 2
     scale = max([1, *values])
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" aria-label="{escape(title)}">',
+        f'{SVG} viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
         f'<line x1="20" y1="{base}" x2="{width - 10}" y2="{base}" stroke="#78909c"/>',

@@ -3,12 +3,14 @@ target, actual, percentage, with the products behind each figure; SVG bars drawn
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import Response
 
 from ocop_registry.adapters.excel import XLSX, report_xlsx
+from ocop_registry.adapters.plan_pdf import PDF, progress_pdf
 from ocop_registry.app import plans
 from ocop_registry.app.plan_report import progress_report
 from ocop_registry.app.policy import STAFF
@@ -47,6 +49,7 @@ def dashboard_charts(result: dict) -> dict:
             charts.Bar(i["key"], i["label"], total["cells"][i["key"]]["target"], total["cells"][i["key"]]["actual"])
             for i in result["indicators"]
         ],
+        label_w=330,
     )
     quarters = charts.columns(
         f"Sản phẩm được công nhận mới theo quý, năm {result['period']}",
@@ -79,4 +82,15 @@ async def dashboard_xlsx(request: Request, rt: RuntimeDep, plan_id: str, nam: Pe
         report_xlsx(progress_report(result)),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get("/plans/{plan_id}/bao-cao.pdf")
+async def dashboard_pdf(request: Request, rt: RuntimeDep, plan_id: str, nam: Period = None) -> Response:
+    principal = require_user(request, *STAFF)
+    result = await plans.plan_progress(plan_id, nam, principal, rt.uow())
+    return Response(
+        progress_pdf(result, office=rt.settings.plan_report_office, today=date.today()),
+        media_type=PDF,
+        headers={"Content-Disposition": f'inline; filename="bao-cao-ke-hoach-ky-{result["period"]}.pdf"'},
     )

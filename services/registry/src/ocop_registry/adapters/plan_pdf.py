@@ -181,7 +181,7 @@ def progress_pdf(result: dict[str, Any], *, office: str, today: date) -> bytes:
         )
         for ind in inds
     ]
-    quarter_rows = [
+    quarter_rows: list[tuple[str, int | None, int, bool]] = [
         (f"Quý {q}", None, n, False) for q, n in zip(("I", "II", "III", "IV"), result["quarters"], strict=True)
     ]
     charts.append(

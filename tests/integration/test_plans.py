@@ -131,3 +131,43 @@ async def test_bad_plans_get_a_clear_422(apps, change, code):
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == code
     assert (await apps["registry"].get("/api/v1/plans/nope/progress", headers=OFFICIAL)).status_code == 404
+
+
+async def test_a_plan_imported_from_the_seed_shaped_xlsx_and_linkages_with_evidence(apps):
+    from services.registry.tests.test_plans import _seed_sheet
+
+    reg = apps["registry"]
+    number = f"180/KH-UBND-x{uuid.uuid4().hex[:4]}"
+    form = {"number": number, "year": "2024", "issuer": "UBND tỉnh Bắc Kạn", "province": "Bắc Kạn"}
+    files = {"file": ("kh180.xlsx", _seed_sheet(), "application/octet-stream")}
+    r = await reg.post("/api/v1/plans/import", data=form, files=files, headers=OFFICIAL)
+    assert r.status_code == 201, r.text
+    plan = r.json()
+    assert plan["ignored_columns"] == ["STT"]
+    written = [(t["unit"]["written"], t["values"]) for t in plan["targets"]]
+    assert written == [(t["unit"], t["values"]) for t in PLAN_KH180["targets"]]
+    bad = await reg.post(
+        "/api/v1/plans/import", data=form, files={"file": ("x.txt", b"hi", "text/plain")}, headers=OFFICIAL
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "unsupported_file"
+
+    # a producer in linkages counts once it has a certified product and the linkage's evidence is recorded
+    producer = await make_producer(apps, name="HTX Na Rì", commune="Xã Na Rì")
+    product = await make_product(apps, producer["id"], name=f"Miến dong {uuid.uuid4().hex[:4]}", gtin=None)
+    assert (await issue(apps, (await evaluate(apps, product["id"], 30, 16, 22))["id"], "2024-02-01")).status_code == 201
+    url = f"/api/v1/plans/{plan['id']}/progress"
+    na_ri = "legacy:district:066"
+    before = _cell((await reg.get(url, headers=OFFICIAL)).json(), na_ri, "linked")["actual"]
+    link = {
+        "partner": "Công ty TNHH Thương mại Bắc Kạn",
+        "evidence": "Hợp đồng liên kết số 05/2024/HĐLK",
+        "since": "2024-03-01",
+    }
+    patched = await reg.patch(f"/api/v1/producers/{producer['id']}", json={"linkages": [link]}, headers=OFFICIAL)
+    assert patched.status_code == 200, patched.text
+    after = _cell((await reg.get(url, headers=OFFICIAL)).json(), na_ri, "linked")
+    assert after["actual"] == before + 1 and product["id"] in {p["id"] for p in after["products"]}
+    no_evidence = await reg.patch(
+        f"/api/v1/producers/{producer['id']}", json={"linkages": [{"partner": "X Y"}]}, headers=OFFICIAL
+    )
+    assert no_evidence.status_code == 422

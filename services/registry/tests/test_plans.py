@@ -241,3 +241,72 @@ async def test_the_pdf_report_renders_and_reads_back() -> None:
     pages = [pdf[i].render(scale=100 / 72).to_pil().convert("RGB") for i in range(len(pdf))]
     blue = sum(1 for im in pages for r, g, b in im.get_flattened_data() if (r, g, b) == (0x15, 0x65, 0xC0))
     assert blue > 0  # the actual bars are drawn
+
+
+def _seed_sheet() -> bytes:
+    """KH 180/2024's two annex tables, one under the other, as a province's spreadsheet writes them."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["BIỂU KẾ HOẠCH PHÁT TRIỂN CÁC SẢN PHẨM OCOP NĂM 2024"])
+    ws.append(["(Kèm theo Kế hoạch số: /KH-UBND ngày / /2024 của UBND tỉnh Bắc Kạn)"])
+    ws.append(
+        [
+            "STT",
+            "Đơn vị",
+            "Sản phẩm mới đạt 3 sao trở lên",
+            "Củng cố, phát triển 8 chủ thể OCOP",
+            "Phấn đấu hỗ trợ 8 chủ thể mới có sản phẩm tham gia năm 2024",
+        ]
+    )
+    rows = PLAN_KH180["targets"]
+    for i, t in enumerate(rows, start=1):
+        v = t["values"]
+        ws.append(
+            [i if i < len(rows) else None, t["unit"], v["new_3star"], v["producers_consolidated"], v["new_producers"]]
+        )
+    ws.append([])
+    ws.append(["DANH SÁCH SẢN PHẨM DỰ KIẾN CỦNG CỐ NÂNG CAO CHẤT LƯỢNG SẢN PHẨM NĂM 2024"])
+    ws.append(
+        [
+            "STT",
+            "Đơn vị",
+            "Sản phẩm có truy xuất nguồn gốc quy trình sản xuất",
+            "Chủ thể tham gia liên kết trong sản xuất và tiêu thụ sản phẩm OCOP",
+            "Xây dựng, duy trì sản xuất sản phẩm OCOP theo quy trình quản lý chất lượng tiên tiến (sản phẩm)",
+        ]
+    )
+    for i, t in enumerate(rows, start=1):
+        v = t["values"]
+        ws.append([i if i < len(rows) else None, t["unit"], v["traced"], v["linked"], str(v["advanced_quality"])])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_seed_tables_read_from_a_spreadsheet_are_the_plan_as_written() -> None:
+    from ocop_registry.app.plan_import import targets_from_file
+
+    found = targets_from_file("kh180.xlsx", _seed_sheet())
+    assert found["indicators"] == PLAN_KH180["indicators"]
+    assert found["targets"] == PLAN_KH180["targets"]
+    assert found["ignored_columns"] == ["STT"]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"STT,Ten\n1,Cho Don\n", "no_plan_table"),
+        ("Đơn vị,Sản phẩm mới đạt 3 sao trở lên\nHuyện Chợ Đồn,ba\n".encode(), "invalid_target"),
+        ("Đơn vị,Sản phẩm mới đạt 3 sao trở lên\nHuyện Chợ Đồn,-1\n".encode(), "invalid_target"),
+    ],
+)
+def test_a_bad_sheet_is_refused_with_a_reason(content: bytes, code: str) -> None:
+    from ocop_registry.app.plan_import import targets_from_file
+
+    with pytest.raises(AppError) as err:
+        targets_from_file("kh.csv", content)
+    assert err.value.code == code and err.value.status == 422

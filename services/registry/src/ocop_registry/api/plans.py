@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from ocop_registry.adapters.excel import XLSX, report_xlsx
 from ocop_registry.adapters.plan_pdf import PDF, progress_pdf
 from ocop_registry.api.deps import RuntimeDep, Staff
+from ocop_registry.api.imports import MAX_UPLOAD
 from ocop_registry.app import plans
 from ocop_registry.app.inputs import PlanIn
+from ocop_registry.app.plan_import import targets_from_file
 from ocop_registry.app.plan_report import progress_report
+from ocop_shared.errors import AppError
 
 router = APIRouter(tags=["plans"])
 Year = Annotated[int | None, Query(ge=2018, le=2100, description="period counted (default: the plan's year)")]
@@ -24,6 +27,38 @@ Year = Annotated[int | None, Query(ge=2018, le=2100, description="period counted
 async def create(body: PlanIn, rt: RuntimeDep, principal: Staff) -> dict:
     plan = await plans.create_plan(body, principal, rt.uow(), rt.settings.plan_indicators)
     return plan.model_dump(mode="json")
+
+
+@router.post("/plans/import", status_code=201, summary="Record a plan from an .xlsx/.csv shaped like its annex tables")
+async def import_plan(
+    rt: RuntimeDep,
+    principal: Staff,
+    file: Annotated[UploadFile, File(description="the annex tables: a header row with 'Đơn vị', one row per unit")],
+    number: Annotated[str, Form(max_length=60)],
+    year: Annotated[int, Form(ge=2018, le=2100)],
+    issuer: Annotated[str, Form(max_length=200)],
+    province: Annotated[str, Form(max_length=100)],
+    title: Annotated[str, Form(max_length=300)] = "",
+    issued_on: Annotated[date | None, Form()] = None,
+) -> dict:
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise AppError("file_too_large", "Tệp quá lớn (tối đa 20 MB)")
+    found = targets_from_file(file.filename or "", content)
+    body = PlanIn.model_validate(
+        {
+            "number": number,
+            "year": year,
+            "issuer": issuer,
+            "province": province,
+            "title": title,
+            "issued_on": issued_on,
+            "indicators": found["indicators"],
+            "targets": found["targets"],
+        }
+    )
+    plan = await plans.create_plan(body, principal, rt.uow(), rt.settings.plan_indicators)
+    return {**plan.model_dump(mode="json"), "ignored_columns": found["ignored_columns"]}
 
 
 @router.get("/plans", summary="Plans of the caller's provinces")

@@ -12,10 +12,9 @@ from fastapi.responses import JSONResponse, Response
 from ocop_registry.adapters.excel import XLSX, report_xlsx
 from ocop_registry.adapters.plan_pdf import PDF, progress_pdf
 from ocop_registry.api.deps import RuntimeDep, Staff
-from ocop_registry.api.imports import MAX_UPLOAD
 from ocop_registry.app import plans
 from ocop_registry.app.inputs import PlanIn
-from ocop_registry.app.plan_import import targets_from_file
+from ocop_registry.app.plan_import import MAX_UPLOAD, targets_from_file
 from ocop_registry.app.plan_report import progress_report
 from ocop_shared.errors import AppError
 
@@ -43,7 +42,7 @@ async def import_plan(
 ) -> dict:
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
-        raise AppError("file_too_large", "Tệp quá lớn (tối đa 20 MB)")
+        raise AppError("file_too_large", "Tệp quá lớn (tối đa 5 MB)")
     found = targets_from_file(file.filename or "", content)
     body = PlanIn.model_validate(
         {

@@ -24,6 +24,7 @@ HEADER_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 MAX_ROWS = 2000
+MAX_UPLOAD = 5 * 2**20  # a plan's annex is a few kilobytes
 
 
 def targets_from_file(filename: str, content: bytes) -> dict[str, Any]:

@@ -146,7 +146,7 @@ async def test_the_plan_agrees_with_the_kpi_reports() -> None:
     body = PlanIn(
         **{
             **PLAN_KH180,
-            "province": "Thái Nguyên",
+            "province": "19",
             "unit_scheme": "current",
             "targets": [{"unit": "Xã Chợ Đồn", "values": {}}],
         }

@@ -57,7 +57,8 @@ def new_plan(body: PlanIn, principal: Principal, enabled: Iterable[str] = tuple(
         today = current.province(legacy.tables().province_of_new[old.code])
         total = PlanUnit(written="", scheme="legacy", level="province", code=old.code, name=old.name)
     else:
-        found = current.match_province(body.province)
+        written = body.province.strip()
+        found = current.province(f"{int(written):02d}") if written.isdigit() else current.match_province(written)
         if found is None:
             raise UnknownUnit(f"Không có tỉnh/thành phố '{body.province}' trong danh mục hiện hành")
         today = found

@@ -493,3 +493,31 @@ async def test_console_places_growing_areas_and_packing_houses_written_in_old_un
     assert [h["code"] for h in mine.json()] == [house["code"]]
     others = await apps["traceability"].get("/api/v1/packing-houses", headers=auth("producer", producer_id="nobody"))
     assert others.json() == []
+
+
+async def test_json_rows_are_reported_by_the_row_numbers_sent(apps):
+    """The CLI reads the sheet and sends chunks with each row's spreadsheet number (blank rows skipped)."""
+    reg = apps["registry"]
+    rows = [
+        {
+            "name": "HTX Nà Dọ",
+            "kind": "HTX",
+            "tax_code": unique_tax_code(),
+            "province": "Bắc Kạn",
+            "commune": "Bằng Phúc",
+        },
+        {
+            "name": "HTX Sai",
+            "kind": "HTX",
+            "tax_code": unique_tax_code(),
+            "province": "Bắc Kạn",
+            "commune": "Bang Phuk",
+        },
+    ]
+    mismatched = await reg.post("/api/v1/imports/producers", json={"rows": rows, "row_numbers": [7]}, headers=OFFICIAL)
+    assert mismatched.status_code == 422
+    report = (
+        await reg.post("/api/v1/imports/producers", json={"rows": rows, "row_numbers": [7, 12]}, headers=OFFICIAL)
+    ).json()
+    assert report["created"] == 1 and [e["row"] for e in report["errors"]] == [12]
+    assert [c["row"] for c in report["conversions"]] == [7]

@@ -236,7 +236,7 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         await sign_in(page, urls, username)
         warning = page.get_by_role("alert")
-        assert "Cần chuẩn bị hồ sơ đánh giá lại" in await warning.inner_text()
+        assert "Cần nộp hồ sơ đánh giá lại" in await warning.inner_text()
         assert product["name"] in await warning.inner_text()
         assert "hết hạn sau 40 ngày" in await page.locator(".badge.warn").first.inner_text()
         await check_page(page, "producer-products", phone=True)

@@ -134,13 +134,22 @@ def load_demo(
         f"there; {result.products_created} products created; {result.areas_created} growing areas created."
     )
     _load_demo_users(registry_url, key)
+    from ocop_cli.demo_dossiers import DECIDED, load_dossiers
+
+    council = load_dossiers(registry_url, key)
+    console.print(
+        f"Demo council ({'created' if council.created else 'already there'}): "
+        f"{registry_url}/console/councils/{council.council_id} — two decided dossiers, one returned to the producer",
+        soft_wrap=True,
+    )
     for product, run_id in result.runs.items():
         console.print(f"Demo stamps ({product}): {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf", soft_wrap=True)
+    listed = 7 + len(DECIDED)  # the certified products of demo.PRODUCTS (one revoked) and the council's two
     if standin_urls:
         console.print(
             "Listings: "
             + ", ".join(
-                f"{name} stand-in {demo_data.count_listings(url)} active ({url}/__inspect/products)"
+                f"{name} stand-in {demo_data.count_listings(url, expected=listed)} active ({url}/__inspect/products)"
                 for name, url in standin_urls.items()
             ),
             soft_wrap=True,
@@ -164,7 +173,8 @@ def _load_demo_users(registry_url: str, key: str) -> None:
     load_users(registry_url, mint_token(key, role="operator", subject="demo-loader"))
     console.print(
         f"Web console: {registry_url}/console — demo logins canbo, canbo.thainguyen (officials), "
-        f"thoa, bacha, sangha, hongxuan (producers); password {DEMO_PASSWORD}"
+        f"thoa, bacha, sangha, hongxuan (producers), hd.chutich, hd.thanhvien1, hd.thanhvien2 (council members); "
+        f"password {DEMO_PASSWORD}"
     )
 
 

@@ -1,6 +1,8 @@
-"""Bearer tokens (JWT, HS256) with roles ``official``, ``producer`` and ``operator``.
+"""Bearer tokens (JWT, HS256) with roles ``official``, ``producer``, ``operator`` and ``council_member``.
 
-Producer tokens carry ``producer_id``: a producer sees and changes only its own records. The signing
+Producer tokens carry ``producer_id``: a producer sees and changes only its own records. A council member
+(thành viên hội đồng đánh giá: an expert or a department's representative) reaches no producer's records by
+the scope rule: the registry lets them in only to the councils they sit on. The signing
 key lives in ``<data-dir>/jwt.key`` (created on first use, mode 0600) unless ``OCOP_JWT_SECRET`` is set.
 """
 
@@ -21,8 +23,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ocop_shared.errors import Forbidden, Unauthorized
 from ocop_shared.events.envelope import utcnow
 
-Role = Literal["official", "producer", "operator"]
-ROLES: tuple[str, ...] = ("official", "producer", "operator")
+Role = Literal["official", "producer", "operator", "council_member"]
+ROLES: tuple[str, ...] = ("official", "producer", "operator", "council_member")
+# The producer scope of a role that reaches no producer by the scope rule (a council member): no producer id
+# equals it, so every list filtered by ``Principal.scope`` comes back empty.
+NO_PRODUCER = "-"
 ALGORITHM = "HS256"
 
 
@@ -51,6 +56,8 @@ class Principal:
     provinces: tuple[str, ...] = ()
 
     def owns(self, producer_id: str | None) -> bool:
+        if self.role == "council_member":  # their way in is the council they sit on, never the scope rule
+            return False
         return self.role != "producer" or (producer_id is not None and producer_id == self.producer_id)
 
     def covers(self, province_code: str | None) -> bool:
@@ -68,6 +75,8 @@ class Principal:
         """What lists are limited to: one producer, the producers of some provinces, or nothing."""
         if self.role == "producer":
             return Scope(producer_id=self.producer_id)
+        if self.role == "council_member":
+            return Scope(producer_id=NO_PRODUCER)
         if self.role == "official" and self.provinces:
             return Scope(provinces=self.provinces)
         return Scope()

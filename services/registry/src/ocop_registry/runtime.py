@@ -9,8 +9,10 @@ from fastapi import Depends
 from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from ocop_registry.adapters.evidence_store import GridFsEvidenceStore
 from ocop_registry.adapters.uow import RegistryUnitOfWork
 from ocop_registry.domain.certification import Councils
+from ocop_registry.domain.criteria import CriteriaBook
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.uow import MongoUnitOfWork
 from ocop_shared.web import Runtime, runtime_of
@@ -26,6 +28,12 @@ class RegistrySettings(ServiceSettings):
         default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
     )
     expiry_interval_s: float = 3600.0
+    # Dossiers and councils (hồ sơ, hội đồng đánh giá): the largest evidence document accepted (each upload
+    # route reads at most this much, plus the form around it); the smallest council; where the criteria
+    # sheets are (default: the YAML files shipped in ocop_registry/criteria).
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    council_min_members: int = 3
+    criteria_dir: str | None = None
     # Who signs the plan progress report (PDF) sent to the People's Committee.
     plan_report_office: str = "Sở Nông nghiệp và Môi trường"
     # The indicators plans may set (keys of ``domain.plan.INDICATORS``): configuration, not code.
@@ -47,6 +55,8 @@ class RegistryRuntime(Runtime):
 
     settings: RegistrySettings
     councils: Councils
+    criteria: CriteriaBook
+    evidence: GridFsEvidenceStore
 
     def uow(self) -> RegistryUnitOfWork:
         uow: RegistryUnitOfWork = super().uow()

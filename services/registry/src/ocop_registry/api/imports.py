@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from ocop_registry.api.deps import RuntimeDep, Staff
 from ocop_registry.app.importing import CHUNK, ImportRows, import_rows, import_sheet, read_sheet
@@ -19,9 +19,15 @@ MAX_UPLOAD = 20 * 2**20
 class RowsIn(BaseModel):
     rows: list[dict[str, Any]] = Field(max_length=CHUNK * 4)
     first_row: int = Field(default=2, ge=1, description="spreadsheet row number of rows[0] (for the report)")
-    row_numbers: list[int] = Field(
+    row_numbers: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list, max_length=CHUNK * 4, description="the spreadsheet row of each row, if not consecutive"
     )
+
+    @model_validator(mode="after")
+    def _one_number_a_row(self) -> RowsIn:
+        if self.row_numbers and len(self.row_numbers) != len(self.rows):
+            raise ValueError("row_numbers: one spreadsheet row number for each row")
+        return self
 
 
 @router.post("/imports/{kind}", summary="Import an .xlsx/.csv file (multipart field 'file') or JSON rows")

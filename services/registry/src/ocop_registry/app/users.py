@@ -37,6 +37,10 @@ async def create_user(cmd: CreateUser, principal: Principal, uow: UnitOfWork) ->
         if not given.producer_id or await uow.producers.get(given.producer_id) is None:
             raise NotFound("producer_not_found", "Tài khoản chủ thể cần mã chủ thể đã đăng ký")
         producer_id = given.producer_id
+    elif given.role == "council_member" and given.producer_id:  # the producer the member works for (a tie)
+        if await uow.producers.get(given.producer_id) is None:
+            raise NotFound("producer_not_found", "Không có chủ thể này")
+        producer_id = given.producer_id
     user = User(
         id=username,
         password_hash=_hasher.hash(given.password),

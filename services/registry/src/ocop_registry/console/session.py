@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from ocop_registry.app.commands import ChangePassword, SignIn
 from ocop_registry.app.users import authenticate, change_password, session_token
-from ocop_registry.console.common import console, redirect, router
+from ocop_registry.console.common import HOME, console, redirect, router
 from ocop_registry.runtime import RuntimeDep
 from ocop_shared.console import PREFIX, clear_session, form_of, principal_of, require_user, safe_next, set_session
 from ocop_shared.errors import AppError, DomainError
@@ -17,9 +17,10 @@ from ocop_shared.errors import AppError, DomainError
 
 @router.get("")
 async def home(request: Request) -> Response:
-    if principal_of(request) is None:
+    principal = principal_of(request)
+    if principal is None:
         return redirect(f"{PREFIX}/login")
-    return redirect(f"{PREFIX}/products")
+    return redirect(f"{PREFIX}{HOME.get(principal.role, '/products')}")
 
 
 @router.get("/login")
@@ -32,7 +33,6 @@ async def login_form(request: Request, rt: RuntimeDep, next: str | None = None) 
 @router.post("/login")
 async def login(request: Request, rt: RuntimeDep) -> Response:
     form = await form_of(request)
-    target = safe_next(rt.settings, form.get("next")) or f"{PREFIX}/products"
     username = form.get("username", "").strip()
     try:
         user = await authenticate(SignIn(username, form.get("password", "")), rt.uow())
@@ -48,6 +48,7 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
             user=None,
         )
     ttl = timedelta(hours=rt.settings.session_ttl_h)
+    target = safe_next(rt.settings, form.get("next")) or f"{PREFIX}{HOME.get(user['role'], '/products')}"
     response = redirect(target)
     set_session(response, request, session_token(rt.jwt_key, user, ttl=ttl, issuer=rt.settings.jwt_issuer), ttl)
     return response

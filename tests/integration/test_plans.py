@@ -16,6 +16,7 @@ from conftest import auth, token
 from ocop_cli.demo import PLAN_KH180
 from ocop_shared.console import SESSION_COOKIE
 from tests.support.console import browser, set_cookie
+from tests.support.plans import seed_sheet
 from tests.support.registry import OFFICIAL, evaluate, issue, make_producer, make_product
 
 pytestmark = pytest.mark.integration
@@ -134,12 +135,10 @@ async def test_bad_plans_get_a_clear_422(apps, change, code):
 
 
 async def test_a_plan_imported_from_the_seed_shaped_xlsx_and_linkages_with_evidence(apps):
-    from services.registry.tests.test_plans import _seed_sheet
-
     reg = apps["registry"]
     number = f"180/KH-UBND-x{uuid.uuid4().hex[:4]}"
     form = {"number": number, "year": "2024", "issuer": "UBND tỉnh Bắc Kạn", "province": "Bắc Kạn"}
-    files = {"file": ("kh180.xlsx", _seed_sheet(), "application/octet-stream")}
+    files = {"file": ("kh180.xlsx", seed_sheet(), "application/octet-stream")}
     r = await reg.post("/api/v1/plans/import", data=form, files=files, headers=OFFICIAL)
     assert r.status_code == 201, r.text
     plan = r.json()

@@ -15,14 +15,14 @@ from tests.support.registry import OFFICIAL
 
 pytestmark = pytest.mark.integration
 require_chromium()
-from services.registry.tests.test_plans import _seed_sheet  # noqa: E402
 from tests.integration.test_console_browser import check_page, chromium, serve, sign_in  # noqa: E402
+from tests.support.plans import seed_sheet  # noqa: E402
 
 
 async def test_the_plan_dashboard_in_the_browser(apps, tmp_path):
     number = f"180/KH-UBND-{uuid.uuid4().hex[:4]}"
     sheet = tmp_path / "kh180-phu-luc.xlsx"
-    sheet.write_bytes(_seed_sheet())
+    sheet.write_bytes(seed_sheet())
     official = await add_user(apps, "official", provinces=("19",))
     async with serve(apps) as urls, chromium() as context:
         page = await context.new_page()

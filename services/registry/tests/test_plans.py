@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
 from ocop_cli.demo import PLAN_KH180
 from ocop_registry.app import plans, reports
 from ocop_registry.app.inputs import PlanIn, ProducerIn
+from ocop_registry.app.plan_import import targets_from_file
 from ocop_registry.app.producers import new_producer
 from ocop_registry.domain.certificate import Certificate, CertificateKind, valid_until
 from ocop_registry.domain.plan import INDICATORS, advanced
 from ocop_registry.domain.product import Product, QualityCertification
 from ocop_shared.auth import Principal
 from ocop_shared.errors import AppError
-from services.registry.tests.fakes import FakeUnitOfWork
+from tests.support.plans import seed_sheet
 
+pytest_plugins = ("services.registry.tests.fakes",)  # the in-memory unit of work: fixture uow
 OFFICIAL = Principal(subject="cb", role="official")
 OFFICIAL_19 = Principal(subject="cb19", role="official", provinces=("19",))
 OFFICIAL_24 = Principal(subject="cb24", role="official", provinces=("24",))
 
 
-def _producer(uow: FakeUnitOfWork, tax: str, **address):
+def _producer(uow: Any, tax: str, **address):
     p = new_producer(ProducerIn(name=f"Chủ thể {tax}", kind="household", tax_code=tax, **address))
     uow.producers.items[p.id] = p
     return p
 
 
-def _product(uow: FakeUnitOfWork, producer, name: str, quality=()):
+def _product(uow: Any, producer, name: str, quality=()):
     product = Product(
         id=f"p-{name}",
         producer_id=producer.id,
@@ -41,7 +44,7 @@ def _product(uow: FakeUnitOfWork, producer, name: str, quality=()):
     return product
 
 
-def _certify(uow: FakeUnitOfWork, product, producer, issued: date, *, stars=3, kind=CertificateKind.issued, n=0):
+def _certify(uow: Any, product, producer, issued: date, *, stars=3, kind=CertificateKind.issued, n=0):
     cert = Certificate(
         id=f"c-{product.id}-{n}",
         product_id=product.id,
@@ -62,7 +65,7 @@ def _certify(uow: FakeUnitOfWork, product, producer, issued: date, *, stars=3, k
     return cert
 
 
-async def _plan(uow: FakeUnitOfWork) -> str:
+async def _plan(uow: Any) -> str:
     return (await plans.create_plan(PlanIn(**PLAN_KH180), OFFICIAL, uow, INDICATORS)).id
 
 
@@ -71,8 +74,7 @@ def _cell(result: dict, name: str, indicator: str) -> dict:
     return row["cells"][indicator]
 
 
-async def test_the_seed_plan_is_found_in_the_old_units() -> None:
-    uow = FakeUnitOfWork()
+async def test_the_seed_plan_is_found_in_the_old_units(uow: Any) -> None:
     plan = await plans.get_plan(await _plan(uow), OFFICIAL, uow)
     assert plan.province == {"code": "19", "name": "Thái Nguyên"}
     units = [(t.unit.written, t.unit.scheme, t.unit.level, t.unit.code) for t in plan.targets]
@@ -84,8 +86,7 @@ async def test_the_seed_plan_is_found_in_the_old_units() -> None:
     )
 
 
-async def test_a_certificate_in_xa_cho_don_moves_the_old_huyen_cho_don() -> None:
-    uow = FakeUnitOfWork()
+async def test_a_certificate_in_xa_cho_don_moves_the_old_huyen_cho_don(uow: Any) -> None:
     plan_id = await _plan(uow)
     today_unit = _producer(uow, "4700301122", province={"code": "19"}, commune={"name": "Xã Chợ Đồn"})
     product = _product(uow, today_unit, "Chè Shan tuyết")
@@ -102,8 +103,7 @@ async def test_a_certificate_in_xa_cho_don_moves_the_old_huyen_cho_don() -> None
     assert _cell(await plans.plan_progress(plan_id, 2025, OFFICIAL, uow), "Huyện Chợ Đồn", "new_3star")["actual"] == 0
 
 
-async def test_old_addresses_count_where_recorded_and_split_origins_only_in_the_total() -> None:
-    uow = FakeUnitOfWork()
+async def test_old_addresses_count_where_recorded_and_split_origins_only_in_the_total(uow: Any) -> None:
     plan_id = await _plan(uow)
     sang_ha = _producer(
         uow,
@@ -124,8 +124,7 @@ async def test_old_addresses_count_where_recorded_and_split_origins_only_in_the_
     assert _cell(result, "Toàn tỉnh", "new_producers")["actual"] == 2
 
 
-async def test_producer_indicators_count_each_producer_once() -> None:
-    uow = FakeUnitOfWork()
+async def test_producer_indicators_count_each_producer_once(uow: Any) -> None:
     plan_id = await _plan(uow)
     p = _producer(uow, "4700320457", province={"code": "19"}, commune={"name": "Phường Đức Xuân"})
     p = p.with_changes({"linkages": [{"partner": "Siêu thị Bắc Kạn", "evidence": "HĐ 12/2024/HĐLK"}]}, p.registered_at)
@@ -141,8 +140,7 @@ async def test_producer_indicators_count_each_producer_once() -> None:
     assert _cell(result, "Thành phố Bắc Kạn", "new_producers")["actual"] == 0  # first certificate in 2021
 
 
-async def test_the_plan_agrees_with_the_kpi_reports() -> None:
-    uow = FakeUnitOfWork()
+async def test_the_plan_agrees_with_the_kpi_reports(uow: Any) -> None:
     body = PlanIn(
         **{
             **PLAN_KH180,
@@ -168,8 +166,7 @@ async def test_the_plan_agrees_with_the_kpi_reports() -> None:
     assert _cell(result, "Xã Chợ Đồn", "new_3star")["actual"] == 1
 
 
-async def test_officials_see_only_their_provinces_plans() -> None:
-    uow = FakeUnitOfWork()
+async def test_officials_see_only_their_provinces_plans(uow: Any) -> None:
     plan_id = await _plan(uow)
     assert [p.id for p in await plans.list_plans(OFFICIAL_19, uow)] == [plan_id]
     assert await plans.list_plans(OFFICIAL_24, uow) == []
@@ -194,9 +191,9 @@ async def test_officials_see_only_their_provinces_plans() -> None:
         ({"targets": [{"unit": "Huyện Ba Bể", "values": {}}, {"unit": "huyện Ba Bể", "values": {}}]}, "duplicate_unit"),
     ],
 )
-async def test_bad_plans_are_refused_with_a_reason(change: dict, code: str) -> None:
+async def test_bad_plans_are_refused_with_a_reason(uow: Any, change: dict, code: str) -> None:
     with pytest.raises(AppError) as err:
-        await plans.create_plan(PlanIn(**{**PLAN_KH180, **change}), OFFICIAL, FakeUnitOfWork(), INDICATORS)
+        await plans.create_plan(PlanIn(**{**PLAN_KH180, **change}), OFFICIAL, uow, INDICATORS)
     assert err.value.code == code and err.value.status == 422
 
 
@@ -205,7 +202,7 @@ def test_advanced_quality_schemes() -> None:
     assert not advanced(["other"]) and not advanced([])
 
 
-async def test_the_pdf_report_renders_and_reads_back() -> None:
+async def test_the_pdf_report_renders_and_reads_back(uow: Any) -> None:
     """The report to the People's Committee, rasterised at 100 dpi (pdfium): pages, its Vietnamese text and
     the actual bars' ink (blue/green) are there."""
     import io
@@ -214,7 +211,6 @@ async def test_the_pdf_report_renders_and_reads_back() -> None:
 
     from ocop_registry.adapters.plan_pdf import progress_pdf
 
-    uow = FakeUnitOfWork()
     plan_id = await _plan(uow)
     p = _producer(uow, "4700301122", province={"code": "19"}, commune={"name": "Xã Chợ Đồn"})
     _certify(uow, _product(uow, p, "Chè Shan tuyết", ["VietGAP"]), p, date(2024, 5, 10))
@@ -243,54 +239,8 @@ async def test_the_pdf_report_renders_and_reads_back() -> None:
     assert blue > 0  # the actual bars are drawn
 
 
-def _seed_sheet() -> bytes:
-    """KH 180/2024's two annex tables, one under the other, as a province's spreadsheet writes them."""
-    import io
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["BIỂU KẾ HOẠCH PHÁT TRIỂN CÁC SẢN PHẨM OCOP NĂM 2024"])
-    ws.append(["(Kèm theo Kế hoạch số: /KH-UBND ngày / /2024 của UBND tỉnh Bắc Kạn)"])
-    ws.append(
-        [
-            "STT",
-            "Đơn vị",
-            "Sản phẩm mới đạt 3 sao trở lên",
-            "Củng cố, phát triển 8 chủ thể OCOP",
-            "Phấn đấu hỗ trợ 8 chủ thể mới có sản phẩm tham gia năm 2024",
-        ]
-    )
-    rows = PLAN_KH180["targets"]
-    for i, t in enumerate(rows, start=1):
-        v = t["values"]
-        ws.append(
-            [i if i < len(rows) else None, t["unit"], v["new_3star"], v["producers_consolidated"], v["new_producers"]]
-        )
-    ws.append([])
-    ws.append(["DANH SÁCH SẢN PHẨM DỰ KIẾN CỦNG CỐ NÂNG CAO CHẤT LƯỢNG SẢN PHẨM NĂM 2024"])
-    ws.append(
-        [
-            "STT",
-            "Đơn vị",
-            "Sản phẩm có truy xuất nguồn gốc quy trình sản xuất",
-            "Chủ thể tham gia liên kết trong sản xuất và tiêu thụ sản phẩm OCOP",
-            "Xây dựng, duy trì sản xuất sản phẩm OCOP theo quy trình quản lý chất lượng tiên tiến (sản phẩm)",
-        ]
-    )
-    for i, t in enumerate(rows, start=1):
-        v = t["values"]
-        ws.append([i if i < len(rows) else None, t["unit"], v["traced"], v["linked"], str(v["advanced_quality"])])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def test_the_seed_tables_read_from_a_spreadsheet_are_the_plan_as_written() -> None:
-    from ocop_registry.app.plan_import import targets_from_file
-
-    found = targets_from_file("kh180.xlsx", _seed_sheet())
+    found = targets_from_file("kh180.xlsx", seed_sheet())
     assert found["indicators"] == PLAN_KH180["indicators"]
     assert found["targets"] == PLAN_KH180["targets"]
     assert found["ignored_columns"] == ["STT"]
@@ -305,8 +255,6 @@ def test_the_seed_tables_read_from_a_spreadsheet_are_the_plan_as_written() -> No
     ],
 )
 def test_a_bad_sheet_is_refused_with_a_reason(content: bytes, code: str) -> None:
-    from ocop_registry.app.plan_import import targets_from_file
-
     with pytest.raises(AppError) as err:
         targets_from_file("kh.csv", content)
     assert err.value.code == code and err.value.status == 422

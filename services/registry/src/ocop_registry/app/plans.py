@@ -158,9 +158,9 @@ async def facts(plan: Plan, principal: Principal, uow: UnitOfWork) -> list[Produ
     """What counts for the plan's indicators, per product certified in the plan's province (and the caller's)."""
     if not principal.covers(plan.province_code):
         raise PlanNotFound()
-    certs = await uow.certificates.select(
-        CertificateQuery(provinces=principal.scope.provinces, province_code=plan.province_code)
-    )
+    # the province's certificates only (a caller scoped to several provinces: the query's scope would widen it)
+    query = CertificateQuery(provinces=principal.scope.provinces, province_code=plan.province_code)
+    certs = [c for c in await uow.certificates.select(query) if c.province.get("code") == plan.province_code]
     by_product: dict[str, list[CertificateFact]] = {}
     first: dict[str, date] = {}
     for c in certs:

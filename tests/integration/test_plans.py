@@ -164,6 +164,7 @@ async def test_a_plan_imported_from_the_seed_shaped_xlsx_and_linkages_with_evide
     }
     patched = await reg.patch(f"/api/v1/producers/{producer['id']}", json={"linkages": [link]}, headers=OFFICIAL)
     assert patched.status_code == 200, patched.text
+    assert patched.json()["linkages"] == [link]
     after = _cell((await reg.get(url, headers=OFFICIAL)).json(), na_ri, "linked")
     assert after["actual"] == before + 1 and product["id"] in {p["id"] for p in after["products"]}
     no_evidence = await reg.patch(

@@ -20,8 +20,9 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import JWT_SECRET, auth
+from conftest import KEYS, auth
 from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 from tests.hostile.support import Seeded, seed_dossiers, seed_producer
 from tests.support.dossiers import auth_as
 
@@ -295,8 +296,8 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
     b = await seed_dossiers(hostile_apps, await seed_producer(hostile_apps, commune="Xã Bạch Thông"))
     unauthenticated = {
         "no token": {},
-        "expired": _bearer(mint_token(JWT_SECRET, role="official", ttl=timedelta(seconds=-60))),
-        "other key": _bearer(mint_token("not-the-key-" + "x" * 20, role="official")),
+        "expired": _bearer(mint_token(KEYS, role="official", ttl=timedelta(seconds=-60))),
+        "other key": _bearer(mint_token(KeyRing.generate(), role="official")),
         "unsigned": _bearer(_unsigned()),
         "not a jwt": {"Authorization": "Bearer not.a.token"},
         "basic auth": {"Authorization": "Basic b2NvcDpvY29w"},

@@ -9,13 +9,13 @@ import asyncio
 
 import pytest
 
-from conftest import JWT_SECRET, auth, run_apps
+from conftest import KEYS, auth, run_apps
 from ocop_cli import demo
 from ocop_cli.demo_dossiers import COUNCIL_NAME, DECIDED, DECISION_NO, IN_PROGRESS, load_dossiers
 from ocop_cli.demo_users import load_users
 from ocop_cli.stack import start_stack
 from ocop_shared.auth import mint_token
-from tests.integration.test_epcis_stack import serve
+from tests.support.http import serve
 
 pytestmark = pytest.mark.integration
 
@@ -31,10 +31,10 @@ async def test_the_demo_holds_a_decided_council_and_a_dossier_in_progress(demo_s
     async with run_apps(demo_stack, services=("registry",), db_suffix="_demo_dossiers") as apps:
         reg = apps["registry"]
         async with serve(apps.apps["registry"]) as url:
-            await asyncio.to_thread(demo.load, url, mint_token(JWT_SECRET, role="official", subject="demo"))
-            await asyncio.to_thread(load_users, url, mint_token(JWT_SECRET, role="operator", subject="demo"))
-            first = await asyncio.to_thread(load_dossiers, url, JWT_SECRET)
-            again = await asyncio.to_thread(load_dossiers, url, JWT_SECRET)
+            await asyncio.to_thread(demo.load, url, mint_token(KEYS, role="official", subject="demo"))
+            await asyncio.to_thread(load_users, url, mint_token(KEYS, role="operator", subject="demo"))
+            first = await asyncio.to_thread(load_dossiers, url, KEYS)
+            again = await asyncio.to_thread(load_dossiers, url, KEYS)
         assert first.created and not again.created and again.council_id == first.council_id
         staff = auth("official")
         councils = [c for c in (await reg.get("/api/v1/councils", headers=staff)).json() if c["name"] == COUNCIL_NAME]

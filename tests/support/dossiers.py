@@ -115,10 +115,10 @@ class Panel:
 
 
 def auth_as(username: str, role: str = "council_member", producer_id: str | None = None) -> dict[str, str]:
-    from conftest import JWT_SECRET
+    from conftest import KEYS
     from ocop_shared.auth import mint_token
 
-    return {"Authorization": f"Bearer {mint_token(JWT_SECRET, role=role, subject=username, producer_id=producer_id)}"}
+    return {"Authorization": f"Bearer {mint_token(KEYS, role=role, subject=username, producer_id=producer_id)}"}
 
 
 async def panel(apps: RunningApps, size: int = 3, *, affiliations: dict[int, str] | None = None) -> Panel:

@@ -21,6 +21,7 @@ from ocop_cli.demo import BAC_KAN
 from ocop_registry.adapters.appendix_pdf import fonts
 from ocop_registry.adapters.criteria_files import load_sheets
 from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 
 COUNCIL_NAME = "Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh Thái Nguyên (minh hoạ)"
 CHAIR, MEMBERS = "hd.chutich", ("hd.thanhvien1", "hd.thanhvien2")
@@ -96,7 +97,7 @@ def sheet_for(parts: tuple[float, float, float]) -> dict[str, float]:
 
 
 class _Loader:
-    def __init__(self, registry_url: str, key: str) -> None:
+    def __init__(self, registry_url: str, key: KeyRing) -> None:
         self.url, self.key = registry_url, key
 
     def client(self, role: str, subject: str, **claims) -> httpx.Client:
@@ -134,7 +135,7 @@ class _Loader:
         return self.ok(producer.post(f"/api/v1/dossiers/{dossier['id']}/submit"), f"submit {name}")
 
 
-def load_dossiers(registry_url: str, key: str) -> DossierDemo:
+def load_dossiers(registry_url: str, key: KeyRing) -> DossierDemo:
     loader = _Loader(registry_url, key)
     result = DossierDemo()
     with loader.client("official", OFFICIAL, provinces=(BAC_KAN["code"],)) as official:

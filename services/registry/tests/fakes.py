@@ -25,6 +25,7 @@ from ocop_registry.domain.dossier import Dossier, EvidenceNotFound
 from ocop_registry.domain.producer import Producer, ProducerKind
 from ocop_registry.domain.product import Product, ProductGroup
 from ocop_registry.domain.scoring import Evaluation, stars_for
+from ocop_shared.audit import RecordedActions
 from ocop_shared.errors import Conflict
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -246,7 +247,7 @@ class FakeEvidenceStore:
         self.files.pop(file_id, None)
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(RecordedActions):
     def __init__(self) -> None:
         self.seen: list[Any] = []
         self.events: list[tuple[BaseModel, str, str | None]] = []

@@ -239,6 +239,17 @@ class DossierDecided(_DossierEvent):
     reason: str | None = Field(default=None, description="why no certificate was issued, when none was")
 
 
+class SessionRevoked(_Payload):
+    """Console sessions that ended: one (sign-out) or every session of the account signed in before
+    ``revoked_at`` (password changed). Every service refuses them from then on."""
+
+    username: str
+    session_id: str | None = None  # None: every session of the account issued before revoked_at
+    revoked_at: datetime
+    reason: Literal["logout", "password_changed", "account_changed"]
+    valid_until: datetime  # the sessions it covers have all expired by then: the revocation may be forgotten
+
+
 REGISTRY = "ocop.registry.v1"
 TRACEABILITY = "ocop.traceability.v1"
 MARKETPLACE = "ocop.marketplace.v1"
@@ -267,6 +278,7 @@ EVENT_TYPES: dict[str, tuple[str, type[_Payload]]] = {
     "vn.ocop.registry.dossier.accepted.v1": (REGISTRY, DossierAccepted),
     "vn.ocop.registry.dossier.evaluated.v1": (REGISTRY, DossierEvaluated),
     "vn.ocop.registry.dossier.decided.v1": (REGISTRY, DossierDecided),
+    "vn.ocop.registry.user.session_revoked.v1": (REGISTRY, SessionRevoked),
     "vn.ocop.traceability.stamp_run.issued.v1": (TRACEABILITY, StampRunIssued),
     "vn.ocop.marketplace.listing.published.v1": (MARKETPLACE, ListingPublished),
     "vn.ocop.marketplace.listing.failed.v1": (MARKETPLACE, ListingFailed),

@@ -14,12 +14,14 @@ from ocop_registry.adapters.dossiers import CouncilRepository, DossierRepository
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
+    LoginAttemptRepository,
     PlanRepository,
     ProducerRepository,
     ProductRepository,
     UserRepository,
 )
 from ocop_registry.app.ports import UnitOfWork
+from ocop_shared.sessions import RevokedSessions
 from ocop_shared.uow import MongoUnitOfWork
 
 COLLECTIONS = [
@@ -34,6 +36,7 @@ COLLECTIONS = [
     "dossiers",
     "councils",
     "council_scores",
+    "login_attempts",
 ]  # not GridFS's evidence.files / evidence.chunks: the embedded server refuses to create a dotted name (their
 # first write creates them; reads before it find nothing)
 
@@ -49,6 +52,8 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     dossiers: DossierRepository
     councils: CouncilRepository
     scores: MemberScoreRepository
+    attempts: LoginAttemptRepository
+    revocations: RevokedSessions
     plans: PlanRepository
 
 

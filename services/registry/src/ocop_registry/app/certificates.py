@@ -32,11 +32,13 @@ from ocop_registry.domain.scoring import Evaluation
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 
+ACTIONS = {CertificateKind.renewed: "certificate.renew", CertificateKind.upgraded: "certificate.upgrade"}
+
 
 async def issue_certificate(
     cmd: IssueCertificate, principal: Principal, uow: UnitOfWork, *, councils: Councils
 ) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, "certificate.issue", evaluation=cmd.evaluation_id):
         certificate = await issue_in(uow, principal, cmd.evaluation_id, cmd.decision.decision, councils)
         await uow.commit()
     return certificate
@@ -85,7 +87,7 @@ async def _replace(
     uow: UnitOfWork,
     councils: Councils,
 ) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, ACTIONS[kind], certificate=cmd.certificate_id):
         replacement = cmd.replacement
         new = await replace_in(
             uow, principal, cmd.certificate_id, replacement.evaluation_id, replacement.decision, kind, councils
@@ -117,7 +119,7 @@ async def replace_in(
 
 
 async def revoke_certificate(cmd: RevokeCertificate, principal: Principal, uow: UnitOfWork) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, "certificate.revoke", certificate=cmd.certificate_id):
         certificate, product, producer = await _certified(principal, uow, cmd.certificate_id)
         certification.revoke(
             certificate,

@@ -82,7 +82,7 @@ async def create_council(
         created_at=utcnow(),
     )
     council.check_composition(min_members)
-    async with uow:
+    async with uow.acting(principal, "council.create"):
         for dossier_id in dict.fromkeys(given.dossier_ids):
             dossier = await _dossier_for(principal, uow, dossier_id)
             council.add_dossier(dossier)
@@ -103,7 +103,7 @@ async def _dossier_for(principal: Principal, uow: UnitOfWork, dossier_id: str) -
 
 
 async def add_to_council(cmd: AddToCouncil, principal: Principal, uow: UnitOfWork) -> Council:
-    async with uow:
+    async with uow.acting(principal, "council.add_dossier", council=cmd.council_id):
         council = await access.managed_council(principal, uow, cmd.council_id)
         dossier = await _dossier_for(principal, uow, cmd.dossier.dossier_id)
         council.add_dossier(dossier)
@@ -147,7 +147,7 @@ async def submit_score(
 
 
 async def declare_conflict(cmd: DeclareConflict, principal: Principal, uow: UnitOfWork) -> Council:
-    async with uow:
+    async with uow.acting(principal, "council.declare_conflict", council=cmd.council_id):
         council, _member = await access.member_of(principal, uow, cmd.council_id)
         dossier = await uow.dossiers.get(cmd.conflict.dossier_id)
         if dossier is None or dossier.id not in council.dossier_ids:
@@ -162,7 +162,7 @@ async def declare_conflict(cmd: DeclareConflict, principal: Principal, uow: Unit
 async def close_council(cmd: CloseCouncil, principal: Principal, uow: UnitOfWork, *, min_scores: int) -> Council:
     """The chair ends the scoring: each dossier's average becomes an evaluation of its product (by this
     council's level, dated the day of closing) and the dossier is evaluated — all in one transaction."""
-    async with uow:
+    async with uow.acting(principal, "council.close", council=cmd.council_id):
         council = await access.chair_of(principal, uow, cmd.council_id)
         dossiers = [d for d in [await uow.dossiers.get(i) for i in council.dossier_ids] if d is not None]
         scores: dict[str, list[MemberScore]] = defaultdict(list)

@@ -34,7 +34,7 @@ async def record_decision(
     cmd: RecordDecision, principal: Principal, uow_factory: Callable[[], UnitOfWork], *, councils: Councils
 ) -> Council:
     given = cmd.decision
-    async with uow_factory() as uow:
+    async with uow_factory().acting(principal, "council.record_decision", council=cmd.council_id) as uow:
         council = await access.managed_council(principal, uow, cmd.council_id)
         council.record_decision(
             CouncilDecision(
@@ -62,7 +62,7 @@ async def _decide(
     dossier_id: str, decision: Decision, principal: Principal, uow_factory: Callable[[], UnitOfWork], councils: Councils
 ) -> None:
     refusal: AppError | None = None
-    async with uow_factory() as uow:
+    async with uow_factory().acting(principal, "dossier.decide", dossier=dossier_id) as uow:
         dossier = await uow.dossiers.get(dossier_id)
         if dossier is None or dossier.status is not DossierStatus.evaluated:
             return  # decided before (an interrupted run recorded again), or never evaluated
@@ -92,7 +92,7 @@ async def _decide(
             await uow.dossiers.save(dossier)
             await uow.commit()
             return
-    async with uow_factory() as uow:
+    async with uow_factory().acting(principal, "dossier.decide", dossier=dossier_id) as uow:
         dossier = await uow.dossiers.get(dossier_id)
         if dossier is None or dossier.status is not DossierStatus.evaluated:
             return

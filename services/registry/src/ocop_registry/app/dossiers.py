@@ -251,7 +251,7 @@ async def remove_evidence(cmd: RemoveEvidence, principal: Principal, uow: UnitOf
 
 
 async def submit_dossier(cmd: SubmitDossier, principal: Principal, uow: UnitOfWork) -> Dossier:
-    async with uow:
+    async with uow.acting(principal, "dossier.submit", dossier=cmd.dossier_id):
         dossier = await access.preparable_dossier(principal, uow, cmd.dossier_id)
         dossier.submit(principal.subject, utcnow())
         await uow.dossiers.save(dossier)
@@ -265,7 +265,7 @@ async def submit_dossier(cmd: SubmitDossier, principal: Principal, uow: UnitOfWo
 async def return_dossier(
     cmd: ReturnDossier, principal: Principal, uow: UnitOfWork, *, criteria: CriteriaBook
 ) -> Dossier:
-    async with uow:
+    async with uow.acting(principal, "dossier.return", dossier=cmd.dossier_id):
         dossier = await access.reviewable_dossier(principal, uow, cmd.dossier_id)
         codes = criteria.sheet(dossier.criteria_version, dossier.form.group.value).codes()
         review = Review(
@@ -281,7 +281,7 @@ async def return_dossier(
 
 
 async def accept_dossier(cmd: AcceptDossier, principal: Principal, uow: UnitOfWork) -> Dossier:
-    async with uow:
+    async with uow.acting(principal, "dossier.accept", dossier=cmd.dossier_id):
         dossier = await access.reviewable_dossier(principal, uow, cmd.dossier_id)
         dossier.accept(principal.subject, utcnow())
         await uow.dossiers.save(dossier)

@@ -16,8 +16,10 @@ from ocop_registry.domain.plan import Plan
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
+from ocop_registry.domain.throttle import Attempts
 from ocop_registry.domain.user import User
 from ocop_shared import ports
+from ocop_shared.events.models import SessionRevoked
 from ocop_shared.ports import Repository
 
 
@@ -159,6 +161,20 @@ class EvidenceStore(Protocol):
     async def delete(self, file_id: str) -> None: ...
 
 
+class LoginAttempts(Protocol):
+    """Recent failed sign-ins by key (``user:<name>``, ``net:<prefix>``)."""
+
+    async def of(self, keys: list[str]) -> dict[str, Attempts]: ...
+    async def put(self, attempts: Attempts) -> None: ...
+    async def clear(self, key: str) -> None: ...
+
+
+class Revocations(Protocol):
+    """Ended console sessions (``ocop_shared.sessions``)."""
+
+    async def record(self, revoked: SessionRevoked) -> None: ...
+
+
 class UnitOfWork(ports.UnitOfWork, Protocol):
     producers: Producers
     products: Products
@@ -170,4 +186,6 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     dossiers: Dossiers
     councils: Councils
     scores: MemberScores
+    attempts: LoginAttempts
+    revocations: Revocations
     plans: Plans

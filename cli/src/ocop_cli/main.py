@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -154,6 +154,13 @@ def load_demo(
                 f"{name} stand-in {demo_data.count_listings(url, expected=listed)} active ({url}/__inspect/products)"
                 for name, url in standin_urls.items()
             ),
+            soft_wrap=True,
+        )
+    if result.plan_id:
+        # the demo's certificates are dated this year: the plan's own year counts none of them as new
+        plan_url = f"{registry_url}/console/plans/{result.plan_id}"
+        console.print(
+            f"Plan KH 180/KH-UBND (Bắc Kạn 2024): {plan_url} (demo figures: {plan_url}?nam={date.today().year})",
             soft_wrap=True,
         )
     if result.genuine_url:

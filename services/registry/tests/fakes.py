@@ -142,6 +142,11 @@ class FakeUsers(FakeRepository):
         return self._all()
 
 
+class FakePlans(FakeRepository):
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Any]:
+        return [p for p in self._all() if not provinces or p.province_code in provinces]
+
+
 class FakeListings:
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
@@ -282,7 +287,9 @@ class FakeUnitOfWork(RecordedActions):
         self.dossiers = FakeDossiers(self, unique=lambda d: d.natural_key)
         self.councils = FakeCouncils(self)
         self.scores = FakeScores(self)
+        self.plans = FakePlans(self)
         self._stores = (
+            self.plans,
             self.producers,
             self.products,
             self.evaluations,

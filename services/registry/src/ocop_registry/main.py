@@ -11,6 +11,7 @@ from ocop_registry.api.councils import router as councils
 from ocop_registry.api.dossiers import router as dossiers
 from ocop_registry.api.imports import router as imports
 from ocop_registry.api.migrations import router as migrations
+from ocop_registry.api.plans import router as plans
 from ocop_registry.api.producers import router as producers
 from ocop_registry.api.products import router as products
 from ocop_registry.api.reports import public
@@ -31,7 +32,19 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP registry",
-        routers=[producers, products, certificates, reports, public, imports, users, migrations, dossiers, councils],
+        routers=[
+            producers,
+            products,
+            certificates,
+            reports,
+            public,
+            imports,
+            users,
+            migrations,
+            dossiers,
+            councils,
+            plans,
+        ],
         collections=COLLECTIONS,
         on_startup=on_startup,
         emits=[REGISTRY],

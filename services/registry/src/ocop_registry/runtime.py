@@ -39,6 +39,19 @@ class RegistrySettings(ServiceSettings):
     evidence_max_bytes: int = 20 * 1024 * 1024
     council_min_members: int = 3
     criteria_dir: str | None = None
+    # Who signs the plan progress report (PDF) sent to the People's Committee.
+    plan_report_office: str = "Sở Nông nghiệp và Môi trường"
+    # The indicators plans may set (keys of ``domain.plan.INDICATORS``): configuration, not code.
+    plan_indicators: list[str] = Field(
+        default_factory=lambda: [
+            "new_3star",
+            "producers_consolidated",
+            "new_producers",
+            "traced",
+            "linked",
+            "advanced_quality",
+        ]
+    )
 
     # The registry signs the tokens (its key ring) and publishes /.well-known/jwks.json.
     jwt_signer: bool = True

@@ -20,6 +20,7 @@ from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
     LoginAttemptRepository,
+    PlanRepository,
     ProducerRepository,
     ProductRepository,
     UserRepository,
@@ -37,6 +38,7 @@ COLLECTIONS = [
     "users",
     "listing_status",
     "growing_areas",
+    "plans",
     "dossiers",
     "councils",
     "council_scores",
@@ -60,6 +62,7 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     scores: MemberScoreRepository
     attempts: LoginAttemptRepository
     revocations: RevokedSessions
+    plans: PlanRepository
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

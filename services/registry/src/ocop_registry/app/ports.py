@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ocop_registry.domain.certificate import Certificate
 from ocop_registry.domain.council import Council, MemberScore
 from ocop_registry.domain.dossier import Dossier
+from ocop_registry.domain.plan import Plan
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
@@ -76,6 +77,12 @@ class Certificates(Repository[Certificate], Protocol):
     async def select(self, query: CertificateQuery) -> list[Certificate]: ...
     async def relocate(self, producer_id: str, province: dict, commune: dict | None) -> int:
         """Give the producer's certificates its units of today (what the reports count them under)."""
+        ...
+
+
+class Plans(Repository[Plan], Protocol):
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Plan]:
+        """Plans of these provinces (all when empty), newest year first."""
         ...
 
 
@@ -197,3 +204,4 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     scores: MemberScores
     attempts: LoginAttempts
     revocations: Revocations
+    plans: Plans

@@ -241,13 +241,15 @@ async def test_the_scan_page_shows_the_same_where_to_buy_links(apps):
     _producer, product, _cert, _run, urls = await make_run(apps, count=2, gtin=None)
     tr, reg = apps["traceability"], apps["registry"]
 
-    async def listed():
-        view = (await scan(tr, urls[0])).json()
-        return view["where_to_buy"] if len(view.get("where_to_buy") or []) == 2 else None
+    def links(page: str) -> dict[str, str]:
+        return dict(re.findall(r'href="([^"]+)" rel="noopener external" data-platform="([^"]+)"', page))
 
-    where = await eventually(listed, timeout=30)
-    portal = (await reg.get(f"/san-pham/{product['id']}")).text
-    portal_links = dict(re.findall(r'href="([^"]+)" rel="noopener external" data-platform="([^"]+)"', portal))
+    async def listed():  # both services learn the listings from the same events, each at its own pace
+        view = (await scan(tr, urls[0])).json()
+        portal = links((await reg.get(f"/san-pham/{product['id']}")).text)
+        return (view["where_to_buy"], portal) if len(view.get("where_to_buy") or []) == len(portal) == 2 else None
+
+    where, portal_links = await eventually(listed, timeout=30)
     assert {x["url"]: x["platform"] for x in where} == portal_links  # the same links on both pages
     page = (await scan(tr, urls[0], json_=False)).text
     assert all(f'href="{x["url"]}"' in page for x in where)

@@ -83,6 +83,7 @@ JWT_SECRET = "test-secret-" + uuid.uuid4().hex
 
 def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra):
     from ocop_marketplace_sync.bootstrap import MarketplaceSyncSettings
+    from ocop_national_sync.bootstrap import NationalSyncSettings
     from ocop_registry.bootstrap import RegistrySettings
     from ocop_traceability.bootstrap import TraceabilitySettings
 
@@ -90,6 +91,7 @@ def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra
         "registry": RegistrySettings,
         "traceability": TraceabilitySettings,
         "marketplace_sync": MarketplaceSyncSettings,
+        "national_sync": NationalSyncSettings,
     }[service]
     return cls(
         kafka_bootstrap=stack.bootstrap,
@@ -110,6 +112,8 @@ def create_app(service: str, settings):
         from ocop_registry.main import create_app as factory
     elif service == "traceability":
         from ocop_traceability.main import create_app as factory
+    elif service == "national_sync":
+        from ocop_national_sync.main import create_app as factory
     else:
         from ocop_marketplace_sync.main import create_app as factory
     return factory(settings)

@@ -168,6 +168,24 @@ class FakeTraced:
         return set(product_ids) & set(self.items)
 
 
+class FakePortal:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def record(self, product_id: str, revision: int, fields: dict[str, Any]) -> bool:
+        current = self.items.get(product_id)
+        if current is not None and current["revision"] > revision:
+            return False
+        self.items[product_id] = {**(current or {}), "revision": revision, **fields}
+        return True
+
+    async def published_among(self, product_ids: Iterable[str]) -> set[str]:
+        return {p for p in product_ids if self.items.get(p, {}).get("status") == "published"}
+
+    async def of_product(self, product_id: str) -> dict[str, Any] | None:
+        return self.items.get(product_id)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.seen: list[Any] = []
@@ -181,6 +199,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
+        self.portal = FakePortal()
         self._stores = (
             self.producers,
             self.products,
@@ -189,6 +208,7 @@ class FakeUnitOfWork:
             self.users,
             self.listings,
             self.traced,
+            self.portal,
         )
 
     async def __aenter__(self) -> FakeUnitOfWork:

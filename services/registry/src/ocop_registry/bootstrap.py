@@ -11,7 +11,7 @@ from ocop_registry.app.commands import ExpireCertificates
 from ocop_registry.app.expiry import expire_certificates
 from ocop_registry.app.policy import SYSTEM
 from ocop_registry.domain.certification import Councils
-from ocop_registry.events import marketplace, traceability
+from ocop_registry.events import marketplace, national, traceability
 from ocop_registry.runtime import RegistryRuntime, RegistrySettings
 from ocop_shared.logging import get_logger
 from ocop_shared.web import Runtime, build_runtime
@@ -26,6 +26,7 @@ def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
     )
     traceability.subscribe(runtime)
     marketplace.subscribe(runtime)
+    national.subscribe(runtime)
     return runtime
 
 

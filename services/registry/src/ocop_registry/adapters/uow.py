@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ocop_registry.adapters.copies import ListingStatusRepository, TracedProductRepository
+from ocop_registry.adapters.copies import ListingStatusRepository, PortalStatusRepository, TracedProductRepository
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
@@ -20,7 +20,16 @@ from ocop_registry.adapters.repositories import (
 from ocop_registry.app.ports import UnitOfWork
 from ocop_shared.uow import MongoUnitOfWork
 
-COLLECTIONS = ["producers", "products", "evaluations", "certificates", "traced_products", "users", "listing_status"]
+COLLECTIONS = [
+    "producers",
+    "products",
+    "evaluations",
+    "certificates",
+    "traced_products",
+    "users",
+    "listing_status",
+    "portal_status",
+]
 
 
 class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
@@ -31,6 +40,7 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     users: UserRepository
     listings: ListingStatusRepository
     traced: TracedProductRepository
+    portal: PortalStatusRepository  # the national traceability portal (national_sync's events)
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

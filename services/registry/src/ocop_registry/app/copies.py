@@ -7,9 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from ocop_registry.app.ports import UnitOfWork
-from ocop_shared.events.models import ListingDelisted, ListingFailed, ListingPublished, StampRunIssued
+from ocop_shared.events.models import (
+    ListingDelisted,
+    ListingFailed,
+    ListingPublished,
+    PortalProductFailed,
+    PortalProductPublished,
+    PortalProductWithdrawn,
+    StampRunIssued,
+)
 
 ListingEvent = ListingPublished | ListingDelisted | ListingFailed
+PortalEvent = PortalProductPublished | PortalProductWithdrawn | PortalProductFailed
 
 
 async def record_listing(event: ListingEvent, at: datetime, uow: UnitOfWork) -> bool:
@@ -32,3 +41,18 @@ async def record_stamp_run(event: StampRunIssued, uow: UnitOfWork) -> None:
     async with uow:
         await uow.traced.record_run(event.product_id, event.producer_id, event.issued_at, event.count)
         await uow.commit()
+
+
+async def record_portal_state(event: PortalEvent, at: datetime, uow: UnitOfWork) -> bool:
+    """The product's latest state on the national portal (an older revision arriving late changes nothing)."""
+    fields: dict[str, Any] = {"at": at.isoformat(), "reason": getattr(event, "reason", None)}
+    if isinstance(event, PortalProductPublished):
+        fields |= {"status": "published", "portal_id": event.portal_id, "events": event.events}
+    elif isinstance(event, PortalProductWithdrawn):
+        fields |= {"status": "withdrawn", "portal_id": event.portal_id}
+    else:
+        fields["status"] = "failed"
+    async with uow:
+        changed = await uow.portal.record(event.product_id, event.revision, fields)
+        await uow.commit()
+    return changed

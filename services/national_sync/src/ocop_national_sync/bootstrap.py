@@ -7,12 +7,13 @@ import asyncio
 from collections.abc import Callable
 
 from ocop_national_sync.adapters.portal import PortalAdapter
+from ocop_national_sync.adapters.uow import ensure_indexes
 from ocop_national_sync.events import subscribers
 from ocop_national_sync.runtime import NationalRuntime
 from ocop_national_sync.settings import NationalSyncSettings
 from ocop_shared.web import Runtime, build_runtime
 
-__all__ = ["NationalSyncSettings", "background", "bootstrap", "portal"]
+__all__ = ["NationalSyncSettings", "background", "bootstrap", "on_startup", "portal"]
 
 
 def portal(s: NationalSyncSettings) -> PortalAdapter | None:
@@ -32,6 +33,10 @@ def bootstrap(settings: NationalSyncSettings | None = None) -> NationalRuntime:
     runtime: NationalRuntime = build_runtime(settings, cls=NationalRuntime, portal=portal(settings))
     subscribers.subscribe(runtime)
     return runtime
+
+
+async def on_startup(runtime: Runtime) -> None:
+    await ensure_indexes(runtime.db)
 
 
 def background(runtime: NationalRuntime) -> list[Callable[[Runtime], asyncio.Task]]:

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from ocop_national_sync.adapters.uow import COLLECTIONS
 from ocop_national_sync.api.portal import router as portal
-from ocop_national_sync.bootstrap import NationalSyncSettings, background, bootstrap
+from ocop_national_sync.bootstrap import NationalSyncSettings, background, bootstrap, on_startup
 from ocop_national_sync.console import console
 from ocop_national_sync.console import router as console_pages
 from ocop_shared.console import install as install_console
@@ -22,6 +22,7 @@ def create_app(settings: NationalSyncSettings | None = None) -> FastAPI:
         title="OCOP national portal sync",
         routers=[portal],
         collections=COLLECTIONS,
+        on_startup=on_startup,
         emits=[NATIONAL],
         background=background(runtime),
         pages=[console_pages],

@@ -133,10 +133,14 @@ class RecordRepository(GatedRepository):
             )
 
     async def pushed(self, product_id: str, epcis_event_id: str) -> None:
+        """Read, then ``$push`` if absent (the embedded server ignores ``$addToSet``); one worker pushes a record
+        at a time, so nothing else appends to the list meanwhile."""
         async with self.alone():
-            await self.collection.update_one(
-                {"_id": product_id}, {"$addToSet": {"pushed": epcis_event_id}}, session=self.session
-            )
+            doc = await self.collection.find_one({"_id": product_id}, projection={"pushed": 1}, session=self.session)
+            if epcis_event_id not in ((doc or {}).get("pushed") or []):
+                await self.collection.update_one(
+                    {"_id": product_id}, {"$push": {"pushed": epcis_event_id}}, session=self.session
+                )
 
     async def retry_later(self, product_id: str, revision: int, error: str, at: datetime) -> None:
         async with self.alone():

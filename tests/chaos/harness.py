@@ -211,8 +211,8 @@ async def revoke(api: Api, cert_id: str) -> None:
     assert resp.status_code == 200, resp.text
 
 
-async def stamp_for(api: Api, product_id: str, producer_id: str, area_code: str) -> str:
-    """One activated stamp for the product; returns its serial."""
+async def add_area(api: Api, producer_id: str, area_code: str) -> None:
+    """A growing area of the producer (once traceability knows the producer: it learns from an event)."""
     deadline = time.monotonic() + 120
     while (await api.call("GET", "traceability", f"/api/v1/producers/{producer_id}")).status_code != 200:
         assert time.monotonic() < deadline, "traceability never learnt about the producer"
@@ -235,6 +235,11 @@ async def stamp_for(api: Api, product_id: str, producer_id: str, area_code: str)
         },
     )
     assert resp.status_code in (201, 409), resp.text
+
+
+async def stamp_for(api: Api, product_id: str, producer_id: str, area_code: str) -> str:
+    """One activated stamp for the product; returns its serial."""
+    await add_area(api, producer_id, area_code)
     deadline = time.monotonic() + 120
     while True:  # traceability learns about the product from an event
         resp = await api.call(

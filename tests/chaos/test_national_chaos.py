@@ -135,31 +135,6 @@ async def prepare(api: h.Api, product: dict, i: int, area: str) -> None:
         await api.ok("POST", "traceability", f"/api/v1/batches/{batch}/stamp-runs", expect=(202,), json={"count": 1})
 
 
-async def add_area(api: h.Api, producer_id: str, code: str) -> None:
-    deadline = time.monotonic() + 120
-    while (await api.call("GET", "traceability", f"/api/v1/producers/{producer_id}")).status_code != 200:
-        assert time.monotonic() < deadline, "traceability never learnt about the producer"
-        await asyncio.sleep(0.3)
-    resp = await api.call(
-        "POST",
-        "traceability",
-        "/api/v1/growing-areas",
-        json={
-            "code": code,
-            "name": "Vùng thử tải",
-            "crop": "chè",
-            "producer_id": producer_id,
-            "province": {"code": "19", "name": "Thái Nguyên"},
-            "area_ha": 2.0,
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [[[105.57, 22.18], [105.58, 22.18], [105.58, 22.19], [105.57, 22.18]]],
-            },
-        },
-    )
-    assert resp.status_code in (201, 409), resp.text
-
-
 @pytest.mark.timeout(1800)
 async def test_kill_9_national_sync_while_ready_products_reach_a_faulty_portal(tmp_path):
     log: list[str] = []
@@ -181,7 +156,7 @@ async def test_kill_9_national_sync_while_ready_products_reach_a_faulty_portal(t
             areas: dict[str, str] = {}
             for k, producer_id in enumerate(sorted({p["producer_id"] for p in catalogue})):
                 areas[producer_id] = f"VN-19-064-03030-{k + 1:03d}"
-                await add_area(api, producer_id, areas[producer_id])
+                await h.add_area(api, producer_id, areas[producer_id])
             kills: list[dict] = []
             prepared = {"count": 0}
             semaphore = asyncio.Semaphore(6)
@@ -214,7 +189,7 @@ async def test_kill_9_national_sync_while_ready_products_reach_a_faulty_portal(t
                 await asyncio.sleep(0.5)
             certs = {
                 c["product_id"]: c["id"]
-                for c in await api.ok("GET", "registry", "/api/v1/certificates", params={"limit": 5000})
+                for c in await api.ok("GET", "registry", "/api/v1/certificates", params={"limit": 1000})
                 if c["status"] == "active"
             }
             revoked: set[str] = set()

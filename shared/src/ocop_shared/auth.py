@@ -153,12 +153,17 @@ def verify_keys(request: Request) -> Sequence[str]:
     return getattr(request.app.state, "jwt_verify_keys", None) or (request.app.state.jwt_key,)
 
 
+def require_role(principal: Principal, roles: tuple[str, ...]) -> None:
+    """The caller must hold one of ``roles`` (use cases' policies; routes use :func:`require`)."""
+    if principal.role not in roles:
+        raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
+
+
 def require(*roles: str):
     """FastAPI dependency: the caller must hold one of ``roles``."""
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
+        require_role(principal, roles)
         return principal
 
     return dependency

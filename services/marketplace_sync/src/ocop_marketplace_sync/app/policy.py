@@ -7,17 +7,14 @@ province from the producer copy (both fed by registry events). Ids the caller ma
 from __future__ import annotations
 
 from ocop_marketplace_sync.app.ports import UnitOfWork
-from ocop_shared.auth import Principal
+from ocop_shared.auth import Principal, require_role
 from ocop_shared.errors import Forbidden, NotFound
+
+__all__ = ["READERS", "RESYNCERS", "check_resync", "require_role", "visible_products"]
 
 READERS = ("official", "operator", "producer")  # listings: a producer its own products
 RESYNCERS = ("official", "operator")  # push listings again (after fixing a product's data)
 SELLER_READERS = ("official", "operator")  # the seller records kept for producers
-
-
-def require_role(principal: Principal, roles: tuple[str, ...]) -> None:
-    if principal.role not in roles:
-        raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
 
 
 async def visible_products(principal: Principal, uow: UnitOfWork) -> set[str] | None:

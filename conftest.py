@@ -224,6 +224,8 @@ async def hostile_apps(hostile_stack) -> AsyncIterator[RunningApps]:
         extra = {
             "traceability": {"max_stamps_per_run": HOSTILE_MAX_STAMPS},
             "marketplace_sync": platforms(served, sync_attempts=2),
+            "national_sync": {"national_portal_url": ""},  # the portal is off: records and readiness only
         }
-        async with run_apps(hostile_stack, extra=extra) as running:
+        services = ("registry", "traceability", "marketplace_sync", "national_sync")
+        async with run_apps(hostile_stack, services=services, extra=extra) as running:
             yield running

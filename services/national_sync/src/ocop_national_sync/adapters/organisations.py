@@ -1,5 +1,5 @@
-"""The ``organisations`` collection: national_sync's copy of the registry's producers (newest version wins),
-with the portal's id of each (idToChucHoSo) and whether the portal activated it."""
+"""The ``producers`` collection (the portal's organisations): national_sync's copy of the registry's producers
+(newest version wins), with the portal's id of each (idToChucHoSo) and whether the portal activated it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ocop_shared.repository import GatedRepository
 
 
 class OrganisationRepository(GatedRepository):
-    collection_name = "organisations"
+    collection_name = "producers"  # copies of the registry's producers, as in the other services
 
     async def apply(self, producer: ProducerSnapshot, version: int) -> bool:
         fields = {

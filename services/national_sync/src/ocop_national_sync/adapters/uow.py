@@ -9,7 +9,7 @@ from ocop_national_sync.adapters.records import RecordRepository
 from ocop_national_sync.app.ports import UnitOfWork
 from ocop_shared.uow import MongoUnitOfWork
 
-COLLECTIONS = ["records", "organisations"]
+COLLECTIONS = ["records", "producers"]
 
 
 class NationalUnitOfWork(MongoUnitOfWork, UnitOfWork):
@@ -22,4 +22,4 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     # Single-field indexes only (the embedded server does not use compound ones).
     await db.records.create_index("state")  # the worker's due records
     await db.records.create_index("producer_id")  # a producer's records (scope, producer changes)
-    await db.organisations.create_index("province.code")  # an official's provinces
+    await db.producers.create_index("province.code")  # an official's provinces

@@ -83,7 +83,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 120)
+        wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 240)  # nine processes start on 2 cores
         deadline = time.monotonic() + 60
         while "Token for the API" not in (tmp_path / "up.log").read_text() and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -47,6 +47,8 @@ UNITS = ("g", "kg", "mg", "tấn", "ml", "l")
 class PortalStore(Store):
     organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
     creates: int = 0  # product creates answered (a repeated Idempotency-Key is not one)
+    replays: int = 0  # creates answered with the first one's product (the key was seen: a retry after a failure)
+    event_replays: int = 0  # events sent again (their maSuKien was held already)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -207,6 +209,7 @@ def create_app() -> FastAPI:
     ):
         authorize(authorization)
         if idempotency_key and idempotency_key in store.idempotency:
+            store.replays += 1
             return product_view(store.idempotency[idempotency_key])  # a repeated create answers the first one
         body = await body_of(request)
         if refused := refused_product(body):
@@ -255,6 +258,7 @@ def create_app() -> FastAPI:
         events = store.products[product_id]["congDoan"]
         for event in events:
             if event["maSuKien"] == body["maSuKien"]:
+                store.event_replays += 1
                 return event  # one event per maSuKien
         event = {
             k: body.get(k)

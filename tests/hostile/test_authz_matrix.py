@@ -31,7 +31,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 @dataclass
 class Row:
-    #: who may write: "staff" (officials, operators) or "owner" (also the producer itself)
+    #: who may write: "staff" (officials, operators), "owner" (also the producer itself) or "operator" only
     writers: str
     request: Callable[[Seeded], tuple[str, dict | None]]
     #: does a province scope apply? (False: a national job, or an import that filters rows by province)
@@ -49,6 +49,15 @@ ROWS: dict[tuple[str, str, str], Row] = {
             "/api/v1/producers",
             {"name": "HTX Mới", "kind": "household", "tax_code": "0100109106", "province": "19"},
         ),
+    ),
+    ("registry", "PATCH", "/api/v1/producers/{producer_id}"): Row(
+        "staff", lambda s: (f"/api/v1/producers/{s.producer['id']}", {"public_name": "HTX đã sửa"})
+    ),
+    ("registry", "POST", "/api/v1/migrations/admin-units"): Row(
+        "operator", lambda s: ("/api/v1/migrations/admin-units", {"dry_run": True}), scoped=False
+    ),
+    ("traceability", "POST", "/api/v1/migrations/admin-units"): Row(
+        "operator", lambda s: ("/api/v1/migrations/admin-units", {"dry_run": True}), scoped=False
     ),
     ("registry", "POST", "/api/v1/products"): Row(
         "staff",
@@ -227,7 +236,9 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
         for who, headers in unauthenticated.items():
             await cell(service, method, url, body, who, headers, {401})
         await cell(service, method, url, body, "producer A", auth("producer", producer_id=a.producer["id"]), {403, 404})
-        if row.writers == "staff":  # producers read their records; officials write them
+        if row.writers == "operator":  # a data migration: neither producers nor officials
+            await cell(service, method, url, body, "official", auth("official"), {403})
+        if row.writers in ("staff", "operator"):  # producers read their records; officials write them
             await cell(
                 service,
                 method,
@@ -245,11 +256,10 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
     # the allowed caller gets through: the rows point at real records (conflicts and 4xx rules are fine)
     for (service, method, _path), row in sorted(ROWS.items()):
         url, body = row.request(b)
-        headers = (
-            auth("producer", producer_id=b.producer["id"])
-            if row.writers == "owner"
-            else auth("official", provinces=("19",))
-        )
+        headers = {
+            "owner": auth("producer", producer_id=b.producer["id"]),
+            "operator": auth("operator"),
+        }.get(row.writers, auth("official", provinces=("19",)))
         r = await hostile_apps[service].request(method, url, json=body, headers=headers)
         cells += 1
         if r.status_code in (401, 403, 404) or r.status_code >= 500:

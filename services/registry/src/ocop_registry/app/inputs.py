@@ -14,18 +14,7 @@ from ocop_registry.domain.certification import Decision
 from ocop_registry.domain.producer import ProducerKind
 from ocop_registry.domain.product import ProductGroup, QualityCertification
 from ocop_registry.domain.scoring import CriterionScore
-from ocop_shared.events.models import AdminUnit
-
-
-def _unit(value):
-    """Accept ``"Thái Nguyên"``, a GSO code ``"19"`` or ``{"code": "19", "name": "Thái Nguyên"}``."""
-    if isinstance(value, int):
-        return {"code": str(value), "name": ""}
-    if isinstance(value, str):
-        return {"code": value, "name": ""} if value.strip().isdigit() else {"name": value}
-    if isinstance(value, dict) and "name" not in value:
-        return {**value, "name": ""}
-    return value
+from ocop_shared.addresses import AddressChange, AddressFields
 
 
 class Strict(BaseModel):
@@ -39,19 +28,31 @@ class ContactIn(Strict):
     representative: str | None = Field(default=None, max_length=200)
 
 
-class ProducerIn(Strict):
+class ProducerIn(Strict, AddressFields):
+    """A producer as registered. Its address units may be today's or those before the 07/2025 reform
+    (``AddressFields``); they are placed in today's units and the written ones kept (``recorded``)."""
+
     name: str = Field(min_length=2, max_length=300)
     kind: ProducerKind
     legal_form: str | None = Field(default=None, max_length=10)
     tax_code: str = Field(min_length=10, max_length=20)
-    province: AdminUnit
-    district: AdminUnit | None = Field(default=None, description="only for records made before the 07/2025 reform")
-    commune: AdminUnit | None = None
-    address: str = Field(default="", max_length=500)
+    address: str = Field(default="", max_length=500, description="thôn/xóm, số nhà: the part below the commune")
     public_name: str | None = Field(default=None, max_length=300)
     contact: ContactIn | None = None
 
-    _units = field_validator("province", "district", "commune", mode="before")(_unit)
+
+class ProducerPatch(Strict, AddressChange):
+    """What an official corrects on a producer: only the fields sent change, checked as on registration.
+    Address units sent replace the address (a missing province means the producer's province today);
+    ``current_commune`` alone picks today's commune of a split old one."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=300)
+    kind: ProducerKind | None = None
+    legal_form: str | None = Field(default=None, max_length=10)
+    tax_code: str | None = Field(default=None, min_length=10, max_length=20)
+    address: str | None = Field(default=None, max_length=500)
+    public_name: str | None = Field(default=None, max_length=300)
+    contact: ContactIn | None = None
 
 
 class ProductFields(Strict):

@@ -9,38 +9,38 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from ocop_shared.addresses import AddressFields
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 from ocop_traceability.domain.batches import TrailEventType
-from ocop_traceability.domain.places import Certification, Strict, Unit, gln_of, unit_of
+from ocop_traceability.domain.places import Certification, Strict, gln_of
 from ocop_traceability.domain.stamps import SerialRange, StampState
 
 
-class GrowingAreaIn(Strict):
+class PlaceIn(Strict, AddressFields):
+    """A place's code, name and producer, and its address units: today's or those before the 07/2025 reform
+    (checked, placed in today's units, the written ones kept)."""
+
     code: str = Field(min_length=4, max_length=60)
     name: str = Field(min_length=2, max_length=300)
-    crop: str = Field(min_length=2, max_length=200)
     producer_id: str = Field(min_length=1, max_length=64)
-    province: Unit
-    commune: Unit | None = None
+    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
+
+    _gln = field_validator("gln")(gln_of)
+
+    def facts(self) -> dict[str, Any]:
+        """The fields a place record keeps as they are (the address units are placed first)."""
+        return self.model_dump(exclude={"code", "province", "district", "commune", "current_commune", "unit_scheme"})
+
+
+class GrowingAreaIn(PlaceIn):
+    crop: str = Field(min_length=2, max_length=200)
     area_ha: float = Field(gt=0, le=100_000)
     geometry: dict[str, Any]
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
-    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
-
-    _units = field_validator("province", "commune", mode="before")(unit_of)
-    _gln = field_validator("gln")(gln_of)
 
 
-class PackingHouseIn(Strict):
-    code: str = Field(min_length=4, max_length=60)
-    name: str = Field(min_length=2, max_length=300)
-    producer_id: str = Field(min_length=1, max_length=64)
-    province: Unit
-    commune: Unit | None = None
-    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
-
-    _units = field_validator("province", "commune", mode="before")(unit_of)
-    _gln = field_validator("gln")(gln_of)
+class PackingHouseIn(PlaceIn):
+    pass
 
 
 class BatchIn(Strict):

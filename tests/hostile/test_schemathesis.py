@@ -30,7 +30,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from conftest import auth
-from tests.hostile.support import seed_producer
+from tests.hostile.support import seed_dossiers, seed_producer
 
 pytestmark = [
     pytest.mark.integration,
@@ -113,7 +113,8 @@ def _fuzz_operation(loop, client, service: str, operation, ids: dict, principals
 
 @pytest.fixture(scope="module")
 async def seeded(hostile_apps):
-    return await seed_producer(hostile_apps), await seed_producer(hostile_apps, commune="Xã Bạch Thông")
+    own = await seed_dossiers(hostile_apps, await seed_producer(hostile_apps))  # dossier and council ids too
+    return own, await seed_producer(hostile_apps, commune="Xã Bạch Thông")
 
 
 @pytest.mark.timeout(600)

@@ -102,6 +102,8 @@ class Supervisor:
             "OCOP_POSTMART_URL": f"http://{h}:{p.postmart}",
             # national_sync talks to the portal stand-in, unless told otherwise (empty: disabled)
             "OCOP_NATIONAL_PORTAL_URL": os.environ.get("OCOP_NATIONAL_PORTAL_URL", f"http://{h}:{p.national_portal}"),
+            # the services verify tokens with the registry's public keys, fetched here (and cached)
+            "OCOP_JWKS_URL": f"http://{h}:{p.registry}/.well-known/jwks.json",
             **self.extra_env,
         }
         # web console: links between the services' pages (one session cookie serves the whole host)

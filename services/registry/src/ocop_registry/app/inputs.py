@@ -120,8 +120,10 @@ class RevokeIn(Strict):
 class UserIn(Strict):
     username: str = Field(min_length=3, max_length=40)
     password: str = Field(min_length=8, max_length=200)
-    role: Literal["official", "producer", "operator"]
-    producer_id: str | None = Field(default=None, max_length=64)
+    role: Literal["official", "producer", "operator", "council_member"]
+    producer_id: str | None = Field(
+        default=None, max_length=64, description="a producer account's producer; a council member's affiliation"
+    )
     provinces: list[str] = Field(default_factory=list, max_length=70)
     display_name: str | None = Field(default=None, max_length=200)
     replace: bool = False

@@ -540,7 +540,8 @@ def test_deploy_readme_lists_every_index_the_code_creates():
     for path in [*ROOT.glob("services/*/src/**/*.py"), *ROOT.glob("shared/src/**/*.py")]:
         source = path.read_text(encoding="utf-8")
         calls += source.count(".create_index(")
-        indexes = re.findall(r"db\.(\w+)\.create_index\(\s*\"([\w.]+)\"", source)
+        indexes = re.findall(r"db(?:\.(\w+)|\[\"([\w.]+)\"\])\.create_index\(\s*\"([\w.]+)\"", source)
+        indexes = [(attr or key, field) for attr, key, field in indexes]  # db.coll or db["dotted.name"]
         read += len(indexes)  # (two services may index the same collection and field in their own databases)
         found |= set(indexes)
     assert len(found) >= 15 and calls == read, "an index this test cannot read (compound?): extend it"

@@ -134,9 +134,10 @@ async def test_inactive_organisation_then_activated(portal):
 
 async def test_token_refreshed_before_it_expires_and_after_a_401(portal):
     app, adapter = portal
-    app.state.settings["token_ttl_s"] = 0.5
+    app.state.settings["token_ttl_s"] = 1.0
     await adapter.register_organisation(ORG)
-    time.sleep(0.45)  # 80 % of the lifetime is past: the next call fetches a new one first
+    assert adapter.tokens_fetched == 1
+    time.sleep(0.85)  # 80 % of the lifetime is past: the next call fetches a new one first
     await adapter.register_organisation(ORG)
     assert adapter.tokens_fetched == 2
     app.state.tokens.clear()  # the portal forgot every token: 401, then a new token and the call again

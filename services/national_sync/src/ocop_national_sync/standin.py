@@ -135,7 +135,7 @@ def create_app() -> FastAPI:
             return error(401, "invalid_client", "Sai thông tin ứng dụng (client id / secret)")
         tok = secrets.token_urlsafe(24)
         tokens[tok] = time.monotonic() + settings["token_ttl_s"]
-        return {"access_token": tok, "token_type": "Bearer", "expires_in": int(settings["token_ttl_s"])}
+        return {"access_token": tok, "token_type": "Bearer", "expires_in": settings["token_ttl_s"]}
 
     def authorize(authorization: str | None) -> None:
         tok = (authorization or "").removeprefix("Bearer ").strip()

@@ -104,7 +104,7 @@ class PortalAdapter:
             if error := refusal(r):
                 raise error
             body = r.json()
-            lifetime = float(body.get("expires_in") or 300)
+            lifetime = float(body["expires_in"]) if body.get("expires_in") is not None else 300.0
             self._token = (body["access_token"], time.monotonic() + lifetime * 0.8)  # refreshed before expiry
             self.tokens_fetched += 1
         return self._token[0]

@@ -210,7 +210,9 @@ async def test_kill_9_national_sync_while_ready_products_reach_a_faulty_portal(t
             deadline = time.monotonic() + 120
             while True:
                 accounting = portal_event_accounting(f"mongodb://127.0.0.1:{sup.ports.mongo}")
-                if accounting["registry"]["lost"] == 0 or time.monotonic() > deadline:
+                # (the portal may show a withdrawal a moment before national_sync records it and emits its event)
+                settled = accounting["registry_counts_published"] == len(ready - revoked)
+                if (accounting["registry"]["lost"] == 0 and settled) or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(1)
             store = portal.state.store
@@ -237,6 +239,7 @@ async def test_kill_9_national_sync_while_ready_products_reach_a_faulty_portal(t
             assert Counter(i["maThamChieu"] for i in store.products.values()).most_common(1)[0][1] == 1
             assert accounting["registry"]["lost"] == 0, report
             assert accounting["registry"]["applied"] == accounting["registry"]["distinct"], report
+            assert accounting["registry_counts_published"] == len(ready - revoked), report  # the KPI agrees
             assert len(kills) == KILLS + 1 and sup.item("national_sync").restarts >= KILLS + 1, report
         finally:
             watcher.stop()

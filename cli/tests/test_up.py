@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ocop_cli import demo, demo_dossiers
 from ocop_cli.stack import free_port
 
 pytestmark = pytest.mark.integration
@@ -103,16 +104,19 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             page = httpx.get(url)
             assert page.status_code == 200 and "<html" in page.text
             screenshot(url, f"demo-{expected[label]}-390x844.png")  # what opening the printed URL shows
-        for standin in ("voso", "postmart"):  # the demo's certified products get listed on both stand-ins
+        # the demo's certified products get listed on both stand-ins: its products but the revoked one, and
+        # the products the demo council's decision certified
+        listed = sum(1 for *_, fate in demo.PRODUCTS if fate != "revoked") + len(demo_dossiers.DECIDED)
+        for standin in ("voso", "postmart"):
 
             def active(port=ports[standin]):
                 held = httpx.get(f"http://127.0.0.1:{port}/__inspect/products").json()
                 return [p for p in held if p["status"] == "active"]
 
             deadline = time.monotonic() + 60
-            while len(active()) < 7 and time.monotonic() < deadline:
+            while len(active()) < listed and time.monotonic() < deadline:
                 time.sleep(0.5)
-            assert len(active()) == 7, (standin, active())  # 8 demo products, one revoked
+            assert len(active()) == listed, (standin, active())
 
         # the demo's certified products with stamps are on the national portal stand-in, with the location
         # codes of their growing areas; the others (no GTIN, no stamps; the revoked bí xanh) are not

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+from typing import Any
+
 from ocop_shared.events.models import AdminUnit, CertificateSnapshot, ProductSnapshot
 from ocop_traceability.domain.stamps import StampRun
 
@@ -45,3 +49,27 @@ def pct(values: list[float], p: float) -> float:
     """The p-th percentile (nearest rank) of durations in seconds, in milliseconds."""
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
+
+
+def load_parser(what: str) -> argparse.ArgumentParser:
+    """The options of the load benchmarks (bench/scan.py, bench/portal.py)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--env", action="append", default=[], help=f"extra OCOP_*=value for {what}")
+    return parser
+
+
+def service_env(stack: Any, tmp: Path, overrides: list[str], **fixed: str) -> dict[str, str]:
+    """The environment of a service the benchmark runs on the embedded stack: ``fixed`` settings, then the
+    ``--env NAME=value`` overrides."""
+    return {
+        "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "OCOP_MONGO_URL": stack.mongo_url,
+        "OCOP_SECRET_KEY": "b",
+        "OCOP_DATA_DIR": str(tmp),
+        "OCOP_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(Path(__file__).resolve().parent),
+        **fixed,
+        **dict(e.split("=", 1) for e in overrides),
+    }

@@ -13,7 +13,6 @@ p99 ≤ 25 ms at half load, HTML ≤ 100 KB.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import random
@@ -24,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import THAI_NGUYEN, active_certificate, pct, tea_product, tea_stamp_run
+from _common import THAI_NGUYEN, active_certificate, load_parser, pct, service_env, tea_product, tea_stamp_run
 
 from ocop_cli.stack import free_port, start_stack, wait_port
 from ocop_shared.events.models import AdminUnit, ProducerSnapshot
@@ -193,11 +192,7 @@ def serve(module: str, port: int, env: dict, log: Path) -> subprocess.Popen:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--env", action="append", default=[], help="extra OCOP_*=value for the service")
-    args = parser.parse_args()
+    args = load_parser("the service").parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         stack = start_stack(tmp / "stack")
@@ -207,19 +202,15 @@ async def main() -> int:
             base = f"http://127.0.0.1:{tport}"
             urls = await seed(stack.mongo_url, base)
             paths = ["/" + u.split("/", 3)[3] for u in urls]
-            env = {
-                "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
-                "OCOP_MONGO_URL": stack.mongo_url,
-                "OCOP_SECRET_KEY": "b",
-                "OCOP_JWT_PUBLIC_KEYS": '{"keys": []}',  # no token is used here
-                "OCOP_DATA_DIR": str(tmp),
-                "OCOP_LOG_LEVEL": "WARNING",
-                "OCOP_SCAN_RATE_CAPACITY": "100000000",
-                "OCOP_SCAN_RATE_PER_S": "100000000",
-                "OCOP_CLONE_MAX_CLIENTS": "1000000",
-                "PYTHONPATH": str(ROOT / "bench"),
-                **dict(e.split("=", 1) for e in args.env),
-            }
+            env = service_env(
+                stack,
+                tmp,
+                args.env,
+                OCOP_JWT_PUBLIC_KEYS='{"keys": []}',  # no token is used here
+                OCOP_SCAN_RATE_CAPACITY="100000000",
+                OCOP_SCAN_RATE_PER_S="100000000",
+                OCOP_CLONE_MAX_CLIENTS="1000000",
+            )
             procs.append(serve("ocop_traceability.main:create_app", tport, env, tmp / "trace.log"))
             procs.append(serve("hello_app:app", hport, env, tmp / "hello.log"))
             await asyncio.sleep(2)

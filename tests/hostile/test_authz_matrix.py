@@ -104,6 +104,24 @@ ROWS: dict[tuple[str, str, str], Row] = {
         ),
         scoped=False,
     ),
+    ("registry", "POST", "/api/v1/plans"): Row(
+        "staff",
+        lambda s: (
+            "/api/v1/plans",
+            {
+                "number": f"KH-{uuid.uuid4().hex[:6]}",
+                "year": 2026,
+                "issuer": "UBND tỉnh Thái Nguyên",
+                "province": "19",
+                "unit_scheme": "current",
+                "indicators": ["new_3star"],
+                "targets": [{"unit": "Xã Bạch Thông", "values": {"new_3star": 2}}],
+            },
+        ),
+    ),
+    # multipart (file + fields): sent JSON here, the allowed caller gets a 422; the province scope is checked
+    # once the file is read (tests/integration/test_plans.py and the use case's tests)
+    ("registry", "POST", "/api/v1/plans/import"): Row("staff", lambda s: ("/api/v1/plans/import", None), scoped=False),
     ("traceability", "POST", "/api/v1/growing-areas"): Row(
         "owner",
         lambda s: (

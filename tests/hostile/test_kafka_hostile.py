@@ -106,7 +106,7 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
     assert subscriptions == {
         REGISTRY: ["traceability", "marketplace_sync", "national_sync"],
         TRACEABILITY: ["registry", "national_sync"],
-        MARKETPLACE: ["registry"],
+        MARKETPLACE: ["registry", "traceability"],
         NATIONAL: ["registry"],
     }
     markers = {topic: f"hostile-{uuid.uuid4().hex[:8]}" for topic in subscriptions}
@@ -156,6 +156,11 @@ async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_a
         lambda: registry_db.listing_status.find_one({"_id": f"{listing['data']['product_id']}:voso"}), timeout=60
     )
     assert listed["status"] == "published" and await registry_db.inbox.count_documents({"_id": listing["id"]}) == 1
+    traceability_db = hostile_apps.runtime("traceability").db
+    await eventually(
+        lambda: traceability_db.listings.find_one({"_id": f"{listing['data']['product_id']}:voso"}), timeout=60
+    )
+    assert await traceability_db.inbox.count_documents({"_id": listing["id"]}) == 1
 
     for topic, services in subscriptions.items():
         marker = markers[topic]

@@ -30,6 +30,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from conftest import auth
+from ocop_cli.demo import PLAN_KH180
 from tests.hostile.support import seed_dossiers, seed_producer
 
 pytestmark = [
@@ -338,6 +339,7 @@ def _templates(s) -> list[tuple[str, str, str, dict]]:
             f"/api/v1/stamp-runs/{s.run['id']}/void",
             {"from_seq": 3, "to_seq": 3, "reason": "hỏng"},
         ),
+        ("registry", "POST", "/api/v1/plans", PLAN_KH180),
         ("marketplace_sync", "POST", "/api/v1/listings/resync", {"product_id": prod}),
     ]
 

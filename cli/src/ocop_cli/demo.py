@@ -128,6 +128,34 @@ DEMO_GTINS = {"Chè Shan tuyết Chợ Đồn": "8939999000123", "Vải thiều 
 IMAGE_BASE = "https://anh.ocop.example.vn/san-pham"
 
 
+# KH 180/KH-UBND (UBND tỉnh Bắc Kạn, 22/3/2024): its two target tables as written, per district before 07/2025
+# ("Biểu kế hoạch phát triển các sản phẩm OCOP năm 2024" and "Danh sách sản phẩm dự kiến củng cố nâng cao chất
+# lượng sản phẩm năm 2024"); Ngân Sơn's blank "củng cố" cell stays blank (no target).
+_KH180_ROWS = [
+    # unit, new 3★+, consolidated, new producers, traced, in linkages, advanced quality management
+    ("Huyện Pác Nặm", 1, 1, 1, 0, 1, 1),
+    ("Huyện Chợ Đồn", 3, 1, 1, 3, 5, 4),
+    ("Huyện Ba Bể", 3, 1, 1, 5, 4, 3),
+    ("Huyện Bạch Thông", 2, 1, 1, 1, 4, 3),
+    ("Huyện Chợ Mới", 2, 2, 1, 4, 4, 2),
+    ("Huyện Na Rì", 3, 1, 1, 3, 4, 2),
+    ("Huyện Ngân Sơn", 2, None, 1, 1, 1, 1),
+    ("Thành phố Bắc Kạn", 4, 1, 1, 3, 2, 21),
+    ("Toàn tỉnh", 20, 8, 8, 20, 25, 37),
+]
+PLAN_INDICATORS = ["new_3star", "producers_consolidated", "new_producers", "traced", "linked", "advanced_quality"]
+PLAN_KH180: dict[str, Any] = {
+    "number": "180/KH-UBND",
+    "year": 2024,
+    "issuer": "UBND tỉnh Bắc Kạn",
+    "title": "Kế hoạch thực hiện Chương trình “Mỗi xã, phường một sản phẩm” (OCOP) tỉnh Bắc Kạn năm 2024",
+    "issued_on": "2024-03-22",
+    "province": "Bắc Kạn",
+    "indicators": PLAN_INDICATORS,
+    "targets": [{"unit": u, "values": dict(zip(PLAN_INDICATORS, v, strict=True))} for u, *v in _KH180_ROWS],
+}
+
+
 def _certify(client: httpx.Client, product_id: str, scores, special: str | None, today: date, n: int) -> None:
     if client.get("/api/v1/certificates", params={"product_id": product_id}).json():
         return  # already certified once: loading the demo again changes nothing
@@ -335,6 +363,7 @@ class DemoResult:
     runs: dict[str, str] = field(default_factory=dict)  # product name → stamp run id
     genuine_url: str | None = None
     revoked_url: str | None = None
+    plan_id: str | None = None
 
 
 def _wait(
@@ -395,7 +424,18 @@ def load(
         for _t, name, *_rest, special in PRODUCTS:
             if special == "revoked":
                 _revoke(client, ids[name])  # after its stamps exist (no-op when already revoked)
+        result.plan_id = load_plan(client)
     return result
+
+
+def load_plan(client: httpx.Client) -> str:
+    """KH 180/KH-UBND's targets (once: loading the demo again finds it)."""
+    for plan in client.get("/api/v1/plans").json():
+        if plan["number"] == PLAN_KH180["number"] and plan["year"] == PLAN_KH180["year"]:
+            return str(plan["id"])
+    resp = client.post("/api/v1/plans", json=PLAN_KH180)
+    resp.raise_for_status()
+    return str(resp.json()["id"])
 
 
 def _load_traceability(

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -168,6 +168,13 @@ def load_demo(
             f"National portal stand-in (simulated): {len(published)} products published "
             + "; ".join(f"{name} ({', '.join(codes)})" for name, codes in sorted(stages.items()))
             + f" — {portal_url}/__inspect/products",
+            soft_wrap=True,
+        )
+    if result.plan_id:
+        # the demo's certificates are dated this year: the plan's own year counts none of them as new
+        plan_url = f"{registry_url}/console/plans/{result.plan_id}"
+        console.print(
+            f"Plan KH 180/KH-UBND (Bắc Kạn 2024): {plan_url} (demo figures: {plan_url}?nam={date.today().year})",
             soft_wrap=True,
         )
     if result.genuine_url:

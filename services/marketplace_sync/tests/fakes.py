@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from ocop_marketplace_sync.app.ports import ProductSummary
 from ocop_marketplace_sync.domain.listing import ListingDraft
 from ocop_marketplace_sync.domain.listing_state import Listing, Retry, SyncOutcome
-from ocop_marketplace_sync.domain.platform import RemoteListing
+from ocop_marketplace_sync.domain.platform import Placed, RemoteListing
 from ocop_shared.audit import RecordedActions
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 
@@ -51,7 +51,7 @@ class FakeListings:
         if stored is None or stored.desired_version != outcome.version:
             return False
         stored.status, stored.external_id, stored.synced_version = outcome.status, outcome.external_id, outcome.version
-        stored.last_synced_at, stored.last_error = outcome.at, outcome.error
+        stored.last_synced_at, stored.last_error, stored.url = outcome.at, outcome.error, outcome.url
         return True
 
     async def keep_external_id(self, listing_id: str, external_id: str) -> None:
@@ -201,14 +201,14 @@ class FakeMarketplace:
         if self.failures:
             raise self.failures.pop(0)
 
-    async def upsert(self, draft: ListingDraft, external_id: str | None) -> str:
+    async def upsert(self, draft: ListingDraft, external_id: str | None) -> Placed:
         await self._step("upsert", external_id)
         if external_id is None or external_id not in self.items:
             external_id = self._by_key.setdefault(
                 draft.idempotency_key(self.name), f"{self.name}-{len(self.items) + 1}"
             )
         self.items[external_id] = {"title": draft.title, "price": draft.price_vnd, "status": "active"}
-        return external_id
+        return Placed(external_id, f"https://{self.name}.example/p/{external_id}")
 
     async def delist(self, external_id: str) -> None:
         await self._step("delist", external_id)

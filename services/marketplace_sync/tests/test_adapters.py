@@ -51,10 +51,12 @@ def draft(**kw) -> ListingDraft:
 @pytest.mark.parametrize("index", [0, 1])
 async def test_create_update_delist_fetch(index):
     adapter, store = adapters()[index]
-    ext = await adapter.upsert(draft(), None)
+    placed = await adapter.upsert(draft(), None)
+    ext = placed.external_id
     again = await adapter.upsert(draft(), None)  # a retried create (same product, version) is not a duplicate
-    assert again == ext and len(store.products) == 1
-    assert await adapter.upsert(draft(price_vnd=260000, version=4), ext) == ext
+    assert again == placed and len(store.products) == 1
+    assert placed.url and placed.url.startswith("http") and ext in placed.url  # where a shopper buys it
+    assert await adapter.upsert(draft(price_vnd=260000, version=4), ext) == placed
     remote = await adapter.fetch(ext)
     assert remote.status == "active" and "OCOP 4★" in str(remote.data)
     await adapter.delist(ext)
@@ -68,7 +70,7 @@ async def test_create_update_delist_fetch(index):
 async def test_survives_429_and_5xx_storms(index):
     adapter, store = adapters()[index]
     store.faults = store.faults.model_copy(update={"failure_rate": 0.3, "rate_limit": 3, "rate_window_s": 0.05})
-    ids = {await adapter.upsert(draft(product_id=f"p-{i}"), None) for i in range(15)}
+    ids = {(await adapter.upsert(draft(product_id=f"p-{i}"), None)).external_id for i in range(15)}
     assert len(ids) == 15 and len([p for p in store.products.values() if p["status"] == "active"]) == 15
     await adapter.close()
 

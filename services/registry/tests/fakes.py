@@ -142,6 +142,11 @@ class FakeUsers(FakeRepository):
         return self._all()
 
 
+class FakePlans(FakeRepository):
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Any]:
+        return [p for p in self._all() if not provinces or p.province_code in provinces]
+
+
 class FakeListings:
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
@@ -164,6 +169,20 @@ class FakeListings:
         return sorted(
             (dict(d) for d in self.items.values() if d["product_id"] == product_id), key=lambda d: d["platform"]
         )
+
+    async def published(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.items.values() if d.get("status") == "published"]
+
+
+class FakeAreas:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None:
+        self.items[code] = dict(fields)
+
+    async def all(self) -> list[dict[str, Any]]:
+        return [{**d, "code": code} for code, d in self.items.items()]
 
 
 class FakeTraced:
@@ -195,6 +214,14 @@ class FakePortal:
 
     async def of_product(self, product_id: str) -> dict[str, Any] | None:
         return self.items.get(product_id)
+
+
+class FakeChanges:
+    def __init__(self, uow: Any) -> None:
+        self.uow = uow
+
+    async def marker(self) -> Any:
+        return len(self.uow.published)
 
 
 class FakeDossiers(FakeRepository):
@@ -274,10 +301,14 @@ class FakeUnitOfWork(RecordedActions):
         self.listings = FakeListings()
         self.traced = FakeTraced()
         self.portal = FakePortal()
+        self.areas = FakeAreas()
+        self.changes = FakeChanges(self)
         self.dossiers = FakeDossiers(self, unique=lambda d: d.natural_key)
         self.councils = FakeCouncils(self)
         self.scores = FakeScores(self)
+        self.plans = FakePlans(self)
         self._stores = (
+            self.plans,
             self.producers,
             self.products,
             self.evaluations,
@@ -286,6 +317,7 @@ class FakeUnitOfWork(RecordedActions):
             self.listings,
             self.traced,
             self.portal,
+            self.areas,
             self.dossiers,
             self.councils,
             self.scores,

@@ -211,6 +211,30 @@ class FakeEpcis(_Store):
         self.uow.intents.pop(mark, None)
 
 
+class FakeListings:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def record(self, product_id: str, platform: str, version: int, url: str | None) -> bool:
+        held = self.items.get(f"{product_id}:{platform}")
+        if held is not None and held["version"] > version:
+            return False
+        self.items[f"{product_id}:{platform}"] = {
+            "product_id": product_id,
+            "platform": platform,
+            "version": version,
+            "url": url,
+        }
+        return True
+
+    async def of_product(self, product_id: str) -> list[dict[str, str]]:
+        return [
+            {"platform": d["platform"], "url": d["url"]}
+            for d in sorted(self.items.values(), key=lambda d: d["platform"])
+            if d["product_id"] == product_id and d["url"]
+        ]
+
+
 class FakeUnitOfWork(RecordedActions):
     """Writes go straight to the dicts; ``commits`` counts the commits and ``published`` holds the events
     of committed units (an uncommitted unit's events are dropped, as the outbox rows would be)."""
@@ -222,6 +246,7 @@ class FakeUnitOfWork(RecordedActions):
         self.stamp_runs, self.stamps = FakeStampRuns(self), FakeStamps(self)
         self.scans, self.clone_alerts = FakeScans(self), FakeCloneAlerts(self)
         self.epcis, self.epcis_config = FakeEpcis(self), EpcisConfig.default()
+        self.listings = FakeListings()
         self.intents: dict[str, dict[str, Any]] = {}
         self.commits = 0
         self.pending: list[tuple[BaseModel, str]] = []

@@ -23,7 +23,7 @@ GROUPS = {
 CONSUMERS: dict[str, tuple[str, ...]] = {
     REGISTRY: (GROUPS["traceability"], GROUPS["marketplace_sync"], GROUPS["national_sync"]),
     TRACEABILITY: (GROUPS["registry"], GROUPS["national_sync"]),
-    MARKETPLACE: (GROUPS["registry"],),
+    MARKETPLACE: (GROUPS["registry"], GROUPS["traceability"]),  # where to buy: the portal and the scan page
     NATIONAL: (GROUPS["registry"],),
 }
 

@@ -20,15 +20,18 @@ async def upsert_if_newer(
     session: AsyncClientSession | None = None,
     *,
     merge: bool = False,
+    same_version: bool = False,
 ) -> bool:
     """Store ``fields`` under ``doc_id`` unless the copy already holds ``version`` or a newer one.
 
     Reads then writes inside the caller's transaction (a concurrent writer makes the transaction fail
     with a transient error and the consumer retries), so an old event never overwrites a newer state.
-    With ``merge`` only the given fields are set. Returns whether the copy changed.
+    With ``merge`` only the given fields are set; with ``same_version`` an event of the version held replaces it
+    too (a state reported again, e.g. a listing re-published after a repair). Returns whether the copy changed.
     """
     current = await collection.find_one({"_id": doc_id}, projection={"version": 1}, session=session)
-    if current is not None and int(current.get("version") or 0) >= version:
+    held = int(current.get("version") or 0) if current is not None else None
+    if held is not None and (held > version or (held == version and not same_version)):
         return False
     if merge:  # keep fields other events set (e.g. the certificate on a product copy)
         await collection.update_one(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import os
 import random
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 
@@ -110,9 +111,37 @@ class Catalogue:
     noun: str  # in the 404 message: "No such product"
     rules: dict[str, Rule]
     rejection: tuple[int, str, str]
+    url_field: str = "url"  # where answers give the item's public page (real platforms answer one)
+    page: str = "/p"  # path of the public pages a shopper opens: <page>/<external id>
+    title_field: str = "title"
+    price_field: str = "price"
 
-    def answer(self, external_id: str) -> dict[str, Any]:
-        return {self.id_field: external_id, **self.store.products[external_id]}
+    def answer(self, external_id: str, request: Request) -> dict[str, Any]:
+        return {
+            self.id_field: external_id,
+            **self.store.products[external_id],
+            self.url_field: self.url(external_id, request),
+        }
+
+    def url(self, external_id: str, request: Request) -> str:
+        """The shopper's page of an item: on ``OCOP_STANDIN_PUBLIC_URL`` when set, else on the host asked."""
+        base = os.environ.get("OCOP_STANDIN_PUBLIC_URL") or str(request.base_url)
+        return f"{base.rstrip('/')}{self.page}/{external_id}"
+
+    def serve_pages(self, app: FastAPI) -> None:
+        """What a shopper sees at an item's URL: a plain page saying it is a stand-in (404 once removed)."""
+
+        @app.get(self.page + "/{external_id}", response_class=HTMLResponse, include_in_schema=False)
+        async def shopper_page(external_id: str) -> HTMLResponse:
+            item = self.store.products.get(external_id)
+            platform = self.store.platform
+            if item is None or item.get("status") != "active":
+                body = f"<h1>Sản phẩm không còn bán</h1><p>{platform} stand-in (simulated)</p>"
+                return HTMLResponse(_shop_page(platform, body), status_code=404)
+            title, price = html.escape(str(item.get(self.title_field, ""))), item.get(self.price_field)
+            price_text = f"{price:,} ₫".replace(",", ".") if isinstance(price, int) else ""
+            body = f'<h1 id="item-title">{title}</h1><p class="price">{price_text}</p>'
+            return HTMLResponse(_shop_page(platform, body))
 
     def rejected(self, body: Any) -> JSONResponse | None:
         """The platform's answer to a body it does not accept, with the fields at fault (None: accepted)."""
@@ -130,13 +159,13 @@ class Catalogue:
     def not_found(self) -> JSONResponse:
         return error(404, "not_found", f"No such {self.noun}")
 
-    def replace(self, external_id: str, body: Any) -> dict[str, Any] | JSONResponse:
+    def replace(self, external_id: str, body: Any, request: Request) -> dict[str, Any] | JSONResponse:
         if external_id not in self.store.products:
             return self.not_found()
         if rejected := self.rejected(body):
             return rejected
         self.store.products[external_id] = {**body, "status": "active"}
-        return self.answer(external_id)
+        return self.answer(external_id, request)
 
     def remove(self, external_id: str) -> dict[str, Any] | JSONResponse:
         if external_id not in self.store.products:
@@ -144,10 +173,20 @@ class Catalogue:
         self.store.products[external_id]["status"] = "removed"
         return {self.id_field: external_id, "status": "removed"}
 
-    def get(self, external_id: str) -> dict[str, Any] | JSONResponse:
+    def get(self, external_id: str, request: Request) -> dict[str, Any] | JSONResponse:
         if external_id not in self.store.products:
             return self.not_found()
-        return self.answer(external_id)
+        return self.answer(external_id, request)
+
+
+def _shop_page(platform: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{platform} stand-in</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex"></head>'
+        f'<body><p role="note"><strong>STAND-IN</strong>: mô phỏng sàn {platform}, không phải {platform}.vn '
+        f"(simulated platform for development and tests).</p>{body}</body></html>"
+    )
 
 
 def install(app: FastAPI, store: Store) -> None:

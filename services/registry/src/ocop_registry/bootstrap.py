@@ -13,6 +13,7 @@ from ocop_registry.adapters.uow import COLLECTIONS, ensure_indexes
 from ocop_registry.app.commands import ExpireCertificates
 from ocop_registry.app.expiry import expire_certificates
 from ocop_registry.app.policy import SYSTEM
+from ocop_registry.app.portal import PortalCache
 from ocop_registry.domain.certification import Councils
 from ocop_registry.events import marketplace, national, traceability
 from ocop_registry.runtime import RegistryRuntime, RegistrySettings
@@ -29,6 +30,7 @@ def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
     runtime: RegistryRuntime = RegistryRuntime(
         **parts,
         councils=Councils(settings.council_max_stars),
+        portal=PortalCache(settings.portal_cache_ttl_s),
         criteria=load_sheets(Path(settings.criteria_dir) if settings.criteria_dir else None),
         evidence=GridFsEvidenceStore(parts["client"], parts["db"]),
     )

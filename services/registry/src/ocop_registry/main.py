@@ -11,6 +11,7 @@ from ocop_registry.api.councils import router as councils
 from ocop_registry.api.dossiers import router as dossiers
 from ocop_registry.api.imports import router as imports
 from ocop_registry.api.migrations import router as migrations
+from ocop_registry.api.plans import router as plans
 from ocop_registry.api.producers import router as producers
 from ocop_registry.api.products import router as products
 from ocop_registry.api.reports import public
@@ -20,6 +21,7 @@ from ocop_registry.bootstrap import COLLECTIONS, RegistrySettings, bootstrap, ex
 from ocop_registry.console import console
 from ocop_registry.console import router as console_pages
 from ocop_registry.console.common import STATIC_DIR, STATIC_PREFIX
+from ocop_registry.portal import install as install_portal
 from ocop_shared.console import install as install_console
 from ocop_shared.events.models import REGISTRY
 from ocop_shared.web import create_service_app
@@ -30,7 +32,19 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP registry",
-        routers=[producers, products, certificates, reports, public, imports, users, migrations, dossiers, councils],
+        routers=[
+            producers,
+            products,
+            certificates,
+            reports,
+            public,
+            imports,
+            users,
+            migrations,
+            dossiers,
+            councils,
+            plans,
+        ],
         collections=COLLECTIONS,
         on_startup=on_startup,
         emits=[REGISTRY],
@@ -40,5 +54,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "Source of certification events.",
     )
     install_console(app, console)  # web console at /console (sign-in, products, certificates, reports)
+    install_portal(app)  # the public OCOP portal at the root (/, /san-pham, /chu-the, /ban-do, /tieu-chi)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="registry-static")  # the dossier pages' JS
     return app

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from ocop_registry.adapters.evidence_store import GridFsEvidenceStore
 from ocop_registry.adapters.uow import RegistryUnitOfWork
+from ocop_registry.app.portal import PortalCache
 from ocop_registry.app.users import LoginRules
 from ocop_registry.domain.certification import Councils
 from ocop_registry.domain.criteria import CriteriaBook
@@ -30,12 +31,27 @@ class RegistrySettings(ServiceSettings):
         default_factory=lambda: {"commune": 3, "district": 3, "province": 4, "central": 5}
     )
     expiry_interval_s: float = 3600.0
+    # The public portal's snapshot: changes made here show at once; another replica's within this many seconds.
+    portal_cache_ttl_s: float = Field(default=1.0, ge=0)
     # Dossiers and councils (hồ sơ, hội đồng đánh giá): the largest evidence document accepted (each upload
     # route reads at most this much, plus the form around it); the smallest council; where the criteria
     # sheets are (default: the YAML files shipped in ocop_registry/criteria).
     evidence_max_bytes: int = 20 * 1024 * 1024
     council_min_members: int = 3
     criteria_dir: str | None = None
+    # Who signs the plan progress report (PDF) sent to the People's Committee.
+    plan_report_office: str = "Sở Nông nghiệp và Môi trường"
+    # The indicators plans may set (keys of ``domain.plan.INDICATORS``): configuration, not code.
+    plan_indicators: list[str] = Field(
+        default_factory=lambda: [
+            "new_3star",
+            "producers_consolidated",
+            "new_producers",
+            "traced",
+            "linked",
+            "advanced_quality",
+        ]
+    )
 
     # The registry signs the tokens (its key ring) and publishes /.well-known/jwks.json.
     jwt_signer: bool = True
@@ -70,16 +86,20 @@ class RegistryRuntime(Runtime):
 
     settings: RegistrySettings
     councils: Councils
+    portal: PortalCache
     criteria: CriteriaBook
     evidence: GridFsEvidenceStore
 
+    def committed(self) -> None:
+        """Events were committed: wake the relay, and the portal shows the change from the next request."""
+        self.relay.wake()
+        self.portal.invalidate()
+
     def uow(self) -> RegistryUnitOfWork:
-        uow: RegistryUnitOfWork = super().uow()
-        return uow
+        return RegistryUnitOfWork(self.client, self.db, source=self.source, on_commit=self.committed)
 
     def uow_in(self, session: AsyncClientSession) -> RegistryUnitOfWork:
-        uow: RegistryUnitOfWork = super().uow_in(session)
-        return uow
+        return RegistryUnitOfWork.joined(self.client, self.db, session, source=self.source, on_commit=self.committed)
 
 
 RuntimeDep = Annotated[RegistryRuntime, Depends(runtime_of)]

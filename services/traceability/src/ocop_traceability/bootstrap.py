@@ -15,7 +15,7 @@ from ocop_traceability.app.scan import RateLimiter, ScanService
 from ocop_traceability.app.stamp_jobs import StampRunJobs
 from ocop_traceability.domain.clones import CloneRule
 from ocop_traceability.epcis_wiring import epcis_parts, epcis_workers
-from ocop_traceability.events import registry
+from ocop_traceability.events import marketplace, registry
 from ocop_traceability.runtime import TraceabilityRuntime
 from ocop_traceability.settings import TraceabilitySettings
 
@@ -53,6 +53,7 @@ def bootstrap(settings: TraceabilitySettings | None = None) -> TraceabilityRunti
         epcis=epcis_parts(settings, parts, lambda: runtime.uow()),
     )
     registry.subscribe(runtime)
+    marketplace.subscribe(runtime)
     return runtime
 
 

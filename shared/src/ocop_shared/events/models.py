@@ -159,6 +159,22 @@ class StampRunIssued(_Payload):
     issued_at: datetime
 
 
+class GrowingAreaRegistered(_Payload):
+    """A growing area (vùng trồng) registered on traceability, with its public facts only (the public portal's
+    map and product pages show it)."""
+
+    code: str
+    name: str
+    producer_id: str
+    crop: str
+    area_ha: float
+    province: AdminUnit
+    commune: AdminUnit | None = None
+    certifications: list[str] = Field(default_factory=list)  # schemes: VietGAP, GlobalGAP, organic…
+    geometry: dict  # GeoJSON Polygon or MultiPolygon
+    registered_at: datetime
+
+
 class TrailEventRecorded(_Payload):
     """A stage of a batch's journey, with the EPCIS event traceability stored for it (Thông tư
     02/2024/TT-BKHCN asks a product trace code, a location trace code and the time at every stage)."""
@@ -187,6 +203,7 @@ class _ListingEvent(_Payload):
 
 class ListingPublished(_ListingEvent):
     external_id: str
+    url: str | None = None  # the product's page on the platform, as the platform answered it (where to buy)
 
 
 class ListingFailed(_ListingEvent):
@@ -325,6 +342,7 @@ EVENT_TYPES: dict[str, tuple[str, type[_Payload]]] = {
     "vn.ocop.registry.user.session_revoked.v1": (REGISTRY, SessionRevoked),
     "vn.ocop.traceability.stamp_run.issued.v1": (TRACEABILITY, StampRunIssued),
     "vn.ocop.traceability.trail_event.recorded.v1": (TRACEABILITY, TrailEventRecorded),
+    "vn.ocop.traceability.growing_area.registered.v1": (TRACEABILITY, GrowingAreaRegistered),
     "vn.ocop.marketplace.listing.published.v1": (MARKETPLACE, ListingPublished),
     "vn.ocop.marketplace.listing.failed.v1": (MARKETPLACE, ListingFailed),
     "vn.ocop.marketplace.listing.delisted.v1": (MARKETPLACE, ListingDelisted),

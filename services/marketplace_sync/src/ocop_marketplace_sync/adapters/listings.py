@@ -83,6 +83,7 @@ class ListingRepository(GatedRepository):
                 "$set": {
                     "status": outcome.status,
                     "external_id": outcome.external_id,
+                    "url": outcome.url,
                     "synced_version": outcome.version,
                     "last_synced_at": outcome.at,
                     "last_error": outcome.error,

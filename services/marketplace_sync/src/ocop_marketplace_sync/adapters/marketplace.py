@@ -16,7 +16,7 @@ from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from ocop_marketplace_sync.domain.listing import ListingDraft
-from ocop_marketplace_sync.domain.platform import PlatformError, RemoteListing
+from ocop_marketplace_sync.domain.platform import Placed, PlatformError, RemoteListing
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -44,6 +44,7 @@ class SellerApi:
     items: str  # path of the collection: POST creates, PUT/DELETE/GET …/{id}
     id_field: str
     price_field: str
+    url_field: str = "url"  # where its answers give the product's public page
 
 
 class HttpAdapter:
@@ -114,16 +115,22 @@ class HttpAdapter:
     def create_headers(self, draft: ListingDraft) -> dict[str, str]:
         return {}
 
-    async def upsert(self, draft: ListingDraft, external_id: str | None) -> str:
+    async def upsert(self, draft: ListingDraft, external_id: str | None) -> Placed:
         if external_id:
             try:
                 r = await self.call("PUT", f"{self.api.items}/{external_id}", json=self.payload(draft))
-                return r.json()[self.api.id_field]
+                return self.placed(r.json())
             except PlatformError as exc:
                 if exc.status != 404:
                     raise  # 404: the listing vanished on the platform; create it again below
         r = await self.call("POST", self.api.items, json=self.payload(draft), headers=self.create_headers(draft))
-        return r.json()[self.api.id_field]
+        return self.placed(r.json())
+
+    def placed(self, body: dict[str, Any]) -> Placed:
+        """The id the platform gave and the page it says a shopper opens (an http(s) URL, else none)."""
+        url = body.get(self.api.url_field)
+        ok = isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 2000
+        return Placed(str(body[self.api.id_field]), url if ok else None)
 
     async def delist(self, external_id: str) -> None:
         try:

@@ -26,7 +26,7 @@ CATEGORY = {
 
 class PostmartAdapter(HttpAdapter):
     name = "postmart"
-    api = SellerApi("/v2/items", id_field="item_id", price_field="sale_price")
+    api = SellerApi("/v2/items", id_field="item_id", price_field="sale_price", url_field="item_url")
 
     async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         body = json.dumps(kwargs.pop("json")).encode() if "json" in kwargs else b""

@@ -16,7 +16,7 @@ CATEGORY = {"food": 1001, "beverage": 1002, "herbal": 1003, "handicraft": 1004, 
 
 class VosoAdapter(HttpAdapter):
     name = "voso"
-    api = SellerApi("/api/seller/products", id_field="product_id", price_field="price")
+    api = SellerApi("/api/seller/products", id_field="product_id", price_field="price", url_field="product_url")
 
     _token: tuple[str, float] | None = None  # the access token and when to fetch a new one
 

@@ -30,6 +30,7 @@ def view(listing: Listing) -> dict[str, Any]:
         "platform": listing.platform,
         "status": listing.status,
         "external_id": listing.external_id,
+        "url": listing.url if listing.status == "published" else None,
         "last_synced_at": listing.last_synced_at.isoformat() if listing.last_synced_at else None,
         "last_error": listing.last_error,
         "product_id": listing.product_id,

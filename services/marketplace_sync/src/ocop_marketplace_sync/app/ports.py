@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ocop_marketplace_sync.domain.listing import ListingDraft
 from ocop_marketplace_sync.domain.listing_state import Listing, Retry, SyncOutcome
-from ocop_marketplace_sync.domain.platform import RemoteListing
+from ocop_marketplace_sync.domain.platform import Placed, RemoteListing
 from ocop_shared import ports
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 
@@ -72,7 +72,7 @@ class Marketplace(Protocol):
 
     name: str
 
-    async def upsert(self, draft: ListingDraft, external_id: str | None) -> str: ...
+    async def upsert(self, draft: ListingDraft, external_id: str | None) -> Placed: ...
     async def delist(self, external_id: str) -> None: ...
     async def fetch(self, external_id: str) -> RemoteListing | None: ...
 

@@ -39,8 +39,8 @@ async def push_listing(
     name, operation = listing.platform, listing.operation
     try:
         if listing.desired == LISTED:
-            external_id = await platform.upsert(listing.draft_to_publish(), listing.external_id)
-            outcome = listing.published(external_id, utcnow())
+            placed = await platform.upsert(listing.draft_to_publish(), listing.external_id)
+            outcome = listing.published(placed.external_id, utcnow(), url=placed.url)
         else:
             if listing.external_id:
                 await platform.delist(listing.external_id)

@@ -41,6 +41,11 @@ class SyncOutcome:
     at: datetime
     event: ListingPublished | ListingDelisted | ListingFailed
 
+    @property
+    def url(self) -> str | None:
+        """The product's page on the platform while published (where to buy), as the platform answered it."""
+        return self.event.url if isinstance(self.event, ListingPublished) else None
+
 
 @dataclass(frozen=True)
 class Retry:
@@ -63,6 +68,7 @@ class Listing(BaseModel):
     next_attempt_at: datetime | None = None
     traceparent: str | None = None  # the certification event's trace: platform calls and listing events continue it
     external_id: str | None = None
+    url: str | None = None  # the product's page on the platform (where to buy), from its last answer
     last_synced_at: datetime | None = None
     last_error: str | None = None
     synced_version: int | None = None
@@ -114,9 +120,13 @@ class Listing(BaseModel):
             raise MissingDraft(self.id)
         return self.draft
 
-    def published(self, external_id: str, at: datetime) -> SyncOutcome:
+    def published(self, external_id: str, at: datetime, url: str | None = None) -> SyncOutcome:
         event = ListingPublished(
-            product_id=self.product_id, platform=self.platform, version=self.desired_version, external_id=external_id
+            product_id=self.product_id,
+            platform=self.platform,
+            version=self.desired_version,
+            external_id=external_id,
+            url=url,
         )
         return self._outcome("published", external_id, None, at, event)
 

@@ -14,6 +14,14 @@ class PlatformError(Exception):
         self.status, self.reason, self.retryable, self.retry_after = status, reason, retryable, retry_after
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A listing the platform accepted: its id there and the product's page a shopper opens (when it says)."""
+
+    external_id: str
+    url: str | None = None
+
+
 @dataclass
 class RemoteListing:
     """A listing as the platform holds it (what a shopper would see)."""

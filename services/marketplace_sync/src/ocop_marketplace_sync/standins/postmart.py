@@ -42,7 +42,18 @@ RULES = {
 
 def create_app() -> FastAPI:
     app, store = standin_app("postmart")
-    items = Catalogue(store, "item_id", "item", RULES, (400, "invalid_item", "Item rejected"))
+    items = Catalogue(
+        store,
+        "item_id",
+        "item",
+        RULES,
+        (400, "invalid_item", "Item rejected"),
+        "item_url",
+        "/item",
+        "item_name",
+        "sale_price",
+    )
+    items.serve_pages(app)
     api_key = os.environ.get("OCOP_POSTMART_API_KEY", "ocop-dev")
     secret = os.environ.get("OCOP_POSTMART_API_SECRET", "postmart-dev-secret")
 
@@ -70,12 +81,12 @@ def create_app() -> FastAPI:
         # the platform's own idempotency: one item per external_ref
         for ext, item in store.products.items():
             if item.get("external_ref") == body["external_ref"] and item["status"] == "active":
-                return items.answer(ext)
-        return items.answer(items.add(body))
+                return items.answer(ext, request)
+        return items.answer(items.add(body), request)
 
     @app.put("/v2/items/{item_id}")
     async def update(item_id: str, request: Request):
-        return items.replace(item_id, parse(await signed(request)))
+        return items.replace(item_id, parse(await signed(request)), request)
 
     @app.delete("/v2/items/{item_id}")
     async def remove(item_id: str, request: Request):
@@ -85,6 +96,6 @@ def create_app() -> FastAPI:
     @app.get("/v2/items/{item_id}")
     async def get(item_id: str, request: Request):
         await signed(request)
-        return items.get(item_id)
+        return items.get(item_id, request)
 
     return app

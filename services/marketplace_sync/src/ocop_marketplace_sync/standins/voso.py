@@ -35,7 +35,10 @@ RULES = {
 
 def create_app() -> FastAPI:
     app, store = standin_app("voso")
-    items = Catalogue(store, "product_id", "product", RULES, (422, "validation_failed", "Invalid product"))
+    items = Catalogue(
+        store, "product_id", "product", RULES, (422, "validation_failed", "Invalid product"), "product_url", "/san-pham"
+    )
+    items.serve_pages(app)
     client_id = os.environ.get("OCOP_VOSO_CLIENT_ID", "ocop-dev")
     client_secret = os.environ.get("OCOP_VOSO_CLIENT_SECRET", "voso-dev-secret")
     tokens: dict[str, float] = {}
@@ -69,19 +72,21 @@ def create_app() -> FastAPI:
     ):
         authorize(authorization)
         if idempotency_key and idempotency_key in store.idempotency:
-            return items.answer(store.idempotency[idempotency_key])  # a retried create returns the first result
+            return items.answer(
+                store.idempotency[idempotency_key], request
+            )  # a retried create returns the first result
         body = await body_of(request)
         if rejected := items.rejected(body):
             return rejected
         ext = items.add(body)
         if idempotency_key:
             store.idempotency[idempotency_key] = ext
-        return items.answer(ext)
+        return items.answer(ext, request)
 
     @app.put("/api/seller/products/{product_id}")
     async def update(product_id: str, request: Request, authorization: str | None = Header(None)):
         authorize(authorization)
-        return items.replace(product_id, await body_of(request))
+        return items.replace(product_id, await body_of(request), request)
 
     @app.delete("/api/seller/products/{product_id}")
     async def remove(product_id: str, authorization: str | None = Header(None)):
@@ -89,8 +94,8 @@ def create_app() -> FastAPI:
         return items.remove(product_id)
 
     @app.get("/api/seller/products/{product_id}")
-    async def get(product_id: str, authorization: str | None = Header(None)):
+    async def get(product_id: str, request: Request, authorization: str | None = Header(None)):
         authorize(authorization)
-        return items.get(product_id)
+        return items.get(product_id, request)
 
     return app

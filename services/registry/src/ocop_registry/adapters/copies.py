@@ -28,6 +28,11 @@ class ListingStatusRepository(MongoRepository):
         )
         return True
 
+    async def published(self) -> list[dict[str, Any]]:
+        """Every published listing (the portal's "where to buy")."""
+        docs = await self.collection.find({"status": "published"}, session=self.session).to_list(None)
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
     async def of_product(self, product_id: str) -> list[dict[str, Any]]:
         docs = (
             await self.collection.find({"product_id": product_id}, session=self.session).sort("platform", 1).to_list()
@@ -80,3 +85,32 @@ class TracedProductRepository(MongoRepository):
     async def among(self, product_ids: Iterable[str]) -> set[str]:
         cursor = self.collection.find({"_id": {"$in": list(product_ids)}}, projection={"_id": 1}, session=self.session)
         return {d["_id"] async for d in cursor}
+
+
+class GrowingAreaCopyRepository(MongoRepository):
+    """Growing areas (vùng trồng) with their outline, from traceability's ``growing_area.registered`` events:
+    public facts only (the portal's map and product pages)."""
+
+    collection_name = "growing_areas"
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None:
+        # the replacement names its _id: the embedded server would otherwise give an upserted one an ObjectId
+        doc = {"_id": code, **fields, "code": code}
+        await self.collection.replace_one({"_id": code}, doc, upsert=True, session=self.session)
+
+    async def all(self) -> list[dict[str, Any]]:
+        docs = await self.collection.find({}, session=self.session).to_list(None)
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs if isinstance(d.get("code"), str)]
+
+
+class ChangeMarkerRepository(MongoRepository):
+    """Whether anything changed since a snapshot was read, in two cheap reads: the newest outbox row (every
+    registry change the portal shows emits an event in its transaction) and the number of events applied
+    (``inbox``: listings, growing areas). Not a count of anything: compared for equality only."""
+
+    collection_name = "outbox"
+
+    async def marker(self) -> tuple[Any, int]:
+        newest = await self.collection.find_one({}, projection={"_id": 1}, sort=[("_id", -1)], session=self.session)
+        applied = await self.collection.database["inbox"].estimated_document_count()
+        return (newest or {}).get("_id"), applied

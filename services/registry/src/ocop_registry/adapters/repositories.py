@@ -11,6 +11,7 @@ from typing import Any
 
 from ocop_registry.app.ports import CertificateQuery, ProductQuery
 from ocop_registry.domain.certificate import Certificate
+from ocop_registry.domain.plan import Plan
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
@@ -169,3 +170,12 @@ class LoginAttemptRepository(MongoRepository):
 
     async def clear(self, key: str) -> None:
         await self.collection.delete_one({"_id": key}, session=self.session)
+
+
+class PlanRepository(ModelRepository[Plan]):
+    model = Plan
+    collection_name = "plans"
+
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Plan]:
+        plans = await self.find({"province.code": _in(provinces)} if provinces else {})
+        return sorted(plans, key=lambda p: (-p.year, p.number))

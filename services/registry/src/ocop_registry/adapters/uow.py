@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ocop_registry.adapters.copies import ListingStatusRepository, PortalStatusRepository, TracedProductRepository
+from ocop_registry.adapters.copies import (
+    ChangeMarkerRepository,
+    GrowingAreaCopyRepository,
+    ListingStatusRepository,
+    PortalStatusRepository,
+    TracedProductRepository,
+)
 from ocop_registry.adapters.dossiers import CouncilRepository, DossierRepository, MemberScoreRepository
 from ocop_registry.adapters.repositories import (
     CertificateRepository,
     EvaluationRepository,
     LoginAttemptRepository,
+    PlanRepository,
     ProducerRepository,
     ProductRepository,
     UserRepository,
@@ -31,6 +38,8 @@ COLLECTIONS = [
     "traced_products",
     "users",
     "listing_status",
+    "growing_areas",
+    "plans",
     "dossiers",
     "councils",
     "council_scores",
@@ -49,11 +58,14 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     listings: ListingStatusRepository
     traced: TracedProductRepository
     portal: PortalStatusRepository  # the national traceability portal (national_sync's events)
+    areas: GrowingAreaCopyRepository
+    changes: ChangeMarkerRepository
     dossiers: DossierRepository
     councils: CouncilRepository
     scores: MemberScoreRepository
     attempts: LoginAttemptRepository
     revocations: RevokedSessions
+    plans: PlanRepository
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_registry.app.inputs import ContactIn, ProductIn
 from ocop_registry.domain.certificate import CertificateFacts
-from ocop_registry.domain.producer import ProducerKind
+from ocop_registry.domain.producer import Linkage, ProducerKind
 from ocop_shared.addresses import CurrentUnits
 from ocop_shared.events.models import AdminUnit, RecordedAddress
 
@@ -36,6 +36,9 @@ class ProducerOut(BaseModel):
     registered_at: datetime
     updated_at: datetime | None = None
     version: int
+    linkages: list[Linkage] = Field(
+        default_factory=list, description="production-and-sales linkages with their evidence (plans count them)"
+    )
 
 
 class ProductOut(ProductIn):

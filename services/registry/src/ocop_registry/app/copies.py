@@ -1,5 +1,6 @@
 """What the registry keeps from other services' events: where each product is listed (marketplace_sync's
-``listing.*``) and which products have traceability stamps (traceability's ``stamp_run.issued``)."""
+``listing.*``), which products have traceability stamps (traceability's ``stamp_run.issued``) and the growing
+areas with their outline (``growing_area.registered``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from ocop_registry.app.ports import UnitOfWork
 from ocop_shared.events.models import (
+    GrowingAreaRegistered,
     ListingDelisted,
     ListingFailed,
     ListingPublished,
@@ -30,6 +32,7 @@ async def record_listing(event: ListingEvent, at: datetime, uow: UnitOfWork) -> 
         fields |= {
             "status": "published" if isinstance(event, ListingPublished) else "delisted",
             "external_id": event.external_id,
+            "url": event.url if isinstance(event, ListingPublished) else None,  # where to buy, while listed
         }
     async with uow:
         changed = await uow.listings.record(event.product_id, event.platform, event.version, fields)
@@ -40,6 +43,13 @@ async def record_listing(event: ListingEvent, at: datetime, uow: UnitOfWork) -> 
 async def record_stamp_run(event: StampRunIssued, uow: UnitOfWork) -> None:
     async with uow:
         await uow.traced.record_run(event.product_id, event.producer_id, event.issued_at, event.count)
+        await uow.commit()
+
+
+async def record_area(event: GrowingAreaRegistered, uow: UnitOfWork) -> None:
+    """Keep a growing area's public facts and outline (a repeated event writes the same document)."""
+    async with uow:
+        await uow.areas.put(event.code, event.model_dump(mode="json", exclude={"code"}))
         await uow.commit()
 
 

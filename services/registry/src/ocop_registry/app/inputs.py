@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocop_registry.domain.certification import Decision
-from ocop_registry.domain.producer import ProducerKind
+from ocop_registry.domain.producer import Linkage, ProducerKind
 from ocop_registry.domain.product import ProductGroup, QualityCertification
 from ocop_registry.domain.scoring import CriterionScore
 from ocop_shared.addresses import AddressChange, AddressFields
@@ -39,6 +39,7 @@ class ProducerIn(Strict, AddressFields):
     address: str = Field(default="", max_length=500, description="thôn/xóm, số nhà: the part below the commune")
     public_name: str | None = Field(default=None, max_length=300)
     contact: ContactIn | None = None
+    linkages: list[Linkage] = Field(default_factory=list, max_length=50)
 
 
 class ProducerPatch(Strict, AddressChange):
@@ -53,6 +54,7 @@ class ProducerPatch(Strict, AddressChange):
     address: str | None = Field(default=None, max_length=500)
     public_name: str | None = Field(default=None, max_length=300)
     contact: ContactIn | None = None
+    linkages: list[Linkage] | None = Field(default=None, max_length=50)
 
 
 class ProductFields(Strict):
@@ -127,3 +129,30 @@ class UserIn(Strict):
     provinces: list[str] = Field(default_factory=list, max_length=70)
     display_name: str | None = Field(default=None, max_length=200)
     replace: bool = False
+
+
+class TargetIn(Strict):
+    unit: str = Field(min_length=1, max_length=200, description="as the plan writes it: 'Huyện Chợ Đồn', 'Toàn tỉnh'")
+    values: dict[str, int | None] = Field(max_length=30, description="indicator key → target (null: none set)")
+
+    @field_validator("values")
+    @classmethod
+    def _counts(cls, values: dict[str, int | None]) -> dict[str, int | None]:
+        if any(v is not None and not 0 <= v <= 100_000 for v in values.values()):
+            raise ValueError("a target is a count from 0 to 100000")
+        return values
+
+
+class PlanIn(Strict):
+    """A plan as issued: number, year, issuing body, the province its units lie in (as written: 'Bắc Kạn'),
+    the indicators it sets (keys of the configuration) and its target rows."""
+
+    number: str = Field(min_length=1, max_length=60)
+    year: int = Field(ge=2018, le=2100)
+    issuer: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="", max_length=300)
+    issued_on: date | None = None
+    province: str = Field(min_length=1, max_length=100)
+    unit_scheme: Literal["legacy", "current"] | None = None  # default: legacy for plans issued before 07/2025
+    indicators: list[str] = Field(min_length=1, max_length=30)
+    targets: list[TargetIn] = Field(min_length=1, max_length=500)

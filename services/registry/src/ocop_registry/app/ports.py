@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ocop_registry.domain.certificate import Certificate
 from ocop_registry.domain.council import Council, MemberScore
 from ocop_registry.domain.dossier import Dossier
+from ocop_registry.domain.plan import Plan
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
@@ -79,6 +80,12 @@ class Certificates(Repository[Certificate], Protocol):
         ...
 
 
+class Plans(Repository[Plan], Protocol):
+    async def in_provinces(self, provinces: tuple[str, ...]) -> list[Plan]:
+        """Plans of these provinces (all when empty), newest year first."""
+        ...
+
+
 class Users(Repository[User], Protocol):
     async def put(self, user: User) -> None:
         """Create or replace."""
@@ -95,6 +102,20 @@ class ListingStatuses(Protocol):
         ...
 
     async def of_product(self, product_id: str) -> list[dict[str, Any]]: ...
+    async def published(self) -> list[dict[str, Any]]: ...
+
+
+class GrowingAreas(Protocol):
+    """Growing areas with their outline (public facts, from traceability's events)."""
+
+    async def put(self, code: str, fields: dict[str, Any]) -> None: ...
+    async def all(self) -> list[dict[str, Any]]: ...
+
+
+class Changes(Protocol):
+    """A cheap marker that moves whenever the registry commits an event or applies one (the portal's cache)."""
+
+    async def marker(self) -> Any: ...
 
 
 class TracedProducts(Protocol):
@@ -185,8 +206,11 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     listings: ListingStatuses
     traced: TracedProducts
     portal: PortalStatuses
+    areas: GrowingAreas
+    changes: Changes
     dossiers: Dossiers
     councils: Councils
     scores: MemberScores
     attempts: LoginAttempts
     revocations: Revocations
+    plans: Plans

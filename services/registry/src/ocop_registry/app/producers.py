@@ -40,6 +40,7 @@ def new_producer(details: ProducerIn, *, split: SplitPolicy = "refuse") -> Produ
         public_name=details.public_name,
         contact=Contact(**details.contact.model_dump()) if details.contact else Contact(),
         registered_at=utcnow(),
+        linkages=details.linkages,
         recorded=placement.recorded,
         current=placement.current,
     )
@@ -82,7 +83,8 @@ async def update_producer(cmd: UpdateProducer, principal: Principal, uow: UnitOf
 def corrected(producer: Producer, patch: ProducerPatch) -> Producer:
     """The producer with the patch applied: the same checks as a registration."""
     fields = patch.model_dump(
-        include={"name", "kind", "legal_form", "tax_code", "address", "public_name", "contact"}, exclude_unset=True
+        include={"name", "kind", "legal_form", "tax_code", "address", "public_name", "contact", "linkages"},
+        exclude_unset=True,
     )
     if "contact" in fields:
         fields["contact"] = fields["contact"] or {}

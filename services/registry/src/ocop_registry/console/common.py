@@ -28,6 +28,7 @@ NAV = (
     NavEntry("/councils", "Hội đồng", ("official", "operator", "council_member")),
     NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
     NavEntry("/reports", "Báo cáo", ("official", "operator")),
+    NavEntry("/plans", "Kế hoạch", ("official", "operator")),
 )
 # The start page of each role (a council member's is the councils they sit on).
 HOME = {"council_member": "/councils"}

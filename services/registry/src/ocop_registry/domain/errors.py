@@ -47,3 +47,6 @@ class NotAnUpgrade(Refusal, DomainError, text="Nâng hạng cần nhiều sao h�
 
 
 class EvaluationOfOtherProduct(Refusal, DomainError, text="Kết quả đánh giá thuộc sản phẩm khác"): ...
+
+
+class PlanNotFound(Refusal, NotFound, text="Không tìm thấy kế hoạch"): ...

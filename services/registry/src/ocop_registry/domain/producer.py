@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Self
 
@@ -52,6 +52,15 @@ class Contact(BaseModel):
     representative: str | None = None
 
 
+class Linkage(BaseModel):
+    """A production-and-sales linkage (liên kết sản xuất và tiêu thụ) and its evidence: the contract or
+    agreement that proves it (plans count producers "in linkages" only with one)."""
+
+    partner: str = Field(min_length=2, max_length=300)
+    evidence: str = Field(min_length=2, max_length=300)  # "Hợp đồng số 12/2024/HĐLK ngày 05/3/2024"
+    since: date | None = None
+
+
 class Producer(BaseModel):
     """Chủ thể. ``province`` and ``commune`` ({"code", "name"}) are today's units: scopes, reports, events and
     the other services read them. ``recorded`` is the address as written (perhaps in the units before the
@@ -75,6 +84,7 @@ class Producer(BaseModel):
     current: CurrentUnits | None = None
     updated_at: datetime | None = None
     version: int = 1
+    linkages: list[Linkage] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

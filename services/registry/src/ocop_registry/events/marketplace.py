@@ -17,11 +17,14 @@ def subscribe(runtime: RegistryRuntime) -> None:
     @consumer.on(ListingPublished)
     async def published(event: CloudEvent, payload: ListingPublished, session: AsyncClientSession) -> None:
         await record_listing(payload, event.time, runtime.uow_in(session))
+        runtime.portal.invalidate()  # where to buy changed
 
     @consumer.on(ListingDelisted)
     async def delisted(event: CloudEvent, payload: ListingDelisted, session: AsyncClientSession) -> None:
         await record_listing(payload, event.time, runtime.uow_in(session))
+        runtime.portal.invalidate()
 
     @consumer.on(ListingFailed)
     async def failed(event: CloudEvent, payload: ListingFailed, session: AsyncClientSession) -> None:
         await record_listing(payload, event.time, runtime.uow_in(session))
+        runtime.portal.invalidate()

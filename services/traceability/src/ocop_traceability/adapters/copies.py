@@ -1,5 +1,5 @@
-"""Traceability's copies of producers and products, written only by registry events (newest version wins,
-``ocop_shared.projection.upsert_if_newer``)."""
+"""Traceability's copies of producers and products, written only by registry events, and of where products are
+listed, written by marketplace_sync's events (newest version wins, ``ocop_shared.projection.upsert_if_newer``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from ocop_shared.auth import Scope
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 from ocop_shared.projection import upsert_if_newer
+from ocop_shared.repository import MongoRepository
 from ocop_traceability.adapters.base import Records
 from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
 from ocop_traceability.domain.digital_link import gtin_forms
@@ -69,3 +70,24 @@ class ProductCopies(Records[ProductCopy]):
         """The products with this GTIN, however it was written (8, 12, 13 or 14 digits). One, normally: the
         registry does not refuse a GTIN another product has, so the resolver picks among them."""
         return await self.fetch({"gtin": {"$in": gtin_forms(gtin14)}}, sort="_id", limit=20)
+
+
+class ListingCopies(MongoRepository):
+    """Where each product is on sale, from marketplace_sync's ``listing.*`` events: one document per product
+    and platform, with the platform's product URL while it is published (the scan page's "where to buy")."""
+
+    collection_name = "listings"
+
+    async def record(self, product_id: str, platform: str, version: int, url: str | None) -> bool:
+        fields = {"product_id": product_id, "platform": platform, "url": url}
+        return await upsert_if_newer(
+            self.collection, f"{product_id}:{platform}", fields, version, self.session, same_version=True
+        )
+
+    async def of_product(self, product_id: str) -> list[dict[str, str]]:
+        docs = await self.collection.find({"product_id": product_id}, session=self.session).to_list(None)
+        return [
+            {"platform": str(d["platform"]), "url": d["url"]}
+            for d in sorted(docs, key=lambda d: str(d.get("platform")))
+            if isinstance(d.get("url"), str)
+        ]

@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.uow import MongoUnitOfWork
 from ocop_traceability.adapters.batches import Batches, TrailEvents
-from ocop_traceability.adapters.copies import ProducerCopies, ProductCopies
+from ocop_traceability.adapters.copies import ListingCopies, ProducerCopies, ProductCopies
 from ocop_traceability.adapters.epcis.jobs import CaptureJobs
 from ocop_traceability.adapters.epcis.lookups import EpcisLookups
 from ocop_traceability.adapters.epcis.store import COLLECTIONS as EPCIS_COLLECTIONS
@@ -33,6 +33,7 @@ COLLECTIONS = [
     "stamps",
     "scans",
     "clone_alerts",
+    "listings",
     *EPCIS_COLLECTIONS,
 ]
 
@@ -52,6 +53,7 @@ class TraceabilityUnitOfWork(MongoUnitOfWork, TraceabilityUow):
     stamps: Stamps
     scans: ScanRecords
     clone_alerts: CloneAlerts
+    listings: ListingCopies
     epcis: EpcisEvents
     epcis_lookups: EpcisLookups
     capture_jobs: CaptureJobs

@@ -81,6 +81,11 @@ def render_page(request: Request, view: dict[str, Any], banner: str, t: Translat
     geometry = (view.get("growing_area") or {}).get("geometry")
     map_svg, osm = _map(geometry, t)
     others = [(lang, CATALOGUE.translator(lang)("language.name")) for lang in CATALOGUE.languages if lang != t.lang]
+    product_page = None
+    if view.get("product") and (view.get("certificate") or {}).get("status") == "active":
+        # the product's page on the registry's public portal: where to buy the genuine product
+        registry = runtime_of(request).settings.registry_public_url.rstrip("/")
+        product_page = f"{registry}/san-pham/{view['product']['id']}" + ("" if t.lang == "vi" else f"?lang={t.lang}")
     html = _env.get_template("scan.html").render(
         view=localized(view, t),
         banner={"title": t(f"{banner}.title"), "text": t(f"{banner}.text")},
@@ -90,6 +95,7 @@ def render_page(request: Request, view: dict[str, Any], banner: str, t: Translat
         map_svg=map_svg,
         osm_link=osm,
         geometry_json=json.dumps(geometry) if geometry else "",
+        product_page=product_page,
         nonce=csp_nonce(request),
     )
     return HTMLResponse(html, status_code=status, headers=page_headers(t))

@@ -12,6 +12,7 @@ from typing import Any
 from ocop_shared.admin_units import Placement, place
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
+from ocop_shared.events.models import AdminUnit, GrowingAreaRegistered
 from ocop_traceability.app import policy
 from ocop_traceability.app.commands import GrowingAreaIn, PackingHouseIn
 from ocop_traceability.app.ports import TraceabilityUow
@@ -42,8 +43,25 @@ async def register_area(
     )
     async with uow.acting(principal, "growing_area.register", growing_area=area.code):
         await uow.growing_areas.add(area)
+        uow.emit(area_registered(area), key=area.code)
         await uow.commit()
     return area
+
+
+def area_registered(area: GrowingArea) -> GrowingAreaRegistered:
+    """The event of a new area: its public facts (the registry's portal draws it on the OCOP map)."""
+    return GrowingAreaRegistered(
+        code=area.code,
+        name=area.name,
+        producer_id=area.producer_id,
+        crop=area.crop,
+        area_ha=area.area_ha,
+        province=AdminUnit(code=area.province.code, name=area.province.name),
+        commune=AdminUnit(code=area.commune.code, name=area.commune.name) if area.commune else None,
+        certifications=[c.scheme for c in area.certifications],
+        geometry=area.geometry,
+        registered_at=area.registered_at,
+    )
 
 
 async def register_packing_house(cmd: PackingHouseIn, principal: Principal, uow: TraceabilityUow) -> PackingHouse:

@@ -29,6 +29,13 @@ class ProducerCopiesPort(Protocol):
     async def apply(self, producer: ProducerSnapshot, version: int) -> bool: ...
 
 
+class ListingCopiesPort(Protocol):
+    """Where products are on sale (marketplace_sync's events): the platform's URL while published."""
+
+    async def record(self, product_id: str, platform: str, version: int, url: str | None) -> bool: ...
+    async def of_product(self, product_id: str) -> list[dict[str, str]]: ...
+
+
 class ProductCopiesPort(Protocol):
     async def get(self, entity_id: str) -> ProductCopy | None: ...
     async def visible(self, scope: Scope) -> dict[str, ProductCopy]: ...
@@ -198,6 +205,7 @@ class TraceabilityUow(ports.UnitOfWork, Protocol):
     stamps: StampsPort
     scans: ScanRecordsPort
     clone_alerts: CloneAlertsPort
+    listings: ListingCopiesPort
     epcis: EpcisEventsPort
     epcis_lookups: EpcisLookupsPort
     capture_jobs: CaptureJobsPort

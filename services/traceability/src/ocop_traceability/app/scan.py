@@ -200,6 +200,7 @@ class ScanService:
                 await reads.products.get(batch.product_id),
                 await reads.producers.get(batch.producer_id),
                 await reads.trail.trail(batch_id, limit=200),
+                await reads.listings.of_product(batch.product_id),
             )
         self._parts[batch_id] = (time.monotonic() + self.cache_ttl, parts)
         if len(self._parts) > 50_000:

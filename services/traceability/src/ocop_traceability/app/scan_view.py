@@ -25,6 +25,7 @@ class BatchParts:
     product: ProductCopy | None = None
     producer: ProducerCopy | None = None
     events: list[TrailEvent] = field(default_factory=list)
+    listings: list[dict[str, str]] = field(default_factory=list)  # where to buy: {platform, url} while published
     shown: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -114,4 +115,6 @@ def _public_parts(parts: BatchParts) -> dict[str, Any]:
         "events": [
             {"type": e.type, "time": e.time.isoformat(), "place": e.place, "note": e.note} for e in parts.events
         ],
+        # the product's live listings (marketplace events), while its certificate is active
+        "where_to_buy": [dict(x) for x in parts.listings] if cert and cert.status == "active" else [],
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from typing import Any
 
 from ocop_traceability.domain.epcis.ids import normalised
@@ -200,6 +201,10 @@ def _number(text: str) -> str:
     try:
         f = float(text)
     except ValueError:
+        return text
+    if not math.isfinite(f):
+        # a text such as "inf" or "1e999" (a producer's note): kept as written, as the reference keeps "nan"
+        # (its int() of an infinity raises instead: no answer to match there)
         return text
     return str(int(f)) if int(f) == f else str(f)
 

@@ -104,6 +104,7 @@ def token_settings(service: str) -> dict:
 
 def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra):
     from ocop_marketplace_sync.bootstrap import MarketplaceSyncSettings
+    from ocop_national_sync.bootstrap import NationalSyncSettings
     from ocop_registry.bootstrap import RegistrySettings
     from ocop_traceability.bootstrap import TraceabilitySettings
 
@@ -111,6 +112,7 @@ def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra
         "registry": RegistrySettings,
         "traceability": TraceabilitySettings,
         "marketplace_sync": MarketplaceSyncSettings,
+        "national_sync": NationalSyncSettings,
     }[service]
     return cls(
         kafka_bootstrap=stack.bootstrap,
@@ -131,6 +133,8 @@ def create_app(service: str, settings):
         from ocop_registry.main import create_app as factory
     elif service == "traceability":
         from ocop_traceability.main import create_app as factory
+    elif service == "national_sync":
+        from ocop_national_sync.main import create_app as factory
     else:
         from ocop_marketplace_sync.main import create_app as factory
     return factory(settings)
@@ -241,6 +245,8 @@ async def hostile_apps(hostile_stack) -> AsyncIterator[RunningApps]:
         extra = {
             "traceability": {"max_stamps_per_run": HOSTILE_MAX_STAMPS},
             "marketplace_sync": platforms(served, sync_attempts=2),
+            "national_sync": {"national_portal_url": ""},  # the portal is off: records and readiness only
         }
-        async with run_apps(hostile_stack, extra=extra) as running:
+        services = ("registry", "traceability", "marketplace_sync", "national_sync")
+        async with run_apps(hostile_stack, services=services, extra=extra) as running:
             yield running

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"registry": 8001, "traceability": 8002, "marketplace_sync": 8003}
+SERVICES = {"registry": 8001, "traceability": 8002, "marketplace_sync": 8003, "national_sync": 8004}
 # Settings a container cannot run without (defaults point at 127.0.0.1 or a local key file).
 REQUIRED_ENV = {"OCOP_KAFKA_BOOTSTRAP", "OCOP_MONGO_URL", "OCOP_SECRET_KEY", "OCOP_HOST", "OCOP_PORT", "OCOP_MONGO_DB"}
 
@@ -83,12 +83,15 @@ def test_dockerfile_is_multistage_nonroot_with_healthcheck():
 
 
 def test_standins_profile(compose):
-    for name, port, module in (("voso-standin", 8101, "voso"), ("postmart-standin", 8102, "postmart")):
+    for name, port, target in (
+        ("voso-standin", 8101, "ocop_marketplace_sync.standins.voso"),
+        ("postmart-standin", 8102, "ocop_marketplace_sync.standins.postmart"),
+        ("national-portal-standin", 8103, "ocop_national_sync.standin"),
+    ):
         svc = compose["services"][name]
         assert svc["profiles"] == ["standins"]
         assert svc["environment"]["OCOP_PORT"] == str(port) and f"{port}:{port}" in svc["ports"]
-        target = svc["environment"]["OCOP_SERVICE_MODULE"]
-        assert target == f"ocop_marketplace_sync.standins.{module}"
+        assert svc["environment"]["OCOP_SERVICE_MODULE"] == target
         assert callable(importlib.import_module(target).create_app)  # what the image's CMD runs exists
         assert "/healthz" in " ".join(svc["healthcheck"]["test"])
 
@@ -101,7 +104,13 @@ def test_standins_profile(compose):
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("province", "national", "dev")
 RENDERED = {"base": K8S / "base", **{name: K8S / "overlays" / name for name in OVERLAYS}}
-DEPLOYMENTS = {"registry": "registry", "traceability": "traceability", "marketplace-sync": "marketplace_sync"}
+DEPLOYMENTS = {
+    "registry": "registry",
+    "traceability": "traceability",
+    "marketplace-sync": "marketplace_sync",
+    "national-sync": "national_sync",
+}
+STANDIN_MODULES = ("ocop_marketplace_sync.standins.", "ocop_national_sync.standin")
 # Environment variables that are not OCOP_* settings, each for a stated reason.
 NON_SETTINGS_ENV = {
     "FORWARDED_ALLOW_IPS",  # uvicorn: which proxies may set X-Forwarded-For
@@ -382,7 +391,7 @@ def test_environment_is_real_settings(rendered):
         for c in _containers(d, init=False):
             env = _env(resources, c)
             if dname not in DEPLOYMENTS:  # the simulated stand-ins (dev only)
-                assert env["OCOP_SERVICE_MODULE"].startswith("ocop_marketplace_sync.standins.")
+                assert env["OCOP_SERVICE_MODULE"].startswith(STANDIN_MODULES)
                 assert callable(importlib.import_module(env["OCOP_SERVICE_MODULE"]).create_app)
                 continue
             service = DEPLOYMENTS[dname]
@@ -510,10 +519,13 @@ def test_marketplace_standins_only_in_dev_and_labelled_simulated(rendered):
     name, resources = rendered
     standins = [r for r in resources if "standin" in r["metadata"]["name"]]
     cm = _by_kind(resources, "ConfigMap")["ocop-marketplace-sync"]["data"]
+    portal = _by_kind(resources, "ConfigMap")["ocop-national-sync"]["data"]
     if name != "dev":
         assert not standins, name
         assert cm["OCOP_VOSO_URL"] == "" and cm["OCOP_POSTMART_URL"] == "", "no real seller API: disabled"
+        assert portal["OCOP_NATIONAL_PORTAL_URL"] == "", "the portal's API is not public: disabled until granted"
         return
+    assert portal["OCOP_NATIONAL_PORTAL_URL"] == "http://national-portal-standin:8103"
     assert {r["kind"] for r in standins} == {"Deployment", "Service"}
     for r in standins:
         assert r["metadata"]["labels"]["ocop.example/simulated"] == "true"
@@ -524,15 +536,20 @@ def test_marketplace_standins_only_in_dev_and_labelled_simulated(rendered):
 
 def test_deploy_readme_lists_every_index_the_code_creates():
     text = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
-    found, calls = set(), 0
+    found, calls, read = set(), 0, 0
     for path in [*ROOT.glob("services/*/src/**/*.py"), *ROOT.glob("shared/src/**/*.py")]:
         source = path.read_text(encoding="utf-8")
         calls += source.count(".create_index(")
-        # db.coll.create_index("f") or db["dotted.name"].create_index("f") (GridFS's collections)
-        for plain, dotted, field in re.findall(
-            r"db(?:\.(\w+)|\[\"([\w.]+)\"\])\.create_index\(\s*\"([\w.]+)\"", source
-        ):
-            found.add((plain or dotted, field))
-    assert len(found) >= 15 and calls == len(found), "an index this test cannot read (compound?): extend it"
+        # db.coll.create_index("f") or db["dotted.name"].create_index("f") (GridFS's collections); two services
+        # may index the same collection and field in their own databases: one README row
+        indexes = [
+            (plain or dotted, field)
+            for plain, dotted, field in re.findall(
+                r"db(?:\.(\w+)|\[\"([\w.]+)\"\])\.create_index\(\s*\"([\w.]+)\"", source
+            )
+        ]
+        read += len(indexes)
+        found |= set(indexes)
+    assert len(found) >= 15 and calls == read, "an index this test cannot read (compound?): extend it"
     for coll, field in found:
         assert f"`{coll}.{field}`" in text, f"deploy/README.md does not list the index {coll}.{field}"

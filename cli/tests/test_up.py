@@ -61,10 +61,21 @@ def wait_http(url: str, timeout: float) -> httpx.Response:
 def test_up_demo_restart_and_clean_stop(tmp_path):
     ports = {
         name: free_port()
-        for name in ("registry", "traceability", "marketplace_sync", "kafka", "mongo", "voso", "postmart")
+        for name in (
+            "registry",
+            "traceability",
+            "marketplace_sync",
+            "national_sync",
+            "kafka",
+            "mongo",
+            "voso",
+            "postmart",
+            "national_portal",
+        )
     }
     env = {**os.environ, **{f"OCOP_{k.upper()}_PORT": str(v) for k, v in ports.items()}}
     env.pop("OCOP_JWT_SECRET", None)
+    env.pop("OCOP_NATIONAL_PORTAL_URL", None)
     log = open(tmp_path / "up.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "ocop_cli.main", "up", "--demo", "--data-dir", str(tmp_path / "data")],
@@ -73,7 +84,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 120)
+        wait_http(f"http://127.0.0.1:{ports['traceability']}/healthz", 240)  # nine processes start on 2 cores
         deadline = time.monotonic() + 60
         while "Token for the API" not in (tmp_path / "up.log").read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -106,6 +117,17 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             while len(active()) < listed and time.monotonic() < deadline:
                 time.sleep(0.5)
             assert len(active()) == listed, (standin, active())
+
+        # the demo's certified products with stamps are on the national portal stand-in, with the location
+        # codes of their growing areas; the others (no GTIN, no stamps; the revoked bí xanh) are not
+        portal = httpx.get(f"http://127.0.0.1:{ports['national_portal']}/__inspect/products").json()
+        published = {p["tenSanPham"]: p for p in portal if p["trangThai"] == "CONG_BO"}
+        assert set(published) == {"Chè Shan tuyết Chợ Đồn", "Vải thiều Lục Ngạn"}, portal
+        assert len(portal) == 2, portal  # each once
+        codes = {name: {s["maDiaDiem"] for s in p["congDoan"]} for name, p in published.items()}
+        assert "VN-19-064-02020-001" in codes["Chè Shan tuyết Chợ Đồn"], codes
+        assert "VN-BGOR-0312" in codes["Vải thiều Lục Ngạn"], codes
+        assert "National portal stand-in (simulated): 2 products published" in output, output
 
         token = subprocess.run(
             [

@@ -13,6 +13,7 @@ import re
 import signal
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,27 +34,30 @@ CHAOS_ENV = {
     "OCOP_POSTMART_RATE_PER_S": "40",  # the stand-ins allow 100 requests/s
     "OCOP_PLATFORM_TIMEOUT_S": "2",
     "OCOP_SCAN_RATE_CAPACITY": "10000",  # the test scans many stamps from one address
+    "OCOP_NATIONAL_PORTAL_URL": "",  # national_sync runs, the portal is off (the portal chaos test sets its own)
 }
 
 
-def stack_ports(standins) -> Ports:
+def stack_ports(standins, portal_url: str | None = None) -> Ports:
     return Ports(
         registry=free_port(),
         traceability=free_port(),
         marketplace_sync=free_port(),
+        national_sync=free_port(),
         kafka=free_port(),
         mongo=free_port(),
         voso=int(standins.voso_url.rsplit(":", 1)[1]),
         postmart=int(standins.postmart_url.rsplit(":", 1)[1]),
+        national_portal=int(portal_url.rsplit(":", 1)[1]) if portal_url else free_port(),
     )
 
 
-def start(data_dir: Path, ports: Ports, log: list[str]) -> Supervisor:
+def start(data_dir: Path, ports: Ports, log: list[str], env: dict[str, str] | None = None) -> Supervisor:
     sup = Supervisor(
         data_dir=data_dir,
         ports=ports,
         standins=False,
-        extra_env=CHAOS_ENV,
+        extra_env={**CHAOS_ENV, **(env or {})},
         log=lambda m: log.append(f"{time.strftime('%H:%M:%S')} {m}"),
     )
     sup.build()
@@ -117,8 +121,11 @@ class Api:
         return resp.json()
 
 
-async def make_catalogue(api: Api, producers: int, products: int, tag: str) -> list[dict]:
-    """``producers`` producers and ``products`` products spread over them (through the import API)."""
+async def make_catalogue(
+    api: Api, producers: int, products: int, tag: str, fields: Callable[[int], dict] | None = None
+) -> list[dict]:
+    """``producers`` producers and ``products`` products spread over them (through the import API); ``fields``
+    adds to the i-th product's row (a GTIN, images…)."""
     taxes = []
     for k in range(producers):
         tax = f"47{abs(hash((tag, k))) % 10**8:08d}"
@@ -145,6 +152,7 @@ async def make_catalogue(api: Api, producers: int, products: int, tag: str) -> l
                 "group": "food",
                 "unit": "gói",
                 "price_vnd": 50_000 + i,
+                **(fields(i) if fields else {}),
             }
             for i in range(start_at, min(products, start_at + 500))
         ]
@@ -204,8 +212,8 @@ async def revoke(api: Api, cert_id: str) -> None:
     assert resp.status_code == 200, resp.text
 
 
-async def stamp_for(api: Api, product_id: str, producer_id: str, area_code: str) -> str:
-    """One activated stamp for the product; returns its serial."""
+async def add_area(api: Api, producer_id: str, area_code: str) -> None:
+    """A growing area of the producer (once traceability knows the producer: it learns from an event)."""
     deadline = time.monotonic() + 120
     while (await api.call("GET", "traceability", f"/api/v1/producers/{producer_id}")).status_code != 200:
         assert time.monotonic() < deadline, "traceability never learnt about the producer"
@@ -228,6 +236,11 @@ async def stamp_for(api: Api, product_id: str, producer_id: str, area_code: str)
         },
     )
     assert resp.status_code in (201, 409), resp.text
+
+
+async def stamp_for(api: Api, product_id: str, producer_id: str, area_code: str) -> str:
+    """One activated stamp for the product; returns its serial."""
+    await add_area(api, producer_id, area_code)
     deadline = time.monotonic() + 120
     while True:  # traceability learns about the product from an event
         resp = await api.call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from conftest import RunningApps, unique_tax_code
+from conftest import RunningApps, eventually, unique_tax_code
 from tests.support.registry import OFFICIAL, evaluate, issue
 from tests.support.traceability import add_area, add_batch, copied, order_stamps, until_ready
 
@@ -93,6 +93,10 @@ async def seed_producer(
     certificate = await _ok(await issue(apps, evaluation["id"], decision_no="1/QĐ-UBND"))
     spare = await evaluate(apps, product["id"], 33, 19, 25)
     await copied(apps, producer["id"], product["id"])
+    if "national_sync" in apps.apps:  # its copies too: the portal resync of the product is scoped by them
+        db = apps.runtime("national_sync").db
+        await eventually(lambda: db.producers.find_one({"_id": producer["id"], "name": {"$exists": True}}))
+        await eventually(lambda: db.records.find_one({"_id": product["id"], "producer_id": producer["id"]}))
     area_code = f"{area_prefix}-{tag.upper()}"
     area = {"name": "Vùng chè Bản Lạ", "crop": "chè", "province": province, "area_ha": 2.5}
     await add_area(tr, OFFICIAL, producer["id"], area_code, **area)

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 
 from conftest import eventually
 from ocop_shared.events.envelope import utcnow
-from ocop_shared.events.models import MARKETPLACE, REGISTRY, TRACEABILITY, dlq
+from ocop_shared.events.models import MARKETPLACE, NATIONAL, REGISTRY, TRACEABILITY, dlq
 from tests.support.kafka import read_topic, registered_event
 
 pytestmark = pytest.mark.integration
@@ -48,6 +48,7 @@ def _cases(topic: str, marker: str) -> list[tuple[str, bytes | None, bytes | Non
         REGISTRY: "vn.ocop.registry.producer.registered.v1",
         TRACEABILITY: "vn.ocop.traceability.stamp_run.issued.v1",
         MARKETPLACE: "vn.ocop.marketplace.listing.published.v1",
+        NATIONAL: "vn.ocop.national.product.published.v1",
     }[topic]
     key = marker.encode()
 
@@ -93,7 +94,7 @@ def _summary(records) -> Counter:
 def _subscriptions(apps) -> dict[str, list[str]]:
     """topic → the services subscribed to it, from the running apps themselves."""
     out: dict[str, list[str]] = {}
-    for service in ("registry", "traceability", "marketplace_sync"):
+    for service in ("registry", "traceability", "marketplace_sync", "national_sync"):
         for topic in apps.runtime(service).consumers:
             out.setdefault(topic, []).append(service)
     return out
@@ -103,9 +104,10 @@ def _subscriptions(apps) -> dict[str, list[str]]:
 async def test_hostile_messages_on_every_consumed_topic(hostile_stack, hostile_apps):
     subscriptions = _subscriptions(hostile_apps)
     assert subscriptions == {
-        REGISTRY: ["traceability", "marketplace_sync"],
-        TRACEABILITY: ["registry"],
+        REGISTRY: ["traceability", "marketplace_sync", "national_sync"],
+        TRACEABILITY: ["registry", "national_sync"],
         MARKETPLACE: ["registry", "traceability"],
+        NATIONAL: ["registry"],
     }
     markers = {topic: f"hostile-{uuid.uuid4().hex[:8]}" for topic in subscriptions}
 

@@ -40,7 +40,7 @@ pytestmark = [
 ]
 
 EXAMPLES = int(os.environ.get("OCOP_FUZZ_EXAMPLES", "40"))
-SERVICES = ("registry", "traceability", "marketplace_sync")
+SERVICES = ("registry", "traceability", "marketplace_sync", "national_sync")
 
 
 @dataclass
@@ -136,7 +136,7 @@ async def test_no_operation_answers_5xx(hostile_apps, seeded, service):
         f"\n{service}: {tally.operations} operations, {tally.examples} requests, "
         f"statuses {sorted(tally.statuses.items())}"
     )
-    assert tally.operations >= {"registry": 20, "traceability": 15, "marketplace_sync": 5}[service]
+    assert tally.operations >= {"registry": 20, "traceability": 15, "marketplace_sync": 5, "national_sync": 2}[service]
     assert not tally.failures, f"{len(tally.failures)} failures:\n\n" + "\n\n".join(tally.failures[:15])
 
 

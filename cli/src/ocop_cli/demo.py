@@ -6,9 +6,11 @@ Loading twice creates nothing new: a producer whose tax code exists answers 409 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -121,6 +123,9 @@ PRODUCTS = [
 # Invented GTIN-13s (Vietnam's GS1 prefix 893, check digits valid): these products' stamps are GS1 Digital
 # Links (https://HOST/01/<GTIN>/10/<lot>/21/<serial>) that the GS1 resolver answers; the others get the short form.
 DEMO_GTINS = {"Chè Shan tuyết Chợ Đồn": "8939999000123", "Vải thiều Lục Ngạn": "8939999000130"}
+# Product photos at a public https address (invented: the host is reserved for documentation). The national
+# portal accepts a product only with at least one image a citizen's browser can load.
+IMAGE_BASE = "https://anh.ocop.example.vn/san-pham"
 
 
 # KH 180/KH-UBND (UBND tỉnh Bắc Kạn, 22/3/2024): its two target tables as written, per district before 07/2025
@@ -399,6 +404,7 @@ def load(
                 "unit": u,
                 "price_vnd": p,
                 "description": f"{n} — sản phẩm OCOP (dữ liệu minh hoạ)",
+                "images": [f"{IMAGE_BASE}/{_slug(n)}.jpg"],
                 **({"gtin": DEMO_GTINS[n]} if n in DEMO_GTINS else {}),
             }
             for t, n, g, u, p, _s, _x in PRODUCTS
@@ -512,17 +518,36 @@ def _first_url(trace: httpx.Client, run_id: str | None) -> str | None:
     return f"{scheme.lower()}://{host.lower()}/{path}"
 
 
-def count_listings(standin_url: str, expected: int = 7, seconds: float = 30) -> int:
-    """Active listings a stand-in holds, waiting (up to ``seconds``) for the demo's certified products."""
+def _slug(name: str) -> str:
+    """``Chè Shan tuyết Chợ Đồn`` → ``che-shan-tuyet-cho-don`` (for the invented image URLs)."""
+    plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "-".join("".join(c for c in plain if not unicodedata.combining(c)).lower().split())
+
+
+def _count_held(url: str, counts: Callable[[dict], bool], expected: int, seconds: float) -> list[dict]:
+    """What a stand-in's ``/__inspect/products`` holds that ``counts``, waiting (up to ``seconds``) for
+    ``expected`` of them."""
     deadline = time.monotonic() + seconds
-    count = 0
+    found: list[dict] = []
     while time.monotonic() < deadline:
-        try:
-            held = httpx.get(f"{standin_url}/__inspect/products", timeout=5).json()
-            count = sum(1 for p in held if p["status"] == "active")
-        except httpx.HTTPError:
-            pass
-        if count == expected:
+        with contextlib.suppress(httpx.HTTPError):
+            found = [p for p in httpx.get(f"{url}/__inspect/products", timeout=5).json() if counts(p)]
+        if len(found) == expected:
             break
         time.sleep(0.5)
-    return count
+    return found
+
+
+def count_listings(standin_url: str, expected: int = 7, seconds: float = 30) -> int:
+    """Active listings a stand-in holds, waiting (up to ``seconds``) for the demo's certified products."""
+    return len(_count_held(standin_url, lambda p: p["status"] == "active", expected, seconds))
+
+
+# The demo's products the national portal takes: certified, with a GTIN, an image, a net quantity, stamps
+# and a journey (the others lack a GTIN or stamps; the bí xanh is revoked).
+ON_THE_PORTAL = ("Chè Shan tuyết Chợ Đồn", "Vải thiều Lục Ngạn")
+
+
+def portal_products(portal_url: str, seconds: float = 30) -> list[dict]:
+    """The products published on the portal stand-in, waiting for the demo's."""
+    return _count_held(portal_url, lambda p: p.get("trangThai") == "CONG_BO", len(ON_THE_PORTAL), seconds)

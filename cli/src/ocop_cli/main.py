@@ -108,6 +108,7 @@ def up(
                             "voso": f"http://{host}:{sup.ports.voso}",
                             "postmart": f"http://{host}:{sup.ports.postmart}",
                         },
+                        portal_url=sup.portal_standin_url,
                     )
                 except Exception as exc:  # noqa: BLE001 - the stack stays up; the demo can be loaded again
                     console.print(f"[yellow]Demo data not fully loaded ({exc}); run ./ocop demo to retry.[/yellow]")
@@ -122,7 +123,11 @@ def up(
 
 
 def load_demo(
-    registry_url: str, data_dir: Path, trace_url: str | None = None, standin_urls: dict[str, str] | None = None
+    registry_url: str,
+    data_dir: Path,
+    trace_url: str | None = None,
+    standin_urls: dict[str, str] | None = None,
+    portal_url: str | None = None,
 ) -> None:
     from ocop_cli import demo as demo_data
 
@@ -154,6 +159,15 @@ def load_demo(
                 f"{name} stand-in {demo_data.count_listings(url, expected=listed)} active ({url}/__inspect/products)"
                 for name, url in standin_urls.items()
             ),
+            soft_wrap=True,
+        )
+    if portal_url:
+        published = demo_data.portal_products(portal_url)
+        stages = {p["tenSanPham"]: sorted({s.get("maDiaDiem") or "-" for s in p["congDoan"]}) for p in published}
+        console.print(
+            f"National portal stand-in (simulated): {len(published)} products published "
+            + "; ".join(f"{name} ({', '.join(codes)})" for name, codes in sorted(stages.items()))
+            + f" — {portal_url}/__inspect/products",
             soft_wrap=True,
         )
     if result.plan_id:

@@ -25,8 +25,10 @@ class Ports:
     registry: int = 8001
     traceability: int = 8002
     marketplace_sync: int = 8003
+    national_sync: int = 8004
     voso: int = 8101
     postmart: int = 8102
+    national_portal: int = 8103
     kafka: int = 9092
     mongo: int = 27017
 
@@ -44,12 +46,16 @@ class Ports:
 STANDINS = {
     "voso": "ocop_marketplace_sync.standins.voso",
     "postmart": "ocop_marketplace_sync.standins.postmart",
+    # National traceability portal stand-in (SIMULATED, NOT truyxuatnguongoc.gov.vn; see ocop_national_sync.standin).
+    # Started unless OCOP_NATIONAL_PORTAL_URL is set (to another portal, or empty: disabled).
+    "national_portal": "ocop_national_sync.standin",
 }
 
 SERVICES = {
     "registry": "ocop_registry.main",
     "traceability": "ocop_traceability.main",
     "marketplace_sync": "ocop_marketplace_sync.main",
+    "national_sync": "ocop_national_sync.main",
 }
 
 
@@ -76,6 +82,13 @@ class Supervisor:
     standins: bool = True  # False: the stand-ins run elsewhere (ports.voso / ports.postmart still used)
     extra_env: dict[str, str] = field(default_factory=dict)  # more OCOP_* settings for the services
 
+    @property
+    def portal_standin_url(self) -> str | None:
+        """The national portal stand-in's URL when ``up`` runs it (else None)."""
+        if not self.standins or "OCOP_NATIONAL_PORTAL_URL" in os.environ:
+            return None
+        return f"http://{self.host}:{self.ports.national_portal}"
+
     def build(self) -> None:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -87,6 +100,8 @@ class Supervisor:
             "OCOP_HOST": h,
             "OCOP_VOSO_URL": f"http://{h}:{p.voso}",  # marketplace_sync talks to the stand-ins
             "OCOP_POSTMART_URL": f"http://{h}:{p.postmart}",
+            # national_sync talks to the portal stand-in, unless told otherwise (empty: disabled)
+            "OCOP_NATIONAL_PORTAL_URL": os.environ.get("OCOP_NATIONAL_PORTAL_URL", f"http://{h}:{p.national_portal}"),
             # the services verify tokens with the registry's public keys, fetched here (and cached)
             "OCOP_JWKS_URL": f"http://{h}:{p.registry}/.well-known/jwks.json",
             **self.extra_env,
@@ -96,6 +111,7 @@ class Supervisor:
             ("REGISTRY", p.registry),
             ("TRACEABILITY", p.traceability),
             ("MARKETPLACE", p.marketplace_sync),
+            ("NATIONAL", p.national_sync),
         ):
             env[f"OCOP_{name}_PUBLIC_URL"] = os.environ.get(f"OCOP_{name}_PUBLIC_URL") or f"http://{h}:{port}"
         self.items = [
@@ -130,6 +146,8 @@ class Supervisor:
                 )
             )
         for name, module in STANDINS.items() if self.standins else ():
+            if name == "national_portal" and self.portal_standin_url is None:
+                continue  # another portal (or none) was configured
             port = getattr(p, name)
             url = f"http://{h}:{port}"
             self.items.append(

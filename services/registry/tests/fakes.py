@@ -198,6 +198,24 @@ class FakeTraced:
         return set(product_ids) & set(self.items)
 
 
+class FakePortal:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def record(self, product_id: str, revision: int, fields: dict[str, Any]) -> bool:
+        current = self.items.get(product_id)
+        if current is not None and current["revision"] > revision:
+            return False
+        self.items[product_id] = {**(current or {}), "revision": revision, **fields}
+        return True
+
+    async def published_among(self, product_ids: Iterable[str]) -> set[str]:
+        return {p for p in product_ids if self.items.get(p, {}).get("status") == "published"}
+
+    async def of_product(self, product_id: str) -> dict[str, Any] | None:
+        return self.items.get(product_id)
+
+
 class FakeChanges:
     def __init__(self, uow: Any) -> None:
         self.uow = uow
@@ -282,6 +300,7 @@ class FakeUnitOfWork(RecordedActions):
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
+        self.portal = FakePortal()
         self.areas = FakeAreas()
         self.changes = FakeChanges(self)
         self.dossiers = FakeDossiers(self, unique=lambda d: d.natural_key)
@@ -297,6 +316,7 @@ class FakeUnitOfWork(RecordedActions):
             self.users,
             self.listings,
             self.traced,
+            self.portal,
             self.areas,
             self.dossiers,
             self.councils,

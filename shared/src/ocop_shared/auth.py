@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ocop_shared.errors import AppError, Forbidden, Unauthorized
+from ocop_shared.errors import AppError, Forbidden, NotFound, Unauthorized
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.keys import ALGORITHM, KeyRing, TokenKeys
 
@@ -194,12 +195,50 @@ def token_keys(request: Request) -> TokenKeys:
     return request.app.state.runtime.token_keys
 
 
+def require_role(principal: Principal, roles: tuple[str, ...]) -> None:
+    """The caller must hold one of ``roles`` (use cases' policies; routes use :func:`require`)."""
+    if principal.role not in roles:
+        raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
+
+
+async def reachable_products(
+    principal: Principal,
+    of_producers: Callable[[Collection[str]], Awaitable[set[str]]],
+    producers_in: Callable[[Collection[str]], Awaitable[set[str]]],
+) -> set[str] | None:
+    """Product ids the caller may see in a service's copies (None: all): a producer its own, a scoped
+    official its provinces' producers' (``of_producers``: their products; ``producers_in``: the provinces')."""
+    scope = principal.scope
+    if scope.unlimited:
+        return None
+    if scope.producer_id is not None:
+        return await of_producers({scope.producer_id})
+    return await of_producers(await producers_in(scope.provinces))
+
+
+async def check_push_again(
+    principal: Principal,
+    roles: tuple[str, ...],
+    product_id: str | None,
+    owner: Callable[[str], Awaitable[tuple[str | None, str | None]]],
+) -> None:
+    """Staff push a product to an outside system again: operators and unscoped officials anything (or all);
+    an official scoped to provinces one product of theirs (``owner``: its producer and province)."""
+    require_role(principal, roles)
+    if principal.scope.unlimited:
+        return
+    if not product_id:
+        raise Forbidden("out_of_scope", "Cán bộ phụ trách tỉnh chỉ đồng bộ lại từng sản phẩm của tỉnh mình")
+    producer_id, province = await owner(product_id)
+    if producer_id is None or not principal.reaches(producer_id, province):
+        raise NotFound("product_not_found", "Không tìm thấy sản phẩm")
+
+
 def require(*roles: str):
     """FastAPI dependency: the caller must hold one of ``roles``."""
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
+        require_role(principal, roles)
         return principal
 
     return dependency

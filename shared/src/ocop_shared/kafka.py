@@ -8,21 +8,23 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from ocop_shared.events.models import MARKETPLACE, REGISTRY, TRACEABILITY, dlq
+from ocop_shared.events.models import MARKETPLACE, NATIONAL, REGISTRY, TRACEABILITY, dlq
 
 #: Consumer group of each service (one group per service; scale by adding instances to the group).
 GROUPS = {
     "registry": "ocop-registry",
     "traceability": "ocop-traceability",
     "marketplace_sync": "ocop-marketplace-sync",
+    "national_sync": "ocop-national-sync",
 }
 
 #: Who consumes which topic. Relays use it to learn when every consumer has confirmed an event
 #: (committed an offset past it); until then the outbox keeps it ready to re-publish.
 CONSUMERS: dict[str, tuple[str, ...]] = {
-    REGISTRY: (GROUPS["traceability"], GROUPS["marketplace_sync"]),
-    TRACEABILITY: (GROUPS["registry"],),
+    REGISTRY: (GROUPS["traceability"], GROUPS["marketplace_sync"], GROUPS["national_sync"]),
+    TRACEABILITY: (GROUPS["registry"], GROUPS["national_sync"]),
     MARKETPLACE: (GROUPS["registry"], GROUPS["traceability"]),  # where to buy: the portal and the scan page
+    NATIONAL: (GROUPS["registry"],),
 }
 
 

@@ -8,7 +8,8 @@ at commit. :func:`unique` is the one mapping of a duplicate key to a 409.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -20,6 +21,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ocop_shared.audit import Journal
 from ocop_shared.errors import Conflict
+from ocop_shared.mongo import transaction_gate
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -91,6 +93,21 @@ class MongoRepository:
             if current is not None:
                 journal.load(self.collection_name, current)
         journal.write(self.collection_name, doc)
+
+
+class GatedRepository(MongoRepository):
+    """Writes that need no transaction (one document or one update_many, no event) still take the embedded
+    server's per-database gate: there, a write from outside could land inside another session's open
+    transaction (README, "What we work around"). Inside a unit of work the gate is already held."""
+
+    @contextlib.asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        if self.session is not None:
+            yield
+            return
+        db = self.collection.database
+        async with transaction_gate(db.client, db.name):
+            yield
 
 
 class ModelRepository(MongoRepository, Generic[T]):

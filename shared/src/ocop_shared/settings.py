@@ -52,6 +52,7 @@ class ServiceSettings(BaseSettings):
     registry_public_url: str = "http://127.0.0.1:8001"
     traceability_public_url: str = "http://127.0.0.1:8002"
     marketplace_public_url: str = "http://127.0.0.1:8003"
+    national_public_url: str = "http://127.0.0.1:8004"
     # Secure cookies: "auto" = when the request came over https (or the registry URL is https); true/false force it.
     cookie_secure: str = "auto"
     session_ttl_h: float = 10.0

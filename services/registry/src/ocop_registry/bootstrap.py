@@ -15,7 +15,7 @@ from ocop_registry.app.expiry import expire_certificates
 from ocop_registry.app.policy import SYSTEM
 from ocop_registry.app.portal import PortalCache
 from ocop_registry.domain.certification import Councils
-from ocop_registry.events import marketplace, traceability
+from ocop_registry.events import marketplace, national, traceability
 from ocop_registry.runtime import RegistryRuntime, RegistrySettings
 from ocop_shared import admin_units
 from ocop_shared.logging import get_logger
@@ -36,6 +36,7 @@ def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
     )
     traceability.subscribe(runtime)
     marketplace.subscribe(runtime)
+    national.subscribe(runtime)
     return runtime
 
 

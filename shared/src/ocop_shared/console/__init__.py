@@ -179,6 +179,7 @@ def public_urls(settings) -> dict[str, str]:
         "registry": settings.registry_public_url.rstrip("/"),
         "traceability": settings.traceability_public_url.rstrip("/"),
         "marketplace": settings.marketplace_public_url.rstrip("/"),
+        "national": settings.national_public_url.rstrip("/"),
     }
 
 
@@ -221,7 +222,7 @@ class Console:
         nav: Sequence[NavEntry] = (),
         field_names: Mapping[str, str] | None = None,
     ) -> None:
-        self.service = service  # its key in public_urls: registry, traceability or marketplace
+        self.service = service  # its key in public_urls: registry, traceability, marketplace or national
         self.nav = (*nav, AUDIT_NAV)  # every service shows its audit trail (ocop_shared.audit_api)
         self.field_names = dict(field_names or {})
         loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(TEMPLATES)]

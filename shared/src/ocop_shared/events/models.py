@@ -66,6 +66,9 @@ class ProducerSnapshot(_Payload):
     commune: AdminUnit | None = None
     district: AdminUnit | None = None
     recorded: RecordedAddress | None = None
+    # For the national traceability portal only (it registers organisations by tax code): consumers other
+    # than national_sync never keep it, and no public page or answer shows it.
+    tax_code: str | None = None
 
 
 class ProducerRegistered(_Payload):
@@ -172,6 +175,26 @@ class GrowingAreaRegistered(_Payload):
     registered_at: datetime
 
 
+class TrailEventRecorded(_Payload):
+    """A stage of a batch's journey, with the EPCIS event traceability stored for it (Thông tư
+    02/2024/TT-BKHCN asks a product trace code, a location trace code and the time at every stage)."""
+
+    trail_event_id: str
+    batch_id: str
+    product_id: str
+    producer_id: str
+    lot: str
+    stage: str  # harvesting, processing, packing, shipping, receiving, inspection
+    time: datetime
+    place: str = ""
+    epcis_event_id: str
+    product_trace_code: str  # the lot's canonical identifier (GS1 Digital Link on id.gs1.org, or our class URI)
+    location_trace_code: str | None = None  # readPoint (else bizLocation) of the EPCIS event
+    location_kind: str | None = None  # growing_area | packing_house
+    location_code: str | None = None  # the growing area's / packing house's official code
+    location_name: str | None = None
+
+
 class _ListingEvent(_Payload):
     product_id: str
     platform: Platform
@@ -267,10 +290,31 @@ class SessionRevoked(_Payload):
     valid_until: datetime  # the sessions it covers have all expired by then: the revocation may be forgotten
 
 
+class _PortalEvent(_Payload):
+    product_id: str
+    producer_id: str
+    revision: int = Field(ge=0)  # national_sync's revision of the product's portal record
+
+
+class PortalProductPublished(_PortalEvent):
+    portal_id: str  # the portal's idSanPham
+    events: int = Field(default=0, ge=0)  # trace events the portal holds for it
+
+
+class PortalProductWithdrawn(_PortalEvent):
+    portal_id: str | None = None
+    reason: str
+
+
+class PortalProductFailed(_PortalEvent):
+    reason: str
+
+
 REGISTRY = "ocop.registry.v1"
 TRACEABILITY = "ocop.traceability.v1"
 MARKETPLACE = "ocop.marketplace.v1"
-TOPICS = (REGISTRY, TRACEABILITY, MARKETPLACE)
+NATIONAL = "ocop.national.v1"
+TOPICS = (REGISTRY, TRACEABILITY, MARKETPLACE, NATIONAL)
 
 
 def dlq(topic: str) -> str:
@@ -297,10 +341,14 @@ EVENT_TYPES: dict[str, tuple[str, type[_Payload]]] = {
     "vn.ocop.registry.dossier.decided.v1": (REGISTRY, DossierDecided),
     "vn.ocop.registry.user.session_revoked.v1": (REGISTRY, SessionRevoked),
     "vn.ocop.traceability.stamp_run.issued.v1": (TRACEABILITY, StampRunIssued),
+    "vn.ocop.traceability.trail_event.recorded.v1": (TRACEABILITY, TrailEventRecorded),
     "vn.ocop.traceability.growing_area.registered.v1": (TRACEABILITY, GrowingAreaRegistered),
     "vn.ocop.marketplace.listing.published.v1": (MARKETPLACE, ListingPublished),
     "vn.ocop.marketplace.listing.failed.v1": (MARKETPLACE, ListingFailed),
     "vn.ocop.marketplace.listing.delisted.v1": (MARKETPLACE, ListingDelisted),
+    "vn.ocop.national.product.published.v1": (NATIONAL, PortalProductPublished),
+    "vn.ocop.national.product.withdrawn.v1": (NATIONAL, PortalProductWithdrawn),
+    "vn.ocop.national.product.failed.v1": (NATIONAL, PortalProductFailed),
 }
 
 TYPE_OF: dict[type[BaseModel], str] = {model: type_ for type_, (_topic, model) in EVENT_TYPES.items()}

@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ocop_marketplace_sync.adapters.gated import GatedRepository
 from ocop_marketplace_sync.domain.listing_state import Listing, Retry, SyncOutcome
 from ocop_shared.logging import get_logger
 from ocop_shared.mongo import as_datetime
+from ocop_shared.repository import GatedRepository
 
 log = get_logger(__name__)
 

@@ -7,37 +7,25 @@ province from the producer copy (both fed by registry events). Ids the caller ma
 from __future__ import annotations
 
 from ocop_marketplace_sync.app.ports import UnitOfWork
-from ocop_shared.auth import Principal
-from ocop_shared.errors import Forbidden, NotFound
+from ocop_shared.auth import Principal, check_push_again, reachable_products, require_role
+
+__all__ = ["READERS", "RESYNCERS", "check_resync", "require_role", "visible_products"]
 
 READERS = ("official", "operator", "producer")  # listings: a producer its own products
 RESYNCERS = ("official", "operator")  # push listings again (after fixing a product's data)
 SELLER_READERS = ("official", "operator")  # the seller records kept for producers
 
 
-def require_role(principal: Principal, roles: tuple[str, ...]) -> None:
-    if principal.role not in roles:
-        raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
-
-
 async def visible_products(principal: Principal, uow: UnitOfWork) -> set[str] | None:
     """Product ids the caller may see (None: all). A producer its own; a scoped official its provinces'."""
-    scope = principal.scope
-    if scope.unlimited:
-        return None
-    if scope.producer_id is not None:
-        return await uow.products.ids_of_producers({scope.producer_id})
-    return await uow.products.ids_of_producers(await uow.producers.in_provinces(scope.provinces))
+    return await reachable_products(principal, uow.products.ids_of_producers, uow.producers.in_provinces)
 
 
 async def check_resync(principal: Principal, product_id: str | None, uow: UnitOfWork) -> None:
     """Operators and unscoped officials resync anything; an official scoped to provinces one product of theirs."""
-    require_role(principal, RESYNCERS)
-    if principal.scope.unlimited:
-        return
-    if not product_id:
-        raise Forbidden("out_of_scope", "Cán bộ phụ trách tỉnh chỉ đồng bộ lại từng sản phẩm của tỉnh mình")
-    producer_id = await uow.products.producer_of(product_id)
-    province = await uow.producers.province_of(producer_id) if producer_id else None
-    if producer_id is None or not principal.reaches(producer_id, province):
-        raise NotFound("product_not_found", "Không tìm thấy sản phẩm")
+
+    async def owner(product: str) -> tuple[str | None, str | None]:
+        producer_id = await uow.products.producer_of(product)
+        return producer_id, (await uow.producers.province_of(producer_id) if producer_id else None)
+
+    await check_push_again(principal, RESYNCERS, product_id, owner)

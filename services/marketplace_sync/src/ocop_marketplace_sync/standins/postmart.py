@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from ocop_marketplace_sync.standins.common import Catalogue, Refused, Rule, error, standin_app
+from ocop_shared.standins import Catalogue, Refused, Rule, error, standin_app
 
 CATEGORIES = {
     "NS-DS": "Nông sản - Đặc sản",

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Form, Header, Request
 
-from ocop_marketplace_sync.standins.common import Catalogue, Refused, Rule, error, standin_app
+from ocop_shared.standins import Catalogue, Refused, Rule, error, standin_app
 
 CATEGORIES = {
     1001: "Thực phẩm - Đặc sản vùng miền",

@@ -40,6 +40,32 @@ class ListingStatusRepository(MongoRepository):
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
 
 
+class PortalStatusRepository(MongoRepository):
+    """One document per product: its state on the national traceability portal, from national_sync's
+    ``national.product.*`` events (KPI report: "on the national portal")."""
+
+    collection_name = "portal_status"
+
+    async def record(self, product_id: str, revision: int, fields: dict[str, Any]) -> bool:
+        current = await self.collection.find_one({"_id": product_id}, session=self.session)
+        if current is not None and int(current.get("revision", -1)) > revision:
+            return False  # an older state arriving late
+        await self.collection.update_one(
+            {"_id": product_id}, {"$set": {"revision": revision, **fields}}, upsert=True, session=self.session
+        )
+        return True
+
+    async def published_among(self, product_ids: Iterable[str]) -> set[str]:
+        cursor = self.collection.find(
+            {"_id": {"$in": list(product_ids)}, "status": "published"}, projection={"_id": 1}, session=self.session
+        )
+        return {d["_id"] async for d in cursor}
+
+    async def of_product(self, product_id: str) -> dict[str, Any] | None:
+        doc = await self.collection.find_one({"_id": product_id}, session=self.session)
+        return {k: v for k, v in doc.items() if k != "_id"} if doc else None
+
+
 class TracedProductRepository(MongoRepository):
     """Products with traceability stamp runs, from traceability's ``stamp_run.issued`` events (KPI report)."""
 

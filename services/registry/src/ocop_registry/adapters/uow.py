@@ -13,6 +13,7 @@ from ocop_registry.adapters.copies import (
     ChangeMarkerRepository,
     GrowingAreaCopyRepository,
     ListingStatusRepository,
+    PortalStatusRepository,
     TracedProductRepository,
 )
 from ocop_registry.adapters.dossiers import CouncilRepository, DossierRepository, MemberScoreRepository
@@ -43,6 +44,7 @@ COLLECTIONS = [
     "councils",
     "council_scores",
     "login_attempts",
+    "portal_status",
 ]  # not GridFS's evidence.files / evidence.chunks: the embedded server refuses to create a dotted name (their
 # first write creates them; reads before it find nothing)
 
@@ -55,6 +57,7 @@ class RegistryUnitOfWork(MongoUnitOfWork, UnitOfWork):
     users: UserRepository
     listings: ListingStatusRepository
     traced: TracedProductRepository
+    portal: PortalStatusRepository  # the national traceability portal (national_sync's events)
     areas: GrowingAreaCopyRepository
     changes: ChangeMarkerRepository
     dossiers: DossierRepository

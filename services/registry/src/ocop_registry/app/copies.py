@@ -13,10 +13,14 @@ from ocop_shared.events.models import (
     ListingDelisted,
     ListingFailed,
     ListingPublished,
+    PortalProductFailed,
+    PortalProductPublished,
+    PortalProductWithdrawn,
     StampRunIssued,
 )
 
 ListingEvent = ListingPublished | ListingDelisted | ListingFailed
+PortalEvent = PortalProductPublished | PortalProductWithdrawn | PortalProductFailed
 
 
 async def record_listing(event: ListingEvent, at: datetime, uow: UnitOfWork) -> bool:
@@ -47,3 +51,18 @@ async def record_area(event: GrowingAreaRegistered, uow: UnitOfWork) -> None:
     async with uow:
         await uow.areas.put(event.code, event.model_dump(mode="json", exclude={"code"}))
         await uow.commit()
+
+
+async def record_portal_state(event: PortalEvent, at: datetime, uow: UnitOfWork) -> bool:
+    """The product's latest state on the national portal (an older revision arriving late changes nothing)."""
+    fields: dict[str, Any] = {"at": at.isoformat(), "reason": getattr(event, "reason", None)}
+    if isinstance(event, PortalProductPublished):
+        fields |= {"status": "published", "portal_id": event.portal_id, "events": event.events}
+    elif isinstance(event, PortalProductWithdrawn):
+        fields |= {"status": "withdrawn", "portal_id": event.portal_id}
+    else:
+        fields["status"] = "failed"
+    async with uow:
+        changed = await uow.portal.record(event.product_id, event.revision, fields)
+        await uow.commit()
+    return changed

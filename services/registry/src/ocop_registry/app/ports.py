@@ -125,6 +125,14 @@ class TracedProducts(Protocol):
     async def among(self, product_ids: Iterable[str]) -> set[str]: ...
 
 
+class PortalStatuses(Protocol):
+    """Each product's state on the national traceability portal (from national_sync's events)."""
+
+    async def record(self, product_id: str, revision: int, fields: dict[str, Any]) -> bool: ...
+    async def published_among(self, product_ids: Iterable[str]) -> set[str]: ...
+    async def of_product(self, product_id: str) -> dict[str, Any] | None: ...
+
+
 @dataclass(frozen=True)
 class DossierQuery:
     """Dossiers matching every given field; ``limit`` 0 = all."""
@@ -197,6 +205,7 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     users: Users
     listings: ListingStatuses
     traced: TracedProducts
+    portal: PortalStatuses
     areas: GrowingAreas
     changes: Changes
     dossiers: Dossiers

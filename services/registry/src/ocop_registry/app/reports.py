@@ -125,17 +125,21 @@ async def traceability(principal: Principal, uow: UnitOfWork) -> Report:
     """Certified products that have traceability stamps, counted from traceability's stamp-run events."""
     certs = await _certificates(principal, uow, status="active")
     traced = await uow.traced.among(c.product_id for c in certs)
+    on_portal = await uow.portal.published_among(c.product_id for c in certs)
     per_unit: dict[str, Counter] = defaultdict(Counter)
     for c in certs:
         unit = c.province.get("name", "")
         per_unit[unit]["certified"] += 1
         per_unit[unit]["traced"] += c.product_id in traced
+        per_unit[unit]["on_portal"] += c.product_id in on_portal
     rows = [
         {
             "province": u,
             "certified": n["certified"],
             "traced": n["traced"],
             "percent": round(100 * n["traced"] / n["certified"], 1) if n["certified"] else 0.0,
+            "on_portal": n["on_portal"],
+            "portal_percent": round(100 * n["on_portal"] / n["certified"], 1) if n["certified"] else 0.0,
         }
         for u, n in sorted(per_unit.items())
     ]
@@ -146,6 +150,8 @@ async def traceability(principal: Principal, uow: UnitOfWork) -> Report:
             ("certified", "Sản phẩm OCOP còn hiệu lực"),
             ("traced", "Có tem truy xuất"),
             ("percent", "Tỷ lệ (%)"),
+            ("on_portal", "Trên Cổng truy xuất quốc gia"),
+            ("portal_percent", "Tỷ lệ trên Cổng (%)"),
         ],
         "rows": rows,
     }

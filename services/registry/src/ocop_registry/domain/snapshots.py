@@ -18,6 +18,7 @@ def producer_snapshot(p: Producer) -> ProducerSnapshot:
         commune=AdminUnit(**p.commune) if p.commune else None,
         district=AdminUnit(**p.district) if p.district else None,
         recorded=p.recorded,
+        tax_code=p.tax_code,  # for the national portal's organisation record only (see ProducerSnapshot)
     )
 
 

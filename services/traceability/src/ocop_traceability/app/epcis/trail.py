@@ -11,10 +11,12 @@ from typing import Any
 from bson import ObjectId
 
 from ocop_shared.auth import Scope
+from ocop_shared.events.models import TrailEventRecorded
 from ocop_shared.logging import get_logger
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.epcis import mapping
+from ocop_traceability.domain.epcis.ids import Minting
 from ocop_traceability.domain.epcis.record import PUBLIC, Recorded, producer_sees, record
 from ocop_traceability.domain.stamps import ACTIVE, ISSUED, VOID, SerialRange, StampRun, StampState, StateChange
 
@@ -50,10 +52,41 @@ async def record_trail_event(uow: TraceabilityUow, batch: Batch, ev: TrailEvent)
     earlier = await uow.trail.trail(batch.id) if ev.type == "harvesting" else []
     first = not any(e.type == "harvesting" and not e.captured for e in earlier)
     product = await uow.products.get(batch.product_id)
-    event = mapping.trail_event(m, ev, batch, product, await _places(uow, batch), first_harvest=first)
+    places = await _places(uow, batch)
+    event = mapping.trail_event(m, ev, batch, product, places, first_harvest=first)
     recorded = _ours(event, uow, batch.producer_id, source="trail", batches=[batch.id])
     await uow.epcis.add([recorded])
+    uow.emit(_recorded_event(ev, batch, event, recorded.event_id, places, m), key=batch.product_id)
     return ev.model_copy(update={"epcis_event_id": recorded.event_id})
+
+
+def _recorded_event(
+    ev: TrailEvent, batch: Batch, event: dict, event_id: str, places: mapping.Places, m: Minting
+) -> TrailEventRecorded:
+    """The stage as other services learn it (the national portal sync): the EPCIS event's lot, readPoint
+    (else bizLocation) and time, and the official code of that place."""
+    location = (event.get("readPoint") or event.get("bizLocation") or {}).get("id")
+    kind = code = name = None
+    for which, place in (("area", places.area), ("house", places.house)):
+        if place is not None and location and location == places.uri(m, which):
+            kind = "growing_area" if which == "area" else "packing_house"
+            code, name = place.code, place.name
+    return TrailEventRecorded(
+        trail_event_id=ev.id,
+        batch_id=batch.id,
+        product_id=batch.product_id,
+        producer_id=batch.producer_id,
+        lot=batch.lot,
+        stage=ev.type,
+        time=ev.time if ev.time.tzinfo else ev.time.replace(tzinfo=mapping.VIETNAM),
+        place=ev.place,
+        epcis_event_id=event_id,
+        product_trace_code=event["quantityList"][0]["epcClass"],
+        location_trace_code=location,
+        location_kind=kind,
+        location_code=code,
+        location_name=name,
+    )
 
 
 async def change_stamps(

@@ -1,9 +1,10 @@
-"""Shared machinery of the stand-ins: storage, the seller's items, refusals, fault injection, rate limits,
-inspection."""
+"""Shared machinery of the stand-ins (simulated outside systems: the marketplace platforms, the national
+traceability portal): storage, items, refusals, fault injection, rate limits, inspection."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import os
@@ -11,11 +12,12 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
@@ -253,3 +255,21 @@ def standin_app(platform: str) -> tuple[FastAPI, Store]:
     install(app, store)
     app.state.store = store
     return app, store
+
+
+@contextlib.asynccontextmanager
+async def serve(apps: Sequence[FastAPI], host: str = "127.0.0.1") -> AsyncIterator[list[str]]:
+    """Serve stand-in apps over real HTTP inside the current process (tests, benchmarks), each on a port the
+    OS picks; yields their base URLs."""
+    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=0, log_level="warning")) for app in apps]
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    try:
+        while not all(server.started for server in servers):
+            if any(task.done() for task in tasks):  # uvicorn gave up (e.g. the host cannot be bound)
+                raise RuntimeError("a stand-in did not start")
+            await asyncio.sleep(0.02)
+        yield [f"http://{host}:{server.servers[0].sockets[0].getsockname()[1]}" for server in servers]
+    finally:
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks)

@@ -1,0 +1,1 @@
+"""FastStream subscribers: thin, they call app/."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
@@ -33,12 +33,16 @@ from ocop_shared.consumer import EventConsumer, attach
 from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
+from ocop_shared.limits import BodyLimit
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
 from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
+from ocop_shared.openapi import Patch, errors, returns
+from ocop_shared.openapi import install as install_openapi
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
 from ocop_shared.uow import MongoUnitOfWork
+from ocop_shared.validation import RULE_CODES
 
 log = get_logger(__name__)
 
@@ -161,6 +165,7 @@ def create_service_app(
     emits: Sequence[str] = (),
     collections: Sequence[str] = (),
     pages: Sequence[APIRouter] = (),
+    openapi_patches: Sequence[Patch] = (),
 ) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -209,11 +214,13 @@ def create_service_app(
     )
     app.state.jwt_issuer = settings.jwt_issuer
     install_error_handlers(app)
+    install_body_limits(app, settings.body_limits)
     install_observability(app, settings.service_name)
+    install_openapi(app, openapi_patches)
 
     health = APIRouter()
 
-    @health.get("/healthz", tags=["ops"], summary="Broker and database reachable")
+    @health.get("/healthz", tags=["ops"], summary="Broker and database reachable", responses=errors(503))
     async def healthz() -> JSONResponse:
         db_ok = await ping(runtime.client)
         try:
@@ -232,6 +239,7 @@ def create_service_app(
         "/readyz",
         tags=["ops"],
         summary="Can serve requests: the database answers (the broker may be down: writes wait in the outbox)",
+        responses=errors(503),
     )
     async def readyz() -> JSONResponse:
         db_ok = await ping(runtime.client)
@@ -244,11 +252,17 @@ def create_service_app(
     async def livez() -> dict:
         return {"status": "ok"}
 
-    @health.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @health.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @health.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's events")
+    @health.get(
+        "/asyncapi",
+        tags=["ops"],
+        summary="AsyncAPI 3.0 document of this service's events",
+        response_class=JSONResponse,
+        responses=returns("application/json", schema={"type": "object"}),
+    )
     async def asyncapi() -> Response:
         spec = AsyncAPI(broker, title=title, version="1.0.0", description=description).to_specification()
         return Response(spec.to_json(), media_type="application/json")
@@ -286,7 +300,11 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in errors
         ][:50]
-        return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
+        kinds = {d["type"] for d in details}
+        # one named rule at fault (a GTIN check digit, a tax code): its code, as the domain error would answer
+        code = kinds.pop() if len(kinds) == 1 and next(iter(kinds)) in RULE_CODES else "validation_error"
+        message = details[0]["message"] if code != "validation_error" else "Dữ liệu không hợp lệ / invalid input"
+        return JSONResponse(body(code, message, details), status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -297,14 +315,41 @@ def install_error_handlers(app: FastAPI) -> None:
         return invalid_input(exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.status_code, "http_error")
-        return JSONResponse(body(code, str(exc.detail)), status_code=exc.status_code)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not just those of the first route matched
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        return JSONResponse(body(code, str(exc.detail)), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unhandled", error=repr(exc))
         return JSONResponse(body("internal", "Lỗi hệ thống / internal error"), status_code=500)
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """The methods the routes of ``path`` take (for the ``Allow`` header of a 405)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
+def install_body_limits(app: FastAPI, limits: dict[str, int]) -> None:
+    """413 for bodies larger than their route takes (``ocop_shared.limits``), before anything parses them."""
+    app.add_middleware(BodyLimit, limits=limits, routes=lambda: app.routes)
 
 
 def install_observability(app: FastAPI, service: str) -> None:

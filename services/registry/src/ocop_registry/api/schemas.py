@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocop_registry.app.inputs import ContactIn, ProductIn
+from ocop_registry.app.inputs import ContactIn
 from ocop_registry.domain.certificate import CertificateFacts
 from ocop_registry.domain.producer import ProducerKind
+from ocop_registry.domain.product import ProductGroup
 from ocop_shared.events.models import AdminUnit
 
 
@@ -28,9 +29,30 @@ class ProducerOut(BaseModel):
     version: int
 
 
-class ProductOut(ProductIn):
+class CertificationOut(BaseModel):
+    scheme: str
+    number: str | None = None
+    issuer: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class ProductOut(BaseModel):
+    """A product as stored. Plain types, not the input rules: an answer never fails because a record was written
+    before a rule existed (``ocop migrate products-repair`` brings such records in line)."""
+
     model_config = ConfigDict(extra="ignore")
     id: str
+    producer_id: str
+    name: str
+    group: ProductGroup
+    sub_group: str | None = None
+    description: str = ""
+    unit: str | None = None
+    price_vnd: int | None = None
+    images: list[str] = Field(default_factory=list)
+    gtin: str | None = None
+    certifications: list[CertificationOut] = Field(default_factory=list)
     created_at: datetime
     version: int
     certificate: dict | None = None

@@ -6,15 +6,26 @@ carry them with the ids of what they act on.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocop_registry.domain.certification import Decision
 from ocop_registry.domain.producer import ProducerKind
-from ocop_registry.domain.product import ProductGroup, QualityCertification
+from ocop_registry.domain.product import (
+    Certifications,
+    Description,
+    Gtin,
+    Images,
+    PackUnit,
+    Price,
+    ProductGroup,
+    ProductName,
+    SubGroup,
+)
 from ocop_registry.domain.scoring import CriterionScore
 from ocop_shared.events.models import AdminUnit
+from ocop_shared.validation import omitted_default
 
 
 def _unit(value):
@@ -55,39 +66,40 @@ class ProducerIn(Strict):
 
 
 class ProductFields(Strict):
-    name: str = Field(min_length=2, max_length=300)
-    group: ProductGroup
-    sub_group: str | None = Field(default=None, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    unit: str | None = Field(default=None, max_length=50)
-    price_vnd: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    images: list[str] = Field(default_factory=list, max_length=20)
-    gtin: str | None = Field(default=None, max_length=20)
-    certifications: list[QualityCertification] = Field(default_factory=list, max_length=20)
+    """A product's facts, with the value types of the entity (``ocop_registry.domain.product``)."""
 
-    @field_validator("images")
-    @classmethod
-    def image_urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not url.startswith(("https://", "http://")) or len(url) > 1000:
-                raise ValueError(f"image must be an http(s) URL: {url[:80]}")
-        return urls
+    name: ProductName
+    group: ProductGroup
+    sub_group: SubGroup | None = None
+    description: Description = ""
+    unit: PackUnit | None = None
+    price_vnd: Price | None = None
+    images: Images = Field(default_factory=list)
+    gtin: Gtin | None = None
+    certifications: Certifications = Field(default_factory=list)
 
 
 class ProductIn(ProductFields):
     producer_id: str = Field(min_length=1, max_length=64)
 
 
+def _kept(**kwargs: object) -> Any:
+    """A PATCH field that may be left out (unchanged) but not sent as null."""
+    return Field(default=None, json_schema_extra=omitted_default, **kwargs)  # type: ignore[call-overload]
+
+
 class ProductPatch(Strict):
-    name: str | None = Field(default=None, min_length=2, max_length=300)
-    group: ProductGroup | None = None
-    sub_group: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    unit: str | None = Field(default=None, max_length=50)
-    price_vnd: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    images: list[str] | None = Field(default=None, max_length=20)
-    gtin: str | None = Field(default=None, max_length=20)
-    certifications: list[QualityCertification] | None = Field(default=None, max_length=20)
+    """The fields to change, each checked by the same value type as in POST: a refused PATCH changes nothing."""
+
+    name: ProductName = _kept()
+    group: ProductGroup = _kept()
+    sub_group: SubGroup | None = None
+    description: Description = _kept()
+    unit: PackUnit | None = None
+    price_vnd: Price | None = None
+    images: Images = _kept()
+    gtin: Gtin | None = None
+    certifications: Certifications = _kept()
 
 
 class EvaluationIn(Strict):

@@ -1,0 +1,111 @@
+"""Request-body limits, answered 413 before anything parses the body.
+
+Every route takes at most ``OCOP_MAX_BODY_BYTES`` (default 1 MB: JSON bodies and console forms are small; the
+largest, a growing area's outline, stays far below); routes that take files declare
+``openapi_extra=UPLOAD`` and take up to ``OCOP_MAX_UPLOAD_BYTES`` (default 20 MB: an Excel list of 100,000
+rows). A plain ASGI middleware: a ``Content-Length`` above the limit is answered at once, without reading a
+byte of the body; a body without one (``Transfer-Encoding: chunked``) is counted as it streams and answered
+413 as soon as it passes the limit, whatever the route was doing with it. Requests without a body cost one
+look at the headers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+UPLOAD: dict[str, Any] = {"x-body-limit": "upload"}
+DEFAULT = "default"
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Dữ liệu gửi lên quá lớn: tối đa {limit:,} byte".replace(",", "."))
+        self.limit = limit
+
+
+def too_large_body(limit: int) -> bytes:
+    message = BodyTooLarge(limit).detail
+    return json.dumps({"error": {"code": "body_too_large", "message": message}}, ensure_ascii=False).encode()
+
+
+class BodyLimit:
+    """ASGI middleware; ``routes`` gives the app's routes (read once, on the first request with a body)."""
+
+    def __init__(self, app: Any, *, limits: Mapping[str, int], routes: Callable[[], list[Any]]) -> None:
+        self.app, self.limits, self._routes = app, dict(limits), routes
+        self._table: list[tuple[re.Pattern[str], set[str], int]] | None = None
+
+    def limit_for(self, path: str, method: str) -> int:
+        if self._table is None:
+            self._table = [
+                (route.path_regex, route.methods or set(), self.limits[kind])
+                for route in self._routes()
+                if isinstance(route, APIRoute) and (kind := (route.openapi_extra or {}).get("x-body-limit"))
+            ]
+        for regex, methods, limit in self._table:
+            if method in methods and regex.match(path):
+                return limit
+        return self.limits[DEFAULT]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared: int | None = None
+        streamed = False
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else None
+            elif name == b"transfer-encoding":
+                streamed = True
+        if declared is None and not streamed:
+            return await self.app(scope, receive, send)
+        limit = self.limit_for(scope["path"], scope["method"])
+        if declared is not None and declared > limit:
+            return await refuse(send, limit)
+        received = 0
+        state = {"over": False, "started": False}
+
+        async def counting_receive() -> Any:
+            nonlocal received
+            if state["over"]:
+                raise BodyTooLarge(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    state["over"] = True
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            if state["over"]:  # whatever the route made of the interruption, the answer is 413
+                if message["type"] == "http.response.start" and not state["started"]:
+                    state["started"] = True
+                    await refuse(send, limit)
+                return
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except BodyTooLarge:
+            if not state["started"]:
+                await refuse(send, limit)
+
+
+async def refuse(send: Any, limit: int) -> None:
+    body = too_large_body(limit)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

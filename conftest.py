@@ -8,8 +8,10 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+import types
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +24,14 @@ from asgi_lifespan import LifespanManager
 from ocop_cli.stack import Stack, start_stack
 from ocop_marketplace_sync.standins.serving import Standins, serve_standins
 from ocop_shared.auth import mint_token
+
+# gs1-compression (a test oracle) installs a top-level package named ``tests`` into site-packages, which would
+# shadow this repository's ``tests`` folder (a namespace package loses to a regular one): bind the name here.
+_TESTS_DIR = str(Path(__file__).resolve().parent / "tests")
+if _TESTS_DIR not in list(getattr(sys.modules.get("tests"), "__path__", [])):
+    _tests_pkg = types.ModuleType("tests")
+    _tests_pkg.__path__ = [_TESTS_DIR]
+    sys.modules["tests"] = _tests_pkg
 
 ARTIFACTS = Path(os.environ.get("OCOP_TEST_ARTIFACTS", "test-artifacts"))
 

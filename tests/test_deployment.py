@@ -272,8 +272,10 @@ def rendered(request) -> tuple[str, list[dict]]:
 
 @pytest.fixture(scope="module")
 def app_paths() -> dict[str, set[str]]:
-    """Routes of each service's real app (built without connecting: clients connect lazily)."""
-    from ocop_traceability.api.scan import pages
+    """Routes of each service's real app (built without connecting: clients connect lazily), the plain
+    Starlette routes outside the OpenAPI document (the stamp URLs, the GS1 resolver) included."""
+    from ocop_traceability.api import resolver, scan
+    from ocop_traceability.api.epcis import router as epcis
 
     out = {}
     for service in SERVICES:
@@ -286,7 +288,8 @@ def app_paths() -> dict[str, set[str]]:
         app = module.create_app(settings_cls(jwt_secret="test-only"))
         out[service] = set(app.openapi()["paths"]) | {"/openapi.json", "/docs"}
         out[service] |= {r.path for r in app.routes if type(r).__name__ == "Mount"}
-    out["traceability"] |= {r.path for r in pages.routes}
+    out["traceability"] |= {r.path for r in (*scan.pages.routes, *resolver.pages.routes)}
+    out["traceability"] |= {r.path for r in epcis.routes}  # GS1's bindings document them, not our OpenAPI
     return out
 
 

@@ -270,7 +270,7 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
         async with page.expect_download() as download:
             await page.locator("#download-csv").click()
         lines = Path(await (await download.value).path()).read_text(encoding="utf-8").split()
-        assert len(lines) == 300 and all(u.startswith("HTTP://127.0.0.1:") for u in lines)
+        assert len(lines) == 300 and all(u.startswith("http://127.0.0.1:") for u in lines)
         await check_page(page, "producer-run", phone=True)
         # void stamp no. 1 (the page asks for confirmation first)
         await page.locator("#v-from").fill("1")

@@ -26,18 +26,24 @@ async def test_scan_page_in_chromium_at_phone_size(apps):
         while not server.started:
             await asyncio.sleep(0.05)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        cases = {"genuine": path_of(urls[0]), "unknown": "/S/0000000000000000A"}
+        cases = {"genuine": path_of(urls[0]), "unknown": "/S/0000000000000000A", "genuine-en": path_of(urls[0])}
+        expected = {
+            "genuine": "Sản phẩm chính hãng",
+            "unknown": "Không tìm thấy mã tem",
+            "genuine-en": "Genuine product",
+        }
         for name, path in cases.items():
             url = f"http://127.0.0.1:{port}{path}"
-            dom = await asyncio.to_thread(run_chromium, "--dump-dom", url)
+            # a phone set to Vietnamese, and one set to English (a tourist, an export buyer)
+            lang = "--accept-lang=en-US,en" if name.endswith("-en") else "--accept-lang=vi-VN,vi"
+            dom = await asyncio.to_thread(run_chromium, lang, "--dump-dom", url)
             assert dom.returncode == 0, dom.stderr[-2000:]
-            expected = "Sản phẩm chính hãng" if name == "genuine" else "Không tìm thấy mã tem"
-            assert expected in dom.stdout
+            assert expected[name] in dom.stdout
             if name == "genuine":
                 assert product["name"] in dom.stdout and "Hành trình" in dom.stdout
             assert "leaflet-container" not in dom.stdout  # the map library is not loaded up front
             shot = ARTIFACTS / f"scan-{name}-390x844.png"
-            result = await asyncio.to_thread(run_chromium, f"--screenshot={shot}", url)
+            result = await asyncio.to_thread(run_chromium, lang, f"--screenshot={shot}", url)
             assert result.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, result.stderr[-2000:]
         # asking for the map loads Leaflet (from this server, not a CDN) and draws the growing area
         mapped = await asyncio.to_thread(

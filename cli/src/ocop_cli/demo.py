@@ -104,6 +104,9 @@ PRODUCTS = [
     ("4700320457", "Mơ vàng ngâm Chợ Mới", "beverage", "chai 500 ml", 120000, (30, 16, 20), None),
     ("2400812345", "Vải thiều Lục Ngạn", "food", "hộp 2 kg", 160000, (36, 21, 28), None),
 ]
+# Invented GTIN-13s (Vietnam's GS1 prefix 893, check digits valid): these products' stamps are GS1 Digital
+# Links (https://HOST/01/<GTIN>/10/<lot>/21/<serial>) that the GS1 resolver answers; the others get the short form.
+DEMO_GTINS = {"Chè Shan tuyết Chợ Đồn": "8939999000123", "Vải thiều Lục Ngạn": "8939999000130"}
 
 
 def _certify(client: httpx.Client, product_id: str, scores, special: str | None, today: date, n: int) -> None:
@@ -353,6 +356,7 @@ def load(
                 "unit": u,
                 "price_vnd": p,
                 "description": f"{n} — sản phẩm OCOP (dữ liệu minh hoạ)",
+                **({"gtin": DEMO_GTINS[n]} if n in DEMO_GTINS else {}),
             }
             for t, n, g, u, p, _s, _x in PRODUCTS
         ]

@@ -178,4 +178,4 @@ async def test_files_only_once_the_run_is_ready(uow: FakeUnitOfWork, tmp_path) -
     sheet = await stamp_runs.sheet_of(run.id, OWNER_A, uow, Files())
     assert sheet.filename == f"tem-261101-1-{run.id}.pdf"
     urls = [u async for u in await stamp_runs.codes_of(run.id, OWNER_A, uow)]
-    assert len(urls) == 5 and all(u.startswith("HTTPS://TRACE.EXAMPLE/01/08934567890120/10/261101-1/21/") for u in urls)
+    assert len(urls) == 5 and all(u.startswith("https://TRACE.EXAMPLE/01/08934567890120/10/261101-1/21/") for u in urls)

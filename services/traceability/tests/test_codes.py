@@ -57,8 +57,8 @@ def test_stamp_urls_fit_small_qr_versions():
     serial = new_serial()
     short = stamp_url("https://trace.ocop.vn", serial, gtin=None, lot="261101-1")
     gs1 = stamp_url("https://trace.ocop.vn", serial, gtin="8934567890120", lot="261101-1")
-    assert short == f"HTTPS://TRACE.OCOP.VN/S/{serial}"
-    assert gs1 == f"HTTPS://TRACE.OCOP.VN/01/08934567890120/10/261101-1/21/{serial}"
+    assert short == f"https://TRACE.OCOP.VN/S/{serial}"
+    assert gs1 == f"https://TRACE.OCOP.VN/01/08934567890120/10/261101-1/21/{serial}"
     assert qr_version(short) <= 3 and qr_version(gs1) <= 4
 
 

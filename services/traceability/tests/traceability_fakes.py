@@ -3,7 +3,7 @@ of ``app/ports.py`` over dicts, events kept only when committed; and a small wor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,6 +14,8 @@ from ocop_shared.errors import Conflict
 from ocop_traceability.domain.alerts import CloneAlert
 from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.copies import CertificateCopy, ProducerCopy, ProductCopy
+from ocop_traceability.domain.epcis.ids import EpcisConfig
+from ocop_traceability.domain.epcis.record import DuplicateEvents, Recorded
 from ocop_traceability.domain.places import GrowingArea, PackingHouse, Unit
 from ocop_traceability.domain.stamps import Stamp, StampRun, StateChange
 
@@ -66,6 +68,9 @@ class FakeProducts(_Store):
     async def by_ids(self, ids: list[str]) -> dict[str, ProductCopy]:
         return {i: self.items[i] for i in ids if i in self.items}
 
+    async def by_gtin(self, gtin14: str) -> list[ProductCopy]:
+        return sorted((p for p in self.items.values() if p.gtin and p.gtin.zfill(14) == gtin14), key=lambda p: p.id)
+
     async def apply(self, product: Any, version: int, certificate: Any = None) -> bool:
         raise NotImplementedError
 
@@ -89,6 +94,9 @@ class FakeBatches(_Store):
         if any(b.lot_key == entity.lot_key for b in self.items.values()):  # the unique lot_key index
             raise Conflict("duplicate_lot", f"Sản phẩm đã có lô {entity.lot}")
         self.items[entity.id] = entity
+
+    async def by_lot(self, product_id: str, lot: str) -> Batch | None:
+        return next((b for b in self.items.values() if b.lot_key == f"{product_id}:{lot}"), None)
 
     async def lots_of(self, product_id: str) -> set[str]:
         return {b.lot for b in self.items.values() if b.product_id == product_id}
@@ -143,13 +151,22 @@ class FakeStamps(_Store):
         stamps = self.of(run_id)
         return {state: sum(s.state == state for s in stamps) for state in ("issued", "active", "void")}
 
-    async def change(self, change: StateChange, at: datetime) -> int:
+    async def change(self, change: StateChange, at: datetime, mark: str | None = None) -> int:
         changed = 0
         for s in self.of(change.run_id):
             if s.state in change.sources and s.seq in change.serials:
                 s.state = change.target
                 changed += 1
+                if mark:
+                    self.marks[s.id] = mark
         return changed
+
+    @property
+    def marks(self) -> dict[str, str]:
+        return self.__dict__.setdefault("_marks", {})
+
+    async def marked(self, run_id: str, mark: str) -> list[str]:
+        return [s.id for s in self.of(run_id) if self.marks.get(s.id) == mark]
 
     async def scanned(self, run_ids: list[str]) -> list[Stamp]:
         return [s for s in self.items.values() if s.run_id in run_ids and s.scan_count]
@@ -174,6 +191,25 @@ class FakeCloneAlerts(_Store):
         return [a for a in self.items.values() if self.in_scope(a.producer_id, scope)][:limit]
 
 
+class FakeEpcis(_Store):
+    """The EPCIS events recorded (``Recorded``), in order."""
+
+    async def add(self, records: list[Recorded]) -> None:
+        for r in records:
+            if r.event_id in self.items:
+                raise DuplicateEvents(r.event_id)
+            self.items[r.event_id] = r
+
+    async def by_event_ids(self, event_ids: Iterable[str]) -> dict[str, Any]:
+        return {i: self.items[i] for i in event_ids if i in self.items}
+
+    async def intend(self, mark: str, change: dict[str, Any]) -> None:
+        self.uow.intents[mark] = change
+
+    async def intent_done(self, mark: str) -> None:
+        self.uow.intents.pop(mark, None)
+
+
 class FakeUnitOfWork:
     """Writes go straight to the dicts; ``commits`` counts the commits and ``published`` holds the events
     of committed units (an uncommitted unit's events are dropped, as the outbox rows would be)."""
@@ -184,6 +220,8 @@ class FakeUnitOfWork:
         self.batches, self.trail = FakeBatches(self), FakeTrail(self)
         self.stamp_runs, self.stamps = FakeStampRuns(self), FakeStamps(self)
         self.scans, self.clone_alerts = FakeScans(self), FakeCloneAlerts(self)
+        self.epcis, self.epcis_config = FakeEpcis(self), EpcisConfig.default()
+        self.intents: dict[str, dict[str, Any]] = {}
         self.commits = 0
         self.pending: list[tuple[BaseModel, str]] = []
         self.published: list[tuple[BaseModel, str]] = []

@@ -1,7 +1,9 @@
 """Vietnamese labels and formats every page of every service uses: the one place for each.
 
-Labels used by one service only stay in that service (its console or page module). This module is the
-start of the message catalogue: a second language adds its own table beside these.
+Labels used by one service only stay in that service (its console or page module). The labels themselves
+live in the message catalogue (``ocop_shared.i18n``, ``locales/vi.po``): the dicts below are its Vietnamese
+entries, which the consoles show; public pages take other languages from the same catalogue
+(``CATALOGUE.translator(lang).labels("group")``).
 """
 
 from __future__ import annotations
@@ -9,31 +11,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-ROLE_NAMES = {"official": "Cán bộ quản lý", "producer": "Chủ thể sản xuất", "operator": "Quản trị hệ thống"}
+from ocop_shared.i18n import CATALOGUE
+
+ROLE_NAMES = CATALOGUE.labels("role")
 
 # The six groups of QĐ 148/QĐ-TTg (24/02/2023), by the codes the API and events use.
-GROUP_NAMES = {
-    "food": "Thực phẩm",
-    "beverage": "Đồ uống",
-    "herbal": "Dược liệu và sản phẩm từ dược liệu",
-    "handicraft": "Hàng thủ công mỹ nghệ",
-    "ornamental": "Sinh vật cảnh",
-    "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
-}
+GROUP_NAMES = CATALOGUE.labels("group")
 
-CERT_STATUS = {
-    "active": "Còn hiệu lực",
-    "revoked": "Đã thu hồi",
-    "expired": "Hết hạn",
-    "superseded": "Đã được thay thế",
-}
+CERT_STATUS = CATALOGUE.labels("cert_status")
 
 # The section each service's console pages form (the navigation links to the other services' start pages).
-SERVICE_NAMES = {
-    "registry": "Chứng nhận OCOP",
-    "traceability": "Truy xuất nguồn gốc",
-    "marketplace": "Sàn thương mại điện tử",
-}
+SERVICE_NAMES = CATALOGUE.labels("service")
 
 
 def vndate(value: Any) -> str:

@@ -9,14 +9,24 @@ from datetime import timedelta
 from ocop_shared.web import runtime_parts
 from ocop_traceability.adapters.sheet_files import SheetFiles
 from ocop_traceability.adapters.uow import COLLECTIONS, TraceabilityUnitOfWork, ensure_indexes
+from ocop_traceability.app.resolver import Resolver, Targets
 from ocop_traceability.app.scan import RateLimiter, ScanService
 from ocop_traceability.app.stamp_jobs import StampRunJobs
 from ocop_traceability.domain.clones import CloneRule
+from ocop_traceability.epcis_wiring import epcis_parts, epcis_workers
 from ocop_traceability.events import registry
 from ocop_traceability.runtime import TraceabilityRuntime
 from ocop_traceability.settings import TraceabilitySettings
 
-__all__ = ["COLLECTIONS", "TraceabilitySettings", "bootstrap", "on_startup", "run_watcher", "scan_flusher"]
+__all__ = [
+    "COLLECTIONS",
+    "TraceabilitySettings",
+    "bootstrap",
+    "epcis_workers",
+    "on_startup",
+    "run_watcher",
+    "scan_flusher",
+]
 
 
 def bootstrap(settings: TraceabilitySettings | None = None) -> TraceabilityRuntime:
@@ -30,13 +40,16 @@ def bootstrap(settings: TraceabilitySettings | None = None) -> TraceabilityRunti
     # outside any transaction: the scan page's plain reads and buffered (gated) writes
     reads = TraceabilityUnitOfWork(parts["client"], parts["db"], source=f"/ocop/{settings.service_name}")
     sheets = SheetFiles(settings.data_dir)
-    runtime = TraceabilityRuntime(
+    scan = ScanService(reads, rule, flush_interval_s=settings.scan_flush_interval_s)
+    runtime: TraceabilityRuntime = TraceabilityRuntime(
         **parts,
-        scan=ScanService(reads, rule, flush_interval_s=settings.scan_flush_interval_s),
+        scan=scan,
+        resolver=Resolver(reads, scan, Targets.of(settings.stamp_base_url, settings.registry_public_url)),
         scan_limiter=RateLimiter(settings.scan_rate_capacity, settings.scan_rate_per_s),
         # the jobs' units of work are the runtime's (late-bound: the runtime holds the jobs)
         stamp_jobs=StampRunJobs(lambda: runtime.uow(), sheets, settings.stamp_base_url),
         sheets=sheets,
+        epcis=epcis_parts(settings, parts, lambda: runtime.uow()),
     )
     registry.subscribe(runtime)
     return runtime

@@ -32,7 +32,7 @@ from ocop_traceability.app.commands import (
     StampRunIn,
     TrailEventIn,
 )
-from ocop_traceability.domain.batches import EVENT_NAMES
+from ocop_traceability.domain.batches import EVENT_NAMES, TRAIL_NAMES
 from ocop_traceability.domain.codes import display_serial
 from ocop_traceability.domain.geometry import hectares, parse_boundary
 from ocop_traceability.domain.places import feature_collection
@@ -67,7 +67,9 @@ FIELD_NAMES = {
 console = Console(
     "traceability", Path(__file__).resolve().parent / "templates" / "console", nav=NAV, field_names=FIELD_NAMES
 )
-console.env.globals.update(RUN_STATUS=RUN_STATUS, STAMP_STATE=STAMP_STATE, EVENT_NAMES=EVENT_NAMES)
+console.env.globals.update(
+    RUN_STATUS=RUN_STATUS, STAMP_STATE=STAMP_STATE, EVENT_NAMES=EVENT_NAMES, TRAIL_NAMES=TRAIL_NAMES
+)
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,19 @@ from ocop_shared.console import install as install_console
 from ocop_shared.events.models import TRACEABILITY
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
+from ocop_traceability.api.epcis import router as epcis
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
+from ocop_traceability.api.resolver import COMPRESSED
+from ocop_traceability.api.resolver import pages as resolver_pages
+from ocop_traceability.api.resolver import public as public_stamps
 from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
 from ocop_traceability.api.stamp_runs import router as stamp_runs
 from ocop_traceability.bootstrap import (
     COLLECTIONS,
     TraceabilitySettings,
     bootstrap,
+    epcis_workers,
     on_startup,
     run_watcher,
     scan_flusher,
@@ -30,16 +35,17 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP traceability",
-        routers=[producers, places, batches, stamp_runs, alerts],
+        routers=[producers, places, batches, stamp_runs, alerts, public_stamps],
         collections=COLLECTIONS,
         emits=[TRACEABILITY],
-        pages=[pages, console_pages],
+        pages=[pages, resolver_pages, console_pages, epcis],  # EPCIS 2.0 at /epcis (GS1's REST bindings; not in /docs)
         # bound to the typed runtime (the shared factory knows only the base Runtime)
         on_startup=lambda _: on_startup(runtime),
-        background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime)],
+        background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime), lambda _: epcis_workers(runtime)],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
     )
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand
     app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     install_console(app, console)  # web console at /console (areas, batches, stamp runs, scans)
+    app.router.routes.append(COMPRESSED)  # last: a compressed GS1 Digital Link only when nothing else matched
     return app

@@ -21,6 +21,10 @@ class Batches(Records[Batch]):
         with unique("duplicate_lot", f"Sản phẩm đã có lô {entity.lot}"):
             await self.collection.insert_one(self.to_doc(entity), session=self.session)
 
+    async def by_lot(self, product_id: str, lot: str) -> Batch | None:
+        found = await self.fetch({"lot_key": f"{product_id}:{lot}"}, limit=1)
+        return found[0] if found else None
+
     async def lots_of(self, product_id: str) -> set[str]:
         docs = self.collection.find({"product_id": product_id}, projection={"lot": 1}, session=self.session)
         return {d["lot"] async for d in docs}
@@ -37,6 +41,12 @@ class TrailEvents(Records[TrailEvent]):
 
     async def add(self, entity: TrailEvent) -> None:
         await self.collection.insert_one(self.to_doc(entity), session=self.session)
+
+    async def set_epcis_id(self, event_id: str, epcis_event_id: str) -> None:
+        """The EPCIS event a trail event written before EPCIS existed became (the back-fill)."""
+        await self.collection.update_one(
+            {"_id": event_id}, {"$set": {"epcis_event_id": epcis_event_id}}, session=self.session
+        )
 
     async def trail(self, batch_id: str, limit: int = 0) -> list[TrailEvent]:
         """A batch's events in time order (who recorded them is not read: it is never shown)."""

@@ -3,24 +3,23 @@
 Every stamp of a run has a URL of the same shape, so the QR version, the function patterns (finders,
 timing, alignment, format information for the fixed mask) and the order in which data modules are
 placed are the same for all of them. :class:`BulkEncoder` asks ``qrcode`` for that template once, then
-per stamp only encodes the data (alphanumeric mode), computes the Reed–Solomon codewords with log/exp
-tables and drops the bits into the precomputed positions. The result is the same matrix ``qrcode``
-produces for that version and mask (a test compares them), several times faster.
+per stamp only encodes the data (a byte segment for the lower-case scheme, an alphanumeric segment for the
+rest: ``qrsegments``), computes the Reed–Solomon codewords with log/exp tables and drops the bits into the
+precomputed positions. The result is the same matrix ``qrcode`` produces for those segments, version and
+mask (a test compares them), several times faster.
 """
 
 from __future__ import annotations
-
-import re
 
 import qrcode
 from qrcode import base, util
 from qrcode.constants import ERROR_CORRECT_M
 
 from ocop_traceability.adapters.qr import FIXED_MASK
+from ocop_traceability.adapters.qrsegments import qr_code, split
 
 ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _ALNUM_VALUE = {c: i for i, c in enumerate(ALNUM)}
-_ALNUM_RE = re.compile(r"^[0-9A-Z $%*+\-./:]*$")
 BYTE_BITS = [tuple((b >> (7 - i)) & 1 for i in range(8)) for b in range(256)]
 EXP = [base.gexp(i) for i in range(256)]
 LOG = [0] + [base.glog(i) for i in range(1, 256)]
@@ -58,11 +57,14 @@ def _rs(data: list[int], tables: list[list[int]]) -> list[int]:
 
 class BulkEncoder:
     def __init__(self, sample: str, error_correction: int = ERROR_CORRECT_M, mask: int = FIXED_MASK) -> None:
-        qr = qrcode.QRCode(version=None, error_correction=error_correction, border=0, mask_pattern=mask)
-        qr.add_data(sample, optimize=0)
-        qr.make(fit=True)
+        if error_correction == ERROR_CORRECT_M:
+            qr = qr_code(sample, mask=mask)  # the version qrcode picks for the sample's segments
+        else:
+            qr = qrcode.QRCode(version=None, error_correction=error_correction, border=0, mask_pattern=mask)
+            qr.add_data(sample, optimize=0)
+            qr.make(fit=True)
         self.version, self.mask, self.size = qr.version, mask, qr.modules_count
-        self.alphanumeric = bool(_ALNUM_RE.match(sample))
+        self.alphanumeric = split(sample) is not None
         # template: function patterns only (data modules left None), exactly as qrcode sets them up
         qr.modules = [[None] * self.size for _ in range(self.size)]
         qr.setup_position_probe_pattern(0, 0)
@@ -85,7 +87,8 @@ class BulkEncoder:
             if ec not in self.gen_log:
                 self.gen_log[ec] = _mul_tables(_generator(ec))
         self.count_bits = util.length_in_bits(util.MODE_ALPHA_NUM, self.version)
-        self._fallback = qr
+        self.byte_count_bits = util.length_in_bits(util.MODE_8BIT_BYTE, self.version)
+        self._head_bits: dict[str, str] = {}  # byte segment of each head seen ('https'): the same in every stamp
 
     def _placement_order(self) -> list[tuple[int, int]]:
         order, n, inc, row = [], self.size, -1, self.size - 1
@@ -103,8 +106,18 @@ class BulkEncoder:
                     break
         return order
 
-    def _codewords(self, text: str) -> list[int]:
-        bits = ["0010", format(len(text), f"0{self.count_bits}b")]
+    def _head(self, head: str) -> str:
+        """Mode indicator, count and bytes of the byte segment ``head`` (none when empty)."""
+        bits = self._head_bits.get(head)
+        if bits is None:
+            data = head.encode("ascii")
+            count = format(len(data), f"0{self.byte_count_bits}b")
+            bits = "0100" + count + "".join(f"{b:08b}" for b in data) if data else ""
+            self._head_bits[head] = bits
+        return bits
+
+    def _codewords(self, head: str, text: str) -> list[int]:
+        bits = [self._head(head), "0010", format(len(text), f"0{self.count_bits}b")]
         for i in range(0, len(text) - 1, 2):
             bits.append(format(_ALNUM_VALUE[text[i]] * 45 + _ALNUM_VALUE[text[i + 1]], "011b"))
         if len(text) % 2:
@@ -130,12 +143,10 @@ class BulkEncoder:
         return out
 
     def matrix(self, text: str) -> list[list[bool]]:
-        if not (self.alphanumeric and _ALNUM_RE.match(text)):
-            qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=self.mask)
-            qr.add_data(text, optimize=0)
-            qr.make(fit=True)  # byte mode may need a larger version than the run's template
-            return qr.get_matrix()
-        bits = [bit for b in self._codewords(text) for bit in BYTE_BITS[b]]
+        parts = split(text) if self.alphanumeric else None
+        if parts is None:  # byte mode may need a larger version than the run's template
+            return qr_code(text, mask=self.mask).get_matrix()
+        bits = [bit for b in self._codewords(*parts) for bit in BYTE_BITS[b]]
         bits += [0] * (len(self.positions) - len(bits))  # remainder bits
         rows = [row[:] for row in self.template]
         for (r, c), bit, m in zip(self.positions, bits, self.mask_bits, strict=False):

@@ -9,6 +9,7 @@ from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, Pro
 from ocop_shared.projection import upsert_if_newer
 from ocop_traceability.adapters.base import Records
 from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
+from ocop_traceability.domain.digital_link import gtin_forms
 
 
 class ProducerCopies(Records[ProducerCopy]):
@@ -63,3 +64,8 @@ class ProductCopies(Records[ProductCopy]):
 
     async def by_ids(self, ids: list[str]) -> dict[str, ProductCopy]:
         return {p.id: p for p in await self.fetch({"_id": {"$in": ids}}, limit=2000)}
+
+    async def by_gtin(self, gtin14: str) -> list[ProductCopy]:
+        """The products with this GTIN, however it was written (8, 12, 13 or 14 digits). One, normally: the
+        registry does not refuse a GTIN another product has, so the resolver picks among them."""
+        return await self.fetch({"gtin": {"$in": gtin_forms(gtin14)}}, sort="_id", limit=20)

@@ -1,27 +1,25 @@
 """QR matrices (the ``qrcode`` package's matrix API, fixed mask) and their vector drawing.
 
-Stamp URLs use only upper-case letters, digits and ``:/.-``, so they encode in QR alphanumeric mode:
-a short URL (``HTTPS://HOST/S/<serial>``) fits version 3 and a GS1 Digital Link URL version 4, at
-error correction M. A bulk run uses one fixed mask instead of trying all eight (the slow part of
-``qrcode.make``) — every code still decodes, a fixed mask only trades a little print robustness.
+Stamp URLs are a lower-case scheme (byte mode) followed by an upper-case host and path (alphanumeric
+mode, see ``qrsegments``): a short URL (``https://HOST/S/<serial>``) fits version 3 and a GS1 Digital Link
+URL version 4 for hosts up to ~27 characters, at error correction M. A bulk run uses one fixed mask
+instead of trying all eight (the slow part of ``qrcode.make``) — every code still decodes, a fixed mask
+only trades a little print robustness.
 """
 
 from __future__ import annotations
 
 import re
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
+from ocop_traceability.adapters.qrsegments import qr_code
 
 FIXED_MASK = 0
 _RUN = re.compile(rb"\x01+")
 
 
 def qr_version(data: str) -> int:
-    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=FIXED_MASK)
-    qr.add_data(data, optimize=0)
-    qr.make(fit=True)
-    return qr.version
+    """The version a stamp's QR takes for ``data``, in the same segments the bulk encoder writes."""
+    return qr_code(data, mask=FIXED_MASK).version
 
 
 def pdf_runs(matrix: list[list[bool]]) -> str:

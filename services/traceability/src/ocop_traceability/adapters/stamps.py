@@ -135,7 +135,8 @@ class Stamps(Repository):
             for s in STAMP_STATES
         }
 
-    async def change(self, change: StateChange, at: datetime) -> int:
+    async def change(self, change: StateChange, at: datetime, mark: str | None = None) -> int:
+        """``mark`` (optional) is written on every stamp changed, to read them back (``marked``)."""
         query: dict[str, Any] = {"run_id": change.run_id, "state": {"$in": list(change.sources)}}
         bounds = {
             k: v for k, v in (("$gte", change.serials.from_seq), ("$lte", change.serials.to_seq)) if v is not None
@@ -143,10 +144,30 @@ class Stamps(Repository):
         if bounds:
             query["seq"] = bounds
         async with self.gate():
-            result = await self.collection.update_many(
-                query, {"$set": {"state": change.target, "state_at": at}}, session=self.session
-            )
+            fields: dict[str, Any] = {"state": change.target, "state_at": at}
+            if mark:
+                fields["epcis_mark"] = mark
+            result = await self.collection.update_many(query, {"$set": fields}, session=self.session)
         return result.modified_count
+
+    async def marked(self, run_id: str, mark: str) -> list[str]:
+        """The serials a change marked, in serial-number order."""
+        cursor = self.collection.find({"epcis_mark": mark}, projection={"seq": 1, "run_id": 1}, session=self.session)
+        rows = [d async for d in cursor if d.get("run_id") == run_id]
+        return [d["_id"] for d in sorted(rows, key=lambda d: d["seq"])]
+
+    async def active_marks(self) -> dict[tuple[str, str | None], list[tuple[str, datetime | None]]]:
+        """Active stamps by (run, mark of the change that activated them): (serial, when), for the back-fill
+        of activations that have no EPCIS event yet."""
+        found: dict[tuple[str, str | None], list[tuple[int, str, datetime | None]]] = {}
+        cursor = self.collection.find(
+            {"state": "active"}, projection={"run_id": 1, "seq": 1, "epcis_mark": 1, "state_at": 1}
+        )
+        async for d in cursor:
+            found.setdefault((d["run_id"], d.get("epcis_mark")), []).append(
+                (d.get("seq", 0), d["_id"], as_datetime(d.get("state_at")))
+            )
+        return {k: [(serial, at) for _s, serial, at in sorted(v)] for k, v in found.items()}
 
     async def scanned(self, run_ids: list[str]) -> list[Stamp]:
         """Stamps of these runs scanned at least once (stamps are indexed by run)."""

@@ -1,10 +1,13 @@
-"""The URL printed in every stamp: a Vietnamese page for people, JSON for programs. No login."""
+"""The URL printed in every stamp: a page for people, JSON for programs, in Vietnamese or (``Accept-Language:
+en``) English from the message catalogue. No login. The GS1 Digital Link stamp route and the resolver's other
+routes are in ``api.resolver``."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import js_lib_leaflet
 from fastapi import APIRouter, Query, Request
@@ -14,11 +17,10 @@ from prometheus_client import Counter
 from starlette.routing import Route
 
 from ocop_shared.console import TEMPLATES
-from ocop_shared.vocabulary import CERT_STATUS, GROUP_NAMES, vndate, vndatetime
+from ocop_shared.i18n import CATALOGUE, Translator
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.deps import Actor, UowDep
 from ocop_traceability.app import alerts as alerts_app
-from ocop_traceability.domain.batches import EVENT_NAMES
 from ocop_traceability.domain.clients import client_of
 from ocop_traceability.domain.codes import normalize_serial
 from ocop_traceability.runtime import TraceabilityRuntime
@@ -37,26 +39,70 @@ _env = Environment(
 )
 
 
-_env.filters.update(vndate=vndate, vndatetime=vndatetime)
-
-BANNERS = {
-    "genuine": ("Sản phẩm chính hãng", "Mã tem hợp lệ, do chủ thể phát hành cho lô hàng dưới đây."),
-    "revoked": ("Chứng nhận OCOP đã bị thu hồi", "Sản phẩm không còn được công nhận là sản phẩm OCOP."),
-    "expired": ("Chứng nhận OCOP đã hết hạn", "Giấy chứng nhận OCOP của sản phẩm đã hết thời hạn hiệu lực."),
-    "void": ("Tem đã bị huỷ", "Chủ thể đã huỷ mã tem này. Sản phẩm mang tem này không được bảo đảm."),
-    "unknown": (
-        "Không tìm thấy mã tem",
-        "Mã này không có trong hệ thống. Kiểm tra lại mã, hoặc sản phẩm có thể không chính hãng.",
-    ),
-    "suspected_clone": (
-        "Cần lưu ý: mã tem được quét bất thường",
-        "Mã tem này có thật nhưng đã được quét ở nhiều nơi, nhiều thiết bị khác nhau. Tem có thể bị sao chép; "
-        "nếu có nghi ngờ, hãy hỏi nơi bán và giữ hoá đơn.",
-    ),
-}
+_CLONE_REASONS = (  # the reasons domain.clones writes (stored with the stamp and its alert), by message
+    (re.compile(r"(?P<count>\d+) thiết bị khác nhau trong (?P<hours>\d+) giờ"), "clone.devices"),
+    (re.compile(r"quét ở hai nơi cách nhau (?P<km>\d+) km"), "clone.places"),
+)
 
 
-def _map(geometry: dict | None) -> tuple[str | None, str | None]:
+def translator(request: Request) -> Translator:
+    """The request's language: ``?lang=`` (the page's language switch), else ``Accept-Language``; Vietnamese."""
+    return CATALOGUE.choose(request.headers.get("accept-language"), request.query_params.get("lang"))
+
+
+def clone_text(reason: str | None, t: Translator) -> str | None:
+    for pattern, key in _CLONE_REASONS:
+        m = pattern.fullmatch(reason or "")
+        if m:
+            return t(key, **m.groupdict())
+    return reason
+
+
+def localized(view: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """The verify JSON in the caller's language: the verdict's ``message`` and the labels of the codes it
+    holds (group, certificate status, trail steps, clone warning) added beside them; the codes stay."""
+    out = {**view, "lang": t.lang}
+    verdict = view.get("verdict")
+    if verdict:
+        out["message"] = {"title": t(f"verdict.{verdict}.title"), "text": t(f"verdict.{verdict}.text")}
+    if view.get("product"):
+        out["product"] = {**view["product"], "group_name": t(f"group.{view['product']['group']}")}
+    if view.get("certificate"):
+        out["certificate"] = {**view["certificate"], "status_name": t(f"cert_status.{view['certificate']['status']}")}
+    out["events"] = [{**e, "type_name": t(f"trail.{e['type']}")} for e in view.get("events") or ()]
+    if view.get("stamp"):
+        out["stamp"] = {**view["stamp"], "clone_warning": clone_text(view["stamp"].get("clone_warning"), t)}
+    return out
+
+
+def render_page(request: Request, view: dict[str, Any], banner: str, t: Translator, status: int) -> HTMLResponse:
+    """The scan page (also the public batch page: ``banner`` ``lot``) in the caller's language."""
+    geometry = (view.get("growing_area") or {}).get("geometry")
+    map_svg, osm = _map(geometry, t)
+    others = [(lang, CATALOGUE.translator(lang)("language.name")) for lang in CATALOGUE.languages if lang != t.lang]
+    html = _env.get_template("scan.html").render(
+        view=localized(view, t),
+        banner={"title": t(f"{banner}.title"), "text": t(f"{banner}.text")},
+        t=t,
+        other_languages=others,
+        path=request.url.path,
+        map_svg=map_svg,
+        osm_link=osm,
+        geometry_json=json.dumps(geometry) if geometry else "",
+    )
+    return HTMLResponse(html, status_code=status, headers=page_headers(t))
+
+
+def page_headers(t: Translator) -> dict[str, str]:
+    return {"Cache-Control": "no-store", "Vary": "Accept, Accept-Language", "Content-Language": t.lang}
+
+
+def rate_limited(wait: float, t: Translator) -> JSONResponse:
+    body = {"error": {"code": "rate_limited", "message": t("error.rate_limited")}}
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(max(1, round(wait)))})
+
+
+def _map(geometry: dict | None, t: Translator) -> tuple[str | None, str | None]:
     """A small inline SVG outline of the growing area (readable without JavaScript) and an OSM link."""
     if not geometry:
         return None, None
@@ -73,7 +119,7 @@ def _map(geometry: dict | None) -> tuple[str | None, str | None]:
         f'<polygon points="{path(r)}" fill="#7fb069" fill-opacity=".6" stroke="#2d6a2e" stroke-width="2"/>'
         for r in rings
     )
-    svg = f'<svg class="map" viewBox="0 0 320 160" role="img" aria-label="Hình dạng vùng trồng">{polys}</svg>'
+    svg = f'<svg class="map" viewBox="0 0 320 160" role="img" aria-label="{t("scan.area.outline")}">{polys}</svg>'
     cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
     return svg, f"https://www.openstreetmap.org/?mlat={cy:.5f}&mlon={cx:.5f}#map=15/{cy:.5f}/{cx:.5f}"
 
@@ -90,63 +136,53 @@ def _location(request: Request) -> tuple[float, float] | None:
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
-async def _answer(request: Request, code: str, gtin: str | None, lot: str | None) -> Response:
+async def answer(
+    request: Request,
+    code: str,
+    gtin: str | None,
+    lot: str | None,
+    *,
+    headers: dict[str, str] | None = None,
+    json_only: bool = False,
+) -> Response:
+    """The verdict on a stamp code, as the page or (``Accept: application/json``, or ``json_only``) the verify
+    JSON; a scan is recorded. ``headers`` are added (the GS1 routes' ``Link`` header)."""
     runtime: TraceabilityRuntime = runtime_of(request)
+    t = translator(request)
     ip = request.client.host if request.client else ""
     client = client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, _location(request))
     wait = runtime.scan_limiter.allow(client.network)
-    wants_json = "application/json" in request.headers.get("accept", "")
+    wants_json = json_only or "application/json" in request.headers.get("accept", "")
     if wait:
-        body = {"error": {"code": "rate_limited", "message": "Bạn tra cứu quá nhanh, vui lòng thử lại sau giây lát"}}
-        return JSONResponse(body, status_code=429, headers={"Retry-After": str(max(1, round(wait)))})
+        return rate_limited(wait, t)
     view = await runtime.scan.verify(code, client, gtin=gtin, lot=lot)
     SCAN_VERDICTS.labels(view["verdict"]).inc()
     status = 404 if view["verdict"] == "unknown" else 200
-    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
     if wants_json:
-        return JSONResponse(view, status_code=status, headers=headers)
-    geometry = (view.get("growing_area") or {}).get("geometry")
-    map_svg, osm = _map(geometry)
-    html = _env.get_template("scan.html").render(
-        view=view,
-        banner=dict(zip(("title", "text"), BANNERS[view["verdict"]], strict=True)),
-        groups=GROUP_NAMES,
-        cert_status=CERT_STATUS,
-        event_names=EVENT_NAMES,
-        map_svg=map_svg,
-        osm_link=osm,
-        geometry_json=json.dumps(geometry) if geometry else "",
-    )
-    return HTMLResponse(html, status_code=status, headers=headers)
+        return JSONResponse(localized(view, t), status_code=status, headers=page_headers(t) | (headers or {}))
+    page = render_page(request, view, f"verdict.{view['verdict']}", t, status)
+    page.headers.update(headers or {})
+    return page
 
 
 async def short_url(request: Request) -> Response:
-    return await _answer(request, request.path_params["serial"], None, None)
+    return await answer(request, request.path_params["serial"], None, None)
 
 
-async def digital_link(request: Request) -> Response:
-    p = request.path_params
-    if not p["gtin"].isdigit() or len(p["gtin"]) > 14:
-        return await _answer(request, "", None, None)  # answers "unknown" like any bad code
-    return await _answer(request, p["serial"], p["gtin"], p["lot"])
-
-
-# The three URLs printed in stamps are plain Starlette routes: no dependency solving or response-model
-# work on the hottest path (they are documented in the README, not in the OpenAPI document).
-for _path, _endpoint in (
-    ("/S/{serial}", short_url),
-    ("/s/{serial}", short_url),
-    ("/01/{gtin}/10/{lot}/21/{serial}", digital_link),
-):
-    pages.routes.append(Route(_path, _endpoint, methods=["GET"]))
+# The short URLs printed in stamps are plain Starlette routes: no dependency solving or response-model work on
+# the hottest path (they are documented in the README, not in the OpenAPI document).
+for _path in ("/S/{serial}", "/s/{serial}"):
+    pages.routes.append(Route(_path, short_url, methods=["GET"]))
 
 
 @pages.get("/tra-cuu", summary="Type a stamp code", response_model=None)
 async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = "") -> Response:
     serial = normalize_serial(code)
     if serial:
-        return RedirectResponse(f"/S/{serial}", status_code=303)
-    return await _answer(request, code or "", None, None)
+        lang = request.query_params.get("lang")
+        suffix = f"?lang={lang}" if lang in CATALOGUE.languages and lang != "vi" else ""
+        return RedirectResponse(f"/S/{serial}{suffix}", status_code=303)
+    return await answer(request, code or "", None, None)
 
 
 @alerts.get("/clone-alerts", summary="Stamps suspected of being cloned (a producer sees its own)")

@@ -11,6 +11,7 @@ from ocop_shared.errors import Conflict
 from ocop_shared.events.envelope import utcnow
 from ocop_traceability.app import policy
 from ocop_traceability.app.commands import AppendTrailEvent, BatchIn
+from ocop_traceability.app.epcis import trail as epcis_trail
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.batches import Batch, TrailEvent, check_same_producer, generated_lot
 from ocop_traceability.domain.codes import normalize_lot
@@ -91,7 +92,8 @@ async def batch_trail(batch_id: str, principal: Principal, uow: TraceabilityUow)
 
 
 async def append_trail_event(cmd: AppendTrailEvent, principal: Principal, uow: TraceabilityUow) -> TrailEvent:
-    """Trail events are appended, never edited (there is no way to change or delete one)."""
+    """Trail events are appended, never edited (there is no way to change or delete one). Each is also an
+    EPCIS event, stored with it (``app.epcis.trail``)."""
     async with uow:
         batch = await get_batch(cmd.batch_id, principal, uow)
         event = TrailEvent(
@@ -101,6 +103,7 @@ async def append_trail_event(cmd: AppendTrailEvent, principal: Principal, uow: T
             recorded_at=utcnow(),
             recorded_by=principal.subject,
         )
+        event = await epcis_trail.record_trail_event(uow, batch, event)
         await uow.trail.add(event)
         await uow.commit()
     return event

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 from ocop_traceability.domain.batches import TrailEventType
-from ocop_traceability.domain.places import Certification, Strict, Unit, unit_of
+from ocop_traceability.domain.places import Certification, Strict, Unit, gln_of, unit_of
 from ocop_traceability.domain.stamps import SerialRange, StampState
 
 
@@ -25,8 +25,10 @@ class GrowingAreaIn(Strict):
     area_ha: float = Field(gt=0, le=100_000)
     geometry: dict[str, Any]
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
+    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
 
     _units = field_validator("province", "commune", mode="before")(unit_of)
+    _gln = field_validator("gln")(gln_of)
 
 
 class PackingHouseIn(Strict):
@@ -35,8 +37,10 @@ class PackingHouseIn(Strict):
     producer_id: str = Field(min_length=1, max_length=64)
     province: Unit
     commune: Unit | None = None
+    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
 
     _units = field_validator("province", "commune", mode="before")(unit_of)
+    _gln = field_validator("gln")(gln_of)
 
 
 class BatchIn(Strict):

@@ -120,6 +120,14 @@ class ScanService:
             await self.reads.stamps.add_scans(dict(unsaved), first_seen)
 
     # -- cache ---------------------------------------------------------------------------------
+    async def stamp(self, serial: str | None) -> Stamp | None:
+        """The stamp with this (canonical) serial, from the cache: the GS1 resolver's lookups (no scan recorded)."""
+        return await self._stamp(serial)
+
+    async def batch_parts(self, batch_id: str) -> BatchParts:
+        """A batch's product, area, producer and trail, from the cache the scan page keeps current."""
+        return await self._batch_parts(batch_id)
+
     async def _stamp(self, serial: str | None) -> Stamp | None:
         """Recently scanned stamps are served from memory (an expired entry is served once more while a
         background lookup refreshes it); any other code, real or not, costs one lookup, so an unscanned

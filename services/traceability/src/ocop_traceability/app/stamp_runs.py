@@ -15,11 +15,12 @@ from ocop_shared.events.models import StampRunIssued
 from ocop_traceability.app import policy
 from ocop_traceability.app.batches import get_batch
 from ocop_traceability.app.commands import ChangeStamps, OrderStampRun
+from ocop_traceability.app.epcis import trail as epcis_trail
 from ocop_traceability.app.ports import Jobs, SheetPaths, StampCache, TraceabilityUow
 from ocop_traceability.domain.batches import Batch
 from ocop_traceability.domain.copies import ProductCopy
 from ocop_traceability.domain.errors import NotReady, StampRunNotFound
-from ocop_traceability.domain.stamps import Stamp, StampRun, StateChange, check_count
+from ocop_traceability.domain.stamps import Stamp, StampRun, check_count
 
 STAMPS_PER_PAGE = 50  # console list of a run's stamps
 
@@ -69,9 +70,9 @@ async def list_runs(principal: Principal, uow: TraceabilityUow, *, batch_id: str
 
 async def change_stamps(cmd: ChangeStamps, principal: Principal, uow: TraceabilityUow, cache: StampCache) -> int:
     """issued → active → void (void also from issued); returns how many stamps changed. One update of up to
-    the whole run, outside a transaction (it is idempotent and emits nothing)."""
+    the whole run, outside a transaction (it is idempotent and emits nothing), then its EPCIS events."""
     run = await get_run(cmd.run_id, principal, uow)
-    changed = await uow.stamps.change(StateChange.to(cmd.target, run.id, cmd.serials), utcnow())
+    changed = await epcis_trail.change_stamps(uow, run, cmd.target, cmd.serials, utcnow())
     cache.invalidate_run(run.id)  # this instance's scan page shows the new state at once
     return changed
 

@@ -15,6 +15,8 @@ from ocop_traceability.domain.errors import DuplicateLot, ForeignArea, PackingHo
 from ocop_traceability.domain.places import GrowingArea, PackingHouse
 
 TrailEventType = Literal["harvesting", "packing", "shipping", "receiving", "processing", "inspection"]
+# A stored trail event may also be ``other``: an event a partner captured through EPCIS with no step of ours.
+TrailEventKind = Literal["harvesting", "packing", "shipping", "receiving", "processing", "inspection", "other"]
 # The steps of a batch's journey as producers and consumers read them (console and scan page).
 EVENT_NAMES: dict[str, str] = {
     "harvesting": "Thu hoạch",
@@ -24,6 +26,8 @@ EVENT_NAMES: dict[str, str] = {
     "receiving": "Nhận hàng",
     "inspection": "Kiểm tra",
 }
+# What a trail line shows: the steps above, and ``other`` (an event a partner captured through EPCIS).
+TRAIL_NAMES: dict[str, str] = {**EVENT_NAMES, "other": "Sự kiện khác"}
 MAX_GENERATED_LOTS = 49  # per product and harvest day
 
 
@@ -48,12 +52,14 @@ class Batch(BaseModel):
 class TrailEvent(BaseModel):
     id: str
     batch_id: str
-    type: TrailEventType
+    type: TrailEventKind
     time: datetime  # as entered, with its offset (Vietnam's local time from the console)
     place: str
     note: str = ""
     recorded_at: datetime
     recorded_by: str | None = None  # the account: kept, never shown publicly
+    epcis_event_id: str | None = None  # the EPCIS event it is (ours: computed when recorded; or captured)
+    captured: bool = False  # recorded by a partner through EPCIS capture, not entered here
 
 
 def check_same_producer(producer_id: str, area: GrowingArea, house_code: str, house: PackingHouse | None) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ocop_traceability.domain.epcis.ids import check_digit_ok
+
 
 class Strict(BaseModel):
     # allow_inf_nan: Python's JSON parser reads NaN / Infinity / 1e999; no field of ours may hold them
@@ -28,6 +30,16 @@ class Unit(Strict):
     name: str = Field(min_length=1, max_length=200)
 
 
+def gln_of(value: str | None) -> str | None:
+    """A GS1 Global Location Number: 13 digits with a valid check digit (or none)."""
+    if value is None or not value.strip():
+        return None
+    digits = value.strip()
+    if not (len(digits) == 13 and check_digit_ok(digits)):
+        raise ValueError("GLN phải gồm 13 chữ số với số kiểm tra đúng")
+    return digits
+
+
 def unit_of(value: Any) -> Any:
     """A unit may be given by its name alone."""
     return {"name": value} if isinstance(value, str) else value
@@ -41,6 +53,7 @@ class Place(BaseModel):
     province: Unit
     commune: Unit | None = None
     registered_at: datetime
+    gln: str | None = None  # GS1 Global Location Number, when the place has one (EPCIS: its SGLN)
 
     _units = field_validator("province", "commune", mode="before")(unit_of)
 

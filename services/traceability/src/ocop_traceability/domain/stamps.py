@@ -106,8 +106,11 @@ class Stamp:
 
 
 def stamp_url(base_url: str, serial: str, *, gtin: str | None, lot: str) -> str:
-    """GS1 Digital Link when the product has a GTIN, else a short URL; upper case for QR alphanumeric mode."""
-    base = base_url.rstrip("/").upper()
+    """GS1 Digital Link when the product has a GTIN, else a short URL. The scheme in lower case (GS1's
+    parsers require ``https://``; it goes in a QR byte segment), host and path in upper case (one QR
+    alphanumeric segment): ``https://HOST/01/<GTIN-14>/10/<LOT>/21/<SERIAL>``."""
+    scheme, _, host = base_url.rstrip("/").partition("://")
+    base = f"{scheme.lower()}://{host.upper()}"
     if gtin:
         return f"{base}/01/{gtin.zfill(14)}/10/{lot.upper()}/21/{serial}"
     return f"{base}/S/{serial}"

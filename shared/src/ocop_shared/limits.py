@@ -6,7 +6,8 @@ largest, a growing area's outline, stays far below); routes that take files decl
 rows). A plain ASGI middleware: a ``Content-Length`` above the limit is answered at once, without reading a
 byte of the body; a body without one (``Transfer-Encoding: chunked``) is counted as it streams and answered
 413 as soon as it passes the limit, whatever the route was doing with it. Requests without a body cost one
-look at the headers.
+look at the headers. Paths under an ``exempt`` prefix (EPCIS capture at ``/epcis``, which answers its own
+GS1 limit and problem details) are left to their routes.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ def too_large_body(limit: int) -> bytes:
 class BodyLimit:
     """ASGI middleware; ``routes`` gives the app's routes (read once, on the first request with a body)."""
 
-    def __init__(self, app: Any, *, limits: Mapping[str, int], routes: Callable[[], list[Any]]) -> None:
-        self.app, self.limits, self._routes = app, dict(limits), routes
+    def __init__(
+        self, app: Any, *, limits: Mapping[str, int], routes: Callable[[], list[Any]], exempt: tuple[str, ...] = ()
+    ) -> None:
+        self.app, self.limits, self._routes, self.exempt = app, dict(limits), routes, exempt
         self._table: list[tuple[re.Pattern[str], set[str], int]] | None = None
 
     def limit_for(self, path: str, method: str) -> int:
@@ -54,7 +57,7 @@ class BodyLimit:
         return self.limits[DEFAULT]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.exempt and scope["path"].startswith(self.exempt)):
             return await self.app(scope, receive, send)
         declared: int | None = None
         streamed = False

@@ -100,13 +100,24 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def returns(
     *media_types: str, schema: dict[str, Any] | None = None, status: int = 200, description: str = "OK"
 ) -> dict[int | str, dict[str, Any]]:
-    """``responses=returns(XLSX)``: what a route returns in a type FastAPI cannot see (files, text, pages)."""
-    return {
-        status: {
-            "description": description,
-            "content": {m: {"schema": schema or (TEXT if m.startswith("text/") else BINARY)} for m in media_types},
-        }
-    }
+    """``responses=returns("application/json", XLSX)``: what a route returns in types FastAPI cannot see (files,
+    text, pages); ``schema`` is the JSON one (an object if not given)."""
+
+    def schema_of(media_type: str) -> dict[str, Any]:
+        if media_type.endswith("json"):
+            return schema or {"type": "object"}
+        return TEXT if media_type.startswith("text/") else BINARY
+
+    return {status: {"description": description, "content": {m: {"schema": schema_of(m)} for m in media_types}}}
+
+
+def page(*statuses: int, json: bool = True) -> dict[int | str, dict[str, Any]]:
+    """A public page's answers for ``statuses`` (e.g. its 404 verdict page): HTML, or its JSON with
+    ``Accept: application/json`` (not the API's error shape)."""
+    content: dict[str, Any] = {"text/html": {"schema": TEXT}}
+    if json:
+        content["application/json"] = {"schema": {"type": "object"}}
+    return {s: {"description": DESCRIPTIONS.get(s, "OK"), "content": content} for s in statuses}
 
 
 def implied_statuses(method: str, operation: dict[str, Any]) -> set[int]:

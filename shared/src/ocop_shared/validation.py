@@ -113,6 +113,10 @@ IsoDateTime = Annotated[
 ]
 
 
+#: the id of a record a body names (an ObjectId's hex, a username…): no white space
+RecordId = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": r"^\S+$"})]
+
+
 def omitted_default(schema: dict[str, Any]) -> None:
     """``Field(default=None, json_schema_extra=omitted_default)``: a field that may be left out but not sent as
     null (a PATCH leaves it unchanged); the schema shows no ``default: null`` it would refuse."""

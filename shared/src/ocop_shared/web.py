@@ -36,7 +36,7 @@ from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.limits import BodyLimit
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
 from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
-from ocop_shared.openapi import Patch, errors, returns
+from ocop_shared.openapi import Patch, returns
 from ocop_shared.openapi import install as install_openapi
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from ocop_shared.settings import ServiceSettings
@@ -166,6 +166,7 @@ def create_service_app(
     collections: Sequence[str] = (),
     pages: Sequence[APIRouter] = (),
     openapi_patches: Sequence[Patch] = (),
+    own_body_limits: Sequence[str] = (),
 ) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -214,13 +215,18 @@ def create_service_app(
     )
     app.state.jwt_issuer = settings.jwt_issuer
     install_error_handlers(app)
-    install_body_limits(app, settings.body_limits)
+    install_body_limits(app, settings.body_limits, exempt=tuple(own_body_limits))
     install_observability(app, settings.service_name)
     install_openapi(app, openapi_patches)
 
     health = APIRouter()
 
-    @health.get("/healthz", tags=["ops"], summary="Broker and database reachable", responses=errors(503))
+    @health.get(
+        "/healthz",
+        tags=["ops"],
+        summary="Broker and database reachable",
+        responses=returns("application/json", status=503, description="degraded: a check is down"),
+    )
     async def healthz() -> JSONResponse:
         db_ok = await ping(runtime.client)
         try:
@@ -239,7 +245,7 @@ def create_service_app(
         "/readyz",
         tags=["ops"],
         summary="Can serve requests: the database answers (the broker may be down: writes wait in the outbox)",
-        responses=errors(503),
+        responses=returns("application/json", status=503, description="unavailable: the database is down"),
     )
     async def readyz() -> JSONResponse:
         db_ok = await ping(runtime.client)
@@ -347,9 +353,10 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     return sorted(methods)
 
 
-def install_body_limits(app: FastAPI, limits: dict[str, int]) -> None:
-    """413 for bodies larger than their route takes (``ocop_shared.limits``), before anything parses them."""
-    app.add_middleware(BodyLimit, limits=limits, routes=lambda: app.routes)
+def install_body_limits(app: FastAPI, limits: dict[str, int], exempt: tuple[str, ...] = ()) -> None:
+    """413 for bodies larger than their route takes (``ocop_shared.limits``), before anything parses them;
+    paths under ``exempt`` prefixes enforce limits of their own."""
+    app.add_middleware(BodyLimit, limits=limits, routes=lambda: app.routes, exempt=exempt)
 
 
 def install_observability(app: FastAPI, service: str) -> None:

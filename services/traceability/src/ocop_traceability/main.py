@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ocop_shared.console import install as install_console
 from ocop_shared.events.models import TRACEABILITY
+from ocop_shared.openapi import alternatives, set_schema
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
 from ocop_traceability.api.epcis import router as epcis
@@ -39,6 +40,11 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
         collections=COLLECTIONS,
         emits=[TRACEABILITY],
         pages=[pages, resolver_pages, console_pages, epcis],  # EPCIS 2.0 at /epcis (GS1's REST bindings; not in /docs)
+        own_body_limits=["/epcis"],
+        # the growing-area code schemes are settings (OCOP_AREA_CODE_SCHEMES): the document shows those in force
+        openapi_patches=[
+            set_schema("GrowingAreaIn", "code", pattern=alternatives(runtime.settings.area_code_schemes.values()))
+        ],  # GS1-EPCIS-Capture-File-Size-Limit (OCOP_EPCIS_CAPTURE_MAX_BYTES), problem+json
         # bound to the typed runtime (the shared factory knows only the base Runtime)
         on_startup=lambda _: on_startup(runtime),
         background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime), lambda _: epcis_workers(runtime)],

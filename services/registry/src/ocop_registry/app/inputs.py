@@ -6,12 +6,12 @@ carry them with the ids of what they act on.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocop_registry.domain.certification import Decision
-from ocop_registry.domain.producer import ProducerKind
+from ocop_registry.domain.producer import TAX_CODE_PATTERN, ProducerKind
 from ocop_registry.domain.product import (
     Certifications,
     Description,
@@ -25,7 +25,8 @@ from ocop_registry.domain.product import (
 )
 from ocop_registry.domain.scoring import CriterionScore
 from ocop_shared.events.models import AdminUnit
-from ocop_shared.validation import omitted_default
+from ocop_shared.text import Text
+from ocop_shared.validation import RecordId, omitted_default
 
 
 def _unit(value):
@@ -47,19 +48,24 @@ class Strict(BaseModel):
 class ContactIn(Strict):
     phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9 .-]{6,20}$")
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    representative: str | None = Field(default=None, max_length=200)
+    representative: Annotated[str, Text(min_length=0, max_length=200)] | None = None
 
 
 class ProducerIn(Strict):
-    name: str = Field(min_length=2, max_length=300)
+    name: Annotated[str, Text(min_length=2, max_length=300)]
     kind: ProducerKind
     legal_form: str | None = Field(default=None, max_length=10)
-    tax_code: str = Field(min_length=10, max_length=20)
+    tax_code: str = Field(
+        min_length=10,
+        max_length=20,
+        description="mã số thuế: 10 or 13 digits, or the branch form 0123456789-001",
+        json_schema_extra={"pattern": TAX_CODE_PATTERN},
+    )
     province: AdminUnit
     district: AdminUnit | None = Field(default=None, description="only for records made before the 07/2025 reform")
     commune: AdminUnit | None = None
-    address: str = Field(default="", max_length=500)
-    public_name: str | None = Field(default=None, max_length=300)
+    address: Annotated[str, Text(min_length=0, max_length=500)] = ""
+    public_name: Annotated[str, Text(min_length=2, max_length=300)] | None = None
     contact: ContactIn | None = None
 
     _units = field_validator("province", "district", "commune", mode="before")(_unit)
@@ -80,7 +86,7 @@ class ProductFields(Strict):
 
 
 class ProductIn(ProductFields):
-    producer_id: str = Field(min_length=1, max_length=64)
+    producer_id: RecordId
 
 
 def _kept(**kwargs: object) -> Any:
@@ -111,7 +117,7 @@ class EvaluationIn(Strict):
 
 
 class DecisionIn(Strict):
-    decision_no: str = Field(min_length=3, max_length=100, description="e.g. 1611/QĐ-UBND")
+    decision_no: Annotated[str, Text(min_length=3, max_length=100)] = Field(description="e.g. 1611/QĐ-UBND")
     issued_on: date
 
     @property
@@ -120,19 +126,24 @@ class DecisionIn(Strict):
 
 
 class ReplaceIn(DecisionIn):
-    evaluation_id: str = Field(min_length=1, max_length=64)
+    evaluation_id: RecordId
 
 
 class RevokeIn(Strict):
-    reason: str = Field(min_length=3, max_length=2000)
-    decision_no: str = Field(min_length=3, max_length=100)
+    reason: Annotated[str, Text(min_length=3, max_length=2000, multiline=True)]
+    decision_no: Annotated[str, Text(min_length=3, max_length=100)]
 
 
 class UserIn(Strict):
-    username: str = Field(min_length=3, max_length=40)
+    username: str = Field(
+        min_length=3,
+        max_length=40,
+        description="a-z, 0-9, '.', '-', '_' (stored in lower case)",
+        json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$"},
+    )
     password: str = Field(min_length=8, max_length=200)
     role: Literal["official", "producer", "operator"]
-    producer_id: str | None = Field(default=None, max_length=64)
+    producer_id: RecordId | None = None
     provinces: list[str] = Field(default_factory=list, max_length=70)
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Annotated[str, Text(min_length=0, max_length=200)] | None = None
     replace: bool = False

@@ -4,10 +4,11 @@ its official code (see ``codes.normalize_area_code``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ocop_shared.text import Text
 from ocop_traceability.domain.epcis.ids import check_digit_ok
 
 
@@ -27,7 +28,7 @@ class Unit(Strict):
     # an administrative unit (tỉnh, xã) as recorded: its code when known and its name (no docstring: it would
     # become the description of the API's schema)
     code: str | None = Field(default=None, max_length=10)
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Text(min_length=1, max_length=200)]
 
 
 def gln_of(value: str | None) -> str | None:
@@ -38,6 +39,16 @@ def gln_of(value: str | None) -> str | None:
     if not (len(digits) == 13 and check_digit_ok(digits)):
         raise ValueError("GLN phải gồm 13 chữ số với số kiểm tra đúng")
     return digits
+
+
+# the check digit is GS1's (format gln); JSON Schema can say the digits only
+Gln = Annotated[
+    str,
+    Field(
+        description="GS1 GLN (13 digits, check digit verified), if any",
+        json_schema_extra={"pattern": r"^\d{13}$", "format": "gln"},
+    ),
+]
 
 
 def unit_of(value: Any) -> Any:

@@ -276,6 +276,37 @@ def user_add(
     )
 
 
+migrate_app = typer.Typer(help="Bring stored records in line with today's rules", no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+
+
+@migrate_app.command("products")
+def migrate_products(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report what would change, change nothing")] = False,
+    registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    data_dir: DataDir = Path(".ocop"),
+) -> None:
+    """Repair products stored before today's rules (e.g. image entries that are not URLs): each repaired
+    product is saved one version on and announced, so scan pages and listings follow."""
+    import httpx
+
+    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    headers = {"Authorization": f"Bearer {mint_token(key, role='operator', subject='cli-migrate')}"}
+    resp = httpx.post(
+        f"{registry_url}/api/v1/jobs/repair-products", params={"dry_run": dry_run}, headers=headers, timeout=600
+    )
+    if resp.status_code != 200:
+        console.print(f"[red]{resp.status_code}: {resp.text[:500]}[/red]")
+        raise typer.Exit(1)
+    report = resp.json()
+    verb = "cần sửa" if dry_run else "đã sửa"
+    console.print(f"Đã kiểm tra {report['checked']} sản phẩm; {verb} {len(report['repaired'])}.")
+    for product_id, fields in report["repaired"].items():
+        console.print(f"  {product_id}: {', '.join(fields)}")
+    for product_id, problem in report["unrepairable"].items():
+        console.print(f"  [yellow]{product_id}: cần người sửa — {problem}[/yellow]")
+
+
 dlq_app = typer.Typer(help="Dead-letter topics: show and replay", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 Bootstrap = Annotated[str, typer.Option(help="Kafka bootstrap servers", envvar="OCOP_KAFKA_BOOTSTRAP")]

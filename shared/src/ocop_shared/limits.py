@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 UPLOAD: dict[str, Any] = {"x-body-limit": "upload"}
@@ -35,25 +35,50 @@ def too_large_body(limit: int) -> bytes:
     return json.dumps({"error": {"code": "body_too_large", "message": message}}, ensure_ascii=False).encode()
 
 
+@dataclass(frozen=True)
+class RouteInfo:
+    regex: re.Pattern[str]
+    methods: frozenset[str]
+    extra: Mapping[str, Any]
+
+
+def route_table(app: Any) -> list[RouteInfo]:
+    """The app's routes with their methods and OpenAPI extensions, from its OpenAPI document (the routers
+    FastAPI includes are not plain routes) plus the plain Starlette routes (the stamp URLs). Built once."""
+    table: list[RouteInfo] | None = getattr(app.state, "route_table", None)
+    if table is None:
+        table = []
+        for path, item in app.openapi().get("paths", {}).items():
+            regex = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+            for method, operation in item.items():
+                if isinstance(operation, dict):
+                    table.append(RouteInfo(regex, frozenset({method.upper()}), operation))  # no HEAD: not served
+        for route in app.router.routes:
+            plain, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+            if plain is not None and methods:
+                table.append(RouteInfo(plain, frozenset(methods), {}))
+        app.state.route_table = table
+    return table
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """The methods the routes of ``path`` take (the ``Allow`` header of a 405)."""
+    return sorted({m for info in route_table(app) if info.regex.match(path) for m in info.methods})
+
+
 class BodyLimit:
-    """ASGI middleware; ``routes`` gives the app's routes (read once, on the first request with a body)."""
+    """ASGI middleware; ``app_of`` gives the FastAPI app whose routes declare their limit kind."""
 
     def __init__(
-        self, app: Any, *, limits: Mapping[str, int], routes: Callable[[], list[Any]], exempt: tuple[str, ...] = ()
+        self, app: Any, *, limits: Mapping[str, int], app_of: Callable[[], Any], exempt: tuple[str, ...] = ()
     ) -> None:
-        self.app, self.limits, self._routes, self.exempt = app, dict(limits), routes, exempt
-        self._table: list[tuple[re.Pattern[str], set[str], int]] | None = None
+        self.app, self.limits, self._app_of, self.exempt = app, dict(limits), app_of, exempt
 
     def limit_for(self, path: str, method: str) -> int:
-        if self._table is None:
-            self._table = [
-                (route.path_regex, route.methods or set(), self.limits[kind])
-                for route in self._routes()
-                if isinstance(route, APIRoute) and (kind := (route.openapi_extra or {}).get("x-body-limit"))
-            ]
-        for regex, methods, limit in self._table:
-            if method in methods and regex.match(path):
-                return limit
+        for info in route_table(self._app_of()):
+            kind = info.extra.get("x-body-limit")
+            if kind and method in info.methods and info.regex.match(path):
+                return self.limits[kind]
         return self.limits[DEFAULT]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

@@ -33,7 +33,7 @@ from ocop_shared.consumer import EventConsumer, attach
 from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
-from ocop_shared.limits import BodyLimit
+from ocop_shared.limits import BodyLimit, allowed_methods
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
 from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
 from ocop_shared.openapi import Patch, returns
@@ -343,20 +343,10 @@ HTTP_CODES = {
 }
 
 
-def allowed_methods(app: Any, path: str) -> list[str]:
-    """The methods the routes of ``path`` take (for the ``Allow`` header of a 405)."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if regex is not None and route_methods and regex.match(path):
-            methods |= set(route_methods)
-    return sorted(methods)
-
-
 def install_body_limits(app: FastAPI, limits: dict[str, int], exempt: tuple[str, ...] = ()) -> None:
     """413 for bodies larger than their route takes (``ocop_shared.limits``), before anything parses them;
     paths under ``exempt`` prefixes enforce limits of their own."""
-    app.add_middleware(BodyLimit, limits=limits, routes=lambda: app.routes, exempt=exempt)
+    app.add_middleware(BodyLimit, limits=limits, app_of=lambda: app, exempt=exempt)
 
 
 def install_observability(app: FastAPI, service: str) -> None:

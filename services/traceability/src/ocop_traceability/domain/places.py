@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ocop_shared.text import Text
+from ocop_shared.validation import trusted
 from ocop_traceability.domain.epcis.ids import check_digit_ok
 
 
@@ -18,10 +20,16 @@ class Strict(BaseModel):
 
 
 class Certification(Strict):
-    scheme: str = Field(min_length=2, max_length=40, description="VietGAP, GlobalGAP, organic, …")
-    number: str | None = Field(default=None, max_length=100)
+    scheme: Annotated[str, Text(min_length=2, max_length=40)] = Field(description="VietGAP, GlobalGAP, organic, …")
+    number: Annotated[str, Text(min_length=0, max_length=100)] | None = None
     valid_from: date | None = None
     valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self, info: ValidationInfo) -> Certification:
+        if not trusted(info) and self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise PydanticCustomError("dates_out_of_order", "Ngày hết hiệu lực trước ngày hiệu lực")
+        return self
 
 
 class Unit(Strict):

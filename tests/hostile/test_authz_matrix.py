@@ -31,7 +31,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 @dataclass
 class Row:
-    #: who may write: "staff" (officials, operators) or "owner" (also the producer itself)
+    #: who may write: "staff" (officials, operators), "owner" (also the producer itself) or "operator" alone
     writers: str
     request: Callable[[Seeded], tuple[str, dict | None]]
     #: does a province scope apply? (False: a national job, or an import that filters rows by province)
@@ -80,6 +80,9 @@ ROWS: dict[tuple[str, str, str], Row] = {
     ("registry", "POST", "/api/v1/certificates/{certificate_id}/revoke"): Row(
         "staff",
         lambda s: (f"/api/v1/certificates/{s.certificate['id']}/revoke", {"reason": "thử", "decision_no": "9/QĐ-UBND"}),
+    ),
+    ("registry", "POST", "/api/v1/jobs/repair-products"): Row(
+        "operator", lambda s: ("/api/v1/jobs/repair-products?dry_run=true", None), scoped=False
     ),
     ("registry", "POST", "/api/v1/jobs/expire-certificates"): Row(
         "staff", lambda s: ("/api/v1/jobs/expire-certificates", None), scoped=False
@@ -224,7 +227,9 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
         for who, headers in unauthenticated.items():
             await cell(service, method, url, body, who, headers, {401})
         await cell(service, method, url, body, "producer A", auth("producer", producer_id=a.producer["id"]), {403, 404})
-        if row.writers == "staff":  # producers read their records; officials write them
+        if row.writers == "operator":
+            await cell(service, method, url, body, "official (not an operator)", auth("official"), {403})
+        if row.writers in ("staff", "operator"):  # producers read their records; officials write them
             await cell(
                 service,
                 method,
@@ -242,11 +247,10 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
     # the allowed caller gets through: the rows point at real records (conflicts and 4xx rules are fine)
     for (service, method, _path), row in sorted(ROWS.items()):
         url, body = row.request(b)
-        headers = (
-            auth("producer", producer_id=b.producer["id"])
-            if row.writers == "owner"
-            else auth("official", provinces=("19",))
-        )
+        headers = {
+            "owner": auth("producer", producer_id=b.producer["id"]),
+            "operator": auth("operator"),
+        }.get(row.writers, auth("official", provinces=("19",)))
         r = await hostile_apps[service].request(method, url, json=body, headers=headers)
         cells += 1
         if r.status_code in (401, 403, 404) or r.status_code >= 500:

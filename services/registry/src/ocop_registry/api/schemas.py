@@ -6,11 +6,16 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocop_registry.app.inputs import ContactIn
 from ocop_registry.domain.certificate import CertificateFacts
 from ocop_registry.domain.producer import ProducerKind
 from ocop_registry.domain.product import ProductGroup
 from ocop_shared.events.models import AdminUnit
+
+
+class ContactOut(BaseModel):
+    phone: str | None = None
+    email: str | None = None
+    representative: str | None = None
 
 
 class ProducerOut(BaseModel):
@@ -24,7 +29,7 @@ class ProducerOut(BaseModel):
     district: AdminUnit | None
     commune: AdminUnit | None
     address: str
-    contact: ContactIn | None
+    contact: ContactOut | None
     registered_at: datetime
     version: int
 

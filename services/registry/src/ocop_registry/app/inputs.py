@@ -19,6 +19,7 @@ from ocop_registry.domain.product import (
     Images,
     PackUnit,
     Price,
+    ProductFacts,
     ProductGroup,
     ProductName,
     SubGroup,
@@ -71,18 +72,8 @@ class ProducerIn(Strict):
     _units = field_validator("province", "district", "commune", mode="before")(_unit)
 
 
-class ProductFields(Strict):
+class ProductFields(Strict, ProductFacts):
     """A product's facts, with the value types of the entity (``ocop_registry.domain.product``)."""
-
-    name: ProductName
-    group: ProductGroup
-    sub_group: SubGroup | None = None
-    description: Description = ""
-    unit: PackUnit | None = None
-    price_vnd: Price | None = None
-    images: Images = Field(default_factory=list)
-    gtin: Gtin | None = None
-    certifications: Certifications = Field(default_factory=list)
 
 
 class ProductIn(ProductFields):

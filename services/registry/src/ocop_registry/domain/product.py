@@ -112,9 +112,9 @@ class QualityCertification(BaseModel):
 Certifications = Annotated[list[QualityCertification], Field(max_length=20)]
 
 
-class Product(BaseModel):
-    id: str
-    producer_id: str
+class ProductFacts(BaseModel):
+    """What a product is, as a person states it (the API's POST body and the entity share these)."""
+
     name: ProductName
     group: ProductGroup
     sub_group: SubGroup | None = None
@@ -124,6 +124,11 @@ class Product(BaseModel):
     images: Images = Field(default_factory=list)
     gtin: Gtin | None = None
     certifications: Certifications = Field(default_factory=list)
+
+
+class Product(ProductFacts):
+    id: str
+    producer_id: str
     created_at: datetime
     version: int = 1
     current_certificate_id: str | None = None

@@ -77,7 +77,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
         while "Token for the API" not in (tmp_path / "up.log").read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         output = (tmp_path / "up.log").read_text()
-        assert "healthy in" in output and "7 producers created" in output, output
+        assert "healthy in" in output and "8 producers created" in output, output
         assert "Demo stamps (Chè Shan tuyết Chợ Đồn):" in output and "not fully loaded" not in output, output
         urls = dict(re.findall(r"Scan a (genuine stamp|stamp of the revoked product): (http\S+)", output))
         assert set(urls) == {"genuine stamp", "stamp of the revoked product"}, output
@@ -123,6 +123,8 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             f"http://127.0.0.1:{ports['registry']}/api/v1/producers", headers={"Authorization": f"Bearer {token}"}
         ).json()
         assert {p["name"] for p in producers} >= {"HTX Sang Hà", "Hộ kinh doanh Hà Thị Thoa"}
+        sang_ha = next(p for p in producers if p["name"] == "HTX Sang Hà")  # recorded with its pre-reform address
+        assert sang_ha["province"]["code"] == "19" and sang_ha["recorded"]["district"]["name"] == "Huyện Ngân Sơn"
         check_console_demo_login(ports)
 
         # loading the demo a second time duplicates nothing
@@ -139,7 +141,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             }
 
         before = counts()
-        assert before == {"producers": 7, "products": 8, "certificates": 8, "areas": 8, "batches": 3, "runs": 3}
+        assert before == {"producers": 8, "products": 8, "certificates": 8, "areas": 8, "batches": 3, "runs": 3}
         again = subprocess.run(
             [
                 sys.executable,
@@ -158,7 +160,7 @@ def test_up_demo_restart_and_clean_stop(tmp_path):
             text=True,
             timeout=120,
         )
-        assert again.returncode == 0 and "0 producers created, 7 already there" in again.stdout, again.stdout
+        assert again.returncode == 0 and "0 producers created, 8 already there" in again.stdout, again.stdout
         assert counts() == before
 
         # kill -9 the traceability service: the supervisor restarts it and it catches up

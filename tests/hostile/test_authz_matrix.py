@@ -31,7 +31,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 @dataclass
 class Row:
-    #: who may write: "staff" (officials, operators), "owner" (also the producer itself) or "operator" alone
+    #: who may write: "staff" (officials, operators), "owner" (also the producer itself) or "operator" only
     writers: str
     request: Callable[[Seeded], tuple[str, dict | None]]
     #: does a province scope apply? (False: a national job, or an import that filters rows by province)
@@ -49,6 +49,15 @@ ROWS: dict[tuple[str, str, str], Row] = {
             "/api/v1/producers",
             {"name": "HTX Mới", "kind": "household", "tax_code": "0100109106", "province": "19"},
         ),
+    ),
+    ("registry", "PATCH", "/api/v1/producers/{producer_id}"): Row(
+        "staff", lambda s: (f"/api/v1/producers/{s.producer['id']}", {"public_name": "HTX đã sửa"})
+    ),
+    ("registry", "POST", "/api/v1/migrations/admin-units"): Row(
+        "operator", lambda s: ("/api/v1/migrations/admin-units", {"dry_run": True}), scoped=False
+    ),
+    ("traceability", "POST", "/api/v1/migrations/admin-units"): Row(
+        "operator", lambda s: ("/api/v1/migrations/admin-units", {"dry_run": True}), scoped=False
     ),
     ("registry", "POST", "/api/v1/products"): Row(
         "staff",
@@ -81,8 +90,8 @@ ROWS: dict[tuple[str, str, str], Row] = {
         "staff",
         lambda s: (f"/api/v1/certificates/{s.certificate['id']}/revoke", {"reason": "thử", "decision_no": "9/QĐ-UBND"}),
     ),
-    ("registry", "POST", "/api/v1/jobs/repair-products"): Row(
-        "operator", lambda s: ("/api/v1/jobs/repair-products?dry_run=true", None), scoped=False
+    ("registry", "POST", "/api/v1/migrations/products"): Row(
+        "operator", lambda s: ("/api/v1/migrations/products", {"dry_run": True}), scoped=False
     ),
     ("registry", "POST", "/api/v1/jobs/expire-certificates"): Row(
         "staff", lambda s: ("/api/v1/jobs/expire-certificates", None), scoped=False
@@ -227,8 +236,8 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
         for who, headers in unauthenticated.items():
             await cell(service, method, url, body, who, headers, {401})
         await cell(service, method, url, body, "producer A", auth("producer", producer_id=a.producer["id"]), {403, 404})
-        if row.writers == "operator":
-            await cell(service, method, url, body, "official (not an operator)", auth("official"), {403})
+        if row.writers == "operator":  # a data migration: neither producers nor officials
+            await cell(service, method, url, body, "official", auth("official"), {403})
         if row.writers in ("staff", "operator"):  # producers read their records; officials write them
             await cell(
                 service,

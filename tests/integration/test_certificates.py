@@ -165,9 +165,10 @@ async def test_bad_input_gets_clear_4xx(apps):
     unknown_unit = await reg.post(
         "/api/v1/producers",
         headers=OFFICIAL,
-        json={"name": "HTX X", "kind": "cooperative", "tax_code": unique_tax_code(), "province": "Bắc Kạn"},
+        json={"name": "HTX X", "kind": "cooperative", "tax_code": unique_tax_code(), "province": "Bắc Kạnn"},
     )
     assert unknown_unit.status_code == 422 and unknown_unit.json()["error"]["code"] == "unknown_admin_unit"
+    assert "Bắc Kạn" in unknown_unit.json()["error"]["message"]  # the closest name is offered
     legacy = await reg.post(
         "/api/v1/producers",
         headers=OFFICIAL,
@@ -180,7 +181,8 @@ async def test_bad_input_gets_clear_4xx(apps):
             "commune": "Thị trấn Bằng Lũng",
         },
     )
-    assert legacy.status_code == 201 and legacy.json()["province"]["name"] == "Bắc Kạn"  # kept as recorded
+    assert legacy.status_code == 201 and legacy.json()["province"] == {"code": "19", "name": "Thái Nguyên"}
+    assert legacy.json()["recorded"]["commune"]["name"] == "Thị trấn Bằng Lũng"  # kept as recorded
     assert (
         await reg.post(
             "/api/v1/evaluations/nope/certificate",

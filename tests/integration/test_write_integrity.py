@@ -77,18 +77,18 @@ async def test_a_record_broken_by_the_old_patch_is_read_and_then_repaired(apps):
     listed = await apps["registry"].get("/api/v1/products", params={"limit": 500}, headers=OFFICIAL)
     assert listed.status_code == 200 and product["id"] in {p["id"] for p in listed.json()}
 
-    refused = await apps["registry"].post("/api/v1/jobs/repair-products", headers=OFFICIAL)
+    refused = await apps["registry"].post("/api/v1/migrations/products", headers=OFFICIAL)
     assert refused.status_code == 403  # operators only
-    dry = await apps["registry"].post("/api/v1/jobs/repair-products", params={"dry_run": True}, headers=OPERATOR)
+    dry = await apps["registry"].post("/api/v1/migrations/products", json={"dry_run": True}, headers=OPERATOR)
     assert dry.status_code == 200 and dry.json()["repaired"][product["id"]] == ["gtin", "images", "name"]
     assert (await products.find_one({"_id": product["id"]}))["images"][0] == "not-a-url"  # a dry run changes nothing
 
-    done = await apps["registry"].post("/api/v1/jobs/repair-products", headers=OPERATOR)
+    done = await apps["registry"].post("/api/v1/migrations/products", headers=OPERATOR)
     assert done.status_code == 200 and product["id"] in done.json()["repaired"], done.text
     after = (await apps["registry"].get(f"/api/v1/products/{product['id']}", headers=OFFICIAL)).json()
     assert after["images"] == ["https://example.org/mien.jpg"] and after["name"] == product["name"]
     assert after["gtin"] is None and after["version"] == product["version"] + 1
-    again = await apps["registry"].post("/api/v1/jobs/repair-products", headers=OPERATOR)
+    again = await apps["registry"].post("/api/v1/migrations/products", headers=OPERATOR)
     assert product["id"] not in again.json()["repaired"]  # nothing left to repair
 
 

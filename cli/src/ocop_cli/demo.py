@@ -13,23 +13,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
 import httpx
 
 from ocop_registry.domain.certificate import add_months
 
-# Since 07/2025 Bắc Kạn is part of Thái Nguyên (GSO 19) and Bắc Giang of Bắc Ninh (24); new records use
-# today's units (checked against the vietnam-provinces package). The communes below are real.
+# Since 07/2025 Bắc Kạn is part of Thái Nguyên (GSO 19) and Bắc Giang of Bắc Ninh (24). Most records are
+# written in today's units; two the way the seed documents (2018–2024) write them, before the reform: HTX Sang
+# Hà (tỉnh Bắc Kạn "06", huyện Ngân Sơn, xã Thượng Quan — the README example) and the tổ hợp tác of the seed's
+# "rượu men lá Bằng Phúc" craft village (xã Bằng Phúc, tỉnh Bắc Kạn: no district), which the registry places
+# in Thái Nguyên (Xã Thượng Quan, Xã Đồng Phúc) keeping the address as written. The communes are real.
 BAC_KAN = {"code": "19", "name": "Thái Nguyên"}
 BAC_GIANG = {"code": "24", "name": "Bắc Ninh"}
 
-PRODUCERS = [
+PRODUCERS: list[dict[str, Any]] = [
     {
         "name": "HTX Sang Hà",
         "kind": "cooperative",
         "tax_code": "4700271835",
-        "province": BAC_KAN,
-        "commune": {"name": "Xã Thượng Quan"},
+        "province": {"code": "06", "name": "Bắc Kạn"},
+        "district": "Huyện Ngân Sơn",
+        "commune": "Xã Thượng Quan",
         "address": "Thôn Khuổi Ha",
         "contact": {"phone": "0912 000 101", "representative": "Nguyễn Văn Sang"},
     },
@@ -88,6 +93,15 @@ PRODUCERS = [
         "province": BAC_GIANG,
         "commune": {"name": "Phường Phượng Sơn"},
         "address": "Thôn Hồng Xuân",
+    },
+    {
+        "name": "Tổ hợp tác rượu men lá Bằng Phúc",
+        "kind": "cooperative_group",
+        "public_name": "THT rượu men lá Bằng Phúc",
+        "tax_code": "4700335120",
+        "province": "Bắc Kạn",
+        "commune": "Bằng Phúc",
+        "address": "Thôn Nà Dọ",
     },
 ]
 

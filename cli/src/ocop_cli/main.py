@@ -18,6 +18,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ocop_cli import testing
+from ocop_cli.migrate import migrate_app
 from ocop_shared.auth import ROLES, load_or_create_key, mint_token
 
 app = typer.Typer(
@@ -180,20 +181,24 @@ def import_cmd(
     """Import producers or products from an Excel/CSV list, with a progress bar and a row-by-row report."""
     import httpx
 
-    from ocop_registry.app.importing import CHUNK, read_rows
+    from ocop_registry.app.importing import CHUNK, read_sheet
     from ocop_shared.errors import AppError
 
     if kind not in ("producers", "products"):
         raise typer.BadParameter("producers or products", param_hint="KIND")
     try:
-        rows = read_rows(file.name, file.read_bytes())
+        sheet = read_sheet(file.name, file.read_bytes())
     except AppError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
+    rows = sheet.rows
+    if sheet.ignored:
+        console.print(f"Cột không dùng: {', '.join(sheet.ignored)}")
     key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
     created = existing = 0
     errors: list[dict] = []
+    conversions: list[dict] = []
     with (
         httpx.Client(base_url=registry_url, headers=headers, timeout=120) as client,
         Progress(console=console) as progress,
@@ -201,7 +206,8 @@ def import_cmd(
         task = progress.add_task(f"Nhập {kind}", total=len(rows))
         for start in range(0, len(rows), CHUNK):
             resp = client.post(
-                f"/api/v1/imports/{kind}", json={"rows": rows[start : start + CHUNK], "first_row": start + 2}
+                f"/api/v1/imports/{kind}",
+                json={"rows": rows[start : start + CHUNK], "row_numbers": sheet.numbers[start : start + CHUNK]},
             )
             if resp.status_code != 200:
                 console.print(f"[red]{resp.status_code}: {resp.text}[/red]")
@@ -210,8 +216,17 @@ def import_cmd(
             created += part["created"]
             existing += part["existing"]
             errors += part["errors"]
+            conversions += part.get("conversions", [])
             progress.advance(task, len(rows[start : start + CHUNK]))
     console.print(f"{len(rows)} dòng: {created} tạo mới, {existing} đã có, {len(errors)} lỗi")
+    if conversions:
+        pending = sum(c["status"] == "pending_choice" for c in conversions)
+        console.print(f"{len(conversions)} địa chỉ chuyển sang đơn vị hiện nay ({pending} chờ cán bộ chọn xã/phường):")
+        table = Table("Dòng", "Địa chỉ đã ghi", "Hiện nay", "Ghi chú")
+        for c in conversions[:200]:
+            note = "chờ chọn: " + ", ".join(x["name"] for x in c["candidates"]) if c["candidates"] else ""
+            table.add_row(str(c["row"]), c["recorded"], c["current"], note)
+        console.print(table)
     if errors:
         table = Table("Dòng", "Lỗi")
         for err in errors[:50]:
@@ -219,6 +234,8 @@ def import_cmd(
         console.print(table)
         raise typer.Exit(1)
 
+
+app.add_typer(migrate_app, name="migrate", no_args_is_help=True)
 
 user_app = typer.Typer(help="Web console accounts", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -274,37 +291,6 @@ def user_add(
     console.print(
         f"Đã tạo tài khoản [bold]{resp.json()['username']}[/bold] ({role}). Đăng nhập: {registry_url}/console/login"
     )
-
-
-migrate_app = typer.Typer(help="Bring stored records in line with today's rules", no_args_is_help=True)
-app.add_typer(migrate_app, name="migrate")
-
-
-@migrate_app.command("products")
-def migrate_products(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="report what would change, change nothing")] = False,
-    registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
-    data_dir: DataDir = Path(".ocop"),
-) -> None:
-    """Repair products stored before today's rules (e.g. image entries that are not URLs): each repaired
-    product is saved one version on and announced, so scan pages and listings follow."""
-    import httpx
-
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
-    headers = {"Authorization": f"Bearer {mint_token(key, role='operator', subject='cli-migrate')}"}
-    resp = httpx.post(
-        f"{registry_url}/api/v1/jobs/repair-products", params={"dry_run": dry_run}, headers=headers, timeout=600
-    )
-    if resp.status_code != 200:
-        console.print(f"[red]{resp.status_code}: {resp.text[:500]}[/red]")
-        raise typer.Exit(1)
-    report = resp.json()
-    verb = "cần sửa" if dry_run else "đã sửa"
-    console.print(f"Đã kiểm tra {report['checked']} sản phẩm; {verb} {len(report['repaired'])}.")
-    for product_id, fields in report["repaired"].items():
-        console.print(f"  {product_id}: {', '.join(fields)}")
-    for product_id, problem in report["unrepairable"].items():
-        console.print(f"  [yellow]{product_id}: cần người sửa — {problem}[/yellow]")
 
 
 dlq_app = typer.Typer(help="Dead-letter topics: show and replay", no_args_is_help=True)

@@ -64,6 +64,22 @@ class MongoRepository:
         self.session = session
         self._seen = seen
 
+    async def unplaced_ids(self, *, after: str, limit: int) -> list[str]:
+        """Ids after ``after`` (in order) of records whose address was never placed in today's units (no
+        ``current.status``): a scan by id with a projection rather than a query on a missing field, stopped
+        once ``limit`` are found (``ocop migrate admin-units``)."""
+        ids: list[str] = []
+        cursor = self.collection.find(
+            {"_id": {"$gt": after}}, projection={"current.status": 1}, session=self.session
+        ).sort("_id", 1)
+        async for doc in cursor:
+            if not (doc.get("current") or {}).get("status"):
+                ids.append(doc["_id"])
+                if len(ids) >= limit:
+                    break
+        await cursor.close()
+        return ids
+
     def _track(self, entity: Any) -> Any:
         if self._seen is not None:
             self._seen.append(entity)

@@ -13,6 +13,7 @@ from ocop_registry.app.policy import SYSTEM
 from ocop_registry.domain.certification import Councils
 from ocop_registry.events import marketplace, traceability
 from ocop_registry.runtime import RegistryRuntime, RegistrySettings
+from ocop_shared import admin_units
 from ocop_shared.logging import get_logger
 from ocop_shared.web import Runtime, build_runtime
 
@@ -31,6 +32,8 @@ def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
 
 async def on_startup(runtime: Runtime) -> None:
     await ensure_indexes(runtime.db)
+    # the address tables (≈0.5–1 s to build) are made off the request path, while the service starts serving
+    asyncio.get_running_loop().run_in_executor(None, admin_units.warm)
 
 
 def expiry_job(runtime: Runtime) -> asyncio.Task:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from ocop_registry.api.certificates import router as certificates
 from ocop_registry.api.imports import router as imports
+from ocop_registry.api.migrations import router as migrations
 from ocop_registry.api.producers import router as producers
 from ocop_registry.api.products import router as products
 from ocop_registry.api.reports import public
@@ -25,7 +26,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP registry",
-        routers=[producers, products, certificates, reports, public, imports, users],
+        routers=[producers, products, certificates, reports, public, imports, users, migrations],
         collections=COLLECTIONS,
         on_startup=on_startup,
         emits=[REGISTRY],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from ocop_shared import admin_units
 from ocop_shared.web import runtime_parts
 from ocop_traceability.adapters.sheet_files import SheetFiles
 from ocop_traceability.adapters.uow import COLLECTIONS, TraceabilityUnitOfWork, ensure_indexes
@@ -65,4 +66,6 @@ def scan_flusher(runtime: TraceabilityRuntime) -> asyncio.Task:
 
 async def on_startup(runtime: TraceabilityRuntime) -> None:
     await ensure_indexes(runtime.db)
+    # the address tables (≈0.5–1 s to build) are made off the request path, while the service starts serving
+    asyncio.get_running_loop().run_in_executor(None, admin_units.warm)
     await runtime.stamp_jobs.resume()

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
+from ocop_shared.addresses import address_form, choices_of
 from ocop_shared.auth import Principal
 from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user
 from ocop_shared.errors import AppError
@@ -28,6 +29,7 @@ from ocop_traceability.app.commands import (
     ChangeStamps,
     GrowingAreaIn,
     OrderStampRun,
+    PackingHouseIn,
     SerialRangeIn,
     StampRunIn,
     TrailEventIn,
@@ -42,6 +44,7 @@ from ocop_traceability.runtime import RuntimeDep, UowDep
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NAV = (
     NavEntry("/areas", "Vùng trồng"),
+    NavEntry("/packing-houses", "Cơ sở đóng gói"),
     NavEntry("/batches", "Lô hàng và tem"),
     NavEntry("/scans", "Lượt quét, cảnh báo"),
 )
@@ -57,6 +60,7 @@ FIELD_NAMES = {
     "from_seq": "Từ số thứ tự",
     "to_seq": "Đến số thứ tự",
     "code": "Mã",
+    "gln": "GLN",
     "crop": "Cây trồng",
     "area_ha": "Diện tích (ha)",
     "time": "Thời gian",
@@ -80,9 +84,16 @@ class Notice:
     error: str | None = None
     flash: str | None = None
     form: dict[str, str] = field(default_factory=dict)
+    choices: list[dict[str, Any]] = field(default_factory=list)  # today's communes of a split old one
 
     def context(self) -> dict[str, Any]:
-        return {"status": self.status, "error": self.error, "flash": self.flash, "form": self.form}
+        return {
+            "status": self.status,
+            "error": self.error,
+            "flash": self.flash,
+            "form": self.form,
+            "choices": self.choices,
+        }
 
 
 Page = Callable[[Notice], Awaitable[Response]]
@@ -94,7 +105,7 @@ async def _submit(form: dict[str, str], act: Callable[[], Awaitable[str]], page:
     try:
         target = await act()
     except AppError as exc:
-        return await page(Notice(exc.status, exc.message, form=form))
+        return await page(Notice(exc.status, exc.message, form=form, choices=choices_of(exc)))
     except ValidationError as exc:
         return await page(Notice(422, console.validation_message(exc), form=form))
     return RedirectResponse(target, status_code=303)
@@ -142,20 +153,18 @@ async def register_area(request: Request, uow: UowDep, rt: RuntimeDep) -> Respon
     form = await form_of(request)
 
     async def act() -> str:
-        # a producer registers for itself, whatever the form says; the province is our copy's
+        # a producer registers for itself, whatever the form says; a blank province is our copy's
         producer_id = (principal.producer_id if principal.role == "producer" else form.get("producer_id")) or ""
         province = await places.province_of(producer_id, uow)
         geometry = parse_boundary(form.get("boundary", ""))
         area_ha = (form.get("area_ha") or "").strip().replace(",", ".")
-        commune = (form.get("commune") or "").strip()
         body = GrowingAreaIn.model_validate(
             {
                 "code": form.get("code", ""),
                 "name": form.get("name", ""),
                 "crop": form.get("crop", ""),
                 "producer_id": producer_id,
-                "province": province or {"name": "?"},
-                "commune": {"name": commune} if commune else None,
+                **address_form(form, province or {"name": "?"}),
                 "area_ha": area_ha or hectares(geometry),
                 "geometry": geometry,
             }
@@ -164,6 +173,52 @@ async def register_area(request: Request, uow: UowDep, rt: RuntimeDep) -> Respon
         return f"{PREFIX}/areas?ok=created"
 
     return await _submit(form, act, lambda notice: _areas_page(request, principal, uow, notice))
+
+
+# -- packing houses --------------------------------------------------------------------------------
+
+
+async def _houses_page(request: Request, principal: Principal, uow: UowDep, notice: Notice) -> Response:
+    return console.render(
+        request,
+        "packing_houses.html",
+        user=principal,
+        title="Cơ sở đóng gói",
+        houses=await places.list_packing_houses(principal, uow),
+        producers=await places.producers_for(principal, uow),
+        **notice.context(),
+    )
+
+
+@router.get("/packing-houses")
+async def packing_houses(request: Request, uow: UowDep) -> Response:
+    principal = require_user(request)
+    return await _houses_page(request, principal, uow, _flash(request, {"created": "Đã đăng ký cơ sở đóng gói."}))
+
+
+@router.post("/packing-houses")
+async def register_packing_house(request: Request, uow: UowDep) -> Response:
+    """Register a packing house with its code; its address like a growing area's (a blank province: the
+    producer's)."""
+    principal = require_user(request)
+    form = await form_of(request)
+
+    async def act() -> str:
+        producer_id = (principal.producer_id if principal.role == "producer" else form.get("producer_id")) or ""
+        province = await places.province_of(producer_id, uow)
+        body = PackingHouseIn.model_validate(
+            {
+                "code": form.get("code", ""),
+                "name": form.get("name", ""),
+                "producer_id": producer_id,
+                "gln": (form.get("gln") or "").strip() or None,
+                **address_form(form, province or {"name": "?"}),
+            }
+        )
+        await places.register_packing_house(body, principal, uow)
+        return f"{PREFIX}/packing-houses?ok=created"
+
+    return await _submit(form, act, lambda notice: _houses_page(request, principal, uow, notice))
 
 
 # -- batches ---------------------------------------------------------------------------------------

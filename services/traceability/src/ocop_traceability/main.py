@@ -11,6 +11,7 @@ from ocop_shared.openapi import alternatives, set_schema
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
 from ocop_traceability.api.epcis import router as epcis
+from ocop_traceability.api.migrations import router as migrations
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
 from ocop_traceability.api.resolver import COMPRESSED
@@ -36,7 +37,7 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     app = create_service_app(
         runtime,
         title="OCOP traceability",
-        routers=[producers, places, batches, stamp_runs, alerts, public_stamps],
+        routers=[producers, places, batches, stamp_runs, alerts, public_stamps, migrations],
         collections=COLLECTIONS,
         emits=[TRACEABILITY],
         pages=[pages, resolver_pages, console_pages, epcis],  # EPCIS 2.0 at /epcis (GS1's REST bindings; not in /docs)

@@ -28,6 +28,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ocop_shared.addresses import describe
 from ocop_shared.auth import Principal, decode_token, verify_keys
 from ocop_shared.errors import AppError, Forbidden
 from ocop_shared.vocabulary import (
@@ -218,7 +219,9 @@ class Console:
         self.field_names = dict(field_names or {})
         loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(TEMPLATES)]
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
-        self.env.filters.update(vndate=vndate, vndatetime=vndatetime, vnnumber=vnnumber, stars=stars)
+        self.env.filters.update(
+            vndate=vndate, vndatetime=vndatetime, vnnumber=vnnumber, stars=stars, written_address=describe
+        )
         self.env.globals.update(
             GROUP_NAMES=GROUP_NAMES,
             CERT_STATUS=CERT_STATUS,

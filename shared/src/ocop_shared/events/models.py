@@ -29,8 +29,34 @@ class AdminUnit(_Payload):
     name: str
 
 
+class RecordedUnit(_Payload):
+    """A unit as the source wrote it (``given``) and, once found, its code and official name in the list it
+    was written from."""
+
+    given: str
+    code: str | None = None
+    name: str | None = None
+
+
+class RecordedAddress(_Payload):
+    """The administrative units of an address as recorded: from today's list (``current``: since the 07/2025
+    reform) or from the one before it (``legacy``: 63 provinces, districts, communes). ``match`` says how the
+    commune was found (code, exact, folded: without diacritics, alias: a former name, current: today's name)."""
+
+    scheme: Literal["current", "legacy"]
+    province: RecordedUnit
+    district: RecordedUnit | None = None
+    commune: RecordedUnit | None = None
+    match: str | None = None
+
+
 class ProducerSnapshot(_Payload):
-    """Public facts about a producer (chủ thể). No tax code, phone or address: those stay private."""
+    """Public facts about a producer (chủ thể). No tax code, phone or address: those stay private.
+
+    ``province`` and ``commune`` are today's units (``commune`` is None while an official has still to
+    choose which commune a split old one became); ``recorded`` is the address as it was written, e.g. a
+    pre-07/2025 province, district and commune. ``district`` is only set on records from before the
+    conversion existed (it is part of ``recorded`` now)."""
 
     producer_id: str
     name: str
@@ -39,6 +65,7 @@ class ProducerSnapshot(_Payload):
     province: AdminUnit
     commune: AdminUnit | None = None
     district: AdminUnit | None = None
+    recorded: RecordedAddress | None = None
 
 
 class ProducerRegistered(_Payload):

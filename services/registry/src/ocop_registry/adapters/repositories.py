@@ -41,6 +41,10 @@ class ProducerRepository(ModelRepository[Producer]):
     async def in_provinces(self, provinces: tuple[str, ...], *, limit: int, skip: int = 0) -> list[Producer]:
         return await self.find({"province.code": _in(provinces)} if provinces else {}, limit=limit, skip=skip)
 
+    async def unplaced(self, *, after: str, limit: int) -> list[Producer]:
+        ids = await self.unplaced_ids(after=after, limit=limit)
+        return await self.find({"_id": _in(ids)}) if ids else []
+
 
 class ProductRepository(ModelRepository[Product]):
     model = Product
@@ -81,6 +85,12 @@ class CertificateRepository(ModelRepository[Certificate]):
 
     async def select(self, query: CertificateQuery) -> list[Certificate]:
         return await self.find(certificate_match(query), sort=query.sort, limit=query.limit, skip=query.skip)
+
+    async def relocate(self, producer_id: str, province: dict, commune: dict | None) -> int:
+        result = await self.collection.update_many(
+            {"producer_id": producer_id}, {"$set": {"province": province, "commune": commune}}, session=self.session
+        )
+        return result.modified_count
 
 
 def certificate_match(q: CertificateQuery) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from ocop_registry.api.deps import Reader, RuntimeDep, Staff
 from ocop_registry.api.schemas import CertificateOut
-from ocop_registry.app import certificates, expiry, repair
+from ocop_registry.app import certificates, expiry
 from ocop_registry.app.commands import (
     ExpireCertificates,
     IssueCertificate,
@@ -78,14 +77,6 @@ async def list_certificates(
 ) -> list[CertificateOut]:
     cmd = ListCertificates(date.today(), status, product_id, expiring_within_days, limit)
     return [_out(c) for c in await certificates.list_certificates(cmd, principal, rt.uow())]
-
-
-@router.post(
-    "/jobs/repair-products",
-    summary="Bring stored products in line with today's rules (operators; also `ocop migrate products`)",
-)
-async def run_repair(rt: RuntimeDep, principal: Staff, dry_run: bool = False) -> dict:
-    return asdict(await repair.repair_products(principal, rt.uow, dry_run=dry_run))
 
 
 @router.post("/jobs/expire-certificates", summary="Run the expiry job now (it also runs on a schedule)")

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from ocop_registry.api.deps import Reader, RuntimeDep, Staff
 from ocop_registry.api.schemas import ProducerOut
 from ocop_registry.app import producers
-from ocop_registry.app.commands import ListProducers, RegisterProducer
-from ocop_registry.app.inputs import ProducerIn
+from ocop_registry.app.commands import ListProducers, RegisterProducer, UpdateProducer
+from ocop_registry.app.inputs import ProducerIn, ProducerPatch
 from ocop_registry.domain.producer import Producer
 
 router = APIRouter(tags=["producers"])
@@ -23,6 +23,15 @@ def _out(p: Producer) -> ProducerOut:
 @router.post("/producers", status_code=201, response_model=ProducerOut, summary="Register a producer (chủ thể)")
 async def create_producer(body: ProducerIn, rt: RuntimeDep, principal: Staff) -> ProducerOut:
     return _out(await producers.register_producer(RegisterProducer(body), principal, rt.uow()))
+
+
+@router.patch(
+    "/producers/{producer_id}",
+    response_model=ProducerOut,
+    summary="Correct a producer (officials, within their provinces): only the fields sent change",
+)
+async def update_producer(producer_id: str, body: ProducerPatch, rt: RuntimeDep, principal: Staff) -> ProducerOut:
+    return _out(await producers.update_producer(UpdateProducer(producer_id, body), principal, rt.uow()))
 
 
 @router.get("/producers/{producer_id}", response_model=ProducerOut, summary="A producer's full record")

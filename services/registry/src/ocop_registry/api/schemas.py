@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ocop_registry.domain.certificate import CertificateFacts
 from ocop_registry.domain.producer import ProducerKind
 from ocop_registry.domain.product import ProductGroup
-from ocop_shared.events.models import AdminUnit
+from ocop_shared.addresses import CurrentUnits
+from ocop_shared.events.models import AdminUnit, RecordedAddress
 
 
 class ContactOut(BaseModel):
@@ -30,7 +31,16 @@ class ProducerOut(BaseModel):
     commune: AdminUnit | None
     address: str
     contact: ContactOut | None
+    recorded: RecordedAddress | None = Field(
+        default=None, description="the administrative units as written (perhaps before the 07/2025 reform)"
+    )
+    current: CurrentUnits | None = Field(
+        default=None,
+        description="how they were placed in today's units (province and commune above are these); "
+        "status pending_choice: a split old commune, an official chooses among candidates",
+    )
     registered_at: datetime
+    updated_at: datetime | None = None
     version: int
 
 

@@ -14,6 +14,7 @@ from ocop_registry.app.inputs import (
     DecisionIn,
     EvaluationIn,
     ProducerIn,
+    ProducerPatch,
     ProductIn,
     ProductPatch,
     ReplaceIn,
@@ -31,6 +32,12 @@ class RegisterProducer:
 
 
 @dataclass(frozen=True)
+class UpdateProducer:
+    producer_id: str
+    changes: ProducerPatch  # only the fields sent are changed
+
+
+@dataclass(frozen=True)
 class ListProducers:
     limit: int = 100
     skip: int = 0
@@ -45,18 +52,25 @@ class Search:
     commune: str = ""
 
     def in_place(self, producer: Producer) -> bool:
-        """Whether ``producer`` is in the province and commune asked for."""
+        """Whether ``producer`` is in the province (today's) and commune asked for; the commune may also be
+        named as it was written (a pre-07/2025 commune or district: 'Bằng Phúc')."""
         commune = self.commune.strip().lower()
+        written = producer.recorded
+        names = [(producer.commune or {}).get("name") or ""]
+        if written is not None:
+            names += [u.name or u.given for u in (written.commune, written.district) if u is not None]
         return (not self.province or self.province in (producer.province_code, producer.province.get("name"))) and (
-            not commune or commune in ((producer.commune or {}).get("name") or "").lower()
+            not commune or any(commune in n.lower() for n in names)
         )
 
 
 @dataclass(frozen=True)
 class SearchProducers(Search):
-    """Free text in the name, public name or tax code; ``kind`` one of ProducerKind."""
+    """Free text in the name, public name or tax code; ``kind`` one of ProducerKind; ``pending``: only those
+    whose split old commune waits for an official to choose today's."""
 
     kind: str = ""
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,11 +160,23 @@ class ListCertificates:
 
 @dataclass(frozen=True)
 class ImportRows:
-    """Rows of an uploaded list (header-normalised dicts); ``first_row`` numbers them in the report."""
+    """Rows of an uploaded list (header-normalised dicts); the report numbers them by ``row_numbers`` (their
+    spreadsheet rows, blank rows left out) or from ``first_row`` on."""
 
     kind: Literal["producers", "products"]
     rows: list[dict[str, Any]]
     first_row: int = 2
+    row_numbers: tuple[int, ...] = ()
+
+    def number(self, index: int) -> int:
+        return self.row_numbers[index] if index < len(self.row_numbers) else self.first_row + index
+
+
+@dataclass(frozen=True)
+class MigrateAdminUnits:
+    """Place records stored before the conversion existed in today's units (``dry_run``: report only)."""
+
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)

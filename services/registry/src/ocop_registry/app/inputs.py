@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_registry.domain.certification import Decision
 from ocop_registry.domain.producer import TAX_CODE_PATTERN, ProducerKind
@@ -25,25 +25,19 @@ from ocop_registry.domain.product import (
     SubGroup,
 )
 from ocop_registry.domain.scoring import CriterionScore
-from ocop_shared.events.models import AdminUnit
+from ocop_shared.addresses import AddressChange, AddressFields
 from ocop_shared.text import Text
 from ocop_shared.validation import RecordId, omitted_default
-
-
-def _unit(value):
-    """Accept ``"Thái Nguyên"``, a GSO code ``"19"`` or ``{"code": "19", "name": "Thái Nguyên"}``."""
-    if isinstance(value, int):
-        return {"code": str(value), "name": ""}
-    if isinstance(value, str):
-        return {"code": value, "name": ""} if value.strip().isdigit() else {"name": value}
-    if isinstance(value, dict) and "name" not in value:
-        return {**value, "name": ""}
-    return value
 
 
 class Strict(BaseModel):
     # allow_inf_nan: Python's JSON parser reads NaN / Infinity / 1e999; no field of ours may hold them
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+def _kept(**kwargs: object) -> Any:
+    """A PATCH field that may be left out (unchanged) but not sent as null."""
+    return Field(default=None, json_schema_extra=omitted_default, **kwargs)  # type: ignore[call-overload]
 
 
 class ContactIn(Strict):
@@ -52,24 +46,45 @@ class ContactIn(Strict):
     representative: Annotated[str, Text(min_length=0, max_length=200)] | None = None
 
 
-class ProducerIn(Strict):
-    name: Annotated[str, Text(min_length=2, max_length=300)]
-    kind: ProducerKind
-    legal_form: str | None = Field(default=None, max_length=10)
-    tax_code: str = Field(
+ProducerName = Annotated[str, Text(min_length=2, max_length=300)]
+TaxCode = Annotated[
+    str,
+    Field(
         min_length=10,
         max_length=20,
         description="mã số thuế: 10 or 13 digits, or the branch form 0123456789-001",
         json_schema_extra={"pattern": TAX_CODE_PATTERN},
-    )
-    province: AdminUnit
-    district: AdminUnit | None = Field(default=None, description="only for records made before the 07/2025 reform")
-    commune: AdminUnit | None = None
-    address: Annotated[str, Text(min_length=0, max_length=500)] = ""
-    public_name: Annotated[str, Text(min_length=2, max_length=300)] | None = None
+    ),
+]
+Address = Annotated[str, Text(min_length=0, max_length=500)]
+LegalForm = Annotated[str, Field(max_length=10)]
+
+
+class ProducerIn(Strict, AddressFields):
+    """A producer as registered. Its address units may be today's or those before the 07/2025 reform
+    (``AddressFields``); they are placed in today's units and the written ones kept (``recorded``)."""
+
+    name: ProducerName
+    kind: ProducerKind
+    legal_form: LegalForm | None = None
+    tax_code: TaxCode
+    address: Address = Field(default="", description="thôn/xóm, số nhà: the part below the commune")
+    public_name: ProducerName | None = None
     contact: ContactIn | None = None
 
-    _units = field_validator("province", "district", "commune", mode="before")(_unit)
+
+class ProducerPatch(Strict, AddressChange):
+    """What an official corrects on a producer: only the fields sent change, checked as on registration.
+    Address units sent replace the address (a missing province means the producer's province today);
+    ``current_commune`` alone picks today's commune of a split old one."""
+
+    name: ProducerName | None = None  # null: unchanged (legal_form and public_name: cleared)
+    kind: ProducerKind | None = None
+    legal_form: LegalForm | None = None
+    tax_code: TaxCode | None = None
+    address: Address | None = None
+    public_name: ProducerName | None = None
+    contact: ContactIn | None = None
 
 
 class ProductFields(Strict, ProductFacts):
@@ -78,11 +93,6 @@ class ProductFields(Strict, ProductFacts):
 
 class ProductIn(ProductFields):
     producer_id: RecordId
-
-
-def _kept(**kwargs: object) -> Any:
-    """A PATCH field that may be left out (unchanged) but not sent as null."""
-    return Field(default=None, json_schema_extra=omitted_default, **kwargs)  # type: ignore[call-overload]
 
 
 class ProductPatch(Strict):

@@ -57,6 +57,12 @@ def may_register_in(principal: Principal, province_code: str | None) -> None:
         raise OutOfScope("Cán bộ chỉ được đăng ký chủ thể trong tỉnh mình phụ trách")
 
 
+def may_move_to(principal: Principal, province_code: str | None) -> None:
+    """A corrected producer stays within the official's provinces."""
+    if not principal.covers(province_code):
+        raise OutOfScope("Cán bộ chỉ được chuyển chủ thể vào tỉnh mình phụ trách")
+
+
 def may_create_account(principal: Principal, role: str) -> None:
     """Operators create any account; an official only producer accounts (of producers it may change)."""
     require_staff(principal)

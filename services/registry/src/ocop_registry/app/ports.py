@@ -49,6 +49,10 @@ class ProductQuery:
 
 class Producers(Repository[Producer], Protocol):
     async def many(self, ids: Iterable[str]) -> dict[str, Producer]: ...
+    async def unplaced(self, *, after: str, limit: int) -> list[Producer]:
+        """Producers never placed in today's units (recorded before the conversion existed), by id."""
+        ...
+
     async def by_tax_codes(self, tax_codes: list[str]) -> dict[str, Producer]: ...
     async def in_provinces(self, provinces: tuple[str, ...], *, limit: int, skip: int = 0) -> list[Producer]:
         """Producers of these provinces (all when empty), by id."""
@@ -66,6 +70,9 @@ class Evaluations(Repository[Evaluation], Protocol):
 
 class Certificates(Repository[Certificate], Protocol):
     async def select(self, query: CertificateQuery) -> list[Certificate]: ...
+    async def relocate(self, producer_id: str, province: dict, commune: dict | None) -> int:
+        """Give the producer's certificates its units of today (what the reports count them under)."""
+        ...
 
 
 class Users(Repository[User], Protocol):

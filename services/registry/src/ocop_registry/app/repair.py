@@ -1,5 +1,5 @@
 """Repair of product records stored before today's rules (the old ``PATCH /products`` saved what it then
-refused, e.g. image entries that are not URLs): ``ocop migrate products``, or ``POST /jobs/repair-products``.
+refused, e.g. image entries that are not URLs): ``ocop migrate products`` (``POST /migrations/products``).
 
 Each product is checked with the rules of a new one (``ProductFields``). A field at fault is repaired where
 the repair loses nothing a person meant: image entries that are not http(s) URLs and certifications no longer

@@ -1,4 +1,4 @@
-"""Officials' pages: producers, products expiring soon, the KPI reports and their Excel downloads."""
+"""Officials' pages: products expiring soon, the KPI reports and their Excel downloads."""
 
 from __future__ import annotations
 
@@ -9,34 +9,13 @@ from fastapi.responses import Response
 
 from ocop_registry.adapters.excel import XLSX, report_xlsx
 from ocop_registry.app import reports
-from ocop_registry.app.commands import ExpiringReport, SearchProducers
+from ocop_registry.app.commands import ExpiringReport
 from ocop_registry.app.policy import STAFF
-from ocop_registry.app.producers import search_producers
-from ocop_registry.console.common import KINDS, console, router
+from ocop_registry.console.common import console, router
 from ocop_registry.domain.certificate import EXPIRY_WARNING_DAYS
 from ocop_registry.runtime import RuntimeDep
 from ocop_shared.console import require_user
 from ocop_shared.errors import NotFound
-
-
-@router.get("/producers")
-async def producers(
-    request: Request, rt: RuntimeDep, q: str = "", province: str = "", kind: str = "", commune: str = ""
-) -> Response:
-    principal = require_user(request, *STAFF)
-    cmd = SearchProducers(q=q, province=province, kind=kind, commune=commune)
-    rows, provinces = await search_producers(cmd, principal, rt.uow())
-    return console.render(
-        request,
-        "producers.html",
-        user=principal,
-        title="Chủ thể OCOP",
-        rows=rows[:500],
-        total=len(rows),
-        provinces=provinces,
-        kinds=KINDS,
-        filters=vars(cmd),
-    )
 
 
 def _days(days: int) -> int:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from ocop_shared.addresses import CurrentUnits, RecordedAddress
 from ocop_shared.errors import DomainError
+
+if TYPE_CHECKING:
+    from ocop_shared.admin_units import Placement
 
 
 class ProducerKind(StrEnum):
@@ -49,11 +54,17 @@ class Contact(BaseModel):
 
 
 class Producer(BaseModel):
+    """Chủ thể. ``province`` and ``commune`` ({"code", "name"}) are today's units: scopes, reports, events and
+    the other services read them. ``recorded`` is the address as written (perhaps in the units before the
+    07/2025 reform) and ``current`` how it was placed in today's units (``pending_choice``: a split old
+    commune waiting for an official). Records from before the conversion existed have neither, and may
+    still carry their old units with a ``district`` (``ocop migrate admin-units`` converts them)."""
+
     id: str
     name: str
     kind: ProducerKind
     tax_code: str
-    province: dict  # {"code": str | None, "name": str} as valid when recorded
+    province: dict
     commune: dict | None
     address: str
     registered_at: datetime
@@ -61,6 +72,9 @@ class Producer(BaseModel):
     district: dict | None = None
     public_name: str | None = None
     contact: Contact = Field(default_factory=Contact)
+    recorded: RecordedAddress | None = None
+    current: CurrentUnits | None = None
+    updated_at: datetime | None = None
     version: int = 1
 
     @model_validator(mode="after")
@@ -78,3 +92,26 @@ class Producer(BaseModel):
     @property
     def province_code(self) -> str | None:
         return self.province.get("code")
+
+    @property
+    def pending_choice(self) -> bool:
+        """A split old commune: today's commune is for an official to choose."""
+        return self.current is not None and self.current.pending
+
+    def placed(self, placement: Placement) -> Self:
+        """This producer at the address ``placement`` places (today's units, the written ones kept)."""
+        return self.model_copy(
+            update={
+                "province": placement.province.model_dump(),
+                "commune": placement.commune.model_dump() if placement.commune else None,
+                "district": None,
+                "recorded": placement.recorded,
+                "current": placement.current,
+            }
+        )
+
+    def with_changes(self, changes: Mapping[str, Any], at: datetime) -> Producer:
+        """The producer with ``changes`` applied, its rules checked again, one version on."""
+        return Producer.model_validate(
+            self.model_dump() | dict(changes) | {"version": self.version + 1, "updated_at": at}
+        )

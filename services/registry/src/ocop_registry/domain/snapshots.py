@@ -17,6 +17,7 @@ def producer_snapshot(p: Producer) -> ProducerSnapshot:
         province=AdminUnit(**p.province),
         commune=AdminUnit(**p.commune) if p.commune else None,
         district=AdminUnit(**p.district) if p.district else None,
+        recorded=p.recorded,
     )
 
 

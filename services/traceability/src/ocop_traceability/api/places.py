@@ -35,3 +35,13 @@ async def areas_geojson(uow: UowDep, producer_id: str | None = None) -> dict:
 @router.post("/packing-houses", status_code=201, summary="Register a packing house (cơ sở đóng gói)")
 async def create_packing_house(body: PackingHouseIn, principal: Actor, uow: UowDep) -> dict:
     return (await places.register_packing_house(body, principal, uow)).model_dump()
+
+
+@router.get("/packing-houses", summary="Packing houses (a producer sees its own)")
+async def list_packing_houses(principal: Actor, uow: UowDep, producer_id: str | None = None) -> list[dict]:
+    return [h.model_dump() for h in await places.list_packing_houses(principal, uow, producer_id=producer_id)]
+
+
+@router.get("/packing-houses/{code}", summary="One packing house")
+async def get_packing_house(code: str, principal: Actor, uow: UowDep) -> dict:
+    return (await places.get_packing_house(code, principal, uow)).model_dump()

@@ -9,45 +9,46 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from ocop_shared.addresses import AddressFields
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 from ocop_shared.text import Text
 from ocop_shared.validation import RecordId
 from ocop_traceability.domain.batches import TrailEventType
 from ocop_traceability.domain.codes import LOT_PATTERN, PACKING_HOUSE_SCHEMES
-from ocop_traceability.domain.places import Certification, Gln, Strict, Unit, gln_of, unit_of
+from ocop_traceability.domain.places import Certification, Gln, Strict, gln_of
 from ocop_traceability.domain.stamps import SerialRange, StampState
 
 Name = Annotated[str, Text(min_length=2, max_length=300)]
 
 
-class GrowingAreaIn(Strict):
-    code: str = Field(min_length=4, max_length=60, description="one of the configured schemes (the pattern)")
+class PlaceIn(Strict, AddressFields):
+    """A place's code, name and producer, and its address units: today's or those before the 07/2025 reform
+    (checked, placed in today's units, the written ones kept)."""
+
+    code: str = Field(min_length=4, max_length=60)
     name: Name
-    crop: Annotated[str, Text(min_length=2, max_length=200)]
     producer_id: RecordId
-    province: Unit
-    commune: Unit | None = None
+    gln: Gln | None = None
+
+    _gln = field_validator("gln")(gln_of)
+
+    def facts(self) -> dict[str, Any]:
+        """The fields a place record keeps as they are (the address units are placed first)."""
+        return self.model_dump(exclude={"code", "province", "district", "commune", "current_commune", "unit_scheme"})
+
+
+class GrowingAreaIn(PlaceIn):
+    code: str = Field(min_length=4, max_length=60, description="one of the configured schemes (the pattern)")
+    crop: Annotated[str, Text(min_length=2, max_length=200)]
     area_ha: float = Field(gt=0, le=100_000)
     geometry: dict[str, Any]
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
-    gln: Gln | None = None
-
-    _units = field_validator("province", "commune", mode="before")(unit_of)
-    _gln = field_validator("gln")(gln_of)
 
 
-class PackingHouseIn(Strict):
+class PackingHouseIn(PlaceIn):
     code: str = Field(
         min_length=4, max_length=60, json_schema_extra={"pattern": PACKING_HOUSE_SCHEMES["packing_house"]}
     )
-    name: Name
-    producer_id: RecordId
-    province: Unit
-    commune: Unit | None = None
-    gln: Gln | None = None
-
-    _units = field_validator("province", "commune", mode="before")(unit_of)
-    _gln = field_validator("gln")(gln_of)
 
 
 class BatchIn(Strict):

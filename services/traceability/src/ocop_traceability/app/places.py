@@ -1,10 +1,15 @@
-"""Use cases: growing areas (vùng trồng) and packing houses (cơ sở đóng gói)."""
+"""Use cases: growing areas (vùng trồng) and packing houses (cơ sở đóng gói).
+
+Their address units are checked and placed in today's units like a producer's (``ocop_shared.admin_units``):
+units from before the 07/2025 reform are accepted and kept as written; an old commune split between new ones
+is refused with its candidates (choose with ``current_commune``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from ocop_shared.admin_units import Placement, place
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 from ocop_traceability.app import policy
@@ -12,7 +17,7 @@ from ocop_traceability.app.commands import GrowingAreaIn, PackingHouseIn
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.codes import PACKING_HOUSE_SCHEMES, normalize_area_code
 from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
-from ocop_traceability.domain.errors import GrowingAreaNotFound, ProducerNotFound
+from ocop_traceability.domain.errors import GrowingAreaNotFound, PackingHouseNotFound, ProducerNotFound
 from ocop_traceability.domain.geometry import check_geometry
 from ocop_traceability.domain.places import GrowingArea, PackingHouse, feature_collection
 
@@ -27,11 +32,12 @@ async def register_area(
     geometry = check_geometry(cmd.geometry)
     if producer is None:
         raise ProducerNotFound()
+    placement = place(cmd)
     area = GrowingArea(
-        **cmd.model_dump(exclude={"code", "geometry"}),
+        **(cmd.facts() | {"geometry": geometry}),
+        **placed_units(placement),
         code=code,
         scheme=scheme,
-        geometry=geometry,
         registered_at=utcnow(),
     )
     async with uow:
@@ -46,11 +52,21 @@ async def register_packing_house(cmd: PackingHouseIn, principal: Principal, uow:
     code, scheme = normalize_area_code(cmd.code, PACKING_HOUSE_SCHEMES)
     if producer is None:
         raise ProducerNotFound()
-    house = PackingHouse(**cmd.model_dump(exclude={"code"}), code=code, scheme=scheme, registered_at=utcnow())
+    house = PackingHouse(**cmd.facts(), **placed_units(place(cmd)), code=code, scheme=scheme, registered_at=utcnow())
     async with uow:
         await uow.packing_houses.add(house)
         await uow.commit()
     return house
+
+
+def placed_units(placement: Placement) -> dict[str, Any]:
+    """A place's units: today's at the top, as written in ``recorded``, how they were placed in ``current``."""
+    return {
+        "province": placement.province.model_dump(),
+        "commune": placement.commune.model_dump() if placement.commune else None,
+        "recorded": placement.recorded,
+        "current": placement.current,
+    }
 
 
 async def get_area(code: str, principal: Principal, uow: TraceabilityUow) -> GrowingArea:
@@ -64,6 +80,19 @@ async def list_areas(
     """The areas the caller may see; others than producers may narrow them to one producer."""
     wanted = producer_id if principal.role != "producer" else None
     return await uow.growing_areas.visible(policy.list_scope(principal), producer_id=wanted, by_code=by_code)
+
+
+async def get_packing_house(code: str, principal: Principal, uow: TraceabilityUow) -> PackingHouse:
+    house = await uow.packing_houses.get(code.strip().upper())
+    return await policy.reachable(house, principal, uow, PackingHouseNotFound("Không tìm thấy cơ sở đóng gói"))
+
+
+async def list_packing_houses(
+    principal: Principal, uow: TraceabilityUow, *, producer_id: str | None = None
+) -> list[PackingHouse]:
+    """The packing houses the caller may see, by code; others than producers may narrow them to one producer."""
+    wanted = producer_id if principal.role != "producer" else None
+    return await uow.packing_houses.visible(policy.list_scope(principal), producer_id=wanted, by_code=True)
 
 
 async def public_map(uow: TraceabilityUow, producer_id: str | None = None) -> dict[str, Any]:

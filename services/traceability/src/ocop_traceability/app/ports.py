@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ocop_shared import ports
 from ocop_shared.auth import Scope
@@ -17,8 +17,10 @@ from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.copies import ProducerCopy, ProductCopy
 from ocop_traceability.domain.epcis.ids import EpcisConfig
 from ocop_traceability.domain.epcis.record import Recorded, StoredEvent
-from ocop_traceability.domain.places import GrowingArea, PackingHouse
+from ocop_traceability.domain.places import GrowingArea, PackingHouse, Place
 from ocop_traceability.domain.stamps import Labels, Progress, Stamp, StampRun, StateChange
+
+P = TypeVar("P", bound=Place)
 
 
 class ProducerCopiesPort(Protocol):
@@ -37,18 +39,21 @@ class ProductCopiesPort(Protocol):
     ) -> bool: ...
 
 
-class GrowingAreasPort(Protocol):
-    async def get(self, entity_id: str) -> GrowingArea | None: ...
-    async def add(self, entity: GrowingArea) -> None: ...
+class PlacesPort(Protocol[P]):
+    async def get(self, entity_id: str) -> P | None: ...
+    async def add(self, entity: P) -> None: ...
+    async def put(self, entity: P) -> None: ...
+    async def unplaced(self, *, after: str, limit: int) -> list[P]: ...
     async def visible(
         self, scope: Scope, *, producer_id: str | None = None, by_code: bool = False, limit: int = 1000
-    ) -> list[GrowingArea]: ...
+    ) -> list[P]: ...
+
+
+class GrowingAreasPort(PlacesPort[GrowingArea], Protocol):
     async def public(self, producer_id: str | None) -> list[GrowingArea]: ...
 
 
-class PackingHousesPort(Protocol):
-    async def get(self, entity_id: str) -> PackingHouse | None: ...
-    async def add(self, entity: PackingHouse) -> None: ...
+class PackingHousesPort(PlacesPort[PackingHouse], Protocol): ...
 
 
 class BatchesPort(Protocol):

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from ocop_shared.addresses import CurrentUnits, RecordedAddress
 from ocop_shared.text import Text
 from ocop_shared.validation import trusted
 from ocop_traceability.domain.epcis.ids import check_digit_ok
@@ -65,12 +66,16 @@ def unit_of(value: Any) -> Any:
 
 
 class Place(BaseModel):
+    # province and commune: today's units (what maps and scan pages show); recorded: as written (perhaps in the
+    # units before the 07/2025 reform); current: how they were placed (None on places older than that)
     code: str  # upper case, matched one of the configured schemes; also the record's id
     scheme: str
     name: str
     producer_id: str
     province: Unit
     commune: Unit | None = None
+    recorded: RecordedAddress | None = None
+    current: CurrentUnits | None = None
     registered_at: datetime
     gln: str | None = None  # GS1 Global Location Number, when the place has one (EPCIS: its SGLN)
 

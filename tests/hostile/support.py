@@ -252,4 +252,8 @@ def write_templates(s: Seeded) -> list[tuple[str, str, str, dict]]:
             "/api/v1/users",
             {"username": f"thoa-{pid[-6:]}", "password": "mat-khau-dai", "role": "producer", "producer_id": pid},
         ),
+        ("registry", "PATCH", f"/api/v1/producers/{pid}", {"name": s.producer["name"], "address": "Thôn Nà Lạ"}),
+        ("registry", "POST", "/api/v1/migrations/admin-units", {"dry_run": True}),
+        ("registry", "POST", "/api/v1/migrations/products", {"dry_run": True}),
+        ("traceability", "POST", "/api/v1/migrations/admin-units", {"dry_run": True}),
     ]

@@ -65,6 +65,8 @@ SCHEMA_CANNOT_SAY = {
     "POST /api/v1/imports/{kind}": "file content",
     # province and commune from the official list (vietnam-provinces), given by code or by name in any form
     "POST /api/v1/producers": "administrative units",
+    "PATCH /api/v1/producers/{producer_id}": "administrative units",
+    "POST /api/v1/packing-houses": "administrative units",
     # the council levels configured (OCOP_COUNCIL_MAX_STARS) and each part's maximum under the criteria version
     "POST /api/v1/products/{product_id}/evaluations": "scoring rules",
     # a closed, non-self-intersecting polygon inside Vietnam; certification dates in order

@@ -50,7 +50,11 @@ class ErrorDetail(BaseModel):
 class ErrorInfo(BaseModel):
     code: str = Field(description="machine-readable, snake_case (e.g. duplicate_product, validation_error)")
     message: str = Field(description="for people, in Vietnamese")
-    details: list[ErrorDetail] | None = Field(default=None, description="the fields at fault (422)")
+    details: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="422 validation_error: the fields at fault (ErrorDetail); a named rule may give its own "
+        "(e.g. unknown_admin_unit: given, level, suggestions)",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -140,6 +144,7 @@ def document_errors(doc: dict[str, Any]) -> None:
     """Add the implied error responses to every operation of ``doc`` (in place)."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     generated = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["ErrorDetail"] = ErrorDetail.model_json_schema()
     schemas.update(generated.pop("$defs", {}))
     schemas["ErrorBody"] = generated
     for item in doc.get("paths", {}).values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from asgi_lifespan import LifespanManager
 from ocop_cli.stack import Stack, start_stack
 from ocop_marketplace_sync.standins.serving import Standins, serve_standins
 from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 
 # gs1-compression (a test oracle) installs a top-level package named ``tests`` into site-packages, which would
 # shadow this repository's ``tests`` folder (a namespace package loses to a regular one): bind the name here.
@@ -88,7 +90,16 @@ def stack(tmp_path_factory) -> Stack:
     s.stop()
 
 
-JWT_SECRET = "test-secret-" + uuid.uuid4().hex
+# The registry's token keys for the whole session (it signs; the other services are given the public keys)
+KEY_DIR = Path(tempfile.mkdtemp(prefix="ocop-test-keys-"))
+KEYS = KeyRing.load_or_create(KEY_DIR)
+PUBLIC_KEYS = json.dumps(KEYS.jwks())
+SECRET = "test-secret-" + uuid.uuid4().hex  # the host's local secret (CSRF, scan salt)
+
+
+def token_settings(service: str) -> dict:
+    """How a service of the test stack gets its token keys: the registry signs, the others verify."""
+    return {"jwt_key_dir": KEY_DIR} if service == "registry" else {"jwt_public_keys": PUBLIC_KEYS}
 
 
 def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra):
@@ -105,13 +116,13 @@ def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra
         kafka_bootstrap=stack.bootstrap,
         mongo_url=stack.mongo_url,
         mongo_db=f"{service}{db_suffix}",
-        jwt_secret=JWT_SECRET,
+        secret_key=SECRET,
         data_dir=stack.tmp,
         relay_idle_wait_s=0.2,
         relay_confirm_interval_s=0.5,
         log_json=True,
         log_level="WARNING",
-        **extra,
+        **(token_settings(service) | extra),
     )
 
 
@@ -183,7 +194,7 @@ async def apps(stack, standins) -> AsyncIterator[RunningApps]:
 
 
 def token(role: str, producer_id: str | None = None, provinces: tuple[str, ...] = ()) -> str:
-    return mint_token(JWT_SECRET, role=role, producer_id=producer_id, provinces=provinces)
+    return mint_token(KEYS, role=role, producer_id=producer_id, provinces=provinces)
 
 
 def auth(role: str, producer_id: str | None = None, provinces: tuple[str, ...] = ()) -> dict[str, str]:

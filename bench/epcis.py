@@ -31,12 +31,14 @@ from bson import ObjectId
 
 from ocop_cli.stack import start_stack
 from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 from ocop_traceability.domain.codes import new_serial
 from ocop_traceability.main import create_app
 from ocop_traceability.settings import TraceabilitySettings
 
 GTIN, LOT, PRODUCER, PRODUCT, BATCH = "08934567890120", "261101-1", "bench-producer", "bench-product", "bench-batch"
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ex": "https://partner.example/"}]
+KEYS = KeyRing.generate()  # stands in for the registry's key ring: traceability is given its public keys
 STEPS = ["shipping", "receiving", "storing", "inspecting", "loading", "unloading"]
 
 
@@ -125,7 +127,8 @@ async def main() -> int:
                 kafka_bootstrap=stack.bootstrap,
                 mongo_url=stack.mongo_url,
                 mongo_db="bench_epcis",
-                jwt_secret="bench-" + "k" * 32,
+                secret_key="bench-" + "k" * 32,
+                jwt_public_keys=json.dumps(KEYS.jwks()),  # the registry would sign; here the bench does
                 data_dir=Path(tmp),
                 log_level="WARNING",
                 stamp_base_url="https://tem.example.vn",
@@ -141,7 +144,7 @@ async def main() -> int:
                 all_events = events(args.events, serials)
                 chunks = [all_events[i : i + args.per_document] for i in range(0, len(all_events), args.per_document)]
                 bodies = [json.dumps(document(c)).encode() for c in chunks]
-                token = mint_token(settings.jwt_secret, role="producer", producer_id=PRODUCER)
+                token = mint_token(KEYS, role="producer", producer_id=PRODUCER)
                 headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(

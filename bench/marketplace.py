@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 import tempfile
 import time
@@ -28,12 +29,19 @@ from ocop_marketplace_sync.standins.serving import Standins, serve_standins
 from ocop_registry.bootstrap import RegistrySettings
 from ocop_registry.main import create_app as registry_app
 from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 
-JWT_SECRET = "bench-marketplace"
+KEYS = KeyRing.generate()  # the registry signs with it; marketplace_sync is given its public keys
 
 
 def auth(role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(JWT_SECRET, role=role)}"}
+    return {"Authorization": f"Bearer {mint_token(KEYS, role=role)}"}
+
+
+def keys_in(directory: Path) -> Path:
+    """KEYS written as the registry's key directory."""
+    KeyRing.save(KEYS, directory)
+    return directory
 
 
 @contextlib.asynccontextmanager
@@ -42,17 +50,18 @@ async def services(stack: Stack, standins: Standins) -> AsyncIterator[dict[str, 
     common = {
         "kafka_bootstrap": stack.bootstrap,
         "mongo_url": stack.mongo_url,
-        "jwt_secret": JWT_SECRET,
+        "secret_key": "bench-marketplace",
         "data_dir": stack.tmp,
         "relay_idle_wait_s": 0.2,
         "relay_confirm_interval_s": 0.5,
         "log_level": "ERROR",
     }
     apps = {
-        "registry": registry_app(RegistrySettings(**common)),
+        "registry": registry_app(RegistrySettings(**common, jwt_key_dir=keys_in(stack.tmp / "bench-jwt"))),
         "marketplace_sync": marketplace_app(
             MarketplaceSyncSettings(
                 **common,
+                jwt_public_keys=json.dumps(KEYS.jwks()),
                 voso_url=standins.voso_url,
                 postmart_url=standins.postmart_url,
                 sync_attempts=12,

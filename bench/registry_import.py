@@ -27,6 +27,7 @@ from ocop_registry.app.importing import read_rows
 from ocop_registry.bootstrap import RegistrySettings
 from ocop_registry.main import create_app
 from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 
 GROUPS = ["Thực phẩm", "Đồ uống", "herbal", "handicraft"]
 
@@ -70,12 +71,14 @@ async def main() -> int:
             settings = RegistrySettings(
                 kafka_bootstrap=stack.bootstrap,
                 mongo_url=stack.mongo_url,
-                jwt_secret="bench",
+                secret_key="bench",
+                jwt_key_dir=Path(tmp) / "jwt",
                 data_dir=Path(tmp),
                 log_level="ERROR",
             )
             app = create_app(settings)
-            headers = {"Authorization": f"Bearer {mint_token('bench', role='official')}"}
+            keys = KeyRing.load_or_create(Path(tmp) / "jwt")  # the registry's (it signs with them)
+            headers = {"Authorization": f"Bearer {mint_token(keys, role='official')}"}
             async with (
                 LifespanManager(app, startup_timeout=60),
                 httpx.AsyncClient(

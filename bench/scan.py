@@ -210,7 +210,8 @@ async def main() -> int:
             env = {
                 "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
                 "OCOP_MONGO_URL": stack.mongo_url,
-                "OCOP_JWT_SECRET": "b",
+                "OCOP_SECRET_KEY": "b",
+                "OCOP_JWT_PUBLIC_KEYS": '{"keys": []}',  # no token is used here
                 "OCOP_DATA_DIR": str(tmp),
                 "OCOP_LOG_LEVEL": "WARNING",
                 "OCOP_SCAN_RATE_CAPACITY": "100000000",

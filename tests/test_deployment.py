@@ -13,7 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"registry": 8001, "traceability": 8002, "marketplace_sync": 8003}
 # Settings a container cannot run without (defaults point at 127.0.0.1 or a local key file).
-REQUIRED_ENV = {"OCOP_KAFKA_BOOTSTRAP", "OCOP_MONGO_URL", "OCOP_JWT_SECRET", "OCOP_HOST", "OCOP_PORT", "OCOP_MONGO_DB"}
+REQUIRED_ENV = {"OCOP_KAFKA_BOOTSTRAP", "OCOP_MONGO_URL", "OCOP_SECRET_KEY", "OCOP_HOST", "OCOP_PORT", "OCOP_MONGO_DB"}
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,8 @@ from pymongo import MongoClient
 from conftest import ARTIFACTS
 from ocop_cli.stack import free_port
 from ocop_cli.supervisor import Ports, Supervisor
-from ocop_shared.auth import load_or_create_key, mint_token
+from ocop_shared.auth import mint_token
+from ocop_shared.keys import KeyRing
 
 # Settings the chaos services run with (everything else is the production default).
 CHAOS_ENV = {
@@ -76,13 +77,13 @@ class Api:
     user; every 4xx other than 429 is an answer and is returned."""
 
     sup: Supervisor
-    key: str
+    key: KeyRing
     retries: int = 0
     client: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=15))
 
     @classmethod
     def for_stack(cls, sup: Supervisor) -> Api:
-        return cls(sup, load_or_create_key(sup.data_dir))
+        return cls(sup, KeyRing.load_or_create(sup.data_dir / "jwt"))
 
     def url(self, service: str, path: str) -> str:
         return f"http://127.0.0.1:{getattr(self.sup.ports, service)}{path}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conftest import RunningApps, unique_tax_code
 from tests.support.registry import OFFICIAL, evaluate, issue
@@ -23,10 +23,16 @@ class Seeded:
     packing_house_code: str
     batch: dict
     run: dict
+    # dossiers and a council (seed_dossiers): a draft with one document, an accepted one before a council
+    draft: dict = field(default_factory=dict)
+    accepted: dict = field(default_factory=dict)
+    declared: dict = field(default_factory=dict)  # before the same council: the one a conflict is declared on
+    council: dict = field(default_factory=dict)
+    chair: str = ""
 
     def ids(self) -> dict[str, str]:
         """Path-parameter values, by the names the OpenAPI documents use."""
-        return {
+        ids = {
             "producer_id": self.producer["id"],
             "product_id": self.product["id"],
             "evaluation_id": self.spare_evaluation["id"],
@@ -35,6 +41,13 @@ class Seeded:
             "run_id": self.run["id"],
             "code": self.area_code,
         }
+        if self.draft:
+            ids |= {
+                "dossier_id": self.draft["id"],
+                "evidence_id": self.draft["evidence"][0]["id"],
+                "council_id": self.council["id"],
+            }
+        return ids
 
 
 async def _ok(resp, status: int = 201) -> dict:
@@ -257,3 +270,23 @@ def write_templates(s: Seeded) -> list[tuple[str, str, str, dict]]:
         ("registry", "POST", "/api/v1/migrations/products", {"dry_run": True}),
         ("traceability", "POST", "/api/v1/migrations/admin-units", {"dry_run": True}),
     ]
+
+
+async def seed_dossiers(apps: RunningApps, seeded: Seeded) -> Seeded:
+    """The producer's dossiers (upgrades: the product holds a 3★ certificate) and a council: a draft of 2026
+    with one document; those of 2025 and 2024, accepted, before a council of three members (the product is a
+    beverage: its sheet has part scores)."""
+    from conftest import auth
+    from tests.support.dossiers import accepted_dossier, file_evidence, form_council, panel, pdf_bytes, start_dossier
+
+    owner = auth("producer", producer_id=seeded.producer["id"])
+    document = {"data": pdf_bytes(), "filename": "giay-phep.pdf", "criteria": "A"}
+    seeded.draft = await start_dossier(apps, seeded.product["id"], owner, year=2026, kind="upgrade")
+    await file_evidence(apps, seeded.draft["id"], owner, **document)
+    seeded.draft = (await apps["registry"].get(f"/api/v1/dossiers/{seeded.draft['id']}", headers=owner)).json()
+    seeded.accepted = await accepted_dossier(apps, seeded.product["id"], owner, year=2025, kind="upgrade", criteria="A")
+    seeded.declared = await accepted_dossier(apps, seeded.product["id"], owner, year=2024, kind="upgrade", criteria="A")
+    members = await panel(apps, 3)
+    seeded.council = await form_council(apps, members.members(), [seeded.accepted["id"], seeded.declared["id"]])
+    seeded.chair = members.usernames[0]
+    return seeded

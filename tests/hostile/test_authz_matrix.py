@@ -20,9 +20,11 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import JWT_SECRET, auth
+from conftest import KEYS, auth
 from ocop_shared.auth import mint_token
-from tests.hostile.support import Seeded, seed_producer
+from ocop_shared.keys import KeyRing
+from tests.hostile.support import Seeded, seed_dossiers, seed_producer
+from tests.support.dossiers import auth_as
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +33,8 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 @dataclass
 class Row:
-    #: who may write: "staff" (officials, operators), "owner" (also the producer itself) or "operator" only
+    #: who may write: "staff" (officials, operators), "owner" (also the producer itself), "operator" only, or
+    #: "member" (the members of the council, here its chair)
     writers: str
     request: Callable[[Seeded], tuple[str, dict | None]]
     #: does a province scope apply? (False: a national job, or an import that filters rows by province)
@@ -175,6 +178,70 @@ ROWS: dict[tuple[str, str, str], Row] = {
             },
         ),
     ),
+    ("registry", "POST", "/api/v1/dossiers"): Row(
+        "owner",
+        lambda s: ("/api/v1/dossiers", {"product_id": s.product["id"], "cycle_year": 2026, "kind": "upgrade"}),
+    ),
+    ("registry", "PATCH", "/api/v1/dossiers/{dossier_id}"): Row(
+        "owner", lambda s: (f"/api/v1/dossiers/{s.draft['id']}", {"production_capacity": "5 tấn/năm"})
+    ),
+    ("registry", "POST", "/api/v1/dossiers/{dossier_id}/evidence"): Row(
+        # JSON, not multipart: who may file is asked before the body is read, so the allowed caller gets 415
+        "owner",
+        lambda s: (f"/api/v1/dossiers/{s.draft['id']}/evidence", {"title": "x"}),
+    ),
+    ("registry", "DELETE", "/api/v1/dossiers/{dossier_id}/evidence/{evidence_id}"): Row(
+        "owner", lambda s: (f"/api/v1/dossiers/{s.draft['id']}/evidence/{s.draft['evidence'][0]['id']}", None)
+    ),
+    ("registry", "POST", "/api/v1/dossiers/{dossier_id}/submit"): Row(
+        "owner", lambda s: (f"/api/v1/dossiers/{s.draft['id']}/submit", None)
+    ),
+    ("registry", "POST", "/api/v1/dossiers/{dossier_id}/return"): Row(
+        "staff", lambda s: (f"/api/v1/dossiers/{s.draft['id']}/return", {"comment": "Bổ sung minh chứng"})
+    ),
+    ("registry", "POST", "/api/v1/dossiers/{dossier_id}/accept"): Row(
+        "staff", lambda s: (f"/api/v1/dossiers/{s.draft['id']}/accept", None)
+    ),
+    ("registry", "POST", "/api/v1/councils"): Row(
+        "staff",
+        lambda s: (
+            "/api/v1/councils",
+            {
+                "name": "Hội đồng thử",
+                "level": "province",
+                "province": "19",
+                "meeting_on": "2026-11-20",
+                "members": [{"username": s.chair, "role": "chair"}],
+            },
+        ),
+    ),
+    ("registry", "POST", "/api/v1/councils/{council_id}/dossiers"): Row(
+        "staff", lambda s: (f"/api/v1/councils/{s.council['id']}/dossiers", {"dossier_id": s.draft["id"]})
+    ),
+    ("registry", "POST", "/api/v1/councils/{council_id}/scores"): Row(
+        "member",
+        lambda s: (
+            f"/api/v1/councils/{s.council['id']}/scores",
+            {"dossier_id": s.accepted["id"], "scores": {"A": 30, "B": 15, "C": 20}},
+        ),
+    ),
+    ("registry", "POST", "/api/v1/councils/{council_id}/conflicts"): Row(
+        "member",
+        lambda s: (
+            f"/api/v1/councils/{s.council['id']}/conflicts",
+            {"dossier_id": s.declared["id"], "reason": "Người thân làm việc cho chủ thể"},
+        ),
+    ),
+    ("registry", "POST", "/api/v1/councils/{council_id}/close"): Row(
+        "member", lambda s: (f"/api/v1/councils/{s.council['id']}/close", None)
+    ),
+    ("registry", "POST", "/api/v1/councils/{council_id}/decision"): Row(
+        "staff",
+        lambda s: (
+            f"/api/v1/councils/{s.council['id']}/decision",
+            {"decision_no": "9/QĐ-UBND", "issued_on": "2026-11-30"},
+        ),
+    ),
     ("marketplace_sync", "POST", "/api/v1/listings/resync"): Row(
         "staff", lambda s: ("/api/v1/listings/resync", {"product_id": s.product["id"]})
     ),
@@ -211,11 +278,11 @@ async def test_every_write_route_has_an_authorization_row(hostile_apps):
 
 async def test_authorization_matrix_over_every_write_route(hostile_apps):
     a = await seed_producer(hostile_apps)
-    b = await seed_producer(hostile_apps, commune="Xã Bạch Thông")
+    b = await seed_dossiers(hostile_apps, await seed_producer(hostile_apps, commune="Xã Bạch Thông"))
     unauthenticated = {
         "no token": {},
-        "expired": _bearer(mint_token(JWT_SECRET, role="official", ttl=timedelta(seconds=-60))),
-        "other key": _bearer(mint_token("not-the-key-" + "x" * 20, role="official")),
+        "expired": _bearer(mint_token(KEYS, role="official", ttl=timedelta(seconds=-60))),
+        "other key": _bearer(mint_token(KeyRing.generate(), role="official")),
         "unsigned": _bearer(_unsigned()),
         "not a jwt": {"Authorization": "Bearer not.a.token"},
         "basic auth": {"Authorization": "Basic b2NvcDpvY29w"},
@@ -238,7 +305,7 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
         await cell(service, method, url, body, "producer A", auth("producer", producer_id=a.producer["id"]), {403, 404})
         if row.writers == "operator":  # a data migration: neither producers nor officials
             await cell(service, method, url, body, "official", auth("official"), {403})
-        if row.writers in ("staff", "operator"):  # producers read their records; officials write them
+        if row.writers in ("staff", "operator", "member"):  # producers read their records; officials write them
             await cell(
                 service,
                 method,
@@ -258,6 +325,7 @@ async def test_authorization_matrix_over_every_write_route(hostile_apps):
         url, body = row.request(b)
         headers = {
             "owner": auth("producer", producer_id=b.producer["id"]),
+            "member": auth_as(b.chair),
             "operator": auth("operator"),
         }.get(row.writers, auth("official", provinces=("19",)))
         r = await hostile_apps[service].request(method, url, json=body, headers=headers)

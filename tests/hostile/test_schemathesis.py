@@ -39,7 +39,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conftest import auth
-from tests.hostile.support import seed_producer
+from tests.hostile.support import seed_dossiers, seed_producer
 from tests.hostile.support import write_templates as _templates
 
 pytestmark = [
@@ -167,7 +167,8 @@ def _fuzz_operation(loop, client, service: str, operation, ids: dict, principals
 
 @pytest.fixture(scope="module")
 async def seeded(hostile_apps):
-    return await seed_producer(hostile_apps), await seed_producer(hostile_apps, commune="Xã Bạch Thông")
+    own = await seed_dossiers(hostile_apps, await seed_producer(hostile_apps))  # dossier and council ids too
+    return own, await seed_producer(hostile_apps, commune="Xã Bạch Thông")
 
 
 @pytest.mark.timeout(600)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, auth, require_chromium
+from conftest import ARTIFACTS, auth, require_chromium
 from ocop_cli.stack import free_port
 from ocop_registry.domain.certificate import add_months
 from tests.support.console import PASSWORD, add_user
@@ -24,11 +24,11 @@ from tests.support.traceability import add_area, copied, polygon
 pytestmark = pytest.mark.integration
 # Debian's chromium; without it this module is skipped locally and fails under CI (as the scan page test)
 require_chromium()
-from playwright.async_api import async_playwright, expect  # noqa: E402
+from playwright.async_api import expect  # noqa: E402
 
-CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-dev-shm-usage"]
+from tests.support.browser import DESKTOP, chromium, no_csp_violations  # noqa: E402
+
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 # Runs in the page: the accessibility basics every console page must meet.
 A11Y = """() => {
@@ -102,28 +102,8 @@ async def serve(apps):
             await task
 
 
-@contextlib.asynccontextmanager
-async def chromium(viewport=DESKTOP):
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = await browser.new_context(viewport=viewport, locale="vi-VN", accept_downloads=True)
-            context.set_default_timeout(30_000)
-            # no network but this machine: map tiles are refused (the map draws the areas without them)
-            await context.route(
-                "**/*",
-                lambda route: (
-                    route.continue_()
-                    if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                    else route.abort()
-                ),
-            )
-            yield context
-        finally:
-            await browser.close()
-
-
 async def check_page(page, name: str, *, phone: bool = False) -> None:
+    await no_csp_violations(page, name)
     problems = await page.evaluate(A11Y)
     assert not problems, f"{name}: {problems}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -209,6 +189,11 @@ async def test_official_certifies_a_product_in_the_browser(apps):
         assert Path(path).read_bytes()[:2] == b"PK"  # an .xlsx (zip) file
         await page.get_by_role("link", name="Sắp hết hạn", exact=True).click()
         await check_page(page, "official-expiring")
+
+        # the audit trail shows what this official just did
+        await page.goto(f"{urls['registry']}/console/audit?action=certificate")
+        await expect(page.locator("main")).to_contain_text("certificate.issue")
+        await check_page(page, "official-audit", phone=True)
         await page.get_by_role("link", name="Sản phẩm", exact=True).click()
         await page.get_by_label("Hạng sao").select_option("4")
         await page.get_by_label("Tên sản phẩm hoặc chủ thể").fill(product_name)
@@ -236,7 +221,7 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         await sign_in(page, urls, username)
         warning = page.get_by_role("alert")
-        assert "Cần chuẩn bị hồ sơ đánh giá lại" in await warning.inner_text()
+        assert "Cần nộp hồ sơ đánh giá lại" in await warning.inner_text()
         assert product["name"] in await warning.inner_text()
         assert "hết hạn sau 40 ngày" in await page.locator(".badge.warn").first.inner_text()
         await check_page(page, "producer-products", phone=True)

@@ -35,7 +35,7 @@ async def test_login_sets_a_hardened_session_cookie_holding_the_api_jwt(apps):
         assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
         assert "secure" not in flags  # plain http on localhost; https requests get Secure (below)
         token = client.cookies.get(SESSION_COOKIE)
-        principal = decode_token(apps.runtime("registry").jwt_key, token)
+        principal = decode_token(apps.runtime("registry").token_keys, token)
         assert (principal.role, principal.producer_id, principal.subject) == ("producer", producer["id"], username)
         # the same JWT works as a bearer token on the API, unchanged
         api = await apps["registry"].get(
@@ -445,6 +445,10 @@ async def test_a_user_changes_their_password(apps):
         assert wrong.status_code == 401 and "không đúng" in wrong.text
         mismatch = await change(PASSWORD, "moi-dai-du-9", "khac-hoan-toan")
         assert mismatch.status_code == 422 and "không khớp" in mismatch.text
+        short = await change(PASSWORD, "mat-khau-11", "mat-khau-11")  # 11 characters (ASVS 2.1.1: 12 at least)
+        assert short.status_code == 422 and "ít nhất 12 ký tự" in short.text
+        long = await change(PASSWORD, "x" * 129, "x" * 129)
+        assert long.status_code == 422 and "tối đa 128 ký tự" in long.text
         no_csrf = await change(PASSWORD, "moi-dai-du-9", "moi-dai-du-9", token={})
         assert no_csrf.status_code == 403
         done = await change(PASSWORD, "moi-dai-du-9", "moi-dai-du-9")

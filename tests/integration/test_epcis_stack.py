@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
 
-from conftest import JWT_SECRET, auth, eventually, run_apps
+from conftest import KEYS, auth, eventually, run_apps
 from ocop_cli import demo
 from ocop_cli.stack import start_stack
 from ocop_shared.auth import mint_token
 from tests.integration.epcis_support import all_pages, events_of, make_world
 from tests.standards.epcis_checks import assert_epcis_valid, reference_hash
+from tests.support.http import serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning")]
 FAST = {
@@ -78,20 +78,6 @@ class Receiver:
             if status == 200
             for e in json.loads(body)["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
         ]
-
-
-@contextlib.asynccontextmanager
-async def serve(app) -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def _dispatcher_task() -> asyncio.Task:
@@ -233,7 +219,7 @@ async def _serving(apps) -> AsyncIterator[dict[str, str]]:
 async def test_the_demos_batches_export_valid_epcis(own_stack):
     async with run_apps(own_stack, services=("registry", "traceability"), db_suffix="_demo") as apps:
         async with _serving(apps) as urls:
-            token = mint_token(JWT_SECRET, role="operator")
+            token = mint_token(KEYS, role="operator")
             result = await asyncio.to_thread(demo.load, urls["registry"], token, trace_url=urls["traceability"])
         assert result.runs, result
         tr = apps["traceability"]

@@ -12,7 +12,7 @@ import sys
 import httpx
 import pytest
 
-from conftest import JWT_SECRET, auth, eventually, run_apps, serve_standins, start_stack
+from conftest import PUBLIC_KEYS, SECRET, auth, eventually, run_apps, serve_standins, start_stack
 from ocop_cli.stack import free_port, wait_port
 from tests.support.marketplace import active_counts_for
 from tests.support.registry import evaluate, issue, make_producer, make_product
@@ -26,7 +26,8 @@ def spawn(stack, standins, port: int, tmp) -> subprocess.Popen:
         "OCOP_KAFKA_BOOTSTRAP": stack.bootstrap,
         "OCOP_MONGO_URL": stack.mongo_url,
         "OCOP_MONGO_DB": "marketplace_sync_crash",
-        "OCOP_JWT_SECRET": JWT_SECRET,
+        "OCOP_SECRET_KEY": SECRET,
+        "OCOP_JWT_PUBLIC_KEYS": PUBLIC_KEYS,
         "OCOP_DATA_DIR": str(tmp),
         "OCOP_VOSO_URL": standins.voso_url,
         "OCOP_POSTMART_URL": standins.postmart_url,

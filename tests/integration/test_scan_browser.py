@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import uvicorn
 
 from conftest import ARTIFACTS, require_chromium, run_chromium
-from ocop_cli.stack import free_port
+from tests.support.http import serve
 from tests.support.traceability import make_run, path_of
 
 pytestmark = pytest.mark.integration
@@ -18,13 +17,7 @@ require_chromium()
 
 async def test_scan_page_in_chromium_at_phone_size(apps):
     _producer, product, _cert, _run, urls = await make_run(apps, count=3)
-    app = apps["traceability"]._transport.app
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.05)
+    async with serve(apps["traceability"]._transport.app) as base:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         cases = {"genuine": path_of(urls[0]), "unknown": "/S/0000000000000000A", "genuine-en": path_of(urls[0])}
         expected = {
@@ -33,7 +26,7 @@ async def test_scan_page_in_chromium_at_phone_size(apps):
             "genuine-en": "Genuine product",
         }
         for name, path in cases.items():
-            url = f"http://127.0.0.1:{port}{path}"
+            url = f"{base}{path}"
             # a phone set to Vietnamese, and one set to English (a tourist, an export buyer)
             lang = "--accept-lang=en-US,en" if name.endswith("-en") else "--accept-lang=vi-VN,vi"
             dom = await asyncio.to_thread(run_chromium, lang, "--dump-dom", url)
@@ -50,9 +43,6 @@ async def test_scan_page_in_chromium_at_phone_size(apps):
             run_chromium,
             "--virtual-time-budget=5000",
             "--dump-dom",
-            f"http://127.0.0.1:{port}{cases['genuine']}#ban-do",
+            f"{base}{cases['genuine']}#ban-do",
         )
         assert "leaflet-container" in mapped.stdout and "leaflet-interactive" in mapped.stdout, mapped.stdout[-3000:]
-    finally:
-        server.should_exit = True
-        await task

@@ -16,6 +16,10 @@ DEMO_USERS = [
     ("bacha", "producer", "4700290345", (), "CTCP công nghệ dược liệu Bắc Hà"),
     ("sangha", "producer", "4700271835", (), "HTX Sang Hà"),
     ("hongxuan", "producer", "2400812345", (), "HTX Hồng Xuân"),
+    # the demo council's members (ocop_cli.demo_dossiers): console accounts of their own, tied to no producer
+    ("hd.chutich", "council_member", None, (), "Chủ tịch Hội đồng OCOP tỉnh (minh hoạ)"),
+    ("hd.thanhvien1", "council_member", None, (), "Thành viên Hội đồng OCOP tỉnh 1 (minh hoạ)"),
+    ("hd.thanhvien2", "council_member", None, (), "Thành viên Hội đồng OCOP tỉnh 2 (minh hoạ)"),
 ]
 
 

@@ -19,7 +19,9 @@ from rich.table import Table
 
 from ocop_cli import testing
 from ocop_cli.migrate import migrate_app
-from ocop_shared.auth import ROLES, load_or_create_key, mint_token
+from ocop_cli.signing import key_dir, signer
+from ocop_shared.auth import ROLES, mint_token
+from ocop_shared.keys import KeyRing, kid_of
 
 app = typer.Typer(
     help="OCOP trace & sync: run the embedded stack, mint tokens, load demo data, run tests.",
@@ -48,12 +50,12 @@ def token(
     province: Annotated[list[str] | None, typer.Option(help="limit an official to these province codes")] = None,
     data_dir: DataDir = Path(".ocop"),
 ) -> None:
-    """Print a bearer token signed with the key in the data dir (valid for the running stack)."""
+    """Print a bearer token signed with the registry's key in the data dir (valid for the running stack)."""
     if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
     if role == "producer" and not producer_id:
         raise typer.BadParameter("a producer token needs --producer-id", param_hint="--producer-id")
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     print(
         mint_token(
             key,
@@ -124,7 +126,7 @@ def load_demo(
 ) -> None:
     from ocop_cli import demo as demo_data
 
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     tok = mint_token(key, role="official", subject="demo-loader")
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Demo data", total=len(demo_data.PRODUCERS) + len(demo_data.PRODUCTS))
@@ -134,13 +136,22 @@ def load_demo(
         f"there; {result.products_created} products created; {result.areas_created} growing areas created."
     )
     _load_demo_users(registry_url, key)
+    from ocop_cli.demo_dossiers import DECIDED, load_dossiers
+
+    council = load_dossiers(registry_url, key)
+    console.print(
+        f"Demo council ({'created' if council.created else 'already there'}): "
+        f"{registry_url}/console/councils/{council.council_id} — two decided dossiers, one returned to the producer",
+        soft_wrap=True,
+    )
     for product, run_id in result.runs.items():
         console.print(f"Demo stamps ({product}): {trace_url}/api/v1/stamp-runs/{run_id}/sheet.pdf", soft_wrap=True)
+    listed = 7 + len(DECIDED)  # the certified products of demo.PRODUCTS (one revoked) and the council's two
     if standin_urls:
         console.print(
             "Listings: "
             + ", ".join(
-                f"{name} stand-in {demo_data.count_listings(url)} active ({url}/__inspect/products)"
+                f"{name} stand-in {demo_data.count_listings(url, expected=listed)} active ({url}/__inspect/products)"
                 for name, url in standin_urls.items()
             ),
             soft_wrap=True,
@@ -151,13 +162,14 @@ def load_demo(
         console.print(f"[bold red]Scan a stamp of the revoked product:[/bold red] {result.revoked_url}", soft_wrap=True)
 
 
-def _load_demo_users(registry_url: str, key: str) -> None:
+def _load_demo_users(registry_url: str, key: KeyRing) -> None:
     from ocop_cli.demo_users import DEMO_PASSWORD, load_users
 
     load_users(registry_url, mint_token(key, role="operator", subject="demo-loader"))
     console.print(
         f"Web console: {registry_url}/console — demo logins canbo, canbo.thainguyen (officials), "
-        f"thoa, bacha, sangha, hongxuan (producers); password {DEMO_PASSWORD}"
+        f"thoa, bacha, sangha, hongxuan (producers), hd.chutich, hd.thanhvien1, hd.thanhvien2 (council members); "
+        f"password {DEMO_PASSWORD}"
     )
 
 
@@ -176,6 +188,9 @@ def import_cmd(
     kind: Annotated[str, typer.Argument(help="producers | products")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
     registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    report: Annotated[
+        Path | None, typer.Option(help="write the rows in error to this .xlsx or .csv (row, errors, the row's cells)")
+    ] = None,
     data_dir: DataDir = Path(".ocop"),
 ) -> None:
     """Import producers or products from an Excel/CSV list, with a progress bar and a row-by-row report."""
@@ -194,7 +209,7 @@ def import_cmd(
     rows = sheet.rows
     if sheet.ignored:
         console.print(f"Cột không dùng: {', '.join(sheet.ignored)}")
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='official', subject='cli-import')}"}
     created = existing = 0
     errors: list[dict] = []
@@ -219,6 +234,9 @@ def import_cmd(
             conversions += part.get("conversions", [])
             progress.advance(task, len(rows[start : start + CHUNK]))
     console.print(f"{len(rows)} dòng: {created} tạo mới, {existing} đã có, {len(errors)} lỗi")
+    if report is not None and errors:
+        report.write_bytes(error_report(report.suffix, dict(zip(sheet.numbers, rows, strict=True)), errors))
+        console.print(f"Báo cáo lỗi: {report}")
     if conversions:
         pending = sum(c["status"] == "pending_choice" for c in conversions)
         console.print(f"{len(conversions)} địa chỉ chuyển sang đơn vị hiện nay ({pending} chờ cán bộ chọn xã/phường):")
@@ -233,6 +251,46 @@ def import_cmd(
             table.add_row(str(err["row"]), "; ".join(err["errors"]))
         console.print(table)
         raise typer.Exit(1)
+
+
+def error_report(suffix: str, rows: dict[int, dict], errors: list[dict]) -> bytes:
+    """The rows in error as a spreadsheet (.xlsx) or CSV: what was in the file comes back, so every cell goes
+    through the shared export writer (a hostile cell stays text)."""
+    from ocop_shared.exports import csv_text, table_xlsx
+
+    headers = sorted({k for err in errors for k in rows.get(err["row"], {})})
+    columns = [("row", "Dòng"), ("errors", "Lỗi"), *((f"cell:{h}", h) for h in headers)]
+    table = [
+        {"row": err["row"], "errors": "; ".join(err["errors"])}
+        | {f"cell:{h}": rows.get(err["row"], {}).get(h) for h in headers}
+        for err in errors
+    ]
+    if suffix.lower() == ".csv":
+        return csv_text([[label for _, label in columns], *([r.get(k) for k, _ in columns] for r in table)]).encode()
+    return table_xlsx("Các dòng không nhập được", columns, table, sheet="Lỗi nhập")
+
+
+keys_app = typer.Typer(help="Token signing keys (EdDSA): show and rotate", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("show")
+def keys_show(data_dir: DataDir = Path(".ocop")) -> None:
+    """The key ids: signing, next (published, signs after the next rotation), previous (still accepted)."""
+    ring = signer(data_dir)
+    console.print(f"signing  {ring.kid}")
+    if ring.next is not None:
+        console.print(f"next     {KeyRing(ring.next).kid}")
+    for key in ring.previous:
+        console.print(f"previous {kid_of(key)}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: DataDir = Path(".ocop")) -> None:
+    """Rotate: the next key signs, the signing key stays published as previous, a new next key is made.
+    Restart the registry; the other services already hold the new key (it was published as next)."""
+    ring = KeyRing.rotate(key_dir(data_dir))
+    console.print(f"signing key now {ring.kid}; restart the registry (tokens of the previous key stay valid)")
 
 
 app.add_typer(migrate_app, name="migrate", no_args_is_help=True)
@@ -255,7 +313,7 @@ def user_add(
             hide_input=True,
             confirmation_prompt=True,
             envvar="OCOP_NEW_USER_PASSWORD",
-            help="at least 8 characters",
+            help="12 to 128 characters",
         ),
     ] = "",
     replace: Annotated[bool, typer.Option("--replace", help="overwrite an existing account (new password)")] = False,
@@ -265,7 +323,7 @@ def user_add(
     """Create a console account (the password is stored as an argon2 hash)."""
     import httpx
 
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     headers = {"Authorization": f"Bearer {mint_token(key, role='operator', subject='cli-user')}"}
     resp = httpx.post(
         f"{registry_url}/api/v1/users",
@@ -370,7 +428,7 @@ def stamps_issue(
     """Order a stamp run, follow its progress, download the print sheet (PDF) and the codes (CSV)."""
     import httpx
 
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
+    key = signer(data_dir)
     role = "producer" if producer_id else "official"
     headers = {"Authorization": f"Bearer {mint_token(key, role=role, producer_id=producer_id, subject='cli-stamps')}"}
     with httpx.Client(base_url=traceability_url, headers=headers, timeout=120) as client:

@@ -7,7 +7,6 @@ a report of what it changed and what it could not; this module calls them and pr
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ocop_shared.auth import load_or_create_key, mint_token
+from ocop_cli.signing import signer
+from ocop_shared.auth import mint_token
 
 migrate_app = typer.Typer(help="Data migrations of a running stack (idempotent; each reports what it changed)")
 console = Console()
@@ -24,8 +24,7 @@ ROWS_SHOWN = 50
 
 
 def _token(data_dir: Path) -> str:
-    key = os.environ.get("OCOP_JWT_SECRET") or load_or_create_key(data_dir)
-    return mint_token(key, role="operator", subject="cli-migrate")
+    return mint_token(signer(data_dir), role="operator", subject="cli-migrate")
 
 
 def _run(url: str, route: str, token: str, dry_run: bool) -> dict[str, Any]:

@@ -87,6 +87,8 @@ class Supervisor:
             "OCOP_HOST": h,
             "OCOP_VOSO_URL": f"http://{h}:{p.voso}",  # marketplace_sync talks to the stand-ins
             "OCOP_POSTMART_URL": f"http://{h}:{p.postmart}",
+            # the services verify tokens with the registry's public keys, fetched here (and cached)
+            "OCOP_JWKS_URL": f"http://{h}:{p.registry}/.well-known/jwks.json",
             **self.extra_env,
         }
         # web console: links between the services' pages (one session cookie serves the whole host)

@@ -14,6 +14,7 @@ from ocop_marketplace_sync.app.ports import ProductSummary
 from ocop_marketplace_sync.domain.listing import ListingDraft
 from ocop_marketplace_sync.domain.listing_state import Listing, Retry, SyncOutcome
 from ocop_marketplace_sync.domain.platform import RemoteListing
+from ocop_shared.audit import RecordedActions
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
 
 
@@ -150,7 +151,7 @@ class FakeProducerCopies:
         return {k for k, v in self.stored.items() if v["province_code"] in provinces}
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(RecordedActions):
     """One store shared by every unit of work a test makes; ``events`` holds what commits published."""
 
     def __init__(self) -> None:

@@ -17,12 +17,15 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from ocop_registry.app.ports import CertificateQuery, ProductQuery
+from ocop_registry.app.ports import CertificateQuery, CouncilQuery, DossierQuery, ProductQuery
 from ocop_registry.domain.certificate import Certificate
 from ocop_registry.domain.certification import Councils
+from ocop_registry.domain.council import Council, MemberScore
+from ocop_registry.domain.dossier import Dossier, EvidenceNotFound
 from ocop_registry.domain.producer import Producer, ProducerKind
 from ocop_registry.domain.product import Product, ProductGroup
 from ocop_registry.domain.scoring import Evaluation, stars_for
+from ocop_shared.audit import RecordedActions
 from ocop_shared.errors import Conflict
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -55,12 +58,20 @@ class FakeRepository:
         for e in entities:
             if e.id in self.items:
                 raise Conflict("duplicate", "Bản ghi đã tồn tại")
-            self.items[e.id] = e.model_copy(deep=True)
+            self.items[e.id] = self._stored(e)
             self._track(e)
 
     async def save(self, entity: Any) -> None:
-        self.items[entity.id] = entity.model_copy(deep=True)
+        self.items[entity.id] = self._stored(entity)
         self._track(entity)
+
+    @staticmethod
+    def _stored(entity: Any) -> Any:
+        """What the store keeps: a copy without the events recorded (they go to the outbox, not the record)."""
+        stored = entity.model_copy(deep=True)
+        if getattr(stored, "events", None):
+            stored.events = []
+        return stored
 
     def _all(self, sort: str = "id") -> list[Any]:
         return sorted((e.model_copy(deep=True) for e in self.items.values()), key=lambda e: getattr(e, sort))
@@ -168,7 +179,70 @@ class FakeTraced:
         return set(product_ids) & set(self.items)
 
 
-class FakeUnitOfWork:
+class FakeDossiers(FakeRepository):
+    async def select(self, q: DossierQuery) -> list[Dossier]:
+        found = [
+            d
+            for d in self._all()
+            if (q.ids is None or d.id in q.ids)
+            and (not q.product_id or d.product_id == q.product_id)
+            and (not q.producer_id or d.producer_id == q.producer_id)
+            and (not q.provinces or d.province_code in q.provinces)
+            and (not q.statuses or d.status.value in q.statuses)
+            and (not q.cycle_year or d.cycle_year == q.cycle_year)
+        ]
+        found.sort(key=lambda d: (-d.cycle_year, d.id))
+        return found[: q.limit] if q.limit else found
+
+    async def using_file(self, file_id: str) -> list[str]:
+        return [d.id for d in self._all() if any(e.file_id == file_id for e in d.evidence)]
+
+    async def file_ids(self) -> set[str]:
+        return {e.file_id for d in self._all() for e in d.evidence}
+
+
+class FakeCouncils(FakeRepository):
+    async def select(self, q: CouncilQuery) -> list[Council]:
+        found = [
+            c
+            for c in self._all()
+            if (not q.member or c.member(q.member) is not None) and (not q.provinces or c.province_code in q.provinces)
+        ]
+        found.sort(key=lambda c: (c.meeting_on, c.id), reverse=True)
+        return found[: q.limit] if q.limit else found
+
+
+class FakeScores(FakeRepository):
+    async def of_council(self, council_id: str) -> list[MemberScore]:
+        return [s for s in self._all() if s.council_id == council_id]
+
+
+class FakeEvidenceStore:
+    """Files in a dict (GridFS stands outside the unit of work: an aborted transaction keeps what was put)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    async def put(self, data: bytes, *, filename: str, content_type: str, metadata: dict[str, Any]) -> str:
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = data
+        return file_id
+
+    async def open(self, file_id: str):
+        if file_id not in self.files:
+            raise EvidenceNotFound()
+        data = self.files[file_id]
+
+        async def chunks():
+            yield data
+
+        return len(data), chunks()
+
+    async def delete(self, file_id: str) -> None:
+        self.files.pop(file_id, None)
+
+
+class FakeUnitOfWork(RecordedActions):
     def __init__(self) -> None:
         self.seen: list[Any] = []
         self.events: list[tuple[BaseModel, str, str | None]] = []
@@ -181,6 +255,9 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self)
         self.listings = FakeListings()
         self.traced = FakeTraced()
+        self.dossiers = FakeDossiers(self, unique=lambda d: d.natural_key)
+        self.councils = FakeCouncils(self)
+        self.scores = FakeScores(self)
         self._stores = (
             self.producers,
             self.products,
@@ -189,6 +266,9 @@ class FakeUnitOfWork:
             self.users,
             self.listings,
             self.traced,
+            self.dossiers,
+            self.councils,
+            self.scores,
         )
 
     async def __aenter__(self) -> FakeUnitOfWork:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ocop_shared.audit import RecordedActions
 from ocop_shared.auth import Principal, Scope
 from ocop_shared.errors import Conflict
 from ocop_traceability.domain.alerts import CloneAlert
@@ -210,7 +211,7 @@ class FakeEpcis(_Store):
         self.uow.intents.pop(mark, None)
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(RecordedActions):
     """Writes go straight to the dicts; ``commits`` counts the commits and ``published`` holds the events
     of committed units (an uncommitted unit's events are dropped, as the outbox rows would be)."""
 

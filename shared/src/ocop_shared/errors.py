@@ -15,6 +15,7 @@ from typing import Any
 class AppError(Exception):
     status = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None  # sent with the error answer (e.g. Retry-After of a 429)
 
     def __init_subclass__(cls, status: int | None = None, code: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

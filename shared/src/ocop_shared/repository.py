@@ -24,6 +24,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from ocop_shared.audit import Journal
 from ocop_shared.errors import AppError, Conflict
 from ocop_shared.logging import get_logger
 from ocop_shared.validation import TRUSTED
@@ -58,11 +59,16 @@ class MongoRepository:
     collection_name: ClassVar[str]
 
     def __init__(
-        self, db: AsyncDatabase, session: AsyncClientSession | None = None, seen: list[Any] | None = None
+        self,
+        db: AsyncDatabase,
+        session: AsyncClientSession | None = None,
+        seen: list[Any] | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.collection: AsyncCollection = db[self.collection_name]
         self.session = session
         self._seen = seen
+        self._journal = journal or Journal()
 
     async def unplaced_ids(self, *, after: str, limit: int) -> list[str]:
         """Ids after ``after`` (in order) of records whose address was never placed in today's units (no
@@ -84,6 +90,23 @@ class MongoRepository:
         if self._seen is not None:
             self._seen.append(entity)
         return entity
+
+    def _loaded(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """A document read: the audit trail's "before" when the unit of work records an action."""
+        self._journal.load(self.collection_name, doc)
+        return doc
+
+    async def _writing(self, doc: dict[str, Any], *, insert: bool = False) -> None:
+        """Call before writing ``doc`` (whole): the audit trail's "after" (and its "before", read now if it was
+        not loaded in this unit of work). Inserts have no before."""
+        journal = self._journal
+        if not journal.active:
+            return
+        if not insert and not journal.knows(self.collection_name, doc["_id"]):
+            current = await self.collection.find_one({"_id": doc["_id"]}, session=self.session)
+            if current is not None:
+                journal.load(self.collection_name, current)
+        journal.write(self.collection_name, doc)
 
 
 class ModelRepository(MongoRepository, Generic[T]):
@@ -126,18 +149,22 @@ class ModelRepository(MongoRepository, Generic[T]):
     async def add_many(self, entities: list[T]) -> None:
         if not entities:
             return
+        docs = [self.to_doc(e) for e in entities]
+        for doc in docs:
+            await self._writing(doc, insert=True)
         with unique(*self.duplicate):
-            await self.collection.insert_many([self.to_doc(e) for e in entities], session=self.session)
+            await self.collection.insert_many(docs, session=self.session)
         for e in entities:
             self._track(e)
 
     async def get(self, entity_id: str) -> T | None:
         doc = await self.collection.find_one({"_id": entity_id}, session=self.session)
-        return self._track(self.load_one(doc)) if doc else None
+        return self._track(self.load_one(self._loaded(doc))) if doc else None
 
     async def save(self, entity: T) -> None:
+        doc = self.to_doc(entity)
+        await self._writing(doc)
         with unique(*self.duplicate):
-            doc = self.to_doc(entity)
             await self.collection.replace_one({"_id": doc["_id"]}, doc, session=self.session)
         self._track(entity)
 
@@ -145,4 +172,4 @@ class ModelRepository(MongoRepository, Generic[T]):
         cursor = self.collection.find(query, session=self.session).sort(sort, 1).skip(skip)
         if limit:
             cursor = cursor.limit(limit)
-        return [e for d in await cursor.to_list() if (e := self.load(d)) is not None]
+        return [e for d in await cursor.to_list() if (e := self.load(self._loaded(d))) is not None]

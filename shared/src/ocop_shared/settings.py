@@ -20,12 +20,23 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_db: str = "ocop"
     data_dir: Path = Path(".ocop")
-    # HS256 signing key for bearer tokens. If empty it is read from (or created in) data_dir/jwt.key.
+    # The host's local secret (HMAC key of CSRF tokens and of the scan page's salt; the services of a host share
+    # it, as they share the console's cookies). If empty: OCOP_JWT_SECRET (its former name), else
+    # data_dir/secret.key (created on first use). It signs no token.
+    secret_key: str = ""
     jwt_secret: str = ""
-    # Key rotation: the keys used before OCOP_JWT_SECRET, comma-separated, still accepted (never used to
-    # sign) until the tokens they signed have expired.
-    jwt_previous_secrets: str = ""
+    # Tokens (EdDSA): the registry signs with the key ring in jwt_key_dir (default data_dir/jwt); the other
+    # services verify with OCOP_JWT_PUBLIC_KEYS (a JWKS document or a path to one) if set, else with the
+    # registry's JWKS (OCOP_JWKS_URL, default <registry_public_url>/.well-known/jwks.json), fetched at start-up
+    # and every jwks_refresh_s in the background and cached in data_dir/jwks/.
+    jwt_signer: bool = False
+    jwt_key_dir: Path | None = None
+    jwt_public_keys: str = ""
+    jwks_url: str = ""
+    jwks_refresh_s: float = 300.0
     jwt_issuer: str = "ocop"
+    # Audit trail: entries older than this are deleted (hourly).
+    audit_retention_days: float = 1825.0
     log_level: str = "INFO"
     log_json: bool = True
     # Relay: how long it sleeps when idle before re-checking the outbox (it is also woken at once by

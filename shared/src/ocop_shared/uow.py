@@ -6,6 +6,8 @@ them (cosmicpython's ``SqlAlchemyUnitOfWork``). Repositories are usable before t
 transaction); inside ``async with uow:`` they are rebound to the session.
 Events reach the outbox two ways: aggregates record them (``entity.events``, collected from what the
 repositories loaded or added) or a use case calls :meth:`emit`.
+A use case done by a person names its actor and action (:meth:`acting`): the commit also writes the audit entry
+(``ocop_shared.audit``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ocop_shared.audit import Journal, Pending, entry_of, pending, write_entry
 from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
 from ocop_shared.events.recording import Recorded
@@ -51,6 +54,8 @@ class MongoUnitOfWork:
         self.seen: list[Any] = []  # aggregates loaded or added in this unit of work (their events are collected)
         self._committed = False
         self._owner = True
+        self.journal = Journal()
+        self._action: Pending | None = None
         self.bind(None)
 
     @classmethod
@@ -69,7 +74,20 @@ class MongoUnitOfWork:
         """Create the repositories on ``session``; ``self.seen`` collects the events of what they load."""
         seen = self.seen if session is not None or self.track_plain_reads else None
         for name, repository in self.repositories().items():
-            setattr(self, name, repository(self.db, session, seen))
+            setattr(self, name, repository(self.db, session, seen, self.journal))
+
+    def acting(self, principal: Any, action: str, *, scope: tuple[str, ...] = (), **targets: str | None) -> Self:
+        """The next commit records ``action`` by ``principal`` in the audit trail (with the records written,
+        before and after). ``targets``: ids worth naming (``certificate=…``); ``scope``: provinces to add to
+        the ones the records give. ``async with uow.acting(principal, "product.update", product=pid):``"""
+        self._action = pending(principal, action, targets, scope)
+        self.journal.active = True
+        return self
+
+    def note(self, **detail: Any) -> None:
+        """Add what the records do not show to the action's entry (a serial range, a reason, a count)."""
+        if self._action is not None:
+            self._action.detail.update({k: v for k, v in detail.items() if v is not None})
 
     @classmethod
     def joined(
@@ -117,6 +135,8 @@ class MongoUnitOfWork:
                 await note_transaction(self.client, self.db.name, session, open_=False)
             finally:
                 self.session = None
+                self._action = None
+                self.journal.clear()
                 self.bind(None)
                 await self._gate.__aexit__(None, None, None)
 
@@ -159,6 +179,10 @@ class MongoUnitOfWork:
                 for e in self.events
             ]
             await self.db.outbox.insert_many(rows, session=self.session)
+        if self._action is not None:
+            await write_entry(
+                self.db, entry_of(self._action, self.journal, self.source.rsplit("/", 1)[-1]), self.session
+            )
         if self._owner:
             assert self.session is not None
             # a server that checks unique indexes only at commit (the embedded one, under load) still answers 409
@@ -168,3 +192,5 @@ class MongoUnitOfWork:
         if self.events and self._on_commit:
             self._on_commit()
         self.events = []
+        self._action = None
+        self.journal.clear()

@@ -1,8 +1,9 @@
 """FastAPI application factory every service uses: lifespan wiring, health, metrics, errors, AsyncAPI.
 
 One composition path for all three services: :class:`Runtime` holds the clients (Mongo, Kafka via a
-FastStream ``KafkaRouter``), the outbox relay and the JWT key; a service passes its routers and a
-``setup`` callback that creates indexes and registers its event subscribers.
+FastStream ``KafkaRouter``), the outbox relay, the token keys (the registry's key ring, or the public keys
+the others verify with) and the host's local secret; a service passes its routers and a ``setup`` callback
+that creates indexes and registers its event subscribers.
 """
 
 from __future__ import annotations
@@ -28,17 +29,23 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ocop_shared.audit import AUDIT, ensure_audit_indexes
+from ocop_shared.audit_api import router as audit_router
 from ocop_shared.auth import load_or_create_key
 from ocop_shared.consumer import EventConsumer, attach
 from ocop_shared.errors import AppError
-from ocop_shared.events.envelope import CloudEvent
+from ocop_shared.events.envelope import CloudEvent, utcnow
+from ocop_shared.events.models import REGISTRY
+from ocop_shared.headers import install_security_headers
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
+from ocop_shared.keys import KeyRing, RemoteKeys, TokenKeys
 from ocop_shared.limits import BodyLimit, allowed_methods
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
 from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
 from ocop_shared.openapi import Patch, returns
 from ocop_shared.openapi import install as install_openapi
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
+from ocop_shared.sessions import REVOKED, Caller, RevokedSessions, follow_revocations
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
 from ocop_shared.uow import MongoUnitOfWork
@@ -64,8 +71,15 @@ class Runtime:
     db: AsyncDatabase
     broker: KafkaBroker
     relay: OutboxRelay
-    jwt_key: str
+    secret_key: str  # the host's local secret: CSRF tokens, the scan page's salt (never tokens)
+    token_keys: TokenKeys  # what tokens are verified with
+    key_ring: KeyRing | None = None  # the signing keys: the registry only
     consumers: dict[str, EventConsumer] = field(default_factory=dict)
+
+    @property
+    def jwt_key(self) -> str:
+        """Older name of :attr:`secret_key` (it no longer has anything to do with tokens)."""
+        return self.secret_key
 
     @property
     def source(self) -> str:
@@ -120,8 +134,22 @@ def runtime_parts(settings: ServiceSettings) -> dict[str, Any]:
         confirm_interval_s=settings.relay_confirm_interval_s,
     )
     set_transaction_journal(Path(settings.data_dir) / "transactions")
-    key = settings.jwt_secret or load_or_create_key(settings.data_dir)
-    return {"settings": settings, "client": client, "db": db, "broker": broker, "relay": relay, "jwt_key": key}
+    secret = settings.secret_key or settings.jwt_secret or load_or_create_key(settings.data_dir)
+    parts = {"settings": settings, "client": client, "db": db, "broker": broker, "relay": relay, "secret_key": secret}
+    return parts | token_parts(settings)
+
+
+def token_parts(settings: ServiceSettings) -> dict[str, Any]:
+    """The registry signs (its key ring, created on first use); the others verify with configured keys or the
+    registry's JWKS (fetched in the background, cached in the data dir)."""
+    if settings.jwt_signer:
+        ring = KeyRing.load_or_create(settings.jwt_key_dir or Path(settings.data_dir) / "jwt")
+        return {"key_ring": ring, "token_keys": ring.verifier()}
+    if settings.jwt_public_keys:
+        return {"token_keys": TokenKeys.configured(settings.jwt_public_keys)}
+    url = settings.jwks_url or f"{settings.registry_public_url.rstrip('/')}/.well-known/jwks.json"
+    cache = Path(settings.data_dir) / "jwks" / f"{settings.service_name}.json"
+    return {"token_keys": RemoteKeys(url, cache, refresh_s=settings.jwks_refresh_s)}
 
 
 def build_runtime(settings: ServiceSettings, cls: type[Runtime] = Runtime, **parts: Any) -> Any:
@@ -175,17 +203,19 @@ def create_service_app(
     async def lifespan(app: FastAPI):
         if await end_abandoned_transaction(runtime.client, runtime.db.name):
             log.warning("mongo.abandoned_transaction_ended", db=runtime.db.name)
-        await ensure_collections(runtime.db, ["outbox", "inbox", "relay_state", *collections])
+        await ensure_collections(runtime.db, ["outbox", "inbox", "relay_state", AUDIT, REVOKED, *collections])
         await ensure_outbox_indexes(runtime.db)
+        await ensure_audit_indexes(runtime.db)
         if on_startup:
             await on_startup(runtime)
+        await runtime.token_keys.start()
         await runtime.relay.start()
         # Subscribers start consuming only once everything above is ready. A broker that is down does not
         # stop the service from starting: the API keeps accepting writes (they wait in the outbox) and the
         # connection is retried in the background; /healthz says "degraded" meanwhile.
         connect = asyncio.create_task(_connect_broker(runtime), name="broker-connect")
         await asyncio.wait([connect], timeout=5)
-        tasks = [fn(runtime) for fn in background]
+        tasks = [fn(runtime) for fn in (*background, _pruner)]
         log.info("service.started", port=settings.port, broker="connected" if connect.done() else "retrying")
         try:
             yield {"runtime": runtime}
@@ -196,9 +226,12 @@ def create_service_app(
                     task.cancel()
             await runtime.broker.stop()
             await runtime.relay.stop()
+            await runtime.token_keys.stop()
             await runtime.client.close()
 
     broker = runtime.broker
+    if runtime.key_ring is None:  # a service that only verifies keeps the registry's list of ended sessions
+        follow_revocations(runtime.consumer(REGISTRY), runtime.db)
     for topic in emits:  # documentation only: the outbox relay does the publishing
         broker.publisher(
             topic,
@@ -208,16 +241,18 @@ def create_service_app(
         )
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.state.jwt_key = runtime.jwt_key
-    app.state.jwt_verify_keys = (
-        runtime.jwt_key,
-        *(k.strip() for k in settings.jwt_previous_secrets.split(",") if k.strip()),
-    )
+    app.state.secret_key = runtime.secret_key
     app.state.jwt_issuer = settings.jwt_issuer
     install_error_handlers(app)
     install_body_limits(app, settings.body_limits, exempt=tuple(own_body_limits))
     install_observability(app, settings.service_name)
     install_openapi(app, openapi_patches)
+    # CSP, nosniff, frame-ancestors, Referrer-Policy, Permissions-Policy, HSTS on https (ocop_shared.headers)
+    install_security_headers(
+        app,
+        form_targets=(settings.registry_public_url, settings.traceability_public_url, settings.marketplace_public_url),
+    )
+    app.add_middleware(Caller, runtime=runtime)  # verified caller and network prefix, for every route
 
     health = APIRouter()
 
@@ -273,12 +308,45 @@ def create_service_app(
         spec = AsyncAPI(broker, title=title, version="1.0.0", description=description).to_specification()
         return Response(spec.to_json(), media_type="application/json")
 
+    if runtime.key_ring is not None:
+        ring = runtime.key_ring
+
+        @health.get(
+            "/.well-known/jwks.json",
+            tags=["ops"],
+            summary="Public keys that verify this system's tokens (RFC 7517): signing, next and previous",
+        )
+        async def jwks() -> JSONResponse:
+            return JSONResponse(
+                ring.jwks(), headers={"Cache-Control": "public, max-age=300"}, media_type="application/jwk-set+json"
+            )
+
     for r in pages:  # public pages at the root (the URLs printed in QR stamps): matched first, they are hot
         app.include_router(r)
     app.include_router(health)
-    for r in routers:
+    for r in (*routers, audit_router):  # every service answers GET /api/v1/audit for its own trail
         app.include_router(r, prefix="/api/v1")
     return app
+
+
+async def prune(runtime: Runtime) -> None:
+    """Forget audit entries past the retention (``OCOP_AUDIT_RETENTION_DAYS``) and revocations of sessions that
+    have expired anyway."""
+    now = utcnow().timestamp()
+    await runtime.db[AUDIT].delete_many({"ts": {"$lt": now - runtime.settings.audit_retention_days * 86400}})
+    await RevokedSessions(runtime.db).prune(now)
+
+
+def _pruner(runtime: Runtime) -> asyncio.Task:
+    """:func:`prune` at start-up, then every hour."""
+
+    async def loop() -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await prune(runtime)
+            await asyncio.sleep(3600)
+
+    return asyncio.create_task(loop(), name="audit-prune")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -293,7 +361,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             body(exc.code, exc.message, exc.details),
             status_code=exc.status,
-            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else exc.headers,
         )
 
     def invalid_input(errors: Sequence[Any], hidden: tuple[str, ...] = ()) -> JSONResponse:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import date
+from pathlib import Path
 
+from ocop_registry.adapters.criteria_files import load_sheets
+from ocop_registry.adapters.evidence_store import GridFsEvidenceStore
 from ocop_registry.adapters.uow import COLLECTIONS, ensure_indexes
 from ocop_registry.app.commands import ExpireCertificates
 from ocop_registry.app.expiry import expire_certificates
@@ -15,15 +18,19 @@ from ocop_registry.events import marketplace, traceability
 from ocop_registry.runtime import RegistryRuntime, RegistrySettings
 from ocop_shared import admin_units
 from ocop_shared.logging import get_logger
-from ocop_shared.web import Runtime, build_runtime
+from ocop_shared.web import Runtime, runtime_parts
 
 log = get_logger(__name__)
 
 
 def bootstrap(settings: RegistrySettings | None = None) -> RegistryRuntime:
     settings = settings or RegistrySettings()
-    runtime: RegistryRuntime = build_runtime(
-        settings, cls=RegistryRuntime, councils=Councils(settings.council_max_stars)
+    parts = runtime_parts(settings)
+    runtime: RegistryRuntime = RegistryRuntime(
+        **parts,
+        councils=Councils(settings.council_max_stars),
+        criteria=load_sheets(Path(settings.criteria_dir) if settings.criteria_dir else None),
+        evidence=GridFsEvidenceStore(parts["client"], parts["db"]),
     )
     traceability.subscribe(runtime)
     marketplace.subscribe(runtime)
@@ -34,6 +41,11 @@ async def on_startup(runtime: Runtime) -> None:
     await ensure_indexes(runtime.db)
     # the address tables (≈0.5–1 s to build) are made off the request path, while the service starts serving
     asyncio.get_running_loop().run_in_executor(None, admin_units.warm)
+    assert isinstance(runtime, RegistryRuntime)
+    with contextlib.suppress(Exception):  # files a crash left between storing and committing (best effort)
+        swept = await runtime.evidence.sweep(await runtime.uow().dossiers.file_ids())
+        if swept:
+            log.info("evidence.orphans_deleted", count=swept)
 
 
 def expiry_job(runtime: Runtime) -> asyncio.Task:

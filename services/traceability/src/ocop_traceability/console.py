@@ -120,7 +120,9 @@ def _flash(request: Request, messages: dict[str, str]) -> Notice:
 
 async def _areas_page(request: Request, principal: Principal, uow: UowDep, notice: Notice) -> Response:
     areas = await places.list_areas(principal, uow, by_code=True)
-    geojson = json.dumps(feature_collection(areas), ensure_ascii=False).replace("</", "<\\/")
+    geojson = json.dumps(feature_collection(areas), ensure_ascii=False).replace(
+        "<", "\\u003c"
+    )  # no "</script>" nor "<!--" in the data block
     producers = await places.producers_for(principal, uow)
     return console.render(
         request,

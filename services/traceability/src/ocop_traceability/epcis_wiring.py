@@ -35,7 +35,7 @@ def epcis_parts(
         config=EpcisConfig(Minting.of(settings.epcis_base), settings.epcis_max_stamps_listed),
         limits=CaptureLimits(settings.epcis_capture_limit, settings.epcis_capture_max_bytes),
         schemas=EpcisSchemas(),
-        tokens=PageTokens(parts["jwt_key"]),
+        tokens=PageTokens(parts["secret_key"]),  # the host's local secret (HMAC)
         capture=CaptureWorker(new_uow),
         dispatcher=Dispatcher(
             new_uow,

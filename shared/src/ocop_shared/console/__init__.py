@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -29,8 +29,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocop_shared.addresses import describe
-from ocop_shared.auth import Principal, decode_token, verify_keys
+from ocop_shared.auth import Principal, decode_token, token_keys
 from ocop_shared.errors import AppError, Forbidden
+from ocop_shared.headers import csp_nonce
+from ocop_shared.sessions import SESSION_COOKIE, SESSION_KEY
 from ocop_shared.vocabulary import (
     CERT_STATUS,
     GROUP_NAMES,
@@ -45,7 +47,6 @@ from ocop_shared.vocabulary import (
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"  # the console layout and page_base.html, the skeleton of every HTML page
-SESSION_COOKIE = "ocop_session"
 CSRF_COOKIE = "ocop_csrf"
 CSRF_FIELD = "csrf_token"
 PREFIX = "/console"
@@ -67,16 +68,22 @@ class NavEntry:
     roles: tuple[str, ...] = ("official", "operator", "producer")
 
 
+AUDIT_NAV = NavEntry("/audit", "Nhật ký thao tác", ("official", "operator"))
+
+
 # -- sessions and CSRF -------------------------------------------------------------------------------
 
 
 def principal_of(request: Request) -> Principal | None:
-    """The signed-in user (the session cookie's JWT), or None."""
+    """The signed-in user (the session cookie's JWT, verified and checked against ended sessions by the
+    ``ocop_shared.sessions.Caller`` middleware), or None."""
+    if SESSION_KEY in request.scope:
+        return request.scope[SESSION_KEY]
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return decode_token(verify_keys(request), token, request.app.state.jwt_issuer)
+        return decode_token(token_keys(request), token, request.app.state.jwt_issuer)
     except AppError:
         return None
 
@@ -111,7 +118,7 @@ def csrf_token(request: Request) -> str:
     if not hasattr(request.state, "csrf"):
         current = request.cookies.get(CSRF_COOKIE)
         request.state.csrf = (
-            current if csrf_valid(request.app.state.jwt_key, current) else new_csrf(request.app.state.jwt_key)
+            current if csrf_valid(request.app.state.secret_key, current) else new_csrf(request.app.state.secret_key)
         )
     return request.state.csrf
 
@@ -124,7 +131,7 @@ async def form_of(request: Request) -> dict[str, str]:
         isinstance(sent, str)
         and cookie
         and hmac.compare_digest(sent, cookie)
-        and csrf_valid(request.app.state.jwt_key, cookie)
+        and csrf_valid(request.app.state.secret_key, cookie)
     ):
         raise CsrfRejected(
             message="Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại."
@@ -215,7 +222,7 @@ class Console:
         field_names: Mapping[str, str] | None = None,
     ) -> None:
         self.service = service  # its key in public_urls: registry, traceability or marketplace
-        self.nav = tuple(nav)
+        self.nav = (*nav, AUDIT_NAV)  # every service shows its audit trail (ocop_shared.audit_api)
         self.field_names = dict(field_names or {})
         loaders = ([FileSystemLoader(templates)] if templates else []) + [FileSystemLoader(TEMPLATES)]
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
@@ -241,6 +248,7 @@ class Console:
             nav=nav_items(principal, urls, self.service, self.nav),
             csrf=csrf_token(request),
             static=f"{PREFIX}/static",
+            csp_nonce=csp_nonce(request),
             path=request.url.path,
             **context,
         )
@@ -283,9 +291,15 @@ def _vi_http(exc: StarletteHTTPException) -> str:
 
 
 def install(app: FastAPI, console: Console) -> None:
-    """Serve the shared static files and answer errors on ``/console`` pages as HTML (API routes keep JSON)."""
+    """Serve the shared static files and the audit trail's page, and answer errors on ``/console`` pages as HTML
+    (API routes keep JSON)."""
+    from ocop_shared.audit_api import add_console_page
+
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.state.console = console
+    pages = APIRouter(prefix=PREFIX, include_in_schema=False)
+    add_console_page(pages, console)
+    app.include_router(pages)
     original = dict(app.exception_handlers)
 
     def on_console(exc_type, page):

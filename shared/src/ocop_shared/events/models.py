@@ -1,4 +1,4 @@
-"""Payload models of every wave-1 event (the ``data`` of a CloudEvent), version 1.
+"""Payload models of every event (the ``data`` of a CloudEvent), version 1.
 
 Rules for v1 models: only add optional fields. Removing, renaming or retyping a field, or adding a
 required one, is a breaking change and needs a v2 type; ``tests/test_schema_compat.py`` enforces it
@@ -175,6 +175,81 @@ class ListingDelisted(_ListingEvent):
     reason: str
 
 
+DossierStatus = Literal["draft", "submitted", "returned", "resubmitted", "accepted", "evaluated", "decided"]
+DossierKind = Literal["new", "renewal", "upgrade"]
+
+
+class DossierSnapshot(_Payload):
+    """A product's evaluation dossier (hồ sơ đánh giá, phân hạng) as other services may know it: no form text,
+    no evidence, no reviewer's comment."""
+
+    dossier_id: str
+    product_id: str
+    producer_id: str
+    cycle_year: int
+    kind: DossierKind
+    group: ProductGroup
+    criteria_version: str
+    status: DossierStatus
+    province: AdminUnit | None = None
+
+
+class _DossierEvent(_Payload):
+    dossier: DossierSnapshot
+    previous_status: DossierStatus | None = None
+    # Per-dossier version, strictly increasing (each transition moves it one on).
+    version: int = Field(ge=1)
+    at: datetime
+
+
+class DossierCreated(_DossierEvent):
+    pass
+
+
+class DossierSubmitted(_DossierEvent):
+    evidence_count: int = Field(default=0, ge=0)
+
+
+class DossierReturned(_DossierEvent):
+    items: int = Field(default=0, ge=0, description="how many items the official commented on")
+
+
+class DossierResubmitted(_DossierEvent):
+    evidence_count: int = Field(default=0, ge=0)
+
+
+class DossierAccepted(_DossierEvent):
+    pass
+
+
+class DossierEvaluated(_DossierEvent):
+    council_id: str
+    level: str
+    total: float
+    stars: int = Field(ge=1, le=5)
+    members: int = Field(ge=1, description="how many members' scores were averaged")
+
+
+class DossierDecided(_DossierEvent):
+    decision_no: str
+    decided_on: date
+    stars: int = Field(ge=1, le=5)
+    recognised: bool
+    certificate_id: str | None = None
+    reason: str | None = Field(default=None, description="why no certificate was issued, when none was")
+
+
+class SessionRevoked(_Payload):
+    """Console sessions that ended: one (sign-out) or every session of the account signed in before
+    ``revoked_at`` (password changed). Every service refuses them from then on."""
+
+    username: str
+    session_id: str | None = None  # None: every session of the account issued before revoked_at
+    revoked_at: datetime
+    reason: Literal["logout", "password_changed", "account_changed"]
+    valid_until: datetime  # the sessions it covers have all expired by then: the revocation may be forgotten
+
+
 REGISTRY = "ocop.registry.v1"
 TRACEABILITY = "ocop.traceability.v1"
 MARKETPLACE = "ocop.marketplace.v1"
@@ -196,6 +271,14 @@ EVENT_TYPES: dict[str, tuple[str, type[_Payload]]] = {
     "vn.ocop.registry.certificate.upgraded.v1": (REGISTRY, CertificateUpgraded),
     "vn.ocop.registry.certificate.revoked.v1": (REGISTRY, CertificateRevoked),
     "vn.ocop.registry.certificate.expired.v1": (REGISTRY, CertificateExpired),
+    "vn.ocop.registry.dossier.created.v1": (REGISTRY, DossierCreated),
+    "vn.ocop.registry.dossier.submitted.v1": (REGISTRY, DossierSubmitted),
+    "vn.ocop.registry.dossier.returned.v1": (REGISTRY, DossierReturned),
+    "vn.ocop.registry.dossier.resubmitted.v1": (REGISTRY, DossierResubmitted),
+    "vn.ocop.registry.dossier.accepted.v1": (REGISTRY, DossierAccepted),
+    "vn.ocop.registry.dossier.evaluated.v1": (REGISTRY, DossierEvaluated),
+    "vn.ocop.registry.dossier.decided.v1": (REGISTRY, DossierDecided),
+    "vn.ocop.registry.user.session_revoked.v1": (REGISTRY, SessionRevoked),
     "vn.ocop.traceability.stamp_run.issued.v1": (TRACEABILITY, StampRunIssued),
     "vn.ocop.marketplace.listing.published.v1": (MARKETPLACE, ListingPublished),
     "vn.ocop.marketplace.listing.failed.v1": (MARKETPLACE, ListingFailed),

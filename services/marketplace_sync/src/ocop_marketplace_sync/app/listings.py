@@ -47,6 +47,9 @@ async def resync(cmd: Resync, principal: Principal, uow: UnitOfWork, sync: SyncS
     """Every listing (of the product) pending again, then compared with the platforms; returns how many."""
     await policy.check_resync(principal, cmd.product_id, uow)
     count = await uow.listings.resync(cmd.product_id)
+    async with uow.acting(principal, "listing.resync", product=cmd.product_id):  # the (bulk) update is done
+        uow.note(listings=count)
+        await uow.commit()
     sync.wake()
     sync.reconcile_soon(cmd.product_id)
     return count

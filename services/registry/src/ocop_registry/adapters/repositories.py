@@ -14,8 +14,9 @@ from ocop_registry.domain.certificate import Certificate
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
+from ocop_registry.domain.throttle import Attempts
 from ocop_registry.domain.user import User
-from ocop_shared.repository import ModelRepository, unique
+from ocop_shared.repository import ModelRepository, MongoRepository, unique
 
 
 def _in(values: Iterable[str]) -> dict[str, Any]:
@@ -28,8 +29,10 @@ class ProducerRepository(ModelRepository[Producer]):
     duplicate = ("duplicate_tax_code", "Đã có chủ thể với mã số thuế này")
 
     async def add(self, producer: Producer) -> None:
+        doc = self.to_doc(producer)
+        await self._writing(doc, insert=True)
         with unique("duplicate_tax_code", f"Đã có chủ thể với mã số thuế {producer.tax_code}"):
-            await self.collection.insert_one(self.to_doc(producer), session=self.session)
+            await self.collection.insert_one(doc, session=self.session)
         self._track(producer)
 
     async def many(self, ids: Iterable[str]) -> dict[str, Producer]:
@@ -121,11 +124,48 @@ class UserRepository(ModelRepository[User]):
     collection_name = "users"
 
     async def add(self, user: User) -> None:
+        doc = self.to_doc(user)
+        await self._writing(doc, insert=True)
         with unique("duplicate_username", f"Tên đăng nhập '{user.id}' đã có"):
-            await self.collection.insert_one(self.to_doc(user), session=self.session)
+            await self.collection.insert_one(doc, session=self.session)
 
     async def put(self, user: User) -> None:
-        await self.collection.replace_one({"_id": user.id}, self.to_doc(user), upsert=True, session=self.session)
+        doc = self.to_doc(user)
+        await self._writing(doc)
+        await self.collection.replace_one({"_id": user.id}, doc, upsert=True, session=self.session)
 
     async def all(self) -> list[User]:
         return await self.find({})
+
+
+class LoginAttemptRepository(MongoRepository):
+    """Recent failed sign-ins per account and per network (``user:<name>``, ``net:<prefix>``): shared by every
+    replica and kept across restarts. Times are epoch seconds (numbers: the embedded server turns datetimes
+    written with ``$set`` into text)."""
+
+    collection_name = "login_attempts"
+
+    async def of(self, keys: list[str]) -> dict[str, Attempts]:
+        found = {
+            d["_id"]: Attempts(
+                d["_id"],
+                int(d.get("failures") or 0),
+                float(d.get("last_failure") or 0),
+                float(d.get("locked_until") or 0),
+            )
+            async for d in self.collection.find({"_id": {"$in": keys}}, session=self.session)
+        }
+        return {k: found.get(k, Attempts(k)) for k in keys}
+
+    async def put(self, attempts: Attempts) -> None:
+        doc = {
+            "_id": attempts.key,
+            "failures": attempts.failures,
+            "last_failure": attempts.last_failure,
+            "locked_until": attempts.locked_until,
+        }
+        await self._writing(doc)
+        await self.collection.replace_one({"_id": attempts.key}, doc, upsert=True, session=self.session)
+
+    async def clear(self, key: str) -> None:
+        await self.collection.delete_one({"_id": key}, session=self.session)

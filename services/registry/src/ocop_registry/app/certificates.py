@@ -24,7 +24,7 @@ from ocop_registry.app.ports import CertificateQuery, UnitOfWork
 from ocop_registry.app.products import product_for
 from ocop_registry.domain import certification
 from ocop_registry.domain.certificate import Certificate, CertificateKind, CertificateStatus
-from ocop_registry.domain.certification import Councils
+from ocop_registry.domain.certification import Councils, Decision
 from ocop_registry.domain.errors import CertificateNotFound, EvaluationNotFound, ProductNotFound
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
@@ -32,26 +32,37 @@ from ocop_registry.domain.scoring import Evaluation
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 
+ACTIONS = {CertificateKind.renewed: "certificate.renew", CertificateKind.upgraded: "certificate.upgrade"}
+
 
 async def issue_certificate(
     cmd: IssueCertificate, principal: Principal, uow: UnitOfWork, *, councils: Councils
 ) -> Certificate:
-    async with uow:
-        evaluation = await _evaluation(uow, cmd.evaluation_id)
-        product, producer = await product_for(principal, uow, evaluation.product_id, write=True)
-        certificate = certification.issue(
-            str(ObjectId()),
-            product,
-            producer,
-            evaluation,
-            active=await _active(uow, product),
-            decision=cmd.decision.decision,
-            councils=councils,
-        )
-        await uow.certificates.add(certificate)
-        await uow.evaluations.save(evaluation)
-        await uow.products.save(product)
+    async with uow.acting(principal, "certificate.issue", evaluation=cmd.evaluation_id):
+        certificate = await issue_in(uow, principal, cmd.evaluation_id, cmd.decision.decision, councils)
         await uow.commit()
+    return certificate
+
+
+async def issue_in(
+    uow: UnitOfWork, principal: Principal, evaluation_id: str, decision: Decision, councils: Councils
+) -> Certificate:
+    """Issue inside a unit of work the caller opened and commits (a council's decision issues each product's
+    certificate with its dossier's change in one transaction)."""
+    evaluation = await _evaluation(uow, evaluation_id)
+    product, producer = await product_for(principal, uow, evaluation.product_id, write=True)
+    certificate = certification.issue(
+        str(ObjectId()),
+        product,
+        producer,
+        evaluation,
+        active=await active_certificate(uow, product),
+        decision=decision,
+        councils=councils,
+    )
+    await uow.certificates.add(certificate)
+    await uow.evaluations.save(evaluation)
+    await uow.products.save(product)
     return certificate
 
 
@@ -76,29 +87,39 @@ async def _replace(
     uow: UnitOfWork,
     councils: Councils,
 ) -> Certificate:
-    async with uow:
-        old, product, producer = await _certified(principal, uow, cmd.certificate_id)
-        evaluation = await _evaluation(uow, cmd.replacement.evaluation_id)
-        new = certification.replace(
-            str(ObjectId()),
-            old,
-            product,
-            producer,
-            evaluation,
-            kind=kind,
-            decision=cmd.replacement.decision,
-            councils=councils,
+    async with uow.acting(principal, ACTIONS[kind], certificate=cmd.certificate_id):
+        replacement = cmd.replacement
+        new = await replace_in(
+            uow, principal, cmd.certificate_id, replacement.evaluation_id, replacement.decision, kind, councils
         )
-        await uow.certificates.save(old)
-        await uow.certificates.add(new)
-        await uow.evaluations.save(evaluation)
-        await uow.products.save(product)
         await uow.commit()
     return new
 
 
+async def replace_in(
+    uow: UnitOfWork,
+    principal: Principal,
+    certificate_id: str,
+    evaluation_id: str,
+    decision: Decision,
+    kind: CertificateKind,
+    councils: Councils,
+) -> Certificate:
+    """Renew or upgrade inside a unit of work the caller opened and commits (see :func:`issue_in`)."""
+    old, product, producer = await _certified(principal, uow, certificate_id)
+    evaluation = await _evaluation(uow, evaluation_id)
+    new = certification.replace(
+        str(ObjectId()), old, product, producer, evaluation, kind=kind, decision=decision, councils=councils
+    )
+    await uow.certificates.save(old)
+    await uow.certificates.add(new)
+    await uow.evaluations.save(evaluation)
+    await uow.products.save(product)
+    return new
+
+
 async def revoke_certificate(cmd: RevokeCertificate, principal: Principal, uow: UnitOfWork) -> Certificate:
-    async with uow:
+    async with uow.acting(principal, "certificate.revoke", certificate=cmd.certificate_id):
         certificate, product, producer = await _certified(principal, uow, cmd.certificate_id)
         certification.revoke(
             certificate,
@@ -162,7 +183,8 @@ async def _certified(
     return certificate, product, producer
 
 
-async def _active(uow: UnitOfWork, product: Product) -> Certificate | None:
+async def active_certificate(uow: UnitOfWork, product: Product) -> Certificate | None:
+    """The product's active certificate, if it has one."""
     if not product.current_certificate_id:
         return None
     current = await uow.certificates.get(product.current_certificate_id)

@@ -188,6 +188,7 @@ class CreateUser:
 class SignIn:
     username: str
     password: str
+    network: str = "unknown"  # the caller's network prefix (throttling, audit)
 
 
 @dataclass(frozen=True)

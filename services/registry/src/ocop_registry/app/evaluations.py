@@ -18,7 +18,7 @@ async def record_evaluation(
 ) -> Evaluation:
     """Stars are computed from the scores; the council's level must be one the configuration knows."""
     given = cmd.evaluation
-    async with uow:
+    async with uow.acting(principal, "evaluation.record", product=cmd.product_id):
         await product_for(principal, uow, cmd.product_id, write=True)
         councils.require_level(given.level)
         total = check_scores(given.criteria_version, given.scores, given.detail)

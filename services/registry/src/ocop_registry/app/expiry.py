@@ -24,7 +24,7 @@ async def expire_certificates(
     )
     expired = []
     for candidate in due:
-        async with uow_factory() as uow:
+        async with uow_factory().acting(principal, "certificate.expire", certificate=candidate.id) as uow:
             certificate = await uow.certificates.get(candidate.id)
             if certificate is None or not certificate.is_due(cmd.today):
                 continue  # renewed or revoked meanwhile

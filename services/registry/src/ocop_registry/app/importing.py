@@ -66,7 +66,8 @@ async def import_producers(cmd: ImportRows, principal: Principal, uow_factory: U
                 good.append((number, _in_scope(principal, producer)))
             except (ValidationError, AppError, ValueError) as exc:
                 report["errors"].append({"row": number, "errors": _errors(exc)})
-        async with uow_factory() as uow:
+        async with uow_factory().acting(principal, "producer.import") as uow:
+            uow.note(rows=len(cmd.rows), first_row=cmd.number(start))
             stored = await uow.producers.by_tax_codes([p.tax_code for _, p in good])
             fresh = _new_only(good, lambda pair: pair[1].tax_code, stored, report)
             await uow.producers.add_many([p for _, p in fresh])
@@ -100,7 +101,8 @@ async def import_products(cmd: ImportRows, principal: Principal, uow_factory: Uo
     report: Report = {"rows": len(cmd.rows), "created": 0, "existing": 0, "errors": []}
     for start in range(0, len(cmd.rows), CHUNK):
         chunk = cmd.rows[start : start + CHUNK]
-        async with uow_factory() as uow:
+        async with uow_factory().acting(principal, "product.import") as uow:
+            uow.note(rows=len(chunk), first_row=cmd.number(start))
             by_tax = await uow.producers.by_tax_codes([code for r in chunk if (code := _tax_code(r))])
             by_id = await uow.producers.many(str(r["producer_id"]) for r in chunk if r.get("producer_id"))
             good: list[tuple[Product, Producer]] = []

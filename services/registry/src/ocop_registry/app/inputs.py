@@ -143,8 +143,10 @@ class UserIn(Strict):
         json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$"},
     )
     password: str = Field(min_length=8, max_length=200)
-    role: Literal["official", "producer", "operator"]
-    producer_id: RecordId | None = None
+    role: Literal["official", "producer", "operator", "council_member"]
+    producer_id: RecordId | None = Field(
+        default=None, description="a producer account's producer; a council member's affiliation"
+    )
     provinces: list[str] = Field(default_factory=list, max_length=70)
     display_name: Annotated[str, Text(min_length=0, max_length=200)] | None = None
     replace: bool = False

@@ -36,7 +36,7 @@ async def migrate_admin_units(
     report: Report = {"examined": 0, "converted": [], "pending_choice": [], "placed": 0, "could_not": []}
     after = ""
     while True:
-        async with uow_factory() as uow:
+        async with uow_factory().acting(principal, "producer.migrate_units") as uow:  # entry only if committed
             batch = await uow.producers.unplaced(after=after, limit=CHUNK)
             if not batch:
                 break

@@ -64,10 +64,11 @@ def may_move_to(principal: Principal, province_code: str | None) -> None:
 
 
 def may_create_account(principal: Principal, role: str) -> None:
-    """Operators create any account; an official only producer accounts (of producers it may change)."""
+    """Operators create any account; an official only producer accounts (of producers it may change) and
+    council-member accounts (the experts of the councils it forms)."""
     require_staff(principal)
-    if principal.role == "official" and role != "producer":
-        raise ForbiddenRole("Cán bộ chỉ tạo được tài khoản chủ thể")
+    if principal.role == "official" and role not in ("producer", "council_member"):
+        raise ForbiddenRole("Cán bộ chỉ tạo được tài khoản chủ thể và thành viên hội đồng")
 
 
 def require_operator(principal: Principal) -> None:

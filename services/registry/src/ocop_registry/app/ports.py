@@ -4,17 +4,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from ocop_registry.domain.certificate import Certificate
+from ocop_registry.domain.council import Council, MemberScore
+from ocop_registry.domain.dossier import Dossier
 from ocop_registry.domain.producer import Producer
 from ocop_registry.domain.product import Product
 from ocop_registry.domain.scoring import Evaluation
+from ocop_registry.domain.throttle import Attempts
 from ocop_registry.domain.user import User
 from ocop_shared import ports
+from ocop_shared.events.models import SessionRevoked
 from ocop_shared.ports import Repository
 
 
@@ -100,6 +104,70 @@ class TracedProducts(Protocol):
     async def among(self, product_ids: Iterable[str]) -> set[str]: ...
 
 
+@dataclass(frozen=True)
+class DossierQuery:
+    """Dossiers matching every given field; ``limit`` 0 = all."""
+
+    ids: tuple[str, ...] | None = None
+    product_id: str | None = None
+    producer_id: str | None = None
+    provinces: tuple[str, ...] = ()  # the producer's province (as recorded on the dossier) is one of these
+    statuses: tuple[str, ...] = ()
+    cycle_year: int | None = None
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class CouncilQuery:
+    provinces: tuple[str, ...] = ()  # a council of one of these provinces (central councils: only unscoped)
+    member: str | None = None  # a council this account sits on
+    limit: int = 0
+
+
+class Dossiers(Repository[Dossier], Protocol):
+    async def select(self, query: DossierQuery) -> list[Dossier]:
+        """Newest cycle year first, then by id."""
+        ...
+
+    async def using_file(self, file_id: str) -> list[str]:
+        """Ids of the dossiers whose evidence points at this stored file."""
+        ...
+
+    async def file_ids(self) -> set[str]: ...
+
+
+class Councils(Repository[Council], Protocol):
+    async def select(self, query: CouncilQuery) -> list[Council]:
+        """Latest meeting first."""
+        ...
+
+
+class MemberScores(Repository[MemberScore], Protocol):
+    async def of_council(self, council_id: str) -> list[MemberScore]: ...
+
+
+class EvidenceStore(Protocol):
+    """Where evidence documents' bytes live (GridFS; outside the unit of work: it cannot join a transaction)."""
+
+    async def put(self, data: bytes, *, filename: str, content_type: str, metadata: dict[str, Any]) -> str: ...
+    async def open(self, file_id: str) -> tuple[int, AsyncIterator[bytes]]: ...
+    async def delete(self, file_id: str) -> None: ...
+
+
+class LoginAttempts(Protocol):
+    """Recent failed sign-ins by key (``user:<name>``, ``net:<prefix>``)."""
+
+    async def of(self, keys: list[str]) -> dict[str, Attempts]: ...
+    async def put(self, attempts: Attempts) -> None: ...
+    async def clear(self, key: str) -> None: ...
+
+
+class Revocations(Protocol):
+    """Ended console sessions (``ocop_shared.sessions``)."""
+
+    async def record(self, revoked: SessionRevoked) -> None: ...
+
+
 class UnitOfWork(ports.UnitOfWork, Protocol):
     producers: Producers
     products: Products
@@ -108,3 +176,8 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     users: Users
     listings: ListingStatuses
     traced: TracedProducts
+    dossiers: Dossiers
+    councils: Councils
+    scores: MemberScores
+    attempts: LoginAttempts
+    revocations: Revocations

@@ -58,7 +58,7 @@ async def register_producer(cmd: RegisterProducer, principal: Principal, uow: Un
     policy.require_staff(principal)
     producer = new_producer(cmd.producer)
     policy.may_register_in(principal, producer.province_code)
-    async with uow:
+    async with uow.acting(principal, "producer.register"):
         await uow.producers.add(producer)
         announce(uow, producer)
         await uow.commit()
@@ -69,7 +69,7 @@ async def update_producer(cmd: UpdateProducer, principal: Principal, uow: UnitOf
     """An official corrects a producer (within their provinces, before and after the change). The record,
     producer.updated and, when the public name or today's units changed, the certificates the reports count
     and a product.updated per product (traceability's and the marketplaces' copies follow) commit together."""
-    async with uow:
+    async with uow.acting(principal, "producer.update", producer=cmd.producer_id):
         before = policy.writable(principal, await uow.producers.get(cmd.producer_id))
         after = corrected(before, cmd.changes)
         policy.may_move_to(principal, after.province_code)

@@ -38,7 +38,7 @@ def announce(uow: UnitOfWork, product: Product, producer: Producer) -> None:
 
 
 async def register_product(cmd: RegisterProduct, principal: Principal, uow: UnitOfWork) -> Product:
-    async with uow:
+    async with uow.acting(principal, "product.register"):
         producer = policy.writable(principal, await uow.producers.get(cmd.product.producer_id))
         product = new_product(cmd.product)
         await uow.products.add(product)
@@ -49,7 +49,7 @@ async def register_product(cmd: RegisterProduct, principal: Principal, uow: Unit
 
 async def update_product(cmd: UpdateProduct, principal: Principal, uow: UnitOfWork) -> Product:
     """Change product facts; consumers (scan pages, listings) follow the product.updated event."""
-    async with uow:
+    async with uow.acting(principal, "product.update", product=cmd.product_id):
         product, producer = await product_for(principal, uow, cmd.product_id, write=True)
         updated = product.with_changes(cmd.changes.model_dump(exclude_unset=True))
         await uow.products.save(updated)

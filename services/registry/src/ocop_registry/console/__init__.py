@@ -8,7 +8,7 @@ obey the same rules. Nothing here imports from ``api/``.
 
 from __future__ import annotations
 
-from ocop_registry.console import producers, products, session, staff  # noqa: F401 - they register their pages
+from ocop_registry.console import councils, dossiers, producers, products, session, staff  # noqa: F401 - they register their pages
 from ocop_registry.console.common import console, router
 
 __all__ = ["console", "router"]

@@ -3,26 +3,37 @@ navigation and field labels, Vietnamese labels of the registry's vocabulary, and
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from ocop_registry.domain.certificate import EXPIRY_WARNING_DAYS, Certificate
-from ocop_shared.console import PREFIX, Console, NavEntry
+from ocop_registry.domain.dossier import STATUS_NAMES
+from ocop_shared.auth import Principal
+from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user
 from ocop_shared.errors import AppError
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NAV = (
     NavEntry("/products", "Sản phẩm của tôi", ("producer",)),
+    NavEntry("/dossiers", "Hồ sơ OCOP", ("producer",)),
     NavEntry("/producers", "Chủ thể", ("official", "operator")),
     NavEntry("/products", "Sản phẩm", ("official", "operator")),
+    NavEntry("/dossiers", "Hồ sơ đánh giá", ("official", "operator")),
+    NavEntry("/councils", "Hội đồng", ("official", "operator", "council_member")),
     NavEntry("/expiring", "Sắp hết hạn", ("official", "operator")),
     NavEntry("/reports", "Báo cáo", ("official", "operator")),
 )
+# The start page of each role (a council member's is the councils they sit on).
+HOME = {"council_member": "/councils"}
+# This service's own static files (the dossier and score-sheet pages' scripts), beside the shared ones.
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_PREFIX = "/console/registry-static"
 FIELD_NAMES = {
     "name": "Tên",
     "group": "Nhóm sản phẩm",
@@ -44,6 +55,15 @@ FIELD_NAMES = {
     "username": "Tên đăng nhập",
     "password": "Mật khẩu",
     "detail": "Chi tiết tiêu chí",
+    "cycle_year": "Năm đánh giá",
+    "kind": "Loại hồ sơ",
+    "business_plan": "Tóm tắt phương án sản xuất kinh doanh",
+    "production_capacity": "Công suất",
+    "target_stars": "Hạng sao đề nghị",
+    "meeting_on": "Ngày họp",
+    "members": "Thành viên",
+    "comment": "Nhận xét",
+    "title": "Tên tài liệu",
 }
 console = Console("registry", Path(__file__).resolve().parent.parent / "templates", nav=NAV, field_names=FIELD_NAMES)
 
@@ -63,6 +83,10 @@ CRITERIA_NAMES = {
     "QD148-2023": "QĐ 148/QĐ-TTg (2023): A 40 · B 25 · C 35",
     "QD1048-2019": "QĐ 1048/QĐ-TTg (2019): A 35 · B 25 · C 40",
 }
+DOSSIER_STATUS = STATUS_NAMES
+DOSSIER_KINDS = {"new": "Đăng ký mới", "renewal": "Đánh giá lại (gia hạn)", "upgrade": "Nâng hạng sao"}
+COUNCIL_STATUS = {"open": "Đang chấm điểm", "closed": "Đã kết thúc chấm điểm", "decided": "Đã có quyết định"}
+MEMBER_ROLE_NAMES = {"chair": "Chủ tịch hội đồng", "member": "Thành viên"}
 PARTS = {
     "A": "Phần A — Sản phẩm và sức mạnh cộng đồng",
     "B": "Phần B — Khả năng tiếp thị",
@@ -79,6 +103,25 @@ def refusal(exc: AppError | ValidationError) -> tuple[int, str]:
     if isinstance(exc, AppError):
         return exc.status, exc.message
     return 422, console.validation_message(exc)
+
+
+# A form's use case: the caller and the form's fields → the flash message's key.
+FormAction = Callable[[Principal, dict[str, str]], Awaitable[str]]
+# The page the form was on, drawn again with the refusal: (caller, status, message, the form as sent).
+Redraw = Callable[[Principal, int, str, dict[str, str]], Awaitable[Response]]
+
+
+async def act(request: Request, roles: tuple[str, ...], action: FormAction, redraw: Redraw, done: str) -> Response:
+    """Run a form's use case: on success to ``done`` with ``?ok=<flash>``; on a refusal the page again, with
+    the message and what was typed, under the refusal's status."""
+    principal = require_user(request, *roles)
+    form = await form_of(request)
+    try:
+        flash = await action(principal, form)
+    except (AppError, ValidationError) as exc:
+        status, message = refusal(exc)
+        return await redraw(principal, status, message, form)
+    return redirect(f"{done}?ok={flash}")
 
 
 def validity(certificate: Certificate | None, today: date) -> dict[str, Any]:

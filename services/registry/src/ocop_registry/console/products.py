@@ -24,7 +24,7 @@ from ocop_registry.app.commands import (
     UpgradeCertificate,
 )
 from ocop_registry.app.inputs import DecisionIn, EvaluationIn, ProductIn, ReplaceIn, RevokeIn
-from ocop_registry.app.policy import STAFF
+from ocop_registry.app.policy import EVERYONE, STAFF
 from ocop_registry.app.producers import producer_options
 from ocop_registry.console.common import CRITERIA_NAMES, LEVELS, PARTS, console, redirect, refusal, router, validity
 from ocop_registry.domain.scoring import CRITERIA, STAR_THRESHOLDS
@@ -53,7 +53,7 @@ async def products_page(
     province: str = "",
     commune: str = "",
 ) -> Response:
-    principal = require_user(request)
+    principal = require_user(request, *EVERYONE)  # a council member has no products: their start is /councils
     cmd = SearchProducts(q=q, group=group, stars=stars, province=province, commune=commune)
     found = await product_views.search_products(cmd, principal, rt.uow())
     today = date.today()

@@ -8,11 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ocop_shared.auth import ROLES
+from ocop_shared.auth import ROLES, Principal
 from ocop_shared.errors import DomainError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
-MIN_PASSWORD = 8
+# OWASP ASVS 2.1.1/2.1.2: at least 12 characters, up to 128 (any character; no composition rules)
+MIN_PASSWORD, MAX_PASSWORD = 12, 128
 
 
 def normalize_username(username: str) -> str:
@@ -31,6 +32,8 @@ def check_account(username: str, role: str, password: str) -> None:
 def check_password(password: str, label: str = "Mật khẩu mới") -> None:
     if len(password) < MIN_PASSWORD:
         raise DomainError("weak_password", f"{label} cần ít nhất {MIN_PASSWORD} ký tự")
+    if len(password) > MAX_PASSWORD:
+        raise DomainError("weak_password", f"{label} dài tối đa {MAX_PASSWORD} ký tự")
 
 
 class User(BaseModel):
@@ -43,6 +46,9 @@ class User(BaseModel):
     created_at: datetime
     disabled: str = "no"  # a string: the embedded server reads a stored True back as 1
     password_changed_at: str | None = None
+
+    def principal(self) -> Principal:
+        return Principal(subject=self.id, role=self.role, producer_id=self.producer_id, provinces=tuple(self.provinces))
 
     def public(self) -> dict[str, Any]:
         """What the API and a session show of an account (never the hash)."""

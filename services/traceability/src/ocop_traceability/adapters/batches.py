@@ -18,8 +18,10 @@ class Batches(Records[Batch]):
         return super().to_doc(entity) | {"lot_key": entity.lot_key}
 
     async def add(self, entity: Batch) -> None:
+        doc = self.to_doc(entity)
+        await self._writing(doc, insert=True)
         with unique("duplicate_lot", f"Sản phẩm đã có lô {entity.lot}"):
-            await self.collection.insert_one(self.to_doc(entity), session=self.session)
+            await self.collection.insert_one(doc, session=self.session)
 
     async def by_lot(self, product_id: str, lot: str) -> Batch | None:
         found = await self.fetch({"lot_key": f"{product_id}:{lot}"}, limit=1)
@@ -40,7 +42,9 @@ class TrailEvents(Records[TrailEvent]):
         return super().to_doc(entity) | {"time": entity.time.isoformat()}
 
     async def add(self, entity: TrailEvent) -> None:
-        await self.collection.insert_one(self.to_doc(entity), session=self.session)
+        doc = self.to_doc(entity)
+        await self._writing(doc, insert=True)
+        await self.collection.insert_one(doc, session=self.session)
 
     async def set_epcis_id(self, event_id: str, epcis_event_id: str) -> None:
         """The EPCIS event a trail event written before EPCIS existed became (the back-fill)."""

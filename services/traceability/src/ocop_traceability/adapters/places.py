@@ -18,8 +18,10 @@ class _Places(Records[P]):
     kind: ClassVar[str]  # how the refusal names the code
 
     async def add(self, entity: P) -> None:
+        doc = self.to_doc(entity)
+        await self._writing(doc, insert=True)
         with unique("duplicate_code", f"{self.kind} {entity.code} đã được đăng ký"):
-            await self.collection.insert_one(self.to_doc(entity), session=self.session)
+            await self.collection.insert_one(doc, session=self.session)
 
     async def unplaced(self, *, after: str, limit: int) -> list[P]:
         codes = await self.unplaced_ids(after=after, limit=limit)

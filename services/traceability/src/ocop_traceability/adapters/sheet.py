@@ -7,8 +7,6 @@ certified and the human-readable code. Pages are produced one at a time; the PDF
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from ocop_shared.exports import csv_text
 from ocop_traceability.adapters.bulkqr import BulkEncoder
 from ocop_traceability.adapters.qr import pdf_runs
 from ocop_traceability.domain.codes import display_serial
@@ -163,11 +162,10 @@ def _cut_marks(canvas: Canvas, x: float, y: float, w: float, h: float, length: f
 
 
 def codes_csv(urls: Iterable[str]) -> Iterable[bytes]:
-    """One URL per line (what industrial printers take), streamed."""
+    """One URL per line (what industrial printers take), streamed; cells through the shared CSV writer (a
+    cell never starts a formula)."""
     for url in urls:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow([url])
-        yield buf.getvalue().encode()
+        yield csv_text([[url]], lineterminator="\n").encode()
 
 
 async def codes_csv_stream(urls: AsyncIterable[str]) -> AsyncIterator[bytes]:

@@ -38,7 +38,9 @@ class StampRuns(Records[StampRun]):
     native = ("created_at",)
 
     async def add(self, entity: StampRun) -> None:
-        await self.collection.insert_one(self.to_doc(entity), session=self.session)
+        doc = self.to_doc(entity)
+        await self._writing(doc, insert=True)
+        await self.collection.insert_one(doc, session=self.session)
 
     async def update(self, run_id: str, **fields: Any) -> None:
         """Progress, status or error of a run (the job's own writes)."""

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from ocop_shared.auth import Principal, decode_token, verify_keys
+from ocop_shared.auth import Principal, bearer_principal
 from ocop_shared.errors import Unauthorized
 from ocop_shared.logging import get_logger
 from ocop_shared.web import runtime_of
@@ -103,7 +103,7 @@ def caller(request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedException("Authorization must be a bearer token")
     try:
-        return decode_token(verify_keys(request), token.strip(), request.app.state.jwt_issuer)
+        return bearer_principal(request, token.strip())
     except Unauthorized as exc:
         raise UnauthorizedException(exc.message) from exc
 
@@ -124,7 +124,7 @@ def limit_public(request: Request, principal: Principal | None) -> None:
         return
     rt = runtime(request)
     ip = request.client.host if request.client else ""
-    wait = rt.scan_limiter.allow(client_of(ip, request.headers.get("user-agent", ""), rt.jwt_key, None).network)
+    wait = rt.scan_limiter.allow(client_of(ip, request.headers.get("user-agent", ""), rt.secret_key, None).network)
     if wait:
         error = EpcisError("too many requests: try again shortly", headers={"Retry-After": str(max(1, round(wait)))})
         error.status = 429

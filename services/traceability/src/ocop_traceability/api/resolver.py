@@ -103,7 +103,7 @@ async def resolve(request: Request, dl: DigitalLink | None, problem: str = "", s
         return await answer(request, serial or "", gtin, lot or "", headers=extra)
     if dl is None:
         return _error(400, "invalid_digital_link", t("error.invalid_digital_link"), headers, reason=problem)
-    client = client_of(request.client.host if request.client else "", "", runtime.jwt_key)
+    client = client_of(request.client.host if request.client else "", "", runtime.secret_key)
     wait = runtime.scan_limiter.allow(client.network)
     if wait:
         limited = rate_limited(wait, t)
@@ -216,7 +216,7 @@ async def well_known(request: Request) -> JSONResponse:
 async def lot_page(request: Request, gtin: str, lot: str) -> Response:
     runtime: TraceabilityRuntime = runtime_of(request)
     t = translator(request)
-    client = client_of(request.client.host if request.client else "", "", runtime.jwt_key)
+    client = client_of(request.client.host if request.client else "", "", runtime.secret_key)
     wait = runtime.scan_limiter.allow(client.network)
     if wait:
         return rate_limited(wait, t)

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from starlette.routing import Route
 
 from ocop_shared.console import TEMPLATES
+from ocop_shared.headers import csp_nonce
 from ocop_shared.i18n import CATALOGUE, Translator
 from ocop_shared.openapi import errors, page
 from ocop_shared.web import runtime_of
@@ -90,6 +91,7 @@ def render_page(request: Request, view: dict[str, Any], banner: str, t: Translat
         map_svg=map_svg,
         osm_link=osm,
         geometry_json=json.dumps(geometry) if geometry else "",
+        nonce=csp_nonce(request),
     )
     return HTMLResponse(html, status_code=status, headers=page_headers(t))
 
@@ -151,7 +153,7 @@ async def answer(
     runtime: TraceabilityRuntime = runtime_of(request)
     t = translator(request)
     ip = request.client.host if request.client else ""
-    client = client_of(ip, request.headers.get("user-agent", ""), runtime.jwt_key, _location(request))
+    client = client_of(ip, request.headers.get("user-agent", ""), runtime.secret_key, _location(request))
     wait = runtime.scan_limiter.allow(client.network)
     wants_json = json_only or "application/json" in request.headers.get("accept", "")
     if wait:

@@ -41,7 +41,7 @@ async def create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow)
 
 
 async def _create_batch(cmd: BatchIn, principal: Principal, uow: TraceabilityUow) -> Batch:
-    async with uow:
+    async with uow.acting(principal, "batch.create", product=cmd.product_id):
         product = await uow.products.get(cmd.product_id)
         if product is None or not principal.owns(product.producer_id):
             raise ProductNotFound()
@@ -94,7 +94,7 @@ async def batch_trail(batch_id: str, principal: Principal, uow: TraceabilityUow)
 async def append_trail_event(cmd: AppendTrailEvent, principal: Principal, uow: TraceabilityUow) -> TrailEvent:
     """Trail events are appended, never edited (there is no way to change or delete one). Each is also an
     EPCIS event, stored with it (``app.epcis.trail``)."""
-    async with uow:
+    async with uow.acting(principal, "batch.event", batch=cmd.batch_id):
         batch = await get_batch(cmd.batch_id, principal, uow)
         event = TrailEvent(
             id=str(ObjectId()),

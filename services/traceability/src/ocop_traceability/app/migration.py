@@ -29,15 +29,15 @@ async def migrate_admin_units(dry_run: bool, principal: Principal, uow_factory: 
         raise Forbidden("forbidden_role", f"Vai trò '{principal.role}' không được phép / role not allowed")
     reports = {}
     for collection in ("growing_areas", "packing_houses"):
-        reports[collection] = await _migrate_all(collection, dry_run, uow_factory)
+        reports[collection] = await _migrate_all(collection, dry_run, principal, uow_factory)
     return {"dry_run": dry_run, **reports}
 
 
-async def _migrate_all(collection: str, dry_run: bool, uow_factory: UowFactory) -> Report:
+async def _migrate_all(collection: str, dry_run: bool, principal: Principal, uow_factory: UowFactory) -> Report:
     report: Report = {"examined": 0, "converted": [], "pending_choice": [], "placed": 0, "could_not": []}
     after = ""
     while True:
-        async with uow_factory() as uow:
+        async with uow_factory().acting(principal, f"{collection.rstrip('s')}.migrate_units") as uow:
             places: PlacesPort[Any] = getattr(uow, collection)
             batch = await places.unplaced(after=after, limit=CHUNK)
             if not batch:

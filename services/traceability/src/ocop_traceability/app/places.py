@@ -40,7 +40,7 @@ async def register_area(
         scheme=scheme,
         registered_at=utcnow(),
     )
-    async with uow:
+    async with uow.acting(principal, "growing_area.register", growing_area=area.code):
         await uow.growing_areas.add(area)
         await uow.commit()
     return area
@@ -53,7 +53,7 @@ async def register_packing_house(cmd: PackingHouseIn, principal: Principal, uow:
     if producer is None:
         raise ProducerNotFound()
     house = PackingHouse(**cmd.facts(), **placed_units(place(cmd)), code=code, scheme=scheme, registered_at=utcnow())
-    async with uow:
+    async with uow.acting(principal, "packing_house.register", packing_house=house.code):
         await uow.packing_houses.add(house)
         await uow.commit()
     return house

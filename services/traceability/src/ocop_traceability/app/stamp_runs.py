@@ -29,7 +29,7 @@ async def order_stamp_run(
     cmd: OrderStampRun, principal: Principal, uow: TraceabilityUow, *, max_count: int, jobs: Jobs
 ) -> StampRun:
     """Record the run (``queued``) and start its job once the run is stored."""
-    async with uow:
+    async with uow.acting(principal, "stamp_run.order", batch=cmd.batch_id):
         batch = await get_batch(cmd.batch_id, principal, uow)
         check_count(cmd.count, max_count)
         product = await uow.products.get(batch.product_id)
@@ -74,6 +74,15 @@ async def change_stamps(cmd: ChangeStamps, principal: Principal, uow: Traceabili
     run = await get_run(cmd.run_id, principal, uow)
     changed = await epcis_trail.change_stamps(uow, run, cmd.target, cmd.serials, utcnow())
     cache.invalidate_run(run.id)  # this instance's scan page shows the new state at once
+    # the audit entry right after the (idempotent, non-transactional) bulk update: what was asked and done
+    async with uow.acting(
+        principal,
+        {"active": "stamps.activate", "void": "stamps.void"}.get(cmd.target, f"stamps.{cmd.target}"),
+        stamp_run=run.id,
+        producer=run.producer_id,
+    ):
+        uow.note(from_seq=cmd.serials.from_seq, to_seq=cmd.serials.to_seq, changed=changed)
+        await uow.commit()
     return changed
 
 

@@ -69,6 +69,25 @@
     document.body.appendChild(js);
   });
 
+  /* "Back" links go back in history (their href is the start page, for a browser without JavaScript). */
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (e) { if (history.length > 1) { e.preventDefault(); history.back(); } });
+  });
+
+  /* Password fields: a button shows what was typed (OWASP ASVS 2.1.12); paste and password managers work. */
+  document.querySelectorAll("input[type=password]").forEach(function (input) {
+    var btn = document.createElement("button");
+    btn.type = "button"; btn.className = "secondary reveal"; btn.textContent = "Hiện mật khẩu";
+    btn.setAttribute("aria-pressed", "false"); btn.setAttribute("aria-controls", input.id);
+    btn.addEventListener("click", function () {
+      var shown = input.type === "password";
+      input.type = shown ? "text" : "password";
+      btn.textContent = shown ? "Ẩn mật khẩu" : "Hiện mật khẩu";
+      btn.setAttribute("aria-pressed", shown ? "true" : "false");
+    });
+    input.insertAdjacentElement("afterend", btn);
+  });
+
   /* Ask before irreversible actions (void, revoke). */
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });

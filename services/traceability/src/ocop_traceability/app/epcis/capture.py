@@ -25,7 +25,14 @@ from bson import ObjectId
 from ocop_shared.auth import Principal
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.logging import get_logger
-from ocop_traceability.app.epcis.policy import capture_refusal, capturer_sees, owns, principal_of, snapshot
+from ocop_traceability.app.epcis.policy import (
+    audit_scope,
+    capture_refusal,
+    capturer_sees,
+    owns,
+    principal_of,
+    snapshot,
+)
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.batches import Batch, TrailEvent
 from ocop_traceability.domain.epcis import capture as parsing
@@ -105,7 +112,11 @@ async def submit(
         "stored": 0,
         "by": snapshot(principal),
     }
-    await uow.capture_jobs.create(job, events, namespaces)
+    scope = await audit_scope(principal, uow)
+    async with uow.acting(principal, "epcis.capture", scope=scope, capture=str(job["_id"])):
+        await uow.capture_jobs.create(job, events, namespaces)
+        uow.note(events=len(events), behaviour=cmd.behaviour)
+        await uow.commit()
     return job
 
 

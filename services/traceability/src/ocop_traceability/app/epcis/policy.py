@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocop_shared.auth import Principal
+from ocop_shared.auth import Principal, Scope
 from ocop_traceability.app import policy
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.epcis.record import PUBLIC, producer_sees, subject_sees
@@ -50,6 +50,15 @@ async def capture_refusal(principal: Principal, owners: set[str], uow: Traceabil
     if principal.role == "producer" and principal.producer_id not in owners:
         return "a producer captures only events about its own identifiers (stamps, lots, GTINs, places)"
     return None
+
+
+async def audit_scope(principal: Principal, uow: TraceabilityUow) -> tuple[str, ...]:
+    """The provinces an EPCIS action's audit entry is filed under (so their officials read it): the caller's
+    provinces, or its producer's."""
+    if principal.role == "producer" and principal.producer_id:
+        producers = await uow.producers.visible(Scope(producer_id=principal.producer_id))
+        return tuple(p.province_code for p in producers if p.province_code)
+    return principal.provinces
 
 
 def snapshot(principal: Principal) -> dict[str, Any]:

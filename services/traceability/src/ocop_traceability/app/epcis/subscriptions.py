@@ -18,7 +18,7 @@ from ocop_shared.auth import Principal
 from ocop_shared.errors import Conflict
 from ocop_shared.events.envelope import utcnow
 from ocop_traceability.app.epcis.capture import Schemas
-from ocop_traceability.app.epcis.policy import owns, snapshot
+from ocop_traceability.app.epcis.policy import audit_scope, owns, snapshot
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.domain.epcis import query as params
 from ocop_traceability.domain.epcis.dest import check_dest
@@ -50,8 +50,12 @@ async def create_query(body: Any, principal: Principal, uow: TraceabilityUow, sc
         raise QueryValidationException("; ".join(problems))
     params.from_json(query, uow.epcis_config.minting.key)  # every parameter known and valid
     doc = {"_id": name, "query": query, "by": snapshot(principal), "created_at": utcnow()}
+    scope = await audit_scope(principal, uow)
     try:
-        await uow.named_queries.add(doc)
+        async with uow.acting(principal, "epcis.query_create", scope=scope, query=name):
+            await uow.named_queries.add(doc)
+            uow.note(query=query)
+            await uow.commit()
     except Conflict as exc:
         raise ResourceAlreadyExistsException(f"a query named {name} exists") from exc
     return query_view(doc)
@@ -75,7 +79,9 @@ async def list_queries(principal: Principal, uow: TraceabilityUow) -> list[dict[
 async def delete_query(name: str, principal: Principal, uow: TraceabilityUow) -> None:
     """The query and its subscriptions (and what they were still owed)."""
     await get_query(name, principal, uow)
-    await uow.named_queries.delete(name)
+    async with uow.acting(principal, "epcis.query_delete", scope=await audit_scope(principal, uow), query=name):
+        await uow.named_queries.delete(name)
+        await uow.commit()
 
 
 def named_query(doc: dict[str, Any], uow: TraceabilityUow, pagination: dict[str, list[str]]) -> params.Query:
@@ -142,7 +148,11 @@ async def subscribe(
         "delivered": 0,
         "by": snapshot(principal),
     }
-    await uow.subscriptions.add(sub)
+    scope = await audit_scope(principal, uow)
+    async with uow.acting(principal, "epcis.subscribe", scope=scope, query=name, subscription=sub["_id"]):
+        await uow.subscriptions.add(sub)
+        uow.note(dest=dest, stream=parsed is None, schedule=schedule)  # never the signature token
+        await uow.commit()
     return subscription_view(sub)
 
 
@@ -184,4 +194,7 @@ async def list_subscriptions(name: str, principal: Principal, uow: TraceabilityU
 
 async def unsubscribe(name: str, sub_id: str, principal: Principal, uow: TraceabilityUow) -> None:
     await get_subscription(name, sub_id, principal, uow)
-    await uow.subscriptions.delete(sub_id)
+    scope = await audit_scope(principal, uow)
+    async with uow.acting(principal, "epcis.unsubscribe", scope=scope, query=name, subscription=sub_id):
+        await uow.subscriptions.delete(sub_id)
+        await uow.commit()

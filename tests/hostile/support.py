@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from conftest import RunningApps, eventually, unique_tax_code
+from ocop_cli.demo import PLAN_KH180
 from tests.support.registry import OFFICIAL, evaluate, issue
 from tests.support.traceability import add_area, add_batch, copied, order_stamps, until_ready
 
@@ -114,6 +115,167 @@ async def seed_producer(
     run = await order_stamps(tr, OFFICIAL, batch["id"], 5)
     await until_ready(tr, OFFICIAL, run["id"])
     return Seeded(producer, product, evaluation, certificate, spare, area_code, house_code, batch, run)
+
+
+def write_templates(s: Seeded) -> list[tuple[str, str, str, dict]]:
+    """A body each write route accepts, for ``s``'s records: (service, method, url, body)."""
+    polygon = {"type": "Polygon", "coordinates": [[[105.6, 22.1], [105.61, 22.1], [105.61, 22.11], [105.6, 22.1]]]}
+    scores = {
+        "level": "province",
+        "criteria_version": "QD148-2023",
+        "evaluated_on": "2026-10-01",
+        "scores": {"A": 33, "B": 19, "C": 25},
+        "detail": {"A": [{"criterion": "A1", "score": 33}]},
+    }
+    decision = {"decision_no": "7/QĐ-UBND", "issued_on": "2026-11-01"}
+    pid, prod = s.producer["id"], s.product["id"]
+    return [
+        (
+            "registry",
+            "POST",
+            "/api/v1/producers",
+            {
+                "name": "HTX Chè Tân Cương",
+                "kind": "cooperative",
+                "tax_code": "0100109106",
+                "province": "19",
+                "commune": "Xã Chợ Đồn",
+                "address": "Thôn Nà Lạ",
+                "contact": {"phone": "0912 345 678"},
+            },
+        ),
+        (
+            "registry",
+            "POST",
+            "/api/v1/products",
+            {
+                "producer_id": pid,
+                "name": "Mật ong",
+                "group": "food",
+                "price_vnd": 1000,
+                "gtin": "8934567890120",
+                "images": ["https://example.org/a.jpg"],
+                "certifications": [{"scheme": "VietGAP", "valid_from": "2024-01-01"}],
+            },
+        ),
+        ("registry", "PATCH", f"/api/v1/products/{prod}", {"price_vnd": 2000, "description": "mới"}),
+        ("registry", "POST", f"/api/v1/products/{prod}/evaluations", scores),
+        ("registry", "POST", f"/api/v1/evaluations/{s.spare_evaluation['id']}/certificate", decision),
+        (
+            "registry",
+            "POST",
+            f"/api/v1/certificates/{s.certificate['id']}/renew",
+            decision | {"evaluation_id": s.spare_evaluation["id"]},
+        ),
+        (
+            "registry",
+            "POST",
+            f"/api/v1/certificates/{s.certificate['id']}/upgrade",
+            decision | {"evaluation_id": s.spare_evaluation["id"]},
+        ),
+        (
+            "registry",
+            "POST",
+            f"/api/v1/certificates/{s.certificate['id']}/revoke",
+            {"reason": "thử", "decision_no": "8/QĐ"},
+        ),
+        (
+            "registry",
+            "POST",
+            "/api/v1/imports/products",
+            {
+                "rows": [
+                    {
+                        "producer_tax_code": s.producer["tax_code"],
+                        "name": "Mơ sấy",
+                        "group": "food",
+                        "price_vnd": "1000",
+                    }
+                ]
+            },
+        ),
+        (
+            "registry",
+            "POST",
+            "/api/v1/imports/producers",
+            {
+                "rows": [
+                    {
+                        "name": "HTX Mơ",
+                        "kind": "HTX",
+                        "tax_code": "0100109106",
+                        "province": "19",
+                        "commune": "Xã Chợ Đồn",
+                    }
+                ]
+            },
+        ),
+        (
+            "traceability",
+            "POST",
+            "/api/v1/growing-areas",
+            {
+                "code": "VN-19-FUZZ",
+                "name": "Vùng chè",
+                "crop": "chè",
+                "producer_id": pid,
+                "province": "19",
+                "area_ha": 1.5,
+                "geometry": polygon,
+                "certifications": [{"scheme": "VietGAP", "valid_from": "2024-01-01"}],
+            },
+        ),
+        (
+            "traceability",
+            "POST",
+            "/api/v1/packing-houses",
+            {"code": "VN-19-PHFUZZ", "name": "Xưởng", "producer_id": pid, "province": "19"},
+        ),
+        (
+            "traceability",
+            "POST",
+            "/api/v1/batches",
+            {
+                "product_id": prod,
+                "growing_area_code": s.area_code,
+                "harvest_date": "2026-10-20",
+                "quantity": 10,
+                "unit": "kg",
+                "packing_house_code": s.packing_house_code,
+            },
+        ),
+        (
+            "traceability",
+            "POST",
+            f"/api/v1/batches/{s.batch['id']}/events",
+            {"type": "packing", "time": "2026-10-21T08:00:00+07:00", "place": "Xưởng", "note": "đóng hộp"},
+        ),
+        (
+            "traceability",
+            "POST",
+            f"/api/v1/batches/{s.batch['id']}/stamp-runs",
+            {"count": 2, "layout": {"label_w_mm": 30, "label_h_mm": 30}},
+        ),
+        ("traceability", "POST", f"/api/v1/stamp-runs/{s.run['id']}/activate", {"from_seq": 1, "to_seq": 2}),
+        (
+            "traceability",
+            "POST",
+            f"/api/v1/stamp-runs/{s.run['id']}/void",
+            {"from_seq": 3, "to_seq": 3, "reason": "hỏng"},
+        ),
+        ("registry", "POST", "/api/v1/plans", PLAN_KH180),
+        ("marketplace_sync", "POST", "/api/v1/listings/resync", {"product_id": prod}),
+        (
+            "registry",
+            "POST",
+            "/api/v1/users",
+            {"username": f"thoa-{pid[-6:]}", "password": "mat-khau-dai", "role": "producer", "producer_id": pid},
+        ),
+        ("registry", "PATCH", f"/api/v1/producers/{pid}", {"name": s.producer["name"], "address": "Thôn Nà Lạ"}),
+        ("registry", "POST", "/api/v1/migrations/admin-units", {"dry_run": True}),
+        ("registry", "POST", "/api/v1/migrations/products", {"dry_run": True}),
+        ("traceability", "POST", "/api/v1/migrations/admin-units", {"dry_run": True}),
+    ]
 
 
 async def seed_dossiers(apps: RunningApps, seeded: Seeded) -> Seeded:

@@ -93,6 +93,9 @@ ROWS: dict[tuple[str, str, str], Row] = {
         "staff",
         lambda s: (f"/api/v1/certificates/{s.certificate['id']}/revoke", {"reason": "thử", "decision_no": "9/QĐ-UBND"}),
     ),
+    ("registry", "POST", "/api/v1/migrations/products"): Row(
+        "operator", lambda s: ("/api/v1/migrations/products", {"dry_run": True}), scoped=False
+    ),
     ("registry", "POST", "/api/v1/jobs/expire-certificates"): Row(
         "staff", lambda s: ("/api/v1/jobs/expire-certificates", None), scoped=False
     ),

@@ -84,3 +84,27 @@ def admin_units(
     failed += _print("Cơ sở đóng gói (traceability)", trace["packing_houses"], "code")
     if failed:
         raise typer.Exit(2)
+
+
+@migrate_app.command("products")
+def products(
+    registry_url: Annotated[str, typer.Option(help="registry base URL")] = "http://127.0.0.1:8001",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report what would change, change nothing")] = False,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Where data, keys and logs live", envvar="OCOP_DATA_DIR")
+    ] = Path(".ocop"),
+) -> None:
+    """Products stored before today's rules (e.g. image entries that are not URLs, saved by the old PATCH):
+    repaired, one version on and announced, so scan pages and listings follow. Exit code 2 when some need a
+    person (they are listed)."""
+    if dry_run:
+        console.print("[yellow]--dry-run: nothing is changed[/yellow]")
+    report = _run(registry_url, "/api/v1/migrations/products", _token(data_dir), dry_run)
+    verb = "cần sửa" if dry_run else "đã sửa"
+    console.print(f"Đã kiểm tra {report['checked']} sản phẩm; {verb} {len(report['repaired'])}.")
+    for product_id, fields in list(report["repaired"].items())[:ROWS_SHOWN]:
+        console.print(f"  {product_id}: {', '.join(fields)}")
+    for product_id, problem in report["unrepairable"].items():
+        console.print(f"  [yellow]{product_id}: cần người sửa — {problem}[/yellow]")
+    if report["unrepairable"]:
+        raise typer.Exit(2)

@@ -25,7 +25,17 @@ _TYPE_WORDS = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phư�
 
 class UnitIn(BaseModel):
     # a unit written by GSO code ("19", "01933"), by name ("Thái Nguyên", "xã Bằng Phúc", "Bang Phuc") or both
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        # a code or a name (more than white space): the rule of ``_written``, as the schema says it
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["code"], "properties": {"code": {"type": "string"}}},
+                {"required": ["name"], "properties": {"name": {"pattern": "\\S"}}},
+            ]
+        },
+    )
 
     code: str | None = Field(default=None, max_length=5, pattern=r"^\d{1,5}$")
     name: str = Field(default="", max_length=200)

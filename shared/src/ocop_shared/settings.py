@@ -46,6 +46,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     # Upper bound for an accepted event on the wire (bytes); larger ones are dead-lettered.
     max_event_bytes: int = 1_000_000
+    # Request bodies (bytes, answered 413 before parsing): every route, and routes that take files (imports).
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 20 * 2**20
     public_base_url: str = Field(default="", description="External URL of this service, for links")
     # Web console: where each service's pages are for a browser (links between services), and the session
     # cookie. Cookies are not port-isolated, so one login on the registry serves every service of a host.
@@ -56,6 +59,10 @@ class ServiceSettings(BaseSettings):
     # Secure cookies: "auto" = when the request came over https (or the registry URL is https); true/false force it.
     cookie_secure: str = "auto"
     session_ttl_h: float = 10.0
+
+    @property
+    def body_limits(self) -> dict[str, int]:
+        return {"default": self.max_body_bytes, "upload": self.max_upload_bytes}
 
     @property
     def base_url(self) -> str:

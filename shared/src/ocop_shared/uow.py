@@ -26,7 +26,7 @@ from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
 from ocop_shared.events.recording import Recorded
 from ocop_shared.mongo import note_transaction, transaction_gate
 from ocop_shared.outbox import outbox_row
-from ocop_shared.repository import MongoRepository
+from ocop_shared.repository import MongoRepository, unique
 from ocop_shared.tracing import current_traceparent
 
 
@@ -185,7 +185,9 @@ class MongoUnitOfWork:
             )
         if self._owner:
             assert self.session is not None
-            await self.session.commit_transaction()
+            # a server that checks unique indexes only at commit (the embedded one, under load) still answers 409
+            with unique("duplicate", "Bản ghi trùng với một bản ghi đã có"):
+                await self.session.commit_transaction()
         self._committed = True
         if self.events and self._on_commit:
             self._on_commit()

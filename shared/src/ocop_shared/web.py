@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
@@ -39,13 +39,17 @@ from ocop_shared.events.models import REGISTRY
 from ocop_shared.headers import install_security_headers
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.keys import KeyRing, RemoteKeys, TokenKeys
+from ocop_shared.limits import BodyLimit, allowed_methods
 from ocop_shared.logging import bound_contextvars, configure_logging, get_logger
 from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
+from ocop_shared.openapi import Patch, returns
+from ocop_shared.openapi import install as install_openapi
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from ocop_shared.sessions import REVOKED, Caller, RevokedSessions, follow_revocations
 from ocop_shared.settings import ServiceSettings
 from ocop_shared.tracing import new_traceparent, parse, reset_traceparent, set_traceparent
 from ocop_shared.uow import MongoUnitOfWork
+from ocop_shared.validation import RULE_CODES
 
 log = get_logger(__name__)
 
@@ -189,6 +193,8 @@ def create_service_app(
     emits: Sequence[str] = (),
     collections: Sequence[str] = (),
     pages: Sequence[APIRouter] = (),
+    openapi_patches: Sequence[Patch] = (),
+    own_body_limits: Sequence[str] = (),
 ) -> FastAPI:
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -238,7 +244,9 @@ def create_service_app(
     app.state.secret_key = runtime.secret_key
     app.state.jwt_issuer = settings.jwt_issuer
     install_error_handlers(app)
+    install_body_limits(app, settings.body_limits, exempt=tuple(own_body_limits))
     install_observability(app, settings.service_name)
+    install_openapi(app, openapi_patches)
     # CSP, nosniff, frame-ancestors, Referrer-Policy, Permissions-Policy, HSTS on https (ocop_shared.headers)
     install_security_headers(
         app,
@@ -248,7 +256,12 @@ def create_service_app(
 
     health = APIRouter()
 
-    @health.get("/healthz", tags=["ops"], summary="Broker and database reachable")
+    @health.get(
+        "/healthz",
+        tags=["ops"],
+        summary="Broker and database reachable",
+        responses=returns("application/json", status=503, description="degraded: a check is down"),
+    )
     async def healthz() -> JSONResponse:
         db_ok = await ping(runtime.client)
         try:
@@ -267,6 +280,7 @@ def create_service_app(
         "/readyz",
         tags=["ops"],
         summary="Can serve requests: the database answers (the broker may be down: writes wait in the outbox)",
+        responses=returns("application/json", status=503, description="unavailable: the database is down"),
     )
     async def readyz() -> JSONResponse:
         db_ok = await ping(runtime.client)
@@ -279,11 +293,17 @@ def create_service_app(
     async def livez() -> dict:
         return {"status": "ok"}
 
-    @health.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @health.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @health.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's events")
+    @health.get(
+        "/asyncapi",
+        tags=["ops"],
+        summary="AsyncAPI 3.0 document of this service's events",
+        response_class=JSONResponse,
+        responses=returns("application/json", schema={"type": "object"}),
+    )
     async def asyncapi() -> Response:
         spec = AsyncAPI(broker, title=title, version="1.0.0", description=description).to_specification()
         return Response(spec.to_json(), media_type="application/json")
@@ -354,7 +374,11 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in errors
         ][:50]
-        return JSONResponse(body("validation_error", "Dữ liệu không hợp lệ / invalid input", details), status_code=422)
+        kinds = {d["type"] for d in details}
+        # one named rule at fault (a GTIN check digit, a tax code): its code, as the domain error would answer
+        code = kinds.pop() if len(kinds) == 1 and next(iter(kinds)) in RULE_CODES else "validation_error"
+        message = details[0]["message"] if code != "validation_error" else "Dữ liệu không hợp lệ / invalid input"
+        return JSONResponse(body(code, message, details), status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -365,14 +389,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return invalid_input(exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.status_code, "http_error")
-        return JSONResponse(body(code, str(exc.detail)), status_code=exc.status_code)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not just those of the first route matched
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        return JSONResponse(body(code, str(exc.detail)), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unhandled", error=repr(exc))
         return JSONResponse(body("internal", "Lỗi hệ thống / internal error"), status_code=500)
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_body_limits(app: FastAPI, limits: dict[str, int], exempt: tuple[str, ...] = ()) -> None:
+    """413 for bodies larger than their route takes (``ocop_shared.limits``), before anything parses them;
+    paths under ``exempt`` prefixes enforce limits of their own."""
+    app.add_middleware(BodyLimit, limits=limits, app_of=lambda: app, exempt=exempt)
 
 
 def install_observability(app: FastAPI, service: str) -> None:

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ocop_shared.console import install as install_console
 from ocop_shared.events.models import TRACEABILITY
+from ocop_shared.openapi import alternatives, set_schema
 from ocop_shared.web import create_service_app
 from ocop_traceability.api.batches import router as batches
 from ocop_traceability.api.epcis import router as epcis
@@ -40,6 +41,13 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
         collections=COLLECTIONS,
         emits=[TRACEABILITY],
         pages=[pages, resolver_pages, console_pages, epcis],  # EPCIS 2.0 at /epcis (GS1's REST bindings; not in /docs)
+        # EPCIS answers its own GS1-EPCIS-Capture-File-Size-Limit (OCOP_EPCIS_CAPTURE_MAX_BYTES), in problem+json
+        own_body_limits=["/epcis"],
+        # rules that are settings (OCOP_AREA_CODE_SCHEMES, OCOP_MAX_STAMPS_PER_RUN): the document shows those in force
+        openapi_patches=[
+            set_schema("GrowingAreaIn", "code", pattern=alternatives(runtime.settings.area_code_schemes.values())),
+            set_schema("StampRunIn", "count", minimum=1, maximum=runtime.settings.max_stamps_per_run),
+        ],
         # bound to the typed runtime (the shared factory knows only the base Runtime)
         on_startup=lambda _: on_startup(runtime),
         background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime), lambda _: epcis_workers(runtime)],

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
@@ -25,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocop_shared.addresses import describe
@@ -336,6 +336,8 @@ _PYDANTIC_VI = {
     "missing": "chưa nhập",
     "string_too_short": "quá ngắn",
     "string_too_long": "quá dài",
+    "text_too_short": "quá ngắn",
+    "text_too_long": "quá dài",
     "date_from_datetime_parsing": "không phải ngày hợp lệ",
     "date_parsing": "không phải ngày hợp lệ",
     "int_parsing": "phải là số nguyên",
@@ -359,8 +361,20 @@ def validation_message(exc: ValidationError, field_names: Mapping[str, str]) -> 
         field = next((field_names[p] for p in reversed(loc) if p in field_names), loc[-1] if loc else "")
         if "scores" in loc and loc[-1] in "ABC":
             field = f"Điểm phần {loc[-1]}"
-        parts.append(f"{field}: {_PYDANTIC_VI.get(err.get('type', ''), 'không hợp lệ')}")
+        kind = err.get("type", "")
+        own = kind.startswith(_OWN_ERRORS) and err.get("msg")  # our value types speak Vietnamese already
+        parts.append(f"{field}: {_PYDANTIC_VI.get(kind) or own or 'không hợp lệ'}")
     return "Dữ liệu không hợp lệ — " + "; ".join(parts) + "."
+
+
+_OWN_ERRORS = ("text_", "date_format", "date_type", "datetime_format", "datetime_type", "dates_out_of_order")
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_form(model: type[M], data: Mapping[str, Any]) -> M:
+    """A form's fields, which are all text, read into ``model`` with the rules of the API (numbers and dates are
+    read from their text, where a JSON body must send them as numbers and ISO strings)."""
+    return model.model_validate(data, strict=False)
 
 
 def blank_to_none(form: dict[str, str], keys: Iterable[str] | None = None) -> dict[str, Any]:
@@ -381,6 +395,7 @@ __all__ = [
     "clear_session",
     "csrf_token",
     "form_of",
+    "from_form",
     "install",
     "principal_of",
     "public_urls",

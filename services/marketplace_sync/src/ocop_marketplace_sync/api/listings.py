@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from ocop_marketplace_sync.app import listings as use
 from ocop_marketplace_sync.app.commands import ListingsQuery, Resync
@@ -14,6 +14,7 @@ from ocop_marketplace_sync.app.policy import READERS, RESYNCERS
 from ocop_marketplace_sync.domain.listing_state import Listing
 from ocop_marketplace_sync.runtime import RuntimeDep
 from ocop_shared.auth import Principal, require
+from ocop_shared.validation import RecordId
 
 router = APIRouter(tags=["listings"])
 Reader = Annotated[Principal, Depends(require(*READERS))]
@@ -22,7 +23,7 @@ Resyncer = Annotated[Principal, Depends(require(*RESYNCERS))]
 
 class ResyncIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    product_id: str | None = Field(default=None, max_length=64)
+    product_id: RecordId | None = None
 
 
 def view(listing: Listing) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, model_validator
 from ocop_registry.api.deps import RuntimeDep, Staff
 from ocop_registry.app.importing import CHUNK, ImportRows, import_rows, import_sheet, read_sheet
 from ocop_shared.errors import AppError
+from ocop_shared.limits import UPLOAD
 
 router = APIRouter(tags=["import"])
 Kind = Literal["producers", "products"]
-MAX_UPLOAD = 20 * 2**20
 
 
 class RowsIn(BaseModel):
@@ -30,7 +30,27 @@ class RowsIn(BaseModel):
         return self
 
 
-@router.post("/imports/{kind}", summary="Import an .xlsx/.csv file (multipart field 'file') or JSON rows")
+# The body is read by hand (a file or JSON rows), so the document says what it takes.
+BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": RowsIn.model_json_schema()},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary", "description": ".xlsx or .csv"}},
+            }
+        },
+    },
+}
+
+
+@router.post(
+    "/imports/{kind}",
+    summary="Import an .xlsx/.csv file (multipart field 'file') or JSON rows",
+    openapi_extra={**UPLOAD, "requestBody": BODY},
+)
 async def import_file(kind: Kind, request: Request, rt: RuntimeDep, principal: Staff) -> dict:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
@@ -46,7 +66,5 @@ async def import_file(kind: Kind, request: Request, rt: RuntimeDep, principal: S
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise AppError("missing_file", "Thiếu trường 'file'")
-    content = await upload.read(MAX_UPLOAD + 1)
-    if len(content) > MAX_UPLOAD:
-        raise AppError("file_too_large", "Tệp quá lớn (tối đa 20 MB)")
+    content = await upload.read()  # the whole body is within OCOP_MAX_UPLOAD_BYTES (413 before parsing)
     return await import_sheet(kind, read_sheet(upload.filename or "", content), principal, rt.uow)

@@ -14,10 +14,12 @@ from ocop_registry.app import reports
 from ocop_registry.app.catalogue import public_product, public_products
 from ocop_registry.app.commands import CatalogueQuery, ExpiringReport
 from ocop_registry.domain.product import ProductGroup
+from ocop_shared.openapi import returns
 
 router = APIRouter(tags=["reports"])
 public = APIRouter(tags=["public catalogue"])
 Format = Annotated[Literal["json", "xlsx"], Query(alias="format")]
+JSON_OR_XLSX = returns("application/json", XLSX, description="The report (JSON), or an Excel workbook with format=xlsx")
 
 
 def _respond(report: dict, fmt: str, name: str) -> Response:
@@ -31,17 +33,19 @@ def _respond(report: dict, fmt: str, name: str) -> Response:
     return JSONResponse(body)
 
 
-@router.get("/reports/products-by-stars", summary="Certified products per unit, group and stars")
+@router.get(
+    "/reports/products-by-stars", summary="Certified products per unit, group and stars", responses=JSON_OR_XLSX
+)
 async def by_stars(rt: RuntimeDep, principal: Staff, fmt: Format = "json") -> Response:
     return _respond(await reports.products_by_stars(principal, rt.uow()), fmt, "products-by-stars")
 
 
-@router.get("/reports/new-certifications", summary="Certifications per year")
+@router.get("/reports/new-certifications", summary="Certifications per year", responses=JSON_OR_XLSX)
 async def per_year(rt: RuntimeDep, principal: Staff, fmt: Format = "json") -> Response:
     return _respond(await reports.new_certifications(principal, rt.uow()), fmt, "new-certifications")
 
 
-@router.get("/reports/expiring", summary="Certificates expiring within N days")
+@router.get("/reports/expiring", summary="Certificates expiring within N days", responses=JSON_OR_XLSX)
 async def expiring(
     rt: RuntimeDep, principal: Staff, days: Annotated[int, Query(ge=0, le=3650)] = 90, fmt: Format = "json"
 ) -> Response:
@@ -49,7 +53,7 @@ async def expiring(
     return _respond(report, fmt, "expiring")
 
 
-@router.get("/reports/traceability", summary="Certified products with traceability stamps")
+@router.get("/reports/traceability", summary="Certified products with traceability stamps", responses=JSON_OR_XLSX)
 async def traced(rt: RuntimeDep, principal: Staff, fmt: Format = "json") -> Response:
     return _respond(await reports.traceability(principal, rt.uow()), fmt, "traceability")
 

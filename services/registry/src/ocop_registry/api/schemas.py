@@ -6,11 +6,17 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocop_registry.app.inputs import ContactIn, ProductIn
 from ocop_registry.domain.certificate import CertificateFacts
 from ocop_registry.domain.producer import Linkage, ProducerKind
+from ocop_registry.domain.product import ProductGroup
 from ocop_shared.addresses import CurrentUnits
 from ocop_shared.events.models import AdminUnit, RecordedAddress
+
+
+class ContactOut(BaseModel):
+    phone: str | None = None
+    email: str | None = None
+    representative: str | None = None
 
 
 class ProducerOut(BaseModel):
@@ -24,7 +30,7 @@ class ProducerOut(BaseModel):
     district: AdminUnit | None
     commune: AdminUnit | None
     address: str
-    contact: ContactIn | None
+    contact: ContactOut | None
     recorded: RecordedAddress | None = Field(
         default=None, description="the administrative units as written (perhaps before the 07/2025 reform)"
     )
@@ -41,9 +47,30 @@ class ProducerOut(BaseModel):
     )
 
 
-class ProductOut(ProductIn):
+class CertificationOut(BaseModel):
+    scheme: str
+    number: str | None = None
+    issuer: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class ProductOut(BaseModel):
+    """A product as stored. Plain types, not the input rules: an answer never fails because a record was written
+    before a rule existed (``ocop migrate products-repair`` brings such records in line)."""
+
     model_config = ConfigDict(extra="ignore")
     id: str
+    producer_id: str
+    name: str
+    group: ProductGroup
+    sub_group: str | None = None
+    description: str = ""
+    unit: str | None = None
+    price_vnd: int | None = None
+    images: list[str] = Field(default_factory=list)
+    gtin: str | None = None
+    certifications: list[CertificationOut] = Field(default_factory=list)
     created_at: datetime
     version: int
     certificate: dict | None = None

@@ -6,15 +6,28 @@ carry them with the ids of what they act on.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocop_registry.domain.certification import Decision
-from ocop_registry.domain.producer import Linkage, ProducerKind
-from ocop_registry.domain.product import ProductGroup, QualityCertification
+from ocop_registry.domain.producer import TAX_CODE_PATTERN, Linkage, ProducerKind
+from ocop_registry.domain.product import (
+    Certifications,
+    Description,
+    Gtin,
+    Images,
+    PackUnit,
+    Price,
+    ProductFacts,
+    ProductGroup,
+    ProductName,
+    SubGroup,
+)
 from ocop_registry.domain.scoring import CriterionScore
 from ocop_shared.addresses import AddressChange, AddressFields
+from ocop_shared.text import Text
+from ocop_shared.validation import RecordId, omitted_default
 
 
 class Strict(BaseModel):
@@ -22,22 +35,41 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
+def _kept(**kwargs: object) -> Any:
+    """A PATCH field that may be left out (unchanged) but not sent as null."""
+    return Field(default=None, json_schema_extra=omitted_default, **kwargs)  # type: ignore[call-overload]
+
+
 class ContactIn(Strict):
     phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9 .-]{6,20}$")
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    representative: str | None = Field(default=None, max_length=200)
+    representative: Annotated[str, Text(min_length=0, max_length=200)] | None = None
+
+
+ProducerName = Annotated[str, Text(min_length=2, max_length=300)]
+TaxCode = Annotated[
+    str,
+    Field(
+        min_length=10,
+        max_length=20,
+        description="mã số thuế: 10 or 13 digits, or the branch form 0123456789-001",
+        json_schema_extra={"pattern": TAX_CODE_PATTERN},
+    ),
+]
+Address = Annotated[str, Text(min_length=0, max_length=500)]
+LegalForm = Annotated[str, Field(max_length=10)]
 
 
 class ProducerIn(Strict, AddressFields):
     """A producer as registered. Its address units may be today's or those before the 07/2025 reform
     (``AddressFields``); they are placed in today's units and the written ones kept (``recorded``)."""
 
-    name: str = Field(min_length=2, max_length=300)
+    name: ProducerName
     kind: ProducerKind
-    legal_form: str | None = Field(default=None, max_length=10)
-    tax_code: str = Field(min_length=10, max_length=20)
-    address: str = Field(default="", max_length=500, description="thôn/xóm, số nhà: the part below the commune")
-    public_name: str | None = Field(default=None, max_length=300)
+    legal_form: LegalForm | None = None
+    tax_code: TaxCode
+    address: Address = Field(default="", description="thôn/xóm, số nhà: the part below the commune")
+    public_name: ProducerName | None = None
     contact: ContactIn | None = None
     linkages: list[Linkage] = Field(default_factory=list, max_length=50)
 
@@ -47,50 +79,36 @@ class ProducerPatch(Strict, AddressChange):
     Address units sent replace the address (a missing province means the producer's province today);
     ``current_commune`` alone picks today's commune of a split old one."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=300)
+    name: ProducerName | None = None  # null: unchanged (legal_form and public_name: cleared)
     kind: ProducerKind | None = None
-    legal_form: str | None = Field(default=None, max_length=10)
-    tax_code: str | None = Field(default=None, min_length=10, max_length=20)
-    address: str | None = Field(default=None, max_length=500)
-    public_name: str | None = Field(default=None, max_length=300)
+    legal_form: LegalForm | None = None
+    tax_code: TaxCode | None = None
+    address: Address | None = None
+    public_name: ProducerName | None = None
     contact: ContactIn | None = None
     linkages: list[Linkage] | None = Field(default=None, max_length=50)
 
 
-class ProductFields(Strict):
-    name: str = Field(min_length=2, max_length=300)
-    group: ProductGroup
-    sub_group: str | None = Field(default=None, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    unit: str | None = Field(default=None, max_length=50)
-    price_vnd: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    images: list[str] = Field(default_factory=list, max_length=20)
-    gtin: str | None = Field(default=None, max_length=20)
-    certifications: list[QualityCertification] = Field(default_factory=list, max_length=20)
-
-    @field_validator("images")
-    @classmethod
-    def image_urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not url.startswith(("https://", "http://")) or len(url) > 1000:
-                raise ValueError(f"image must be an http(s) URL: {url[:80]}")
-        return urls
+class ProductFields(Strict, ProductFacts):
+    """A product's facts, with the value types of the entity (``ocop_registry.domain.product``)."""
 
 
 class ProductIn(ProductFields):
-    producer_id: str = Field(min_length=1, max_length=64)
+    producer_id: RecordId
 
 
 class ProductPatch(Strict):
-    name: str | None = Field(default=None, min_length=2, max_length=300)
-    group: ProductGroup | None = None
-    sub_group: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    unit: str | None = Field(default=None, max_length=50)
-    price_vnd: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    images: list[str] | None = Field(default=None, max_length=20)
-    gtin: str | None = Field(default=None, max_length=20)
-    certifications: list[QualityCertification] | None = Field(default=None, max_length=20)
+    """The fields to change, each checked by the same value type as in POST: a refused PATCH changes nothing."""
+
+    name: ProductName = _kept()
+    group: ProductGroup = _kept()
+    sub_group: SubGroup | None = None
+    description: Description = _kept()
+    unit: PackUnit | None = None
+    price_vnd: Price | None = None
+    images: Images = _kept()
+    gtin: Gtin | None = None
+    certifications: Certifications = _kept()
 
 
 class EvaluationIn(Strict):
@@ -102,7 +120,7 @@ class EvaluationIn(Strict):
 
 
 class DecisionIn(Strict):
-    decision_no: str = Field(min_length=3, max_length=100, description="e.g. 1611/QĐ-UBND")
+    decision_no: Annotated[str, Text(min_length=3, max_length=100)] = Field(description="e.g. 1611/QĐ-UBND")
     issued_on: date
 
     @property
@@ -111,23 +129,28 @@ class DecisionIn(Strict):
 
 
 class ReplaceIn(DecisionIn):
-    evaluation_id: str = Field(min_length=1, max_length=64)
+    evaluation_id: RecordId
 
 
 class RevokeIn(Strict):
-    reason: str = Field(min_length=3, max_length=2000)
-    decision_no: str = Field(min_length=3, max_length=100)
+    reason: Annotated[str, Text(min_length=3, max_length=2000, multiline=True)]
+    decision_no: Annotated[str, Text(min_length=3, max_length=100)]
 
 
 class UserIn(Strict):
-    username: str = Field(min_length=3, max_length=40)
+    username: str = Field(
+        min_length=3,
+        max_length=40,
+        description="a-z, 0-9, '.', '-', '_' (stored in lower case)",
+        json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$"},
+    )
     password: str = Field(min_length=8, max_length=200)
     role: Literal["official", "producer", "operator", "council_member"]
-    producer_id: str | None = Field(
-        default=None, max_length=64, description="a producer account's producer; a council member's affiliation"
+    producer_id: RecordId | None = Field(
+        default=None, description="a producer account's producer; a council member's affiliation"
     )
     provinces: list[str] = Field(default_factory=list, max_length=70)
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Annotated[str, Text(min_length=0, max_length=200)] | None = None
     replace: bool = False
 
 

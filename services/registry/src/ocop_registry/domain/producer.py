@@ -29,7 +29,8 @@ class ProducerKind(StrEnum):
 COMPANY_FORMS = ("CTCP", "TNHH", "DNTN")
 
 # Mã số thuế: 10 digits (entity), 13 digits (dependent unit), or the branch form 0123456789-001.
-_TAX_CODE = re.compile(r"^\d{10}(\d{3}|-\d{3})?$")
+TAX_CODE_PATTERN = r"^\d{10}(\d{3}|-\d{3})?$"
+_TAX_CODE = re.compile(TAX_CODE_PATTERN)
 
 
 class InvalidTaxCode(DomainError, code="invalid_tax_code"): ...

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from ocop_shared.auth import Scope
 from ocop_shared.mongo import transaction_gate
 from ocop_shared.repository import ModelRepository, MongoRepository
+from ocop_shared.validation import TRUSTED
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -54,7 +55,7 @@ class Records(Repository, ModelRepository[T]):
         key = doc.pop("_id")
         if self.id_field == "id":
             doc["id"] = key
-        return self.model.model_validate(doc)
+        return self.model.model_validate(doc, context=TRUSTED)
 
     async def fetch(
         self, query: dict[str, Any], *, sort: str | None = None, descending: bool = False, limit: int = 0
@@ -62,7 +63,7 @@ class Records(Repository, ModelRepository[T]):
         cursor = self.collection.find(query, session=self.session)
         if sort:
             cursor = cursor.sort(sort, -1 if descending else 1)
-        return [self.from_doc(d) for d in await cursor.to_list(limit or None)]
+        return [e for d in await cursor.to_list(limit or None) if (e := self.load(d)) is not None]
 
     async def latest(self, scope: Scope, limit: int, **filters: str | None) -> list[T]:
         """The newest records in ``scope``, with the given (non-empty) filters."""

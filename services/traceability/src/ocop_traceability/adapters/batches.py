@@ -55,4 +55,4 @@ class TrailEvents(Records[TrailEvent]):
     async def trail(self, batch_id: str, limit: int = 0) -> list[TrailEvent]:
         """A batch's events in time order (who recorded them is not read: it is never shown)."""
         cursor = self.collection.find({"batch_id": batch_id}, projection={"recorded_by": 0}, session=self.session)
-        return [self.from_doc(d) for d in await cursor.sort("time", 1).to_list(limit or None)]
+        return [e for d in await cursor.sort("time", 1).to_list(limit or None) if (e := self.load(d)) is not None]

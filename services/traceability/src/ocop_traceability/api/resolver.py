@@ -30,6 +30,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from ocop_shared.i18n import Translator
+from ocop_shared.openapi import errors, page
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.scan import answer, localized, page_headers, rate_limited, render_page, translator
 from ocop_traceability.app.scan_view import unknown_view
@@ -207,7 +208,11 @@ async def well_known(request: Request) -> JSONResponse:
     )
 
 
-@pages.get("/lo-hang/{gtin}/{lot}", summary="Public batch page: origin and journey (gs1:traceability)")
+@pages.get(
+    "/lo-hang/{gtin}/{lot}",
+    summary="Public batch page: origin and journey (gs1:traceability)",
+    responses={**page(200, 404), **errors(429)},
+)
 async def lot_page(request: Request, gtin: str, lot: str) -> Response:
     runtime: TraceabilityRuntime = runtime_of(request)
     t = translator(request)
@@ -236,6 +241,14 @@ async def lot_page(request: Request, gtin: str, lot: str) -> Response:
     "/public/stamps/{serial}",
     summary="Verify a stamp (gs1:verificationService): the verify JSON, in the caller's language",
     response_model=None,
+    responses={
+        200: {"description": "The verdict", "content": {"application/json": {"schema": {"type": "object"}}}},
+        404: {
+            "description": "Unknown stamp: the verdict and the API's error",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["error"]}}},
+        },
+        **errors(429),
+    },
 )
 async def verification(request: Request, serial: str) -> Response:
     response = await answer(request, serial[:64], None, None, json_only=True)

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from ocop_shared.console import TEMPLATES
 from ocop_shared.headers import csp_nonce
 from ocop_shared.i18n import CATALOGUE, Translator
+from ocop_shared.openapi import errors, page
 from ocop_shared.web import runtime_of
 from ocop_traceability.api.deps import Actor, UowDep
 from ocop_traceability.app import alerts as alerts_app
@@ -183,7 +184,12 @@ for _path in ("/S/{serial}", "/s/{serial}"):
     pages.routes.append(Route(_path, short_url, methods=["GET"]))
 
 
-@pages.get("/tra-cuu", summary="Type a stamp code", response_model=None)
+@pages.get(
+    "/tra-cuu",
+    summary="Type a stamp code",
+    response_model=None,
+    responses={**page(200, 404), 303: {"description": "A valid serial: to its stamp page /S/{serial}"}, **errors(429)},
+)
 async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = "") -> Response:
     serial = normalize_serial(code)
     if serial:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, StreamingResponse
 
+from ocop_shared.openapi import returns
 from ocop_traceability.adapters.sheet import codes_csv_stream
 from ocop_traceability.api.deps import Actor, RuntimeDep, UowDep
 from ocop_traceability.api.views import run_view
@@ -26,13 +27,15 @@ async def get_run(run_id: str, principal: Actor, uow: UowDep) -> dict:
     return {**run_view(status.run), "states": status.states}
 
 
-@router.get("/stamp-runs/{run_id}/sheet.pdf", summary="Print-ready A4 sheets")
+@router.get("/stamp-runs/{run_id}/sheet.pdf", summary="Print-ready A4 sheets", responses=returns("application/pdf"))
 async def get_sheet(run_id: str, principal: Actor, uow: UowDep, rt: RuntimeDep) -> FileResponse:
     sheet = await stamp_runs.sheet_of(run_id, principal, uow, rt.sheets)
     return FileResponse(sheet.path, media_type="application/pdf", filename=sheet.filename)
 
 
-@router.get("/stamp-runs/{run_id}/codes.csv", summary="One URL per line, for industrial printers")
+@router.get(
+    "/stamp-runs/{run_id}/codes.csv", summary="One URL per line, for industrial printers", responses=returns("text/csv")
+)
 async def get_codes(run_id: str, principal: Actor, uow: UowDep) -> StreamingResponse:
     urls = await stamp_runs.codes_of(run_id, principal, uow)
 

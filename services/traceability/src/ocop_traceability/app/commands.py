@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
 from ocop_shared.addresses import AddressFields
 from ocop_shared.events.models import CertificateSnapshot, ProducerSnapshot, ProductSnapshot
+from ocop_shared.text import Text
+from ocop_shared.validation import RecordId
 from ocop_traceability.domain.batches import TrailEventType
-from ocop_traceability.domain.places import Certification, Strict, gln_of
+from ocop_traceability.domain.codes import LOT_PATTERN, PACKING_HOUSE_SCHEMES
+from ocop_traceability.domain.places import Certification, Gln, Strict, gln_of
 from ocop_traceability.domain.stamps import SerialRange, StampState
+
+Name = Annotated[str, Text(min_length=2, max_length=300)]
 
 
 class PlaceIn(Strict, AddressFields):
@@ -21,9 +26,9 @@ class PlaceIn(Strict, AddressFields):
     (checked, placed in today's units, the written ones kept)."""
 
     code: str = Field(min_length=4, max_length=60)
-    name: str = Field(min_length=2, max_length=300)
-    producer_id: str = Field(min_length=1, max_length=64)
-    gln: str | None = Field(default=None, description="GS1 GLN (13 digits, check digit verified), if any")
+    name: Name
+    producer_id: RecordId
+    gln: Gln | None = None
 
     _gln = field_validator("gln")(gln_of)
 
@@ -33,23 +38,26 @@ class PlaceIn(Strict, AddressFields):
 
 
 class GrowingAreaIn(PlaceIn):
-    crop: str = Field(min_length=2, max_length=200)
+    code: str = Field(min_length=4, max_length=60, description="one of the configured schemes (the pattern)")
+    crop: Annotated[str, Text(min_length=2, max_length=200)]
     area_ha: float = Field(gt=0, le=100_000)
     geometry: dict[str, Any]
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
 
 
 class PackingHouseIn(PlaceIn):
-    pass
+    code: str = Field(
+        min_length=4, max_length=60, json_schema_extra={"pattern": PACKING_HOUSE_SCHEMES["packing_house"]}
+    )
 
 
 class BatchIn(Strict):
-    product_id: str = Field(min_length=1, max_length=64)
+    product_id: RecordId
     growing_area_code: str = Field(min_length=4, max_length=60)
     harvest_date: date
     quantity: float = Field(gt=0, le=1e9)
-    unit: str = Field(min_length=1, max_length=30)
-    lot: str | None = Field(default=None, max_length=20)
+    unit: Annotated[str, Text(min_length=1, max_length=30)]
+    lot: str | None = Field(default=None, max_length=20, json_schema_extra={"pattern": LOT_PATTERN})
     packing_house_code: str | None = Field(default=None, max_length=60)
 
 
@@ -58,8 +66,8 @@ class TrailEventIn(Strict):
 
     type: TrailEventType
     time: datetime
-    place: str = Field(min_length=2, max_length=300)
-    note: str = Field(default="", max_length=2000)
+    place: Name
+    note: Annotated[str, Text(min_length=0, max_length=2000, multiline=True)] = ""
 
 
 class LabelLayoutIn(Strict):
@@ -76,7 +84,7 @@ class SerialRangeIn(Strict):
     # bounded: the database stores 64-bit integers, a larger number would not even reach the query
     from_seq: int | None = Field(default=None, ge=1, le=2**31)
     to_seq: int | None = Field(default=None, ge=1, le=2**31)
-    reason: str = Field(default="", max_length=500)
+    reason: Annotated[str, Text(min_length=0, max_length=500, multiline=True)] = ""
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ its official code (see ``codes.normalize_area_code``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ocop_shared.addresses import CurrentUnits, RecordedAddress
+from ocop_shared.text import Text
+from ocop_shared.validation import trusted
 from ocop_traceability.domain.epcis.ids import check_digit_ok
 
 
@@ -18,17 +21,23 @@ class Strict(BaseModel):
 
 
 class Certification(Strict):
-    scheme: str = Field(min_length=2, max_length=40, description="VietGAP, GlobalGAP, organic, …")
-    number: str | None = Field(default=None, max_length=100)
+    scheme: Annotated[str, Text(min_length=2, max_length=40)] = Field(description="VietGAP, GlobalGAP, organic, …")
+    number: Annotated[str, Text(min_length=0, max_length=100)] | None = None
     valid_from: date | None = None
     valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self, info: ValidationInfo) -> Certification:
+        if not trusted(info) and self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise PydanticCustomError("dates_out_of_order", "Ngày hết hiệu lực trước ngày hiệu lực")
+        return self
 
 
 class Unit(Strict):
     # an administrative unit (tỉnh, xã) as recorded: its code when known and its name (no docstring: it would
     # become the description of the API's schema)
     code: str | None = Field(default=None, max_length=10)
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Text(min_length=1, max_length=200)]
 
 
 def gln_of(value: str | None) -> str | None:
@@ -39,6 +48,16 @@ def gln_of(value: str | None) -> str | None:
     if not (len(digits) == 13 and check_digit_ok(digits)):
         raise ValueError("GLN phải gồm 13 chữ số với số kiểm tra đúng")
     return digits
+
+
+# the check digit is GS1's (format gln); JSON Schema can say the digits only
+Gln = Annotated[
+    str,
+    Field(
+        description="GS1 GLN (13 digits, check digit verified), if any",
+        json_schema_extra={"pattern": r"^\d{13}$", "format": "gln"},
+    ),
+]
 
 
 def unit_of(value: Any) -> Any:

@@ -61,6 +61,21 @@ CHECKS = [
 # Deliberate exceptions (README, "API integrity"): rules no JSON Schema can state, so a schema-valid body may
 # still be refused with 422 (positive_data_acceptance only). Keyed by operation label.
 SCHEMA_CANNOT_SAY = {
+    # dossiers and councils (issue 20): the criteria sheet's indicators and maxima, the dossier's status
+    # machine, who sits on the council, evidence content (magic bytes)
+    "POST /api/v1/dossiers": "dossier rules",
+    "PATCH /api/v1/dossiers/{dossier_id}": "dossier rules",
+    "POST /api/v1/dossiers/{dossier_id}/submit": "dossier rules",
+    "POST /api/v1/dossiers/{dossier_id}/return": "dossier rules",
+    "POST /api/v1/dossiers/{dossier_id}/evidence": "evidence content",
+    "POST /api/v1/councils": "council rules",
+    "POST /api/v1/councils/{council_id}/scores": "criteria sheet",
+    # plans (issue 22): units from the official lists as the plan states them, indicators from configuration,
+    # the annex file's content
+    "POST /api/v1/plans": "plan units and indicators",
+    "POST /api/v1/plans/import": "file content",
+    # passwords: 12–128 characters and not the account name (issue 15)
+    "POST /api/v1/users": "password rules",
     # the file's content: an .xlsx or .csv workbook (JSON Schema describes a multipart part as bytes)
     "POST /api/v1/imports/{kind}": "file content",
     # province and commune from the official list (vietnam-provinces), given by code or by name in any form

@@ -21,6 +21,7 @@ from ocop_shared.audit import AUDIT
 from ocop_shared.auth import Principal, require
 from ocop_shared.errors import Forbidden
 from ocop_shared.exports import XLSX, table_xlsx
+from ocop_shared.openapi import returns
 
 READERS = ("official", "operator")
 ACTION = re.compile(r"^[a-z_]+(\.[a-z_]+)?$")
@@ -130,7 +131,11 @@ router = APIRouter(tags=["audit"])
 Reader = Annotated[Principal, Depends(require(*READERS))]
 
 
-@router.get("/audit", summary="Audit trail: who did what, when, from which network (officials: their provinces)")
+@router.get(
+    "/audit",
+    summary="Audit trail: who did what, when, from which network (officials: their provinces)",
+    responses=returns("application/json", XLSX),
+)
 async def audit(
     request: Request,
     principal: Reader,

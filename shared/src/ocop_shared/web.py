@@ -315,6 +315,7 @@ def create_service_app(
             "/.well-known/jwks.json",
             tags=["ops"],
             summary="Public keys that verify this system's tokens (RFC 7517): signing, next and previous",
+            responses=returns("application/jwk-set+json"),
         )
         async def jwks() -> JSONResponse:
             return JSONResponse(

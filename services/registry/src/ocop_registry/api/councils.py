@@ -24,6 +24,7 @@ from ocop_registry.app.dossier_policy import COUNCIL_READERS
 from ocop_registry.app.policy import STAFF
 from ocop_registry.web_files import appendix_response
 from ocop_shared.auth import Principal, require
+from ocop_shared.openapi import errors
 
 router = APIRouter(tags=["councils"])
 Reader = Annotated[Principal, Depends(require(*COUNCIL_READERS))]
@@ -97,6 +98,6 @@ async def decision(council_id: str, body: CouncilDecisionIn, rt: RuntimeDep, pri
     return await _view(council_id, principal, rt)
 
 
-@router.get("/councils/{council_id}/appendix.pdf", response_class=Response, responses=PDF)
+@router.get("/councils/{council_id}/appendix.pdf", response_class=Response, responses=PDF | errors(409))
 async def appendix(council_id: str, rt: RuntimeDep, principal: Reader) -> Response:
     return appendix_response(council_id, await decisions.appendix(council_id, principal, rt.uow()))

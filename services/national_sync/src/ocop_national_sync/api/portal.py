@@ -13,6 +13,7 @@ from ocop_national_sync.app.commands import Resync, StatusQuery
 from ocop_national_sync.app.policy import READERS, RESYNCERS
 from ocop_national_sync.runtime import RuntimeDep
 from ocop_shared.auth import Principal, require
+from ocop_shared.openapi import errors
 
 router = APIRouter(tags=["national portal"])
 Reader = Annotated[Principal, Depends(require(*READERS))]
@@ -41,7 +42,11 @@ def view(entry: use.ProductStatus) -> dict[str, Any]:
     }
 
 
-@router.get("/portal/products", summary="Each product's state on the national traceability portal")
+@router.get(
+    "/portal/products",
+    summary="Each product's state on the national traceability portal",
+    responses=errors(404),  # a product_id asked for that is not known (or not the caller's)
+)
 async def products(runtime: RuntimeDep, principal: Reader, product_id: str | None = None) -> list[dict]:
     return [view(e) for e in await use.statuses(StatusQuery(product_id), principal, runtime.uow())]
 

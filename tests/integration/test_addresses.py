@@ -202,7 +202,9 @@ async def test_an_official_corrects_a_producer_and_traceability_marketplace_and_
 
     # refused like a registration: outside the official's provinces (before or after), an unknown commune
     url = f"/api/v1/producers/{producer['id']}"
-    assert (await reg.patch(url, json={"public_name": "HTX Vải thiều Lục Ngạn"}, headers=THAI_NGUYEN)).status_code == 403
+    assert (
+        await reg.patch(url, json={"public_name": "HTX Vải thiều Lục Ngạn"}, headers=THAI_NGUYEN)
+    ).status_code == 403
     moving_out = await reg.patch(url, json={"province": "Thái Nguyên", "commune": "Xã Đồng Phúc"}, headers=BAC_NINH)
     assert moving_out.status_code == 403
     bad = await reg.patch(url, json={"commune": "Phường Phượng Sơnn"}, headers=BAC_NINH)

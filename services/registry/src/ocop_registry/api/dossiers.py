@@ -26,12 +26,14 @@ from ocop_registry.app.policy import EVERYONE
 from ocop_registry.domain.dossier import DossierStatus
 from ocop_registry.web_files import evidence_response, read_upload
 from ocop_shared.auth import Principal, require
+from ocop_shared.limits import UPLOAD
 
 router = APIRouter(tags=["dossiers"])
 # everyone who may come near a dossier: a council member reads the dossiers of their councils
 Caller = Annotated[Principal, Depends(require(*EVERYONE, "council_member"))]
 
 UPLOAD_BODY: dict[str, Any] = {
+    **UPLOAD,  # the upload body limit (OCOP_MAX_UPLOAD_BYTES), not the 1 MB of JSON routes
     "requestBody": {
         "required": True,
         "content": {
@@ -50,7 +52,7 @@ UPLOAD_BODY: dict[str, Any] = {
                 }
             }
         },
-    }
+    },
 }
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {

@@ -268,9 +268,22 @@ async def _raw_bodies(message: Any) -> list[bytes]:  # never let FastStream deco
 
 def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str, max_records: int = 200) -> None:
     """Register ``consumer`` as a batch subscriber on ``broker`` (a FastStream KafkaBroker)."""
+    attach_all(broker, [consumer], group_id, title=title, max_records=max_records)
+
+
+def attach_all(
+    broker: Any, consumers: Sequence[EventConsumer], group_id: str, *, title: str, max_records: int = 200
+) -> None:
+    """One batch subscriber (one Kafka group member) reading every topic of ``consumers``.
+
+    A service has one member per process, subscribed to all its topics: members of one group that
+    subscribe to different topics rebalanced each other endlessly after a broker outage (every join
+    restarts the whole group's rebalance) and stopped fetching. A batch may mix topics; each topic's
+    records go to that topic's consumer, in order."""
+    by_topic = {c.topic: c for c in consumers}
 
     @broker.subscriber(
-        consumer.topic,
+        *by_topic,
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -283,24 +296,31 @@ def attach(broker: Any, consumer: EventConsumer, group_id: str, *, title: str, m
         description="CloudEvents 1.0 (structured JSON); payload schemas in shared/schemas/v1",
     )
     async def handle(bodies: list[bytes], message: KafkaMessage) -> None:
-        records = [Record(r.value or b"", r.key, f"{r.topic}[{r.partition}]@{r.offset}") for r in message.raw_message]
-        await consumer.handle_batch(records)
-        _observe_lag(message, consumer.topic, group_id)
+        batches: dict[str, list[Record]] = {}
+        for r in message.raw_message:
+            batches.setdefault(r.topic, []).append(
+                Record(r.value or b"", r.key, f"{r.topic}[{r.partition}]@{r.offset}")
+            )
+        for topic, records in batches.items():
+            await by_topic[topic].handle_batch(records)
+        _observe_lag(message, group_id)
 
 
-def _observe_lag(message: Any, topic: str, group_id: str) -> None:
-    """Consumer lag after a batch: in seconds (record timestamps) and in records (high watermark)."""
+def _observe_lag(message: Any, group_id: str) -> None:
+    """Consumer lag after a batch, per topic: in seconds (record timestamps) and in records (high watermark)."""
     raw = message.raw_message
     if not raw:
         return
-    newest = max((r.timestamp or 0) for r in raw)
-    if newest:
-        metrics.CONSUMER_LAG_SECONDS.labels(topic, group_id).set(max(0.0, time.time() - newest / 1000))
     kafka = getattr(message, "consumer", None)
-    last: dict[int, int] = {}
+    newest: dict[str, int] = {}
+    last: dict[tuple[str, int], int] = {}
     for r in raw:
-        last[r.partition] = max(last.get(r.partition, -1), r.offset)
-    for partition, offset in last.items():
+        newest[r.topic] = max(newest.get(r.topic, 0), r.timestamp or 0)
+        last[(r.topic, r.partition)] = max(last.get((r.topic, r.partition), -1), r.offset)
+    for topic, stamp in newest.items():
+        if stamp:
+            metrics.CONSUMER_LAG_SECONDS.labels(topic, group_id).set(max(0.0, time.time() - stamp / 1000))
+    for (topic, partition), offset in last.items():
         try:
             highwater = kafka.highwater(TopicPartition(topic, partition)) if kafka is not None else None
         except Exception:  # noqa: BLE001 - metrics never break consumption

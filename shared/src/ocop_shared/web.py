@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ocop_shared.audit import AUDIT, ensure_audit_indexes
 from ocop_shared.audit_api import router as audit_router
 from ocop_shared.auth import load_or_create_key
-from ocop_shared.consumer import EventConsumer, attach
+from ocop_shared.consumer import EventConsumer, attach_all
 from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent, utcnow
 from ocop_shared.events.models import REGISTRY
@@ -75,6 +75,7 @@ class Runtime:
     token_keys: TokenKeys  # what tokens are verified with
     key_ring: KeyRing | None = None  # the signing keys: the registry only
     consumers: dict[str, EventConsumer] = field(default_factory=dict)
+    attached: bool = False
 
     @property
     def jwt_key(self) -> str:
@@ -94,8 +95,11 @@ class Runtime:
         return self.uow_class.joined(self.client, self.db, session, source=self.source, on_commit=self.relay.wake)
 
     def consumer(self, topic: str) -> EventConsumer:
-        """The (single) subscriber of this service on ``topic``; created and attached on first use."""
+        """The (single) consumer of this service on ``topic``, created on first use; all of them are
+        attached as one group member when the service starts (:meth:`attach_consumers`)."""
         if topic not in self.consumers:
+            if self.attached:
+                raise RuntimeError(f"consumer of {topic} asked for after the subscribers were attached")
             consumer = EventConsumer(
                 topic,
                 self.client,
@@ -104,11 +108,17 @@ class Runtime:
                 max_bytes=self.settings.max_event_bytes,
                 name=self.settings.service_name,
             )
-            attach(
-                self.broker, consumer, GROUPS[self.settings.service_name], title=f"{self.settings.service_name}:{topic}"
-            )
             self.consumers[topic] = consumer
         return self.consumers[topic]
+
+    def attach_consumers(self) -> None:
+        """One subscriber for every topic this service reads (once, before the broker starts)."""
+        if self.consumers and not self.attached:
+            name = self.settings.service_name
+            attach_all(
+                self.broker, list(self.consumers.values()), GROUPS[name], title=f"{name}:{','.join(self.consumers)}"
+            )
+        self.attached = True
 
     async def _publish_dlq(self, topic: str, body: bytes, headers: dict[str, str], key: bytes | None) -> None:
         await self.broker.publish(body, topic=topic, key=key, headers=headers)
@@ -213,6 +223,7 @@ def create_service_app(
         # Subscribers start consuming only once everything above is ready. A broker that is down does not
         # stop the service from starting: the API keeps accepting writes (they wait in the outbox) and the
         # connection is retried in the background; /healthz says "degraded" meanwhile.
+        runtime.attach_consumers()
         connect = asyncio.create_task(_connect_broker(runtime), name="broker-connect")
         await asyncio.wait([connect], timeout=5)
         tasks = [fn(runtime) for fn in (*background, _pruner)]

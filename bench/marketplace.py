@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from _common import THAI_NGUYEN, pct
+from _common import pct
 from asgi_lifespan import LifespanManager
 
 from ocop_cli.stack import Stack, start_stack
@@ -40,7 +40,6 @@ from ocop_shared.keys import KeyRing
 from ocop_traceability.bootstrap import TraceabilitySettings
 from ocop_traceability.domain.batches import Batch
 from ocop_traceability.domain.clients import client_of
-from ocop_traceability.domain.places import GrowingArea
 from ocop_traceability.domain.stamps import StampRun, new_stamps
 from ocop_traceability.main import create_app as traceability_app
 from ocop_traceability.runtime import TraceabilityRuntime
@@ -144,20 +143,6 @@ async def issue(client, headers, evaluation: str, i: int) -> str:
     return r.json()["id"]
 
 
-AREA = GrowingArea(
-    code="VN-19-063-02020-001",
-    scheme="domestic",
-    name="Đồi chè",
-    crop="chè Shan tuyết",
-    producer_id="pr",
-    province=THAI_NGUYEN.model_dump(),
-    commune={"name": "Xã Chợ Đồn"},
-    area_ha=3,
-    registered_at=datetime.now(UTC),
-    geometry={"type": "Polygon", "coordinates": [[[105.57, 22.18], [105.58, 22.18], [105.58, 22.19], [105.57, 22.18]]]},
-)
-
-
 async def active_stamp(trace: TraceabilityRuntime, product: str, producer: str, i: int) -> str:
     """A batch of ``product`` with one active stamp at traceability (written through its repositories once its
     copy of the product has arrived); the stamp's serial."""
@@ -170,7 +155,7 @@ async def active_stamp(trace: TraceabilityRuntime, product: str, producer: str, 
         product_id=product,
         producer_id=producer,
         lot=lot,
-        growing_area_code=AREA.code,
+        growing_area_code="VN-19-063-02020-001",  # no area record: the scan shows none, the verdict is the same
         harvest_date="2026-10-28",
         quantity=50,
         unit="kg",
@@ -179,8 +164,6 @@ async def active_stamp(trace: TraceabilityRuntime, product: str, producer: str, 
     run = StampRun(id=f"bench-run-{i}", batch_id=batch.id, product_id=product, producer_id=producer, lot=lot, count=1)
     stamps = new_stamps(run, trace.settings.stamp_base_url, 1, 1)
     async with uow:
-        if i == 0:
-            await uow.growing_areas.add(AREA)
         await uow.batches.add(batch)
         await uow.stamp_runs.add(run)
         await uow.commit()

@@ -64,6 +64,7 @@ class ScanService:
         self.reads, self.rule = reads, rule
         self.flush_interval, self.cache_ttl, self.stamp_ttl = flush_interval_s, cache_ttl_s, stamp_ttl_s
         self._parts: dict[str, tuple[float, BatchParts]] = {}
+        self._generation = 0  # bumped by every invalidation: a load begun before one does not keep its result
         self._loading: dict[str, asyncio.Lock] = {}
         self._stamps: OrderedDict[str, tuple[float, Stamp]] = OrderedDict()
         self._refreshing: set[str] = set()
@@ -168,6 +169,7 @@ class ScanService:
     def invalidate(
         self, *, product_id: str | None = None, producer_id: str | None = None, batch_id: str | None = None
     ) -> None:
+        self._generation += 1
         for key, (_exp, parts) in list(self._parts.items()):
             batch = parts.batch
             if key == batch_id or (batch and (batch.product_id == product_id or batch.producer_id == producer_id)):
@@ -189,7 +191,10 @@ class ScanService:
             return await self._load_parts(batch_id)
 
     async def _load_parts(self, batch_id: str) -> BatchParts:
+        """The parts as stored now, cached unless an invalidation came while they were read (they may predate
+        the change: cached, a revocation would stay unseen for the whole TTL; found by bench/marketplace.py)."""
         reads = self.reads
+        generation = self._generation
         batch = await reads.batches.get(batch_id)
         if batch is None:
             parts = BatchParts()
@@ -202,7 +207,8 @@ class ScanService:
                 await reads.trail.trail(batch_id, limit=200),
                 await reads.listings.of_product(batch.product_id),
             )
-        self._parts[batch_id] = (time.monotonic() + self.cache_ttl, parts)
+        if generation == self._generation:
+            self._parts[batch_id] = (time.monotonic() + self.cache_ttl, parts)
         if len(self._parts) > 50_000:
             self._parts.pop(next(iter(self._parts)))
         return parts

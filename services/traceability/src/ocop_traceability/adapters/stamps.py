@@ -32,6 +32,9 @@ _SCAN_FIELDS = {
 _NO_SERIAL = "0" * 17  # looked up for a code that cannot be a serial: every miss costs the same
 
 
+_COUNTER_CHUNK = 200  # scan counters per write (the embedded server serves no read of the database meanwhile)
+
+
 class StampRuns(Records[StampRun]):
     collection_name = "stamp_runs"
     model = StampRun
@@ -195,5 +198,8 @@ class Stamps(Repository):
                 ops.append(
                     UpdateOne({"_id": serial, "first_scan_at": None}, {"$set": {"first_scan_at": first_seen[serial]}})
                 )
-        async with self.gate():
-            await self.collection.bulk_write(ops, ordered=False, session=self.session)
+        for start in range(0, len(ops), _COUNTER_CHUNK):  # short writes: reads of the scan page queue behind each
+            async with self.gate():
+                await self.collection.bulk_write(
+                    ops[start : start + _COUNTER_CHUNK], ordered=False, session=self.session
+                )

@@ -60,11 +60,16 @@ def _random_symbols(n: int) -> list[int]:
     return [(value >> (5 * i)) & 31 for i in range(n)]
 
 
+_SEPARATORS = re.compile(r"[\s\-.]")
+_LOOK_ALIKES = str.maketrans("OIL", "011")
+_SYMBOLS = frozenset(CROCKFORD)
+
+
 def normalize_serial(text: str) -> str | None:
     """A typed or scanned serial, canonical (upper case, O→0, I/L→1, separators dropped), or None if it
     cannot be a valid serial (wrong length, alphabet or check character)."""
-    cleaned = re.sub(r"[\s\-.]", "", text or "").upper().translate(str.maketrans("OIL", "011"))
-    if len(cleaned) != SERIAL_LENGTH or any(c not in _VALUE for c in cleaned):
+    cleaned = _SEPARATORS.sub("", text or "").upper().translate(_LOOK_ALIKES)
+    if len(cleaned) != SERIAL_LENGTH or not _SYMBOLS.issuperset(cleaned):
         return None
     return cleaned if luhn32_check(cleaned[:-1]) == cleaned[-1] else None
 

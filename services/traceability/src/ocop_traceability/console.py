@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ocop_shared.addresses import address_form, choices_of
 from ocop_shared.auth import Principal
-from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user
+from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user, start_route
 from ocop_shared.errors import AppError
 from ocop_traceability.adapters.sheet import codes_csv_stream
 from ocop_traceability.app import alerts, batches, places, stamp_runs
@@ -136,10 +136,7 @@ async def _areas_page(request: Request, principal: Principal, uow: UowDep, notic
     )
 
 
-@router.get("")
-async def start(request: Request) -> Response:
-    require_user(request)
-    return RedirectResponse(f"{PREFIX}/batches", status_code=303)
+start_route(router, "/batches")  # /console: the first page
 
 
 @router.get("/areas")

@@ -11,7 +11,7 @@ font of the PDF) into a second graphic field that every label repeats. The code 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from ocop_traceability.adapters.bulkqr import SIDE, RunCodes
@@ -81,51 +81,49 @@ def text_rows(lines: list[tuple[str, str, float]], width: int, dpi: int) -> list
     return [raw[i : i + stride] for i in range(0, len(raw), stride)]
 
 
-def zpl_labels(
-    labels: Iterable[tuple[str, str]],
-    *,
-    product_name: str,
-    stars: int | None,
-    layout: Layout,
-    dpi: int = 203,
-) -> Iterator[bytes]:
-    """One ZPL format per label (yielded one by one) at ``layout``'s label size."""
-    import font_roboto
+class ZplLabels:
+    """One ZPL format per label at ``layout``'s label size; ``add(labels)`` returns their formats."""
 
-    fonts = Path(font_roboto.__file__).parent / "files"
-    w, h = dots(layout.label_w_mm, dpi), dots(layout.label_h_mm, dpi)
-    qr_dots = dots(layout.qr_size / 72 * 25.4, dpi)
-    top = dots(2.3, dpi)
-    lines = [
-        (
-            fit_text(product_name, "Roboto-Bold", TEXT_SIZE, (layout.label_w_mm - 2) * 72 / 25.4),
-            "Roboto-Bold",
-            TEXT_SIZE,
-        ),
-        (star_line(stars), "Roboto-Regular", TEXT_SIZE),
-    ]
-    lines = [(t, str(fonts / f"{f}.ttf"), s) for t, f, s in lines if t]
-    codes: RunCodes | None = None
-    widen: _Widen | None = None
-    shared = ""
-    code_h = round(CODE_SIZE / 72 * dpi * 1.15)
-    code_y = h - dots(1.3, dpi) - code_h
-    for url, serial in labels:
-        if codes is None:
-            codes = RunCodes(url[: -len(serial)] if url.endswith(serial) else url, SERIAL_LENGTH, CROCKFORD)
-        packed = codes.packed(url)
-        side = SIDE[len(packed)]
-        if widen is None:
-            widen = _Widen(max(1, qr_dots // side))  # whole dots per module: every module the same size
-            qr_w = side * widen.n
-            qx = (w - qr_w) // 2
-            shared = f"^XA^PW{w}^LL{h}^LH0,0^FO{qx},{top}"
-            if lines:  # name and stars below the QR, as on the sheet
-                rows = text_rows(lines, w - 2 * dots(1, dpi), dpi)
-                text = f"^FO{dots(1, dpi)},{top + qr_w + dots(0.6, dpi)}{graphic_field(rows)}^FS"
-            else:
-                text = ""
-        qr = graphic_field(widen.rows(packed, side), widen.n)
-        yield (
-            f"{shared}{qr}^FS{text}^FO0,{code_y}^A0N,{code_h},{code_h}^FB{w},1,0,C^FD{display_serial(serial)}^FS^XZ\n"
-        ).encode()
+    def __init__(self, *, product_name: str, stars: int | None, layout: Layout, dpi: int = 203) -> None:
+        import font_roboto
+
+        fonts = Path(font_roboto.__file__).parent / "files"
+        self.dpi = dpi
+        self.w, self.h = dots(layout.label_w_mm, dpi), dots(layout.label_h_mm, dpi)
+        self.qr_dots = dots(layout.qr_size / 72 * 25.4, dpi)
+        self.top = dots(2.3, dpi)
+        width_pt = layout.label_w_mm * 72 / 25.4 - 2 * 72 / 25.4
+        lines = [
+            (fit_text(product_name, "Roboto-Bold", TEXT_SIZE, width_pt), "Roboto-Bold", TEXT_SIZE),
+            (star_line(stars), "Roboto-Regular", TEXT_SIZE),
+        ]
+        self.lines = [(t, str(fonts / f"{f}.ttf"), s) for t, f, s in lines if t]
+        self.codes: RunCodes | None = None
+        self.widen: _Widen | None = None
+        self.head = self.text = ""
+        self.code_h = round(CODE_SIZE / 72 * dpi * 1.15)
+        self.code_y = self.h - dots(1.3, dpi) - self.code_h
+
+    def _start(self, url: str, serial: str) -> None:
+        codes = self.codes = RunCodes(url[: -len(serial)] if url.endswith(serial) else url, SERIAL_LENGTH, CROCKFORD)
+        widen = self.widen = _Widen(max(1, self.qr_dots // codes.size))  # whole dots per module, all alike
+        qr_w = codes.size * widen.n
+        self.head = f"^XA^PW{self.w}^LL{self.h}^LH0,0^FO{(self.w - qr_w) // 2},{self.top}"
+        if self.lines:  # name and stars below the QR, as on the sheet
+            margin = dots(1, self.dpi)
+            rows = text_rows(self.lines, self.w - 2 * margin, self.dpi)
+            self.text = f"^FO{margin},{self.top + qr_w + dots(0.6, self.dpi)}{graphic_field(rows)}^FS"
+
+    def add(self, labels: Iterable[tuple[str, str]]) -> bytes:
+        out = []
+        for url, serial in labels:
+            if self.codes is None:
+                self._start(url, serial)
+            assert self.codes is not None and self.widen is not None
+            packed = self.codes.packed(url)
+            side = SIDE[len(packed)]
+            n = self.widen.n if side == self.codes.size else max(1, self.qr_dots // side)
+            qr = graphic_field(self.widen.rows(packed, side) if n == self.widen.n else _Widen(n).rows(packed, side), n)
+            code = f"^FO0,{self.code_y}^A0N,{self.code_h},{self.code_h}^FB{self.w},1,0,C^FD{display_serial(serial)}^FS"
+            out.append(f"{self.head}{qr}^FS{self.text}{code}^XZ\n")
+        return "".join(out).encode("ascii")

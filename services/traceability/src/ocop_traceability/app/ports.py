@@ -21,6 +21,7 @@ from ocop_traceability.domain.places import GrowingArea, PackingHouse, Place
 from ocop_traceability.domain.stamps import Labels, Progress, Stamp, StampChunk, StampRun, StateChange
 
 P = TypeVar("P", bound=Place)
+LabelChunks = AsyncIterator[list[tuple[str, str]]]  # (url, serial) of a run's stamps in serial order, by chunks
 
 
 class ProducerCopiesPort(Protocol):
@@ -193,6 +194,11 @@ class SheetPaths(Protocol):  # adapters.sheet_files.SheetFiles
 
 class SheetRenderer(SheetPaths, Protocol):
     def render(self, run: StampRun, labels: Labels, product: ProductCopy | None, progress: Progress) -> int: ...
+
+
+class PrintFiles(SheetPaths, Protocol):  # adapters.sheet_files.SheetFiles: the files made on request
+    def roll_pdf(self, labels: LabelChunks, product: ProductCopy | None, size: str) -> AsyncIterator[bytes]: ...
+    def zpl(self, labels: LabelChunks, product: ProductCopy | None, size: str, dpi: int) -> AsyncIterator[bytes]: ...
 
 
 class TraceabilityUow(ports.UnitOfWork, Protocol):

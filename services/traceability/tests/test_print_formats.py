@@ -83,3 +83,19 @@ def test_zpl_without_a_name_or_stars_has_only_the_qr_graphic() -> None:
     fmt = zpl_reader.formats(ZplLabels(product_name="", stars=None, layout=roll_layout("40x30")).add(labels).decode())
     assert all(f.count("^GFA") == 1 for f in fmt)
     assert _read(zpl_reader.label_image(fmt[0])) == [labels[0][0]]
+
+
+def test_the_cross_reference_table_points_at_every_object(tmp_path) -> None:
+    """pdfium repairs a broken table silently, so the offsets are checked here against the file itself."""
+    path = tmp_path / "sheet.pdf"
+    render_sheet(path, _labels(60), product_name=NAME, stars=4)
+    data = path.read_bytes()
+    start = int(data.rsplit(b"startxref", 1)[1].split()[0])
+    assert data[start:].startswith(b"xref\n0 ")
+    count = int(data[start:].split(b"\n")[1].split()[1])
+    rows = data[start:].split(b"\n")[3 : 3 + count - 1]  # after the free entry 0
+    assert count > 10 and len(rows) == count - 1
+    for number, row in enumerate(rows, start=1):
+        offset = int(row.split()[0])
+        assert data[offset:].startswith(b"%d 0 obj\n" % number), number
+    assert data.rstrip().endswith(b"%%EOF")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from reportlab.pdfbase import pdfmetrics
@@ -84,27 +85,28 @@ class PdfWriter:
         )
         return out + self.obj(number, body)
 
-    def finish(self, *, title: str, creator: str) -> bytes:
+    def finish(self, *, title: str, creator: str) -> Iterator[bytes]:
         """The page tree, the document catalog, the information dictionary, the cross-reference table and the
-        trailer. A flat page tree: viewers load a 20,000-page ``Kids`` array without trouble."""
+        trailer, in parts (the table of a million objects is written 10,000 rows at a time). A flat page tree:
+        viewers load a 20,000-page ``Kids`` array without trouble."""
         kids = b" ".join(b"%d 0 R" % n for n in self.pages)
-        out = self.obj(self.pages_ref, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(self.pages), kids))
+        yield self.obj(self.pages_ref, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(self.pages), kids))
         catalog, part = self.new(b"<</Type/Catalog/Pages %d 0 R>>" % self.pages_ref)
-        out += part
+        yield part
         info, part = self.new(
             b"<</Title%s/Creator%s/Producer(OCOP trace & sync)>>" % (pdf_string(title), pdf_string(creator))
         )
-        out += part
+        yield part
         if 0 in self.offsets[1:]:
             raise AssertionError("an object was reserved and never written")
         start = self.position
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets)]
-        rows += [b"%010d 00000 n \n" % offset for offset in self.offsets[1:]]
-        rows.append(
+        yield self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets))
+        for i in range(1, len(self.offsets), 10_000):
+            yield self._emit(b"".join(b"%010d 00000 n \n" % offset for offset in self.offsets[i : i + 10_000]))
+        yield self._emit(
             b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF\n"
             % (len(self.offsets), catalog, info, start)
         )
-        return out + self._emit(b"".join(rows))
 
     def _emit(self, data: bytes) -> bytes:
         self.position += len(data)

@@ -16,7 +16,7 @@ compares it with vector rectangles; see README, "Stamps").
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -156,11 +156,16 @@ class LabelPdf:
                 pending.clear()
         return b"".join(out)
 
-    def finish(self) -> bytes:
-        out = self._page(self.pending) if self.pending else b""
+    def finish_parts(self) -> Iterator[bytes]:
+        """The last page, then the end of the document, in parts."""
+        if self.pending:
+            yield self._page(self.pending)
         self.pending = []
         title = f"Tem truy xuất nguồn gốc — {self.product_name}" if self.product_name else "Tem truy xuất nguồn gốc"
-        return out + self.pdf.finish(title=title, creator="OCOP trace & sync")
+        yield from self.pdf.finish(title=title, creator="OCOP trace & sync")
+
+    def finish(self) -> bytes:
+        return b"".join(self.finish_parts())
 
     # -- the shared label --------------------------------------------------------------------------
     def _label_form(self) -> tuple[int, bytes]:
@@ -270,7 +275,9 @@ def render_sheet(
                 f.write(doc.add(page))
                 page.clear()
                 progress(doc.count)
-        f.write(doc.add(page) + doc.finish())
+        f.write(doc.add(page))
+        for part in doc.finish_parts():
+            f.write(part)
     progress(doc.count)
     return doc.pages
 

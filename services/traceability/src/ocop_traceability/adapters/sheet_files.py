@@ -4,7 +4,7 @@ made on request from the stored stamps: thermal-printer rolls (PDF) and ZPL, str
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class SheetFiles:
             layout=roll_layout(size),
             roll=True,
         )
-        return _stream(labels, doc.start, doc.add, doc.finish)
+        return _stream(labels, doc.start, doc.add, doc.finish_parts)
 
     def zpl(self, labels: Chunks, product: ProductCopy | None, size: str, dpi: int) -> AsyncIterator[bytes]:
         """One ZPL format per label for Zebra-compatible printers at ``dpi`` (203 or 300), streamed."""
@@ -59,17 +59,18 @@ class SheetFiles:
             layout=roll_layout(size),
             dpi=dpi,
         )
-        return _stream(labels, lambda: b"", labels_zpl.add, lambda: b"")
+        return _stream(labels, lambda: b"", labels_zpl.add, lambda: iter(()))
 
 
 async def _stream(
     labels: Chunks,
     start: Callable[[], bytes],
     add: Callable[[list[tuple[str, str]]], bytes],
-    finish: Callable[[], bytes],
+    finish: Callable[[], Iterable[bytes]],
 ) -> AsyncIterator[bytes]:
     """Each chunk drawn in a thread (the event loop keeps serving scans), handed on as soon as it is drawn."""
     yield start()
     async for chunk in labels:
         yield await asyncio.to_thread(add, chunk)
-    yield finish()
+    for part in finish():
+        yield part

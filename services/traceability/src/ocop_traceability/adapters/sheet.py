@@ -130,7 +130,17 @@ class LabelPdf:
                 for r in range(rows)
                 for c in range(cols)
             ]
-        self.qr_size = layout.qr_size
+        self.qr_size = qs = layout.qr_size
+        self._placed = [  # per slot: the shared label drawn there, the QR's transformation, the label's corner
+            (
+                f"q 1 0 0 1 {num(x0)} {num(y0)} cm /L Do Q".encode(),
+                f"q {num(qs)} 0 0 {num(qs)} {num(x0 + (self.lw - qs) / 2)} {num(qr_y)} cm".encode(),
+                x0,
+                y0,
+            )
+            for x0, y0 in self.slots
+            for qr_y in [y0 + self.lh - 2.3 * mm - qs]  # ≥ 4 modules of quiet zone below the label's top edge
+        ]
         self.codes: RunCodes | None = None
         self.pending: list[Label] = []
         self.pages = self.count = 0
@@ -206,14 +216,13 @@ class LabelPdf:
             self.codes = RunCodes(prefix, SERIAL_LENGTH, CROCKFORD)
         codes = self.codes
         out = []
-        ops: list[str | bytes] = []
+        ops: list[bytes] = []
         images = []
-        qs, lw, lh = self.qr_size, self.lw, self.lh
-        for i, ((url, serial), (x0, y0)) in enumerate(zip(labels, self.slots, strict=False)):
+        qs = self.qr_size
+        for i, ((url, serial), (placed, qr_at, x0, y0)) in enumerate(zip(labels, self._placed, strict=False)):
             data = codes.packed(url)
             side = SIDE[len(data)]
-            qx, qy = x0 + (lw - qs) / 2, y0 + lh - 2.3 * mm - qs  # ≥ 4 modules of quiet zone above the code
-            ops.append(f"q 1 0 0 1 {num(x0)} {num(y0)} cm /L Do Q")
+            ops.append(placed)
             if self.qr == "image":
                 number, part = pdf.new_stream(
                     b"/Type/XObject/Subtype/Image/Width %d/Height %d/ImageMask true/Decode[1 0]/Interpolate false"
@@ -221,23 +230,20 @@ class LabelPdf:
                     data,
                 )
                 out.append(part)
-                images.append(f"/Q{i} {number} 0 R")
-                ops.append(f"q {num(qs)} 0 0 {num(qs)} {num(qx)} {num(qy)} cm /Q{i} Do Q")
+                images.append(b"/Q%d %d 0 R" % (i, number))
+                ops.append(b"%s /Q%d Do Q" % (qr_at, i))
             elif self.qr == "inline":
-                head = f"q {num(qs)} 0 0 {num(qs)} {num(qx)} {num(qy)} cm BI /W {side} /H {side} /BPC 1 /IM true"
-                ops.append(head.encode() + b" /D [1 0] ID " + data + b" EI Q")
+                ops.append(b"%s BI /W %d /H %d /BPC 1 /IM true /D [1 0] ID %s EI Q" % (qr_at, side, side, data))
             else:
                 module = qs / side
-                ops.append(
-                    f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy + qs:.3f} cm {pdf_runs(unpack(data, side))} f Q"
-                )
+                qx, qy = x0 + (self.lw - qs) / 2, y0 + self.lh - 2.3 * mm
+                runs = pdf_runs(unpack(data, side))
+                ops.append(f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy:.3f} cm {runs} f Q".encode())
             code = display_serial(serial)  # Courier: every glyph is 0.6 em wide
-            ops.append(
-                f"BT /C {num(CODE_SIZE)} Tf {num(x0 + lw / 2 - len(code) * 0.6 * CODE_SIZE / 2)} "
-                f"{num(y0 + 1.3 * mm)} Td ({code}) Tj ET"
-            )
-        content = b"\n".join(op if isinstance(op, bytes) else op.encode() for op in ops)
-        resources = f"/XObject<</L {self.form} 0 R {' '.join(images)}>>/Font<</C {self.courier} 0 R>>".encode()
+            x = x0 + self.lw / 2 - len(code) * 0.6 * CODE_SIZE / 2
+            ops.append(f"BT /C {num(CODE_SIZE)} Tf {num(x)} {num(y0 + 1.3 * mm)} Td ({code}) Tj ET".encode())
+        content = b"\n".join(ops)
+        resources = b"/XObject<</L %d 0 R %s>>/Font<</C %d 0 R>>" % (self.form, b" ".join(images), self.courier)
         out.append(pdf.page(self.page_w, self.page_h, resources, content))
         self.pages += 1
         self.count += len(labels)

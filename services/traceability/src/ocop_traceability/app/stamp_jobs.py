@@ -129,7 +129,7 @@ class StampRunJobs:
                 if writing is not None:  # the next chunk was made while the last one was written
                     await writing
                 await self._feed(feed, drawing, chunk.labels())
-                writing = asyncio.create_task(self._store(uow, chunk, rendered))
+                writing = asyncio.create_task(self._store(self.new_uow(), chunk, rendered))
             if writing is not None:
                 await writing
             done = True
@@ -144,8 +144,11 @@ class StampRunJobs:
 
     @staticmethod
     async def _store(uow: TraceabilityUow, chunk: StampChunk, rendered: list[int]) -> None:
-        await uow.stamps.insert_chunk(chunk)
-        await uow.stamp_runs.update(chunk.run.id, generated=chunk.last_seq, rendered=rendered[0])
+        """One transaction per chunk: its stamps and the progress that counts them, together or not at all."""
+        async with uow:
+            await uow.stamps.insert_chunk(chunk)
+            await uow.stamp_runs.update(chunk.run.id, generated=chunk.last_seq, rendered=rendered[0])
+            await uow.commit()
 
     @staticmethod
     async def _feed(feed: queue.Queue, drawing: asyncio.Future, chunk: list[tuple[str, str]]) -> None:

@@ -169,6 +169,8 @@ async def test_a_producer_never_sees_another_producers_pages(apps):
             f"/console/runs/{run['id']}",
             f"/console/runs/{run['id']}/progress",
             f"/console/runs/{run['id']}/sheet.pdf",
+            f"/console/runs/{run['id']}/sheet.pdf?format=roll&size=40x30",
+            f"/console/runs/{run['id']}/labels.zpl?size=50x30&dpi=300",
             f"/console/runs/{run['id']}/codes.csv",
         ):
             r = await trace.get(path)

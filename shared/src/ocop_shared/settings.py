@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     audit_retention_days: float = 1825.0
     log_level: str = "INFO"
     log_json: bool = True
+    # After start-up, freeze the objects alive then out of the collector's scans and collect young objects
+    # less often (ocop_shared.pauses): the scan tail's GC pauses. false: CPython's defaults (the bench's baseline).
+    gc_tuning: bool = True
     # Relay: how long it sleeps when idle before re-checking the outbox (it is also woken at once by
     # every commit in this process), and how often it checks consumer confirmations / broker loss.
     relay_idle_wait_s: float = 0.5

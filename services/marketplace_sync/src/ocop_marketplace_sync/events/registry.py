@@ -13,7 +13,6 @@ from ocop_marketplace_sync.app.sellers import producer_changed
 from ocop_shared.events import models as m
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import REGISTRY
-from ocop_shared.inbox import after_commit
 
 if TYPE_CHECKING:
     from ocop_marketplace_sync.runtime import MarketplaceRuntime
@@ -40,7 +39,7 @@ def subscribe(runtime: MarketplaceRuntime) -> None:
     async def certificate(_event: CloudEvent, payload: CertificateEvent, session: AsyncClientSession) -> None:
         cmd = CertificateChanged(payload.product, payload.certificate, payload.version)
         if await certificate_changed(cmd, runtime.uow_in(session), runtime.platforms):
-            after_commit(session, runtime.sync.wake)  # the worker finds the listings once they are committed
+            runtime.sync.wake()
 
     for model in CERTIFICATE_EVENTS:  # one handler: every certificate event carries the same three fields
         consumer.on(model)(certificate)
@@ -50,4 +49,4 @@ def subscribe(runtime: MarketplaceRuntime) -> None:
         if await product_changed(
             ProductChanged(payload.product, payload.version), runtime.uow_in(session), runtime.platforms
         ):
-            after_commit(session, runtime.sync.wake)
+            runtime.sync.wake()

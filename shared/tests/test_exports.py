@@ -67,3 +67,13 @@ def test_the_import_error_report_gives_back_hostile_cells_as_text(suffix):
     else:
         read = list(csv.reader(io.StringIO(report.decode(), newline="")))
         assert [r[read[0].index("name")] for r in read[1:]] == ["'" + p for p in PAYLOADS]
+
+
+def test_control_characters_are_shown_as_replacement_characters_not_a_crash() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    body = table_xlsx("T", [("a", "A")], [{"a": "product a\x00b\x1f"}, {"a": ["x\x0b", "y"]}], sheet="S")
+    ws = load_workbook(BytesIO(body)).active
+    assert ws["A3"].value == "product a\ufffdb\ufffd" and ws["A4"].value == "x\ufffd, y"

@@ -184,14 +184,15 @@ async def main() -> int:
                     trail = await db.batch_events.count_documents({"batch_id": BATCH})
                     assert trail == args.events, trail
 
+                    days = min(6, max(1, args.events // 1440))  # one event a minute from 2026-11-02
                     kinds = {
                         "MATCH_epc (a stamp)": lambda i: {
                             "MATCH_epc": f"HTTPS://TEM.EXAMPLE.VN/01/{GTIN}/10/{LOT}/21/{serials[i % len(serials)]}"
                         },
                         "EQ_bizStep, 30 a page": lambda i: {"EQ_bizStep": STEPS[i % len(STEPS)]},
-                        "event-time window": lambda i: {
-                            "GE_eventTime": f"2026-11-0{2 + i % 6}T00:00:00Z",
-                            "LT_eventTime": f"2026-11-0{2 + i % 6}T06:00:00Z",
+                        "event-time window": lambda i: {  # a morning of one of the whole days captured
+                            "GE_eventTime": f"2026-11-0{2 + i % days}T00:00:00Z",
+                            "LT_eventTime": f"2026-11-0{2 + i % days}T06:00:00Z",
                         },
                         "eventType, 100 a page": lambda i: {"eventType": "ObjectEvent", "perPage": "100"},
                         "public, MATCH_anyEPCClass": lambda i: {

@@ -297,7 +297,9 @@ def app_paths() -> dict[str, set[str]]:
         app = module.create_app(settings_cls(jwt_secret="test-only"))
         out[service] = set(app.openapi()["paths"]) | {"/openapi.json", "/docs"}
         out[service] |= {r.path for r in app.routes if type(r).__name__ == "Mount"}
-    out["traceability"] |= {r.path for r in (*scan.pages.routes, *resolver.pages.routes)}
+    out["traceability"] |= {
+        r.path for r in (*scan.pages.routes, *resolver.pages.routes, *scan.SHORT_ROUTES, resolver.STAMP_ROUTE)
+    }
     out["traceability"] |= {r.path for r in epcis.routes}  # GS1's bindings document them, not our OpenAPI
     return out
 

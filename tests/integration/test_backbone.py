@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from conftest import auth, eventually, run_apps, start_stack
 from ocop_shared.consumer import EventConsumer, attach
 from ocop_shared.events.models import REGISTRY, ProducerRegistered, dlq
+from ocop_shared.inbox import after_commit, apply_batch
 from ocop_shared.mongo import ensure_collections, make_client
 from ocop_shared.outbox import PENDING, OutboxRelay, ensure_outbox_indexes
 from ocop_shared.uow import MongoUnitOfWork
@@ -151,6 +152,39 @@ async def test_aborted_unit_of_work_writes_nothing(stack):
                 raise RuntimeError("business said no")
         assert await db.things.count_documents({}) == 0
         assert await db.outbox.count_documents({}) == 0
+    finally:
+        await client.close()
+
+
+async def test_after_commit_hooks_run_once_after_the_inbox_commit_and_never_after_an_abort(stack):
+    """What a handler asks to be done after its batch commits (wake the relay or a worker, drop a cache entry):
+    not before the commit, once even if asked twice, never if the batch aborts; at once outside a batch."""
+    client = make_client(stack.mongo_url)
+    db = client[f"hooks_{uuid.uuid4().hex[:8]}"]
+    await ensure_collections(db, ["inbox", "effects"])
+    calls: list[str] = []
+
+    def hook() -> None:
+        calls.append("woken")
+
+    async def effect(session):
+        await db.effects.insert_one({"_id": "x"}, session=session)
+        after_commit(session, hook)
+        after_commit(session, hook)
+        assert calls == []  # the batch has not committed yet
+
+    async def failing(session):
+        after_commit(session, hook)
+        raise RuntimeError("handler failed")
+
+    try:
+        assert await apply_batch(client, db, [(registered_event(), effect)]) == [True]
+        assert calls == ["woken"]
+        with pytest.raises(RuntimeError):
+            await apply_batch(client, db, [(registered_event(), failing)])
+        assert calls == ["woken"]
+        after_commit(None, hook)
+        assert calls == ["woken", "woken"]
     finally:
         await client.close()
 

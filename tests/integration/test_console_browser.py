@@ -256,6 +256,14 @@ async def test_producer_orders_stamps_and_downloads_the_sheet_in_the_browser(app
             await page.locator("#download-csv").click()
         lines = Path(await (await download.value).path()).read_text(encoding="utf-8").split()
         assert len(lines) == 300 and all(u.startswith("http://127.0.0.1:") for u in lines)
+        async with page.expect_download() as download:  # the thermal printers' files, made as they are sent
+            await page.locator("#download-roll-40x30").click()
+        roll = Path(await (await download.value).path()).read_bytes()
+        assert roll.startswith(b"%PDF-") and roll.count(b"/Type/Page/") == 300
+        async with page.expect_download() as download:
+            await page.locator("#download-zpl-50x30").click()
+        zpl = Path(await (await download.value).path()).read_text(encoding="ascii")
+        assert zpl.startswith("^XA") and zpl.count("^XZ") == 300
         await check_page(page, "producer-run", phone=True)
         # void stamp no. 1 (the page asks for confirmation first)
         await page.locator("#v-from").fill("1")

@@ -169,6 +169,8 @@ async def test_a_producer_never_sees_another_producers_pages(apps):
             f"/console/runs/{run['id']}",
             f"/console/runs/{run['id']}/progress",
             f"/console/runs/{run['id']}/sheet.pdf",
+            f"/console/runs/{run['id']}/sheet.pdf?format=roll&size=40x30",
+            f"/console/runs/{run['id']}/labels.zpl?size=50x30&dpi=300",
             f"/console/runs/{run['id']}/codes.csv",
         ):
             r = await trace.get(path)
@@ -535,3 +537,17 @@ async def test_officials_resync_listings_within_their_scope(apps):
         "/api/v1/listings", params={"product_id": product["id"]}, headers=auth("official", provinces=("19",))
     )
     assert api.status_code == 200 and api.json() == []
+
+
+async def test_each_console_starts_on_its_first_page_for_a_signed_in_user(apps):
+    username = await add_user(apps, "official")
+    async with browser(apps, "registry") as registry:
+        assert (await login(registry, username)).status_code == 303
+        for service, first in (("traceability", "/batches"), ("marketplace_sync", "/listings")):
+            async with browser(apps, service) as client:
+                r = await client.get("/console")
+                assert r.status_code == 303 and "/console/login?next=" in r.headers["location"]  # no session yet
+                share_cookies(registry, client)
+                r = await client.get("/console")
+                assert r.status_code == 303 and r.headers["location"] == f"/console{first}", service
+                assert (await client.get(r.headers["location"])).status_code == 200

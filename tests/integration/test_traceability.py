@@ -125,6 +125,10 @@ async def test_areas_batches_and_a_500_stamp_run_decoded_by_zxing(apps):
     assert any(r["traced"] for r in rows)
 
 
+def read_qr(image) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
 def decode_pdf(content: bytes) -> list[str]:
     """Rasterise each page at 300 dpi and read every QR with zxing-cpp."""
     doc = pdfium.PdfDocument(io.BytesIO(content))
@@ -135,6 +139,54 @@ def decode_pdf(content: bytes) -> list[str]:
             image.save(ARTIFACTS / "stamp-sheet-page1.png")
         urls += [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
     return urls
+
+
+async def test_roll_labels_and_zpl_are_streamed_and_decode(apps):
+    """The thermal-printer files of a ready run, made on request from the stored stamps: a roll PDF (one label a
+    page at the label size) read by zxing-cpp after pypdfium2, and ZPL whose graphic fields, turned back into
+    bitmaps, zxing-cpp reads too; each label in serial order."""
+    import sys
+    from pathlib import Path
+
+    sys.path.append(str(Path(__file__).resolve().parents[2] / "services" / "traceability" / "tests"))
+    import zpl_reader
+
+    producer, _product, _cert, run, urls = await make_run(apps, count=12)
+    tr, owner = apps["traceability"], auth("producer", producer_id=producer["id"])
+    base = f"/api/v1/stamp-runs/{run['id']}"
+    for size in ("40x30", "50x30"):
+        roll = await tr.get(f"{base}/sheet.pdf", params={"format": "roll", "size": size}, headers=owner)
+        assert roll.status_code == 200 and roll.headers["content-type"] == "application/pdf", roll.text[:200]
+        assert f"cuon-{size}.pdf" in roll.headers["content-disposition"]
+        doc = pdfium.PdfDocument(io.BytesIO(roll.content))
+        pages = [doc[i] for i in range(len(doc))]
+        assert [round(p.get_size()[0] / 72 * 25.4) for p in pages] == [int(size[:2])] * 12
+        decoded = [
+            [
+                r.text
+                for r in zxingcpp.read_barcodes(
+                    p.render(scale=300 / 72).to_pil(), formats=zxingcpp.BarcodeFormat.QRCode
+                )
+            ]
+            for p in pages
+        ]
+        assert decoded == [[u] for u in urls]  # one label a page, in serial order
+    for dpi in ("203", "300"):
+        zpl = await tr.get(f"{base}/labels.zpl", params={"size": "50x30", "dpi": dpi}, headers=owner)
+        assert zpl.status_code == 200 and zpl.headers["content-type"] == "application/zpl"
+        formats = zpl_reader.formats(zpl.text)
+        read = [
+            zxingcpp.read_barcodes(zpl_reader.label_image(f), formats=zxingcpp.BarcodeFormat.QRCode) for f in formats
+        ]
+        assert [[r.text for r in found] for found in read] == [[u] for u in urls]
+    (ARTIFACTS / "stamp-labels-50x30.zpl").write_text(zpl.text)
+
+    for bad in ({"format": "roll", "size": "1x1"}, {"format": "letter"}):
+        assert (await tr.get(f"{base}/sheet.pdf", params=bad, headers=owner)).status_code == 422
+    assert (await tr.get(f"{base}/labels.zpl", params={"dpi": "600"}, headers=owner)).status_code == 422
+    other = auth("producer", producer_id="someone-else")
+    assert (await tr.get(f"{base}/labels.zpl", headers=other)).status_code == 404
+    assert (await tr.get(f"{base}/sheet.pdf", params={"format": "roll"}, headers=other)).status_code == 404
 
 
 async def test_producer_b_cannot_use_producer_a_data(apps):

@@ -12,6 +12,7 @@ import pytest
 from ocop_shared.events.models import StampRunIssued
 from ocop_traceability.app import batches, stamp_runs
 from ocop_traceability.app.commands import BatchIn, ChangeStamps, OrderStampRun
+from ocop_traceability.domain.codes import display_serial
 from ocop_traceability.domain.errors import BadRange, BatchNotFound, CountOutOfRange, NotReady, StampRunNotFound
 from ocop_traceability.domain.stamps import ACTIVE, VOID, SerialRange, new_stamps
 
@@ -179,3 +180,26 @@ async def test_files_only_once_the_run_is_ready(uow: FakeUnitOfWork, tmp_path) -
     assert sheet.filename == f"tem-261101-1-{run.id}.pdf"
     urls = [u async for u in await stamp_runs.codes_of(run.id, OWNER_A, uow)]
     assert len(urls) == 5 and all(u.startswith("https://TRACE.EXAMPLE/01/08934567890120/10/261101-1/21/") for u in urls)
+
+
+async def test_roll_and_zpl_only_once_the_run_is_ready_and_only_for_those_who_reach_it(uow, tmp_path) -> None:
+    from ocop_traceability.adapters.sheet_files import SheetFiles
+
+    files = SheetFiles(tmp_path)
+    run = await _order(uow, 3)
+    for fmt in ("roll", "zpl"):
+        with pytest.raises(NotReady):
+            await stamp_runs.print_file(run.id, OWNER_A, uow, files, fmt, "40x30", 203)
+    await uow.stamps.insert(new_stamps(run, "https://trace.example", 1, 3))
+    await stamp_runs.issue_run(run, uow)
+    with pytest.raises(StampRunNotFound):
+        await stamp_runs.print_file(run.id, OWNER_B, uow, files, "zpl", "40x30", 203)
+    roll = await stamp_runs.print_file(run.id, OWNER_A, uow, files, "roll", "50x30", 203)
+    pdf = b"".join([part async for part in roll.parts])
+    assert roll.filename == f"tem-261101-1-{run.id}-cuon-50x30.pdf" and pdf.count(b"/Type/Page/") == 3
+    zpl = await stamp_runs.print_file(run.id, OWNER_A, uow, files, "zpl", "40x30", 300)
+    text = b"".join([part async for part in zpl.parts]).decode()
+    assert zpl.filename.endswith("-40x30-300dpi.zpl") and text.count("^XA") == 3 == text.count("^XZ")
+    assert [line.split("^FD")[-1].split("^FS")[0] for line in text.splitlines()] == [
+        display_serial(s.id) for s in uow.stamps.of(run.id)
+    ]  # in serial order

@@ -18,7 +18,7 @@ from ocop_traceability.domain.copies import CertificateCopy, ProducerCopy, Produ
 from ocop_traceability.domain.epcis.ids import EpcisConfig
 from ocop_traceability.domain.epcis.record import DuplicateEvents, Recorded
 from ocop_traceability.domain.places import GrowingArea, PackingHouse, Unit
-from ocop_traceability.domain.stamps import Stamp, StampRun, StateChange
+from ocop_traceability.domain.stamps import Stamp, StampChunk, StampRun, StateChange
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -138,8 +138,13 @@ class FakeStamps(_Store):
     async def last_seq(self, run_id: str) -> int:
         return max((s.seq for s in self.of(run_id)), default=0)
 
-    async def labels(self, run_id: str) -> list[tuple[str, str]]:
-        return [(s.url, s.id) for s in self.of(run_id)]
+    async def insert_chunk(self, chunk: StampChunk) -> None:
+        await self.insert(chunk.stamps())
+
+    async def labels(self, run_id: str, size: int) -> AsyncIterator[list[tuple[str, str]]]:
+        stamps = self.of(run_id)
+        for start in range(0, len(stamps), size):
+            yield [(s.url, s.id) for s in stamps[start : start + size]]
 
     async def urls(self, run_id: str) -> AsyncIterator[str]:
         for s in self.of(run_id):

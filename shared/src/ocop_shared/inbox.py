@@ -1,4 +1,10 @@
-"""Idempotent consumers: processed event ids are recorded in the same transaction as the effects."""
+"""Idempotent consumers: processed event ids are recorded in the same transaction as the effects.
+
+What a handler wants done once its effects are visible (wake the relay or a worker, drop a cache entry) it
+asks for with :func:`after_commit`: run before the commit, a woken reader could look, find nothing yet (a
+real replica set hides uncommitted writes) and sleep until its next poll; a cache refilled in between would
+keep the old state.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,24 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ocop_shared.events.envelope import CloudEvent, utcnow
+from ocop_shared.logging import get_logger
 from ocop_shared.mongo import note_transaction, transaction_gate
 
+log = get_logger(__name__)
+
 Effect = Callable[[AsyncClientSession], Awaitable[None]]
+
+_after: dict[int, list[Callable[[], None]]] = {}  # per open inbox transaction (by session): its hooks
+
+
+def after_commit(session: AsyncClientSession | None, hook: Callable[[], None]) -> None:
+    """Call ``hook`` once the inbox transaction ``session`` belongs to has committed (never if it aborts);
+    at once if no inbox batch owns ``session``. The same hook asked for twice runs once."""
+    hooks = _after.get(id(session)) if session is not None else None
+    if hooks is None:
+        hook()
+    elif hook not in hooks:
+        hooks.append(hook)
 
 
 async def apply_batch(
@@ -39,6 +60,7 @@ async def apply_batch(
         async with client.start_session() as session:
             await session.start_transaction()
             await note_transaction(client, db.name, session, open_=True)
+            hooks = _after[id(session)] = []
             try:
                 now = utcnow()
                 # A concurrent instance inserting the same id makes this fail with a duplicate key:
@@ -55,7 +77,13 @@ async def apply_batch(
                     await session.abort_transaction()
                 raise
             finally:
+                _after.pop(id(session), None)
                 await note_transaction(client, db.name, session, open_=False)
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # the batch is committed: a failing hook must not redeliver it
+            log.exception("inbox.after_commit_failed")
     return applied
 
 

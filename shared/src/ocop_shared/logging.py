@@ -6,9 +6,9 @@ import logging
 import sys
 
 import structlog
-from structlog.contextvars import bind_contextvars, bound_contextvars, merge_contextvars
+from structlog.contextvars import bind_contextvars, bound_contextvars, merge_contextvars, reset_contextvars
 
-__all__ = ["bind_contextvars", "bound_contextvars", "configure_logging", "get_logger"]
+__all__ = ["bind_contextvars", "bound_contextvars", "configure_logging", "get_logger", "reset_contextvars"]
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:

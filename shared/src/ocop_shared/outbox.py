@@ -110,12 +110,16 @@ class OutboxRelay:
         self.retention = retention
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._checker: asyncio.Task | None = None
+        self._lost: BrokerLost | None = None  # what the checker found, for the publishing loop to act on
+        self._epoch_lock = asyncio.Lock()  # a check never spans a change of epoch
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._probe: AIOKafkaConsumer | None = None
         self._high: dict[tuple[str, int], int] = {}  # highest offset published per partition (this epoch)
         self._epoch = 0
         self._stopping = False
+        self._lease_checked = -LEASE.total_seconds()  # loop time of the last renewal
         self._instance = f"{client_id}-{uuid.uuid4().hex[:8]}"
         self.published = 0
         self.republished_epochs = 0
@@ -129,11 +133,19 @@ class OutboxRelay:
         self._epoch = int(state["epoch"]) if state else 0
         await self._load_high_offsets()
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.client_id}")
+        self._checker = asyncio.create_task(self._check(), name=f"outbox-check-{self.client_id}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 0.5) -> None:
+        """Let the pass in hand finish (``grace_s`` at most: a batch published, then marked sent), then stop.
+        A row published but not yet marked is published again after the next start (consumers dedupe)."""
         self._stopping = True
         self._wake.set()
+        if self._checker:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._checker
         if self._task:
+            await asyncio.wait([self._task], timeout=grace_s)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
@@ -141,12 +153,15 @@ class OutboxRelay:
 
     # -- main loop -------------------------------------------------------------------------
     async def _run(self) -> None:
+        """Publish whatever is pending, then wait for a commit (or ``idle_wait_s``). The wake flag is cleared
+        before each look at the outbox, so a commit landing while the relay is busy is never missed (it used
+        to be cleared after the look: such a commit waited the whole idle wait)."""
         backoff = 0.2
-        last_confirm = 0.0
-        last_prune = 0.0
-        loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
+                if self._lost is not None:
+                    lost, self._lost = self._lost, None
+                    raise lost
                 if self._producer is None:
                     await ensure_topics(self.bootstrap, list(self.consumers), self.partitions)
                     self._producer = make_producer(self.bootstrap, self.client_id)
@@ -154,31 +169,55 @@ class OutboxRelay:
                 if not await self._hold_lease():
                     await asyncio.sleep(self.idle_wait_s)
                     continue
+                self._wake.clear()
                 sent = await self.publish_batch()
-                if loop.time() - last_confirm >= self.confirm_interval_s:
-                    last_confirm = loop.time()
-                    await self.confirm_and_check()
-                if loop.time() - last_prune >= 60:
-                    last_prune = loop.time()
-                    await self.prune()
                 backoff = 0.2
                 if sent == 0:
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.idle_wait_s)
             except asyncio.CancelledError:
                 raise
             except BrokerLost as exc:
                 log.warning("outbox.broker_lost", detail=str(exc))
-                await self.start_new_epoch()
+                async with self._epoch_lock:
+                    await self.start_new_epoch()
             except Exception as exc:  # noqa: BLE001 - broker or database unavailable: retry with backoff
                 log.warning("outbox.relay_error", error=repr(exc), retry_in_s=backoff)
                 await self._close_producer()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
+    async def _check(self) -> None:
+        """Every ``confirm_interval_s``, beside the publishing loop (its admin round trips and updates never
+        delay a publish): consumer confirmations and broker-loss checks; every minute, pruning. A lost log is
+        handed to the publishing loop, which starts the new epoch."""
+        loop = asyncio.get_running_loop()
+        last_prune = -60.0
+        while not self._stopping:
+            await asyncio.sleep(self.confirm_interval_s)
+            if self._producer is None:  # not connected: the publishing loop is reconnecting
+                continue
+            try:
+                async with self._epoch_lock:
+                    await self.confirm_and_check()
+                if loop.time() - last_prune >= 60:
+                    last_prune = loop.time()
+                    await self.prune()
+            except asyncio.CancelledError:
+                raise
+            except BrokerLost as exc:
+                self._lost = exc
+                self._wake.set()
+            except Exception as exc:  # noqa: BLE001 - broker or database unavailable: next time
+                log.warning("outbox.check_error", error=repr(exc))
+                await self._close_probes()
+
     async def _hold_lease(self) -> bool:
-        """One relay per service database publishes at a time (several replicas may run)."""
+        """One relay per service database publishes at a time (several replicas may run). A lease renewed less
+        than a third of its term ago is still ours: no round trip before every batch."""
+        clock = asyncio.get_running_loop().time()
+        if clock - self._lease_checked < LEASE.total_seconds() / 3:
+            return True
         now = utcnow()
         try:
             await self.db.relay_state.find_one_and_update(
@@ -187,7 +226,9 @@ class OutboxRelay:
                 upsert=True,
             )
         except DuplicateKeyError:
+            self._lease_checked = -LEASE.total_seconds()
             return False
+        self._lease_checked = clock
         return True  # the filter matched (ours or expired) or the upsert created it: we hold it
 
     async def publish_batch(self) -> int:
@@ -311,6 +352,7 @@ class OutboxRelay:
         async with transaction_gate(self.db.client, self.db.name):
             res = await self.db.outbox.update_many({"status": SENT}, {"$set": {"status": PENDING}})
         self._high.clear()
+        self._lost = None  # what the checker found is handled by this epoch
         await self._close_producer()
         log.warning("outbox.new_epoch", epoch=self._epoch, requeued=res.modified_count)
         metrics.OUTBOX_EPOCHS.labels(self.client_id).inc()
@@ -327,8 +369,16 @@ class OutboxRelay:
 
     async def _close_producer(self) -> None:
         """Drop every broker connection; the next pass reconnects (after a broker restart, too)."""
-        for client, stop in ((self._producer, "stop"), (self._probe, "stop"), (self._admin, "close")):
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+        await self._close_probes()
+
+    async def _close_probes(self) -> None:
+        """Drop the checker's connections; the next check reconnects."""
+        probe, admin, self._probe, self._admin = self._probe, self._admin, None, None
+        for client, stop in ((probe, "stop"), (admin, "close")):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await getattr(client, stop)()
-        self._producer = self._probe = self._admin = None

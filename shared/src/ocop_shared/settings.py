@@ -39,11 +39,21 @@ class ServiceSettings(BaseSettings):
     audit_retention_days: float = 1825.0
     log_level: str = "INFO"
     log_json: bool = True
+    # After start-up, freeze the objects alive then out of the collector's scans and collect young objects
+    # less often (ocop_shared.pauses): the scan tail's GC pauses. false: CPython's defaults (the bench's baseline).
+    gc_tuning: bool = True
     # Relay: how long it sleeps when idle before re-checking the outbox (it is also woken at once by
     # every commit in this process), and how often it checks consumer confirmations / broker loss.
     relay_idle_wait_s: float = 0.5
     relay_confirm_interval_s: float = 2.0
     relay_batch_size: int = 500
+    # Consumers: how long a fetch may wait at the broker and how long one poll waits for buffered records
+    # (ocop_shared.consumer.Waits: together they bound the broker → handler hop; the embedded broker holds
+    # every fetch for the whole wait, so keep it short).
+    consumer_fetch_wait_ms: int = 25
+    consumer_batch_wait_ms: int = 10
+    # On stop, how long the batch in hand may take to finish (then it is cut short and redelivered later).
+    consumer_stop_grace_s: float = 1.5
     # Upper bound for an accepted event on the wire (bytes); larger ones are dead-lettered.
     max_event_bytes: int = 1_000_000
     # Request bodies (bytes, answered 413 before parsing): every route, and routes that take files (imports).

@@ -24,6 +24,7 @@ from ocop_shared.audit import Journal, Pending, entry_of, pending, write_entry
 from ocop_shared.events.envelope import CloudEvent, new_event_id, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF
 from ocop_shared.events.recording import Recorded
+from ocop_shared.inbox import after_commit
 from ocop_shared.mongo import note_transaction, transaction_gate
 from ocop_shared.outbox import outbox_row
 from ocop_shared.repository import MongoRepository, unique
@@ -190,7 +191,10 @@ class MongoUnitOfWork:
                 await self.session.commit_transaction()
         self._committed = True
         if self.events and self._on_commit:
-            self._on_commit()
+            if self._owner:
+                self._on_commit()
+            else:  # the owner (a consumer's inbox batch) commits later: wake the relay then
+                after_commit(self.session, self._on_commit)
         self.events = []
         self._action = None
         self.journal.clear()

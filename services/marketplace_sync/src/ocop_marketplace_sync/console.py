@@ -15,7 +15,7 @@ from ocop_marketplace_sync.app import listings as use
 from ocop_marketplace_sync.app.commands import ListingsQuery, Resync
 from ocop_marketplace_sync.app.policy import RESYNCERS
 from ocop_marketplace_sync.runtime import RuntimeDep
-from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user
+from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user, start_route
 from ocop_shared.errors import NotFound
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -31,10 +31,7 @@ STATUS = {
 PLATFORMS = {"voso": "Voso (mô phỏng)", "postmart": "Postmart (mô phỏng)"}
 
 
-@router.get("")
-async def start(request: Request) -> Response:
-    require_user(request)
-    return RedirectResponse(f"{PREFIX}/listings", status_code=303)
+start_route(router, "/listings")  # /console: the first page
 
 
 @router.get("/listings")

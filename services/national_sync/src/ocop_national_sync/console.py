@@ -16,7 +16,7 @@ from ocop_national_sync.app import status as use
 from ocop_national_sync.app.commands import Resync, StatusQuery
 from ocop_national_sync.app.policy import RESYNCERS
 from ocop_national_sync.runtime import RuntimeDep
-from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user
+from ocop_shared.console import PREFIX, Console, NavEntry, form_of, require_user, start_route
 from ocop_shared.errors import NotFound
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -32,10 +32,7 @@ STATUS = {
 }
 
 
-@router.get("")
-async def start(request: Request) -> Response:
-    require_user(request)
-    return RedirectResponse(f"{PREFIX}/portal", status_code=303)
+start_route(router, "/portal")  # /console: the first page
 
 
 @router.get("/portal")

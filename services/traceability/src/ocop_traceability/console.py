@@ -19,9 +19,10 @@ from pydantic import ValidationError
 
 from ocop_shared.addresses import address_form, choices_of
 from ocop_shared.auth import Principal
-from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user
+from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user, start_route
 from ocop_shared.errors import AppError
 from ocop_traceability.adapters.sheet import codes_csv_stream
+from ocop_traceability.api.stamp_runs import Dpi, RollSize, SheetFormat, print_response
 from ocop_traceability.app import alerts, batches, places, stamp_runs
 from ocop_traceability.app.commands import (
     AppendTrailEvent,
@@ -136,10 +137,7 @@ async def _areas_page(request: Request, principal: Principal, uow: UowDep, notic
     )
 
 
-@router.get("")
-async def start(request: Request) -> Response:
-    require_user(request)
-    return RedirectResponse(f"{PREFIX}/batches", status_code=303)
+start_route(router, "/batches")  # /console: the first page
 
 
 @router.get("/areas")
@@ -393,9 +391,28 @@ async def run_progress(request: Request, run_id: str, uow: UowDep) -> JSONRespon
 
 
 @router.get("/runs/{run_id}/sheet.pdf")
-async def run_sheet(request: Request, run_id: str, uow: UowDep, rt: RuntimeDep) -> Response:
+async def run_sheet(
+    request: Request,
+    run_id: str,
+    uow: UowDep,
+    rt: RuntimeDep,
+    format: SheetFormat = "a4",  # the query parameter's name, as in the API
+    size: RollSize = "40x30",
+) -> Response:
+    if format == "roll":
+        principal = require_user(request)
+        return await print_response(stamp_runs.print_file(run_id, principal, uow, rt.sheets, "roll", size, 203))
     sheet = await stamp_runs.sheet_of(run_id, require_user(request), uow, rt.sheets)
     return FileResponse(sheet.path, media_type="application/pdf", filename=sheet.filename)
+
+
+@router.get("/runs/{run_id}/labels.zpl")
+async def run_zpl(
+    request: Request, run_id: str, uow: UowDep, rt: RuntimeDep, size: RollSize = "40x30", dpi: Dpi = "203"
+) -> Response:
+    return await print_response(
+        stamp_runs.print_file(run_id, require_user(request), uow, rt.sheets, "zpl", size, int(dpi))
+    )
 
 
 @router.get("/runs/{run_id}/codes.csv")

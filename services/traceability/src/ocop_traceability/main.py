@@ -14,10 +14,10 @@ from ocop_traceability.api.epcis import router as epcis
 from ocop_traceability.api.migrations import router as migrations
 from ocop_traceability.api.places import router as places
 from ocop_traceability.api.producers import router as producers
-from ocop_traceability.api.resolver import COMPRESSED
+from ocop_traceability.api.resolver import COMPRESSED, STAMP_ROUTE
 from ocop_traceability.api.resolver import pages as resolver_pages
 from ocop_traceability.api.resolver import public as public_stamps
-from ocop_traceability.api.scan import LEAFLET_DIR, alerts, pages
+from ocop_traceability.api.scan import LEAFLET_DIR, SHORT_ROUTES, alerts, pages
 from ocop_traceability.api.stamp_runs import router as stamp_runs
 from ocop_traceability.bootstrap import (
     COLLECTIONS,
@@ -56,5 +56,6 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand
     app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     install_console(app, console)  # web console at /console (areas, batches, stamp runs, scans)
+    app.router.routes[0:0] = [STAMP_ROUTE, *SHORT_ROUTES]  # the URLs printed in stamps: matched first, they are hot
     app.router.routes.append(COMPRESSED)  # last: a compressed GS1 Digital Link only when nothing else matched
     return app

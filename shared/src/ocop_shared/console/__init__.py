@@ -353,6 +353,15 @@ _PYDANTIC_VI = {
 }
 
 
+def start_route(router: APIRouter, first_page: str) -> None:
+    """The console's start URL (``/console`` of a service): its first page for a signed-in user, else the login."""
+
+    @router.get("", include_in_schema=False)
+    async def start(request: Request) -> Response:
+        require_user(request)
+        return RedirectResponse(f"{PREFIX}{first_page}", status_code=303)
+
+
 def validation_message(exc: ValidationError, field_names: Mapping[str, str]) -> str:
     """A form's validation errors in Vietnamese, fields named by the service's labels."""
     parts = []
@@ -402,5 +411,6 @@ __all__ = [
     "require_user",
     "safe_next",
     "set_session",
+    "start_route",
     "validation_message",
 ]

@@ -13,6 +13,7 @@ from ocop_marketplace_sync.app.sellers import producer_changed
 from ocop_shared.events import models as m
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import REGISTRY
+from ocop_shared.inbox import after_commit
 
 if TYPE_CHECKING:
     from ocop_marketplace_sync.runtime import MarketplaceRuntime
@@ -39,7 +40,7 @@ def subscribe(runtime: MarketplaceRuntime) -> None:
     async def certificate(_event: CloudEvent, payload: CertificateEvent, session: AsyncClientSession) -> None:
         cmd = CertificateChanged(payload.product, payload.certificate, payload.version)
         if await certificate_changed(cmd, runtime.uow_in(session), runtime.platforms):
-            runtime.sync.wake()
+            after_commit(session, runtime.sync.wake)  # the worker finds the listings once they are committed
 
     for model in CERTIFICATE_EVENTS:  # one handler: every certificate event carries the same three fields
         consumer.on(model)(certificate)
@@ -49,4 +50,4 @@ def subscribe(runtime: MarketplaceRuntime) -> None:
         if await product_changed(
             ProductChanged(payload.product, payload.version), runtime.uow_in(session), runtime.platforms
         ):
-            runtime.sync.wake()
+            after_commit(session, runtime.sync.wake)

@@ -11,6 +11,7 @@ from ocop_national_sync.app.copies import producer_changed, product_changed, sta
 from ocop_shared.events import models as m
 from ocop_shared.events.envelope import CloudEvent
 from ocop_shared.events.models import REGISTRY, TRACEABILITY
+from ocop_shared.inbox import after_commit
 
 if TYPE_CHECKING:
     from ocop_national_sync.runtime import NationalRuntime
@@ -26,19 +27,19 @@ def subscribe(runtime: NationalRuntime) -> None:
     registry = runtime.consumer(REGISTRY)
     traceability = runtime.consumer(TRACEABILITY)
 
-    def woke(changed: bool) -> None:
-        if changed:
-            runtime.worker.wake()
+    def woke(session: AsyncClientSession, changed: bool) -> None:
+        if changed:  # the worker finds the change once it is committed
+            after_commit(session, runtime.worker.wake)
 
     async def producer(_event: CloudEvent, payload: ProducerEvent, session: AsyncClientSession) -> None:
-        woke(await producer_changed(payload.producer, payload.version, runtime.uow_in(session)))
+        woke(session, await producer_changed(payload.producer, payload.version, runtime.uow_in(session)))
 
     async def product(_event: CloudEvent, payload: ProductEvent, session: AsyncClientSession) -> None:
-        woke(await product_changed(payload.product, payload.version, runtime.uow_in(session)))
+        woke(session, await product_changed(payload.product, payload.version, runtime.uow_in(session)))
 
     async def certificate(_event: CloudEvent, payload: CertificateEvent, session: AsyncClientSession) -> None:
         uow = runtime.uow_in(session)
-        woke(await product_changed(payload.product, payload.version, uow, certificate=payload.certificate))
+        woke(session, await product_changed(payload.product, payload.version, uow, certificate=payload.certificate))
 
     for model in get_args(ProducerEvent):
         registry.on(model)(producer)
@@ -49,8 +50,8 @@ def subscribe(runtime: NationalRuntime) -> None:
 
     @traceability.on(m.StampRunIssued)
     async def stamp_run(_event: CloudEvent, payload: m.StampRunIssued, session: AsyncClientSession) -> None:
-        woke(await stamps_issued(payload, runtime.uow_in(session)))
+        woke(session, await stamps_issued(payload, runtime.uow_in(session)))
 
     @traceability.on(m.TrailEventRecorded)
     async def stage(_event: CloudEvent, payload: m.TrailEventRecorded, session: AsyncClientSession) -> None:
-        woke(await stage_recorded(payload, runtime.uow_in(session)))
+        woke(session, await stage_recorded(payload, runtime.uow_in(session)))

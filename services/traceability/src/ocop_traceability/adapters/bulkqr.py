@@ -116,7 +116,7 @@ class BulkEncoder:
             self._head_bits[head] = bits
         return bits
 
-    def _codewords(self, head: str, text: str) -> list[int]:
+    def _data_codewords(self, head: str, text: str) -> list[int]:
         bits = [self._head(head), "0010", format(len(text), f"0{self.count_bits}b")]
         for i in range(0, len(text) - 1, 2):
             bits.append(format(_ALNUM_VALUE[text[i]] * 45 + _ALNUM_VALUE[text[i + 1]], "011b"))
@@ -130,6 +130,13 @@ class BulkEncoder:
         stream += "0" * (-len(stream) % 8)
         data = [int(stream[i : i + 8], 2) for i in range(0, len(stream), 8)]
         data += [util.PAD0 if i % 2 == 0 else util.PAD1 for i in range(self.data_capacity - len(data))]
+        return data
+
+    def _codewords(self, head: str, text: str) -> list[int]:
+        return self._interleaved(self._data_codewords(head, text))
+
+    def _interleaved(self, data: list[int]) -> list[int]:
+        """Data and Reed–Solomon codewords of all blocks, interleaved as they are placed."""
         dc, ec, offset = [], [], 0
         for b in self.blocks:
             block = data[offset : offset + b.data_count]
@@ -152,3 +159,113 @@ class BulkEncoder:
         for (r, c), bit, m in zip(self.positions, bits, self.mask_bits, strict=False):
             rows[r][c] = bit != m
         return rows
+
+
+def pack(matrix: list[list[bool]]) -> bytes:
+    """The matrix as 1-bit rows, dark = 1, most significant bit first, each row padded to a whole byte: the
+    samples of a PDF image mask (``/Decode [1 0]``) or a ZPL graphic field."""
+    stride = (len(matrix) + 7) // 8
+    pad = stride * 8 - len(matrix)
+    out = bytearray()
+    for row in matrix:
+        value = 0
+        for module in row:
+            value = value << 1 | bool(module)
+        out += (value << pad).to_bytes(stride, "big")
+    return bytes(out)
+
+
+class RunCodes:
+    """The QR of every stamp of one run as :func:`pack` bytes, computed from the serial alone.
+
+    The stamps of a run differ only in their serial, the last characters of the URL, in the alphanumeric
+    segment. QR encoding is affine over GF(2): the data bits are placed at fixed positions, the Reed–Solomon
+    codewords are a linear function of the data, the mask and function patterns are constants. So the matrix
+    of a stamp is the matrix of the run's URL with an all-'0' serial, XOR-ed with one precomputed term per
+    pair of serial characters (an 11-bit alphanumeric group): a few big-integer XORs per stamp instead of
+    Reed–Solomon arithmetic and module placement. A test checks the result against :meth:`BulkEncoder.matrix`
+    (itself checked against ``qrcode``). URLs of another shape fall back to that slower path.
+    """
+
+    def __init__(self, prefix: str, serial_length: int, alphabet: str) -> None:
+        sample = prefix + "0" * serial_length
+        self.encoder = enc = BulkEncoder(sample)
+        self.prefix, self.length = prefix, len(sample)
+        self.size = enc.size
+        self.stride = (enc.size + 7) // 8
+        self.nbytes = self.stride * enc.size
+        self.base = int.from_bytes(pack(enc.matrix(sample)), "big")
+        self.tables: list[tuple[int, int, dict[str, int]]] = []  # (start, end, {characters: XOR term})
+        parts = split(sample) if enc.alphanumeric else None
+        if parts is None or "0" not in alphabet or any(c not in _ALNUM_VALUE for c in alphabet):
+            return  # byte mode: every stamp through the encoder
+        head, rest = parts
+        first = len(rest) - serial_length  # the serial's first character in the alphanumeric segment
+        offset = len(enc._head(head)) + 4 + enc.count_bits  # the alphanumeric groups' first bit in the stream
+        top = self.nbytes * 8 - 1
+        spots = [top - (r * self.stride * 8 + c) for r, c in enc.positions]
+
+        def term(bit: int) -> int:  # what flipping one data bit changes in the matrix
+            data = [0] * enc.data_capacity
+            data[bit // 8] = 0x80 >> (bit % 8)
+            value = 0
+            for i, codeword in enumerate(enc._interleaved(data)):
+                for j in range(8):
+                    if codeword & (0x80 >> j):
+                        value ^= 1 << spots[i * 8 + j]
+            return value
+
+        for k in range(first // 2, (len(rest) + 1) // 2):
+            chars = rest[2 * k : 2 * k + 2]
+            width = 11 if len(chars) == 2 else 6
+            bits = [term(offset + 11 * k + i) for i in range(width)]
+            base_value = _group(chars)
+            choices = [alphabet if 2 * k + i >= first else chars[i] for i in range(len(chars))]
+            table = {}
+            for key in _products(choices):
+                diff, value = _group(key) ^ base_value, 0
+                for i in range(width):
+                    if diff >> (width - 1 - i) & 1:
+                        value ^= bits[i]
+                table[key] = value
+            start = len(head) + 2 * k
+            self.tables.append((start, start + len(chars), table))
+
+    def packed(self, url: str) -> bytes:
+        """The stamp's QR as :func:`pack` bytes (``size`` rows of ``stride`` bytes)."""
+        if self.tables and len(url) == self.length and url.startswith(self.prefix):
+            value = self.base
+            try:
+                for start, end, table in self.tables:
+                    value ^= table[url[start:end]]
+            except KeyError:  # a character outside the serial alphabet
+                return pack(self.encoder.matrix(url))
+            return value.to_bytes(self.nbytes, "big")
+        return pack(self.encoder.matrix(url))  # another shape: maybe another version (see ``SIDE``)
+
+
+SIDE = {(side + 7) // 8 * side: side for side in range(21, 178, 4)}  # modules a side, by packed length
+
+
+def _group(chars: str) -> int:
+    """The alphanumeric value of a pair (11 bits) or of a last single character (6 bits)."""
+    if len(chars) == 2:
+        return _ALNUM_VALUE[chars[0]] * 45 + _ALNUM_VALUE[chars[1]]
+    return _ALNUM_VALUE[chars]
+
+
+def _products(choices: list[str]) -> list[str]:
+    out = [""]
+    for options in choices:
+        out = [s + c for s in out for c in options]
+    return out
+
+
+def unpack(data: bytes, size: int) -> list[list[bool]]:
+    """The inverse of :func:`pack` (for tests and the vector drawing)."""
+    stride = (size + 7) // 8
+    rows = []
+    for r in range(size):
+        value = int.from_bytes(data[r * stride : (r + 1) * stride], "big")
+        rows.append([bool(value >> (stride * 8 - 1 - c) & 1) for c in range(size)])
+    return rows

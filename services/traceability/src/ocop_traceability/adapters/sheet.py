@@ -1,32 +1,42 @@
-"""Print-ready A4 stamp sheets (PDF, vector QR) and the CSV for industrial printers.
+"""Print files of a stamp run: A4 sheets and thermal-printer rolls (PDF), and the CSV for industrial printers.
 
-Labels are laid out in a grid (default 30 × 30 mm) with cut marks at the label corners. Each label has
-the QR (drawn as filled rectangles, not a bitmap), the product name, the OCOP stars when the product is
-certified and the human-readable code. Pages are produced one at a time; the PDF is written to a file.
+A4 sheets: labels (default 30 × 30 mm) in a grid with cut marks at the label corners. Rolls: one label per
+page at the printer's label size (40 × 30 mm, 50 × 30 mm …), no cut marks (the labels are die-cut). Each
+label has the QR, the product name, the OCOP stars while the product is certified and the human-readable
+code.
+
+The PDF is streamed (``pdfwriter``): page after page is handed to the caller as bytes and only object
+offsets stay in memory, so a run of a million stamps renders in flat memory. What every label shares (cut
+marks, product name, star line) is one form XObject drawn once; the code is set in Courier-Bold (one of the
+14 standard fonts, nothing to embed); the product name and star line, Vietnamese, in an embedded Roboto
+subset. Each QR is a 1-bit inline image mask in the page's content stream, one sample per module, not
+interpolated: sharp at any resolution, the bytes straight from ``bulkqr.RunCodes``, compressed with the page.
+``bench/stamp_formats.py`` compares it with vector rectangles (what the sheet drew before) and with one image
+XObject per QR: half the file of the rectangles, a third of their rasterising time, every code read at 300 and
+150 dpi (README, "Stamps").
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, NamedTuple
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 
 from ocop_shared.exports import csv_text
-from ocop_traceability.adapters.bulkqr import BulkEncoder
+from ocop_traceability.adapters.bulkqr import SIDE, RunCodes, unpack
+from ocop_traceability.adapters.pdfwriter import EmbeddedFont, PdfWriter, num
 from ocop_traceability.adapters.qr import pdf_runs
-from ocop_traceability.domain.codes import display_serial
+from ocop_traceability.domain.codes import CROCKFORD, SERIAL_LENGTH, display_serial
 
 _FONT = "Roboto"
-
-
-rl_config.useA85 = 0  # binary compressed streams: ASCII85 would cost time and 25 % more bytes
+QrMode = Literal["inline", "image", "vector"]  # how a QR is drawn: inline image (printed), image XObject, rectangles
+CODE_SIZE, TEXT_SIZE = 5.6, 5.2  # points: the code (Courier-Bold), the name and star line (Roboto)
 
 
 def _register_font() -> None:
@@ -57,14 +67,29 @@ class Layout:
         cols, rows = self.grid()
         return cols * rows
 
+    @property
+    def qr_size(self) -> float:
+        """The QR's side in points: at most ``qr_mm``, and room left for the quiet zone and the text."""
+        return min(self.qr_mm * mm, (self.label_w_mm - 5) * mm, (self.label_h_mm - 11) * mm)
 
-@dataclass(frozen=True)
-class Label:
+
+ROLL_SIZES = {"40x30": (40.0, 30.0), "50x30": (50.0, 30.0), "50x40": (50.0, 40.0), "60x40": (60.0, 40.0)}
+
+
+def roll_layout(size: str) -> Layout:
+    """One label per page at a thermal printer's label size (``ROLL_SIZES``, width × height in mm)."""
+    w, h = ROLL_SIZES[size]
+    return Layout(label_w_mm=w, label_h_mm=h, margin_mm=0.0, gap_mm=0.0)
+
+
+class Label(NamedTuple):
     url: str
     serial: str
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
+def fit_text(text: str, font: str, size: float, width: float) -> str:
+    """The text, cut with "…" to ``width`` points in ``font`` (Roboto or Roboto-Bold) at ``size``."""
+    _register_font()
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
     while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
@@ -72,93 +97,197 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
+def star_line(stars: int | None) -> str:
+    return f"Sản phẩm OCOP {stars} sao" if stars else ""  # Roboto has no ★ glyph
+
+
+class LabelPdf:
+    """A PDF of labels, streamed: ``start()``, then ``add(labels)`` as often as needed, then ``finish()``;
+    each returns the bytes to write next. ``roll``: one label per page at the label's size, no cut marks;
+    else A4 pages of ``layout.grid()`` labels with cut marks."""
+
+    def __init__(
+        self,
+        *,
+        product_name: str,
+        stars: int | None,
+        layout: Layout = Layout(),
+        roll: bool = False,
+        qr: QrMode = "inline",
+    ) -> None:
+        _register_font()
+        self.layout, self.roll, self.qr = layout, roll, qr
+        self.product_name, self.stars = product_name, stars
+        self.pdf = PdfWriter()
+        self.lw, self.lh = layout.label_w_mm * mm, layout.label_h_mm * mm
+        if roll:
+            self.page_w, self.page_h = self.lw, self.lh
+            self.slots = [(0.0, 0.0)]
+        else:
+            self.page_w, self.page_h = A4
+            cols, rows = layout.grid()
+            gap, margin = layout.gap_mm * mm, layout.margin_mm * mm
+            self.slots = [
+                (margin + c * (self.lw + gap), self.page_h - margin - r * (self.lh + gap) - self.lh)
+                for r in range(rows)
+                for c in range(cols)
+            ]
+        self.qr_size = qs = layout.qr_size
+        self._placed = [  # per slot: the shared label drawn there, the QR's transformation, the label's corner
+            (
+                f"q 1 0 0 1 {num(x0)} {num(y0)} cm /L Do Q".encode(),
+                f"q {num(qs)} 0 0 {num(qs)} {num(x0 + (self.lw - qs) / 2)} {num(qr_y)} cm".encode(),
+                x0,
+                y0,
+            )
+            for x0, y0 in self.slots
+            for qr_y in [y0 + self.lh - 2.3 * mm - qs]  # ≥ 4 modules of quiet zone below the label's top edge
+        ]
+        self.codes: RunCodes | None = None
+        self.pending: list[Label] = []
+        self.pages = self.count = 0
+
+    # -- the document ------------------------------------------------------------------------------
+    def start(self) -> bytes:
+        pdf = self.pdf
+        out = pdf.header()
+        self.courier, part = pdf.new(b"<</Type/Font/Subtype/Type1/BaseFont/Courier-Bold/Encoding/WinAnsiEncoding>>")
+        out += part
+        self.form, part = self._label_form()
+        return out + part
+
+    def add(self, labels: Iterable[tuple[str, str]]) -> bytes:
+        """Queue labels; returns the pages completed by them."""
+        out = []
+        per_page = len(self.slots)
+        pending = self.pending
+        for label in labels:
+            pending.append(Label(*label))
+            if len(pending) == per_page:
+                out.append(self._page(pending))
+                pending.clear()
+        return b"".join(out)
+
+    def finish_parts(self) -> Iterator[bytes]:
+        """The last page, then the end of the document, in parts."""
+        if self.pending:
+            yield self._page(self.pending)
+        self.pending = []
+        title = f"Tem truy xuất nguồn gốc — {self.product_name}" if self.product_name else "Tem truy xuất nguồn gốc"
+        yield from self.pdf.finish(title=title, creator="OCOP trace & sync")
+
+    def finish(self) -> bytes:
+        return b"".join(self.finish_parts())
+
+    # -- the shared label --------------------------------------------------------------------------
+    def _label_form(self) -> tuple[int, bytes]:
+        """Cut marks (A4 only), product name and star line: one form XObject drawn on every label."""
+        pdf, lw, lh = self.pdf, self.lw, self.lh
+        out = b""
+        ops: list[str] = []
+        if not self.roll:
+            ops.append(_cut_marks(lw, lh))
+        fonts = []
+        text_top = lh - 2.3 * mm - self.qr_size
+        for i, (text, font_name, dy) in enumerate(
+            (
+                (fit_text(self.product_name, _FONT + "-Bold", TEXT_SIZE, lw - 2 * mm), _FONT + "-Bold", 2.4 * mm),
+                (star_line(self.stars), _FONT, 4.6 * mm),
+            )
+        ):
+            if not text:
+                continue
+            font = EmbeddedFont(pdfmetrics.getFont(font_name), text, f"OCOP{'AB'[i]}A")
+            ref, part = font.write(pdf)
+            out += part
+            fonts.append(f"/R{i} {ref} 0 R")
+            x = lw / 2 - font.width(text, TEXT_SIZE) / 2
+            at = f"{num(x)} {num(text_top - dy)}"
+            ops.append(f"BT /R{i} {num(TEXT_SIZE)} Tf {at} Td {font.encode(text).decode()} Tj ET")
+        resources = f"/Resources<</Font<<{' '.join(fonts)}>>>>" if fonts else ""
+        entries = f"/Type/XObject/Subtype/Form/BBox[0 0 {num(lw)} {num(lh)}]{resources}".encode()
+        number, part = pdf.new_stream(entries, "\n".join(ops).encode(), compress=6)
+        return number, out + part
+
+    # -- pages ---------------------------------------------------------------------------------------
+    def _page(self, labels: list[Label]) -> bytes:
+        pdf = self.pdf
+        if self.codes is None:
+            url, serial = labels[0]
+            prefix = url[: -len(serial)] if url.endswith(serial) else url
+            self.codes = RunCodes(prefix, SERIAL_LENGTH, CROCKFORD)
+        codes = self.codes
+        out = []
+        ops: list[bytes] = []
+        images = []
+        qs = self.qr_size
+        for i, ((url, serial), (placed, qr_at, x0, y0)) in enumerate(zip(labels, self._placed, strict=False)):
+            data = codes.packed(url)
+            side = SIDE[len(data)]
+            ops.append(placed)
+            if self.qr == "image":
+                number, part = pdf.new_stream(
+                    b"/Type/XObject/Subtype/Image/Width %d/Height %d/ImageMask true/Decode[1 0]/Interpolate false"
+                    % (side, side),
+                    data,
+                )
+                out.append(part)
+                images.append(b"/Q%d %d 0 R" % (i, number))
+                ops.append(b"%s /Q%d Do Q" % (qr_at, i))
+            elif self.qr == "inline":
+                ops.append(b"%s BI /W %d /H %d /BPC 1 /IM true /D [1 0] ID %s EI Q" % (qr_at, side, side, data))
+            else:
+                module = qs / side
+                qx, qy = x0 + (self.lw - qs) / 2, y0 + self.lh - 2.3 * mm
+                runs = pdf_runs(unpack(data, side))
+                ops.append(f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy:.3f} cm {runs} f Q".encode())
+            code = display_serial(serial)  # Courier: every glyph is 0.6 em wide
+            x = x0 + self.lw / 2 - len(code) * 0.6 * CODE_SIZE / 2
+            ops.append(f"BT /C {num(CODE_SIZE)} Tf {num(x)} {num(y0 + 1.3 * mm)} Td ({code}) Tj ET".encode())
+        content = b"\n".join(ops)
+        resources = b"/XObject<</L %d 0 R %s>>/Font<</C %d 0 R>>" % (self.form, b" ".join(images), self.courier)
+        out.append(pdf.page(self.page_w, self.page_h, resources, content))
+        self.pages += 1
+        self.count += len(labels)
+        return b"".join(out)
+
+
+def _cut_marks(w: float, h: float, length: float = 1.6 * mm) -> str:
+    ops = ["0.2 w 0.55 G"]
+    for cx, cy, dx, dy in ((0, 0, 1, 1), (w, 0, -1, 1), (0, h, 1, -1), (w, h, -1, -1)):
+        ops.append(f"{num(cx)} {num(cy)} m {num(cx + dx * length)} {num(cy)} l")
+        ops.append(f"{num(cx)} {num(cy)} m {num(cx)} {num(cy + dy * length)} l")
+    return " ".join(ops) + " S 0 G"
+
+
 def render_sheet(
     path: Path,
-    labels: Iterable[Label],
+    labels: Iterable[tuple[str, str]],
     *,
     product_name: str,
     stars: int | None,
     layout: Layout = Layout(),
+    roll: bool = False,
+    qr: QrMode = "inline",
     progress: Callable[[int], None] = lambda _n: None,
 ) -> int:
-    """Write the PDF to ``path``; returns the number of pages."""
-    _register_font()
-    canvas = Canvas(str(path), pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"Tem truy xuất nguồn gốc — {product_name}")
-    canvas.setCreator("OCOP trace & sync")
-    cols, rows = layout.grid()
-    _page_w, page_h = A4
-    lw, lh, gap, margin = layout.label_w_mm * mm, layout.label_h_mm * mm, layout.gap_mm * mm, layout.margin_mm * mm
-    qr_size = min(layout.qr_mm * mm, lw - 5 * mm, lh - 11 * mm)
-    name = product_name
-    star_text = f"Sản phẩm OCOP {stars} sao" if stars else ""  # Roboto has no ★ glyph
-    pages, n = 0, 0
-    slot = 0
-    encoder = None
-    form_ready = False
-    for label in labels:
-        if encoder is None:
-            encoder = BulkEncoder(label.url)
-        if not form_ready:  # the parts every label shares, drawn once and placed per label
-            canvas.beginForm("label", lowerx=0, lowery=0, upperx=lw, uppery=lh)
-            _cut_marks(canvas, 0, 0, lw, lh)
-            canvas.setFont(_FONT + "-Bold", 5.2)
-            canvas.drawCentredString(
-                lw / 2, lh - 2.3 * mm - qr_size - 2.4 * mm, _fit(name, _FONT + "-Bold", 5.2, lw - 2 * mm)
-            )
-            if star_text:
-                canvas.setFont(_FONT, 5.2)
-                canvas.drawCentredString(lw / 2, lh - 2.3 * mm - qr_size - 4.6 * mm, star_text)
-            canvas.endForm()
-            form_ready = True
-        if slot == 0:
-            pages += 1
-            canvas.setFont("Courier-Bold", 5.6)
-        col, row = slot % cols, slot // cols
-        x0 = margin + col * (lw + gap)
-        top = page_h - margin - row * (lh + gap)
-        matrix = encoder.matrix(label.url)
-        module = qr_size / len(matrix)
-        qx = x0 + (lw - qr_size) / 2
-        qy_top = top - 2.3 * mm  # ≥ 4 modules of quiet zone above the code
-        if slot == 0:  # registers the shared label form and the code font on this page
-            canvas.saveState()
-            canvas.translate(x0, top - lh)
-            canvas.doForm("label")
-            canvas.restoreState()
-            form_ref = canvas._doc.getXObjectName("label")
-            font_ref = canvas._doc.getInternalFontName("Courier-Bold")
-            canvas.addLiteral(f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy_top:.3f} cm {pdf_runs(matrix)} f Q")
-        else:
-            canvas.addLiteral(
-                f"q 1 0 0 1 {x0:.3f} {top - lh:.3f} cm /{form_ref} Do Q "
-                f"q {module:.4f} 0 0 {-module:.4f} {qx:.3f} {qy_top:.3f} cm {pdf_runs(matrix)} f Q"
-            )
-        code = display_serial(label.serial)  # Courier: every glyph is 0.6 em wide
-        canvas.addLiteral(
-            f"BT {font_ref} 5.6 Tf {x0 + lw / 2 - len(code) * 0.6 * 5.6 / 2:.3f} "
-            f"{top - lh + 1.3 * mm:.3f} Td ({code}) Tj ET"
-        )
-        n += 1
-        slot += 1
-        if slot == cols * rows:
-            canvas.showPage()
-            slot = 0
-            progress(n)
-    if slot:
-        canvas.showPage()
-        progress(n)
-    canvas.save()
-    return pages
-
-
-def _cut_marks(canvas: Canvas, x: float, y: float, w: float, h: float, length: float = 1.6 * mm) -> None:
-    canvas.setLineWidth(0.2)
-    canvas.setStrokeGray(0.55)
-    for cx, cy, dx, dy in ((x, y, 1, 1), (x + w, y, -1, 1), (x, y + h, 1, -1), (x + w, y + h, -1, -1)):
-        canvas.line(cx, cy, cx + dx * length, cy)
-        canvas.line(cx, cy, cx, cy + dy * length)
-    canvas.setStrokeGray(0)
+    """Write the PDF to ``path`` as it is rendered; returns the number of pages."""
+    doc = LabelPdf(product_name=product_name, stars=stars, layout=layout, roll=roll, qr=qr)
+    per_page = len(doc.slots)
+    with open(path, "wb", buffering=1 << 20) as f:
+        f.write(doc.start())
+        page: list[tuple[str, str]] = []
+        for label in labels:
+            page.append(label)
+            if len(page) == per_page:
+                f.write(doc.add(page))
+                page.clear()
+                progress(doc.count)
+        f.write(doc.add(page))
+        for part in doc.finish_parts():
+            f.write(part)
+    progress(doc.count)
+    return doc.pages
 
 
 def codes_csv(urls: Iterable[str]) -> Iterable[bytes]:

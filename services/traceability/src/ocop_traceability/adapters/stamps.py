@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 from pymongo import UpdateOne
 
 from ocop_shared.mongo import as_datetime
 from ocop_traceability.adapters.base import Records, Repository
-from ocop_traceability.domain.stamps import STAMP_STATES, UNFINISHED, Stamp, StampRun, StateChange
+from ocop_traceability.domain.stamps import STAMP_STATES, UNFINISHED, Stamp, StampChunk, StampRun, StateChange
 
 # What the scan page reads of a stamp (the hot path: nothing more).
 _SCAN_FIELDS = {
@@ -30,6 +31,9 @@ _SCAN_FIELDS = {
     "clone_reason": 1,
 }
 _NO_SERIAL = "0" * 17  # looked up for a code that cannot be a serial: every miss costs the same
+
+
+_COUNTER_CHUNK = 200  # scan counters per write (the embedded server serves no read of the database meanwhile)
 
 
 class StampRuns(Records[StampRun]):
@@ -109,6 +113,26 @@ class Stamps(Repository):
         async with self.gate():
             await self.collection.insert_many(docs, ordered=False, session=self.session)
 
+    async def insert_chunk(self, chunk: StampChunk) -> None:
+        """One write of raw documents, in serial-number order and ``ordered``: after a crash the stored stamps
+        of a run are always serials 1 … n (the job resumes after ``last_seq``)."""
+        r = chunk.run
+        docs = [
+            {
+                "_id": serial,
+                "run_id": r.id,
+                "batch_id": r.batch_id,
+                "product_id": r.product_id,
+                "producer_id": r.producer_id,
+                "seq": seq,
+                "state": "issued",
+                "url": url,
+            }
+            for seq, serial, url in zip(count(chunk.first_seq), chunk.serials, chunk.urls)
+        ]
+        async with self.gate():
+            await self.collection.insert_many(docs, ordered=True, session=self.session)
+
     async def count(self, run_id: str) -> int:
         return await self.collection.count_documents({"run_id": run_id}, session=self.session)
 
@@ -117,10 +141,17 @@ class Stamps(Repository):
         last = await cursor.sort("seq", -1).limit(1).to_list()
         return last[0]["seq"] if last else 0
 
-    async def labels(self, run_id: str) -> list[tuple[str, str]]:
-        """(url, serial) of every stamp of the run, in serial-number order."""
+    async def labels(self, run_id: str, size: int) -> AsyncIterator[list[tuple[str, str]]]:
+        """(url, serial) of every stamp of the run, in serial-number order, ``size`` at a time."""
         cursor = self.collection.find({"run_id": run_id}, projection={"url": 1}, session=self.session)
-        return [(d["url"], d["_id"]) async for d in cursor.sort("seq", 1)]
+        chunk: list[tuple[str, str]] = []
+        async for d in cursor.sort("seq", 1).batch_size(size):
+            chunk.append((d["url"], d["_id"]))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     async def urls(self, run_id: str) -> AsyncIterator[str]:
         cursor = self.collection.find({"run_id": run_id}, projection={"url": 1}, session=self.session)
@@ -195,5 +226,8 @@ class Stamps(Repository):
                 ops.append(
                     UpdateOne({"_id": serial, "first_scan_at": None}, {"$set": {"first_scan_at": first_seen[serial]}})
                 )
-        async with self.gate():
-            await self.collection.bulk_write(ops, ordered=False, session=self.session)
+        for start in range(0, len(ops), _COUNTER_CHUNK):  # short writes: reads of the scan page queue behind each
+            async with self.gate():
+                await self.collection.bulk_write(
+                    ops[start : start + _COUNTER_CHUNK], ordered=False, session=self.session
+                )

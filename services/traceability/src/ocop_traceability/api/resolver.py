@@ -190,8 +190,9 @@ async def compressed_route(request: Request) -> Response:
     return await resolve(request, dl, same_as=f"{root}{dl.path}")
 
 
-for _path, _endpoint in (("/01/{gtin}/10/{lot}/21/{serial}", stamp_route), ("/01/{rest:path}", any_route)):
-    pages.routes.append(Route(_path, _endpoint, methods=["GET", "OPTIONS"]))
+# The GS1 stamp URL first in the application's routes (main.py), like the short URLs; every other /01/ path here.
+STAMP_ROUTE = Route("/01/{gtin}/10/{lot}/21/{serial}", stamp_route, methods=["GET", "OPTIONS"])
+pages.routes.append(Route("/01/{rest:path}", any_route, methods=["GET", "OPTIONS"]))
 
 # Appended to the application's routes last (main.py): a single path segment of base64url, 10+ characters, is
 # tried as a compressed URI only when no other route matched it.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Literal
+
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from ocop_shared.openapi import returns
 from ocop_traceability.adapters.sheet import codes_csv_stream
@@ -27,10 +30,49 @@ async def get_run(run_id: str, principal: Actor, uow: UowDep) -> dict:
     return {**run_view(status.run), "states": status.states}
 
 
-@router.get("/stamp-runs/{run_id}/sheet.pdf", summary="Print-ready A4 sheets", responses=returns("application/pdf"))
-async def get_sheet(run_id: str, principal: Actor, uow: UowDep, rt: RuntimeDep) -> FileResponse:
+SheetFormat = Literal["a4", "roll"]
+RollSize = Literal["40x30", "50x30", "50x40", "60x40"]  # sheet.ROLL_SIZES: label width × height, mm
+Dpi = Literal["203", "300"]
+ZPL = "application/zpl"  # no IANA registration; the type label services and carriers use for ZPL
+
+
+@router.get(
+    "/stamp-runs/{run_id}/sheet.pdf",
+    summary="Print-ready A4 sheets, or a roll for thermal printers (format=roll: one label per page at size)",
+    responses=returns("application/pdf"),
+)
+async def get_sheet(
+    run_id: str,
+    principal: Actor,
+    uow: UowDep,
+    rt: RuntimeDep,
+    format: SheetFormat = "a4",  # the query parameter's name
+    size: RollSize = "40x30",
+) -> Response:
+    if format == "roll":
+        return await print_response(stamp_runs.print_file(run_id, principal, uow, rt.sheets, "roll", size, 203))
     sheet = await stamp_runs.sheet_of(run_id, principal, uow, rt.sheets)
     return FileResponse(sheet.path, media_type="application/pdf", filename=sheet.filename)
+
+
+@router.get(
+    "/stamp-runs/{run_id}/labels.zpl",
+    summary="ZPL for Zebra-compatible printers: one ^XA…^XZ per label, the QR as a graphic field of our matrix",
+    responses=returns(ZPL),
+)
+async def get_zpl(
+    run_id: str, principal: Actor, uow: UowDep, rt: RuntimeDep, size: RollSize = "40x30", dpi: Dpi = "203"
+) -> Response:
+    return await print_response(stamp_runs.print_file(run_id, principal, uow, rt.sheets, "zpl", size, int(dpi)))
+
+
+async def print_response(made: Awaitable[stamp_runs.PrintFile]) -> StreamingResponse:
+    """A print file made from the stored stamps as it is sent (used by the console too)."""
+    file = await made
+    media_type = "application/pdf" if file.filename.endswith(".pdf") else ZPL
+    return StreamingResponse(
+        file.parts, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{file.filename}"'}
+    )
 
 
 @router.get(

@@ -23,4 +23,6 @@ def run_view(run: StampRun) -> dict[str, Any]:
     return run.progress() | {
         "sheet": f"/api/v1/stamp-runs/{run.id}/sheet.pdf",
         "codes": f"/api/v1/stamp-runs/{run.id}/codes.csv",
+        "roll": f"/api/v1/stamp-runs/{run.id}/sheet.pdf?format=roll&size=40x30",
+        "zpl": f"/api/v1/stamp-runs/{run.id}/labels.zpl?size=40x30&dpi=203",
     }

@@ -16,6 +16,8 @@ from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import Histogram
+
 from ocop_shared.logging import get_logger
 from ocop_traceability.app.ports import TraceabilityUow
 from ocop_traceability.app.scan_view import BatchParts, public_view, unknown_view
@@ -25,6 +27,11 @@ from ocop_traceability.domain.codes import normalize_serial
 from ocop_traceability.domain.stamps import Stamp
 
 log = get_logger(__name__)
+SCAN_FLUSH = Histogram(
+    "ocop_scan_flush_seconds",
+    "Writing the buffered scan records (and every tenth time the stamps' counters)",
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
+)
 
 
 class RateLimiter:
@@ -65,6 +72,8 @@ class ScanService:
         self.flush_interval, self.cache_ttl, self.stamp_ttl = flush_interval_s, cache_ttl_s, stamp_ttl_s
         self._parts: dict[str, tuple[float, BatchParts]] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        self._reloading: set[str] = set()
+        self._generation = 0  # bumped by every invalidation
         self._stamps: OrderedDict[str, tuple[float, Stamp]] = OrderedDict()
         self._refreshing: set[str] = set()
         self._histories: OrderedDict[str, ScanHistory] = OrderedDict()
@@ -97,6 +106,10 @@ class ScanService:
     async def flush(self, *, counters: bool | None = None) -> None:
         """Write buffered scan records (every flush) and the per-stamp counters (every
         ``counter_every`` flushes: one update per stamp is the expensive part on the embedded server)."""
+        with SCAN_FLUSH.time():
+            await self._flush(counters)
+
+    async def _flush(self, counters: bool | None) -> None:
         self._flushes += 1
         if self._pending:
             records, self._pending = self._pending, []
@@ -168,27 +181,38 @@ class ScanService:
     def invalidate(
         self, *, product_id: str | None = None, producer_id: str | None = None, batch_id: str | None = None
     ) -> None:
+        self._generation += 1
         for key, (_exp, parts) in list(self._parts.items()):
             batch = parts.batch
             if key == batch_id or (batch and (batch.product_id == product_id or batch.producer_id == producer_id)):
                 self._parts.pop(key, None)
 
     async def _batch_parts(self, batch_id: str) -> BatchParts:
-        """Fresh parts from the cache; when stale, one request refreshes while the others keep using the
-        stale copy (no stampede); after an invalidation (registry event) everyone waits for fresh data."""
+        """The batch's parts from the cache. A stale entry is served while one background task reloads it: no scan
+        waits for a routine refresh (behind the embedded server's counter writes one took a second, which was the
+        scan tail). After an invalidation (a registry event) the entry is gone and callers wait for fresh data,
+        one load shared by all."""
         hit = self._parts.get(batch_id)
-        if hit and hit[0] > time.monotonic():
+        if hit:
+            if hit[0] <= time.monotonic() and batch_id not in self._reloading:
+                self._reloading.add(batch_id)
+                asyncio.get_running_loop().create_task(self._reload_parts(batch_id))
             return hit[1]
         lock = self._loading.setdefault(batch_id, asyncio.Lock())
-        if hit and lock.locked():
-            return hit[1]
         async with lock:
             hit = self._parts.get(batch_id)
-            if hit and hit[0] > time.monotonic():
-                return hit[1]
-            return await self._load_parts(batch_id)
+            return hit[1] if hit else await self._load_parts(batch_id)
+
+    async def _reload_parts(self, batch_id: str) -> None:
+        try:
+            await self._load_parts(batch_id)
+        except Exception:  # noqa: BLE001 - the stale entry stays; the next scan retries
+            pass
+        finally:
+            self._reloading.discard(batch_id)
 
     async def _load_parts(self, batch_id: str) -> BatchParts:
+        generation = self._generation
         reads = self.reads
         batch = await reads.batches.get(batch_id)
         if batch is None:
@@ -202,9 +226,10 @@ class ScanService:
                 await reads.trail.trail(batch_id, limit=200),
                 await reads.listings.of_product(batch.product_id),
             )
-        self._parts[batch_id] = (time.monotonic() + self.cache_ttl, parts)
-        if len(self._parts) > 50_000:
-            self._parts.pop(next(iter(self._parts)))
+        if generation == self._generation:  # else an invalidation came meanwhile: what was read may predate it
+            self._parts[batch_id] = (time.monotonic() + self.cache_ttl, parts)
+            if len(self._parts) > 50_000:
+                self._parts.pop(next(iter(self._parts)))
         return parts
 
     # -- the verdict -----------------------------------------------------------------------------

@@ -12,19 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ocop_shared.logging import get_logger
 from ocop_traceability.app.ports import SheetRenderer, TraceabilityUow
 from ocop_traceability.app.stamp_runs import issue_run
-from ocop_traceability.domain.stamps import Stamp, StampRun, new_stamps
+from ocop_traceability.domain.stamps import StampChunk, StampRun, new_chunk
 
 log = get_logger(__name__)
 WORKER = os.environ.get("OCOP_INSTANCE_ID") or socket.gethostname()  # a pod name under Kubernetes
 LEASE_S = 60.0
 CHUNK = 5000  # stamps per insert (and per progress step)
+AHEAD = 4  # chunks generated and not drawn yet, at most
 
 
 class StampRunJobs:
@@ -95,39 +97,66 @@ class StampRunJobs:
                 await runs.renew_lease(run_id, self.worker, time.time() + self.lease_s)
 
     async def produce(self, run: StampRun) -> int:
-        """Generate and store the serials and render the sheet, the two overlapping. A run interrupted by a
-        restart stores what is missing and renders from the database. Returns the page count."""
+        """Generate and store the serials in chunks and render the sheet from them as they come, the two
+        overlapping (the sheet is drawn in a thread, fed chunk by chunk; no list of the whole run is ever
+        built). A run interrupted by a restart renders the stamps already stored (read back in order), then
+        generates the rest. Returns the page count."""
         uow = self.new_uow()
         await uow.stamp_runs.update(run.id, status="generating")
-        stored = await uow.stamps.count(run.id) if run.generated else 0
-        if stored == 0:
-            stamps = new_stamps(run, self.base_url, 1, run.count)
-            storing = asyncio.create_task(self._store(run, stamps))
-            pages = await self._render(run, [(s.url, s.id) for s in stamps])
-            await storing
-        else:
-            last = await uow.stamps.last_seq(run.id)
-            await self._store(run, new_stamps(run, self.base_url, last + 1, run.count - last))
-            pages = await self._render(run, await uow.stamps.labels(run.id))
+        stored = await uow.stamps.last_seq(run.id) if run.generated else 0
+        product = await uow.products.get(run.product_id)
+        feed: queue.Queue[list[tuple[str, str]] | None] = queue.Queue()
+        rendered = [0]
+
+        def labels() -> Iterator[tuple[str, str]]:
+            while (chunk := feed.get()) is not None:
+                yield from chunk
+            if not done:
+                raise RuntimeError("stamp generation stopped")  # the unfinished file is not moved in place
+
+        def render() -> int:
+            return self.sheets.render(run, labels(), product, lambda n: rendered.__setitem__(0, n))
+
+        done = False
+        drawing = asyncio.get_running_loop().run_in_executor(None, render)
+        try:
+            if stored:
+                async for page in uow.stamps.labels(run.id, CHUNK):
+                    await self._feed(feed, drawing, page)
+            writing: asyncio.Task | None = None
+            for first in range(stored + 1, run.count + 1, CHUNK):
+                chunk = new_chunk(run, self.base_url, first, min(CHUNK, run.count - first + 1))
+                if writing is not None:  # the next chunk was made while the last one was written
+                    await writing
+                await self._feed(feed, drawing, chunk.labels())
+                writing = asyncio.create_task(self._store(self.new_uow(), chunk, rendered))
+            if writing is not None:
+                await writing
+            done = True
+        finally:
+            feed.put(None)
+            if not done:
+                with contextlib.suppress(Exception):
+                    await drawing
+        pages = await drawing
         await uow.stamp_runs.update(run.id, generated=run.count, rendered=run.count, pages=pages)
         return pages
 
-    async def _store(self, run: StampRun, stamps: list[Stamp]) -> None:
-        uow = self.new_uow()
-        for start in range(0, len(stamps), CHUNK):
-            await uow.stamps.insert(stamps[start : start + CHUNK])
-            await uow.stamp_runs.update(run.id, generated=min(start + CHUNK, len(stamps)))
+    @staticmethod
+    async def _store(uow: TraceabilityUow, chunk: StampChunk, rendered: list[int]) -> None:
+        """One transaction per chunk: its stamps and the progress that counts them, together or not at all."""
+        async with uow:
+            await uow.stamps.insert_chunk(chunk)
+            await uow.stamp_runs.update(chunk.run.id, generated=chunk.last_seq, rendered=rendered[0])
+            await uow.commit()
 
-    async def _render(self, run: StampRun, labels: list[tuple[str, str]]) -> int:
-        uow = self.new_uow()
-        product = await uow.products.get(run.product_id)
-        rendered = [0]
-
-        def render() -> int:
-            return self.sheets.render(run, labels, product, lambda n: rendered.__setitem__(0, n))
-
-        task = asyncio.get_running_loop().run_in_executor(None, render)
-        while not task.done():
-            await asyncio.wait([task], timeout=1.0)
-            await uow.stamp_runs.update(run.id, rendered=rendered[0])
-        return await task
+    @staticmethod
+    async def _feed(feed: queue.Queue, drawing: asyncio.Future, chunk: list[tuple[str, str]]) -> None:
+        """Hand a chunk to the drawing thread, waiting while it is ``AHEAD`` chunks behind (memory stays
+        flat however large the run); a failed drawing stops the job."""
+        while feed.qsize() >= AHEAD and not drawing.done():
+            await asyncio.sleep(0.005)
+        if drawing.done():
+            await drawing  # raises what stopped it
+            raise RuntimeError("the sheet was finished before every stamp was drawn")
+        feed.put(chunk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bson import ObjectId
 
@@ -16,7 +17,7 @@ from ocop_traceability.app import policy
 from ocop_traceability.app.batches import get_batch
 from ocop_traceability.app.commands import ChangeStamps, OrderStampRun
 from ocop_traceability.app.epcis import trail as epcis_trail
-from ocop_traceability.app.ports import Jobs, SheetPaths, StampCache, TraceabilityUow
+from ocop_traceability.app.ports import Jobs, PrintFiles, SheetPaths, StampCache, TraceabilityUow
 from ocop_traceability.domain.batches import Batch
 from ocop_traceability.domain.copies import ProductCopy
 from ocop_traceability.domain.errors import NotReady, StampRunNotFound
@@ -98,6 +99,31 @@ async def sheet_of(run_id: str, principal: Principal, uow: TraceabilityUow, file
     if not run.ready or not path.exists():
         raise NotReady(f"Đợt in tem chưa sẵn sàng (trạng thái: {run.status})")
     return Sheet(path, f"tem-{run.lot}-{run_id}.pdf")
+
+
+PrintFormat = Literal["roll", "zpl"]
+PRINT_CHUNK = 500  # labels read and drawn at a time for the files made on request
+
+
+async def print_file(
+    run_id: str, principal: Principal, uow: TraceabilityUow, files: PrintFiles, fmt: PrintFormat, size: str, dpi: int
+) -> PrintFile:
+    """A roll PDF (``roll``: one label per page at ``size``) or ZPL (``zpl``, at ``dpi``) of a ready run, made
+    from the stored stamps as it is sent (streamed: a run may hold a million)."""
+    run = await get_run(run_id, principal, uow)
+    if not run.ready:
+        raise NotReady(f"Đợt in tem chưa sẵn sàng (trạng thái: {run.status})")
+    product = await uow.products.get(run.product_id)
+    labels = uow.stamps.labels(run_id, PRINT_CHUNK)
+    if fmt == "roll":
+        return PrintFile(files.roll_pdf(labels, product, size), f"tem-{run.lot}-{run_id}-cuon-{size}.pdf")
+    return PrintFile(files.zpl(labels, product, size, dpi), f"tem-{run.lot}-{run_id}-{size}-{dpi}dpi.zpl")
+
+
+@dataclass(frozen=True)
+class PrintFile:
+    parts: AsyncIterator[bytes]
+    filename: str
 
 
 async def codes_of(run_id: str, principal: Principal, uow: TraceabilityUow) -> AsyncIterator[str]:

@@ -8,14 +8,14 @@ then lives ``issued`` → ``active`` (stuck on a product) → ``void`` (damaged,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ocop_traceability.domain.codes import new_serial
+from ocop_traceability.domain.codes import new_serial, new_serials
 from ocop_traceability.domain.errors import BadRange, CountOutOfRange
 
 RunStatus = Literal["queued", "generating", "rendering", "ready", "failed"]
@@ -84,7 +84,7 @@ def check_count(count: int, maximum: int) -> None:
         raise CountOutOfRange(f"Số tem mỗi đợt phải từ 1 đến {maximum:,} (nhận {count:,})")
 
 
-Labels = Sequence[tuple[str, str]]  # (url, serial) of each stamp to print, in serial-number order
+Labels = Iterable[tuple[str, str]]  # (url, serial) of each stamp to print, in serial-number order
 Progress = Callable[[int], None]  # told how many labels are drawn so far
 
 
@@ -133,6 +133,38 @@ def new_stamps(run: StampRun, base_url: str, first_seq: int, n: int) -> list[Sta
             )
         )
     return stamps
+
+
+@dataclass(frozen=True)
+class StampChunk:
+    """Serials ``first_seq`` … ``first_seq + len(serials) - 1`` of a run, fresh, and their URLs: what the job
+    stores in one write and draws next (no object per stamp)."""
+
+    run: StampRun
+    first_seq: int
+    serials: list[str]
+    urls: list[str]
+
+    @property
+    def last_seq(self) -> int:
+        return self.first_seq + len(self.serials) - 1
+
+    def labels(self) -> list[tuple[str, str]]:
+        return list(zip(self.urls, self.serials, strict=True))
+
+    def stamps(self) -> list[Stamp]:
+        r = self.run
+        return [
+            Stamp(serial, r.id, r.batch_id, r.product_id, r.producer_id, self.first_seq + i, url)
+            for i, (serial, url) in enumerate(zip(self.serials, self.urls, strict=True))
+        ]
+
+
+def new_chunk(run: StampRun, base_url: str, first_seq: int, n: int) -> StampChunk:
+    """``n`` fresh stamps of the run from ``first_seq`` on."""
+    prefix = stamp_url(base_url, "", gtin=run.gtin, lot=run.lot)  # the serial ends both URL forms
+    serials = new_serials(n)
+    return StampChunk(run, first_seq, serials, [prefix + s for s in serials])
 
 
 @dataclass(frozen=True)

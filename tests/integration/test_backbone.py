@@ -11,10 +11,11 @@ from faststream.kafka import KafkaBroker
 
 from conftest import auth, eventually, run_apps, start_stack
 from ocop_shared.consumer import EventConsumer, attach
+from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import REGISTRY, ProducerRegistered, dlq
 from ocop_shared.inbox import after_commit, apply_batch
 from ocop_shared.mongo import ensure_collections, make_client
-from ocop_shared.outbox import PENDING, OutboxRelay, ensure_outbox_indexes
+from ocop_shared.outbox import PENDING, BrokerLost, OutboxRelay, ensure_outbox_indexes, outbox_row
 from ocop_shared.uow import MongoUnitOfWork
 from tests.support.kafka import produce, read_topic, registered_event
 from tests.support.registry import producer_body
@@ -222,6 +223,52 @@ async def test_broker_lost_and_restarted_empty_loses_nothing(tmp_path):
                 assert await tdb.inbox.count_documents({}) == 15
                 assert await tdb.producers.count_documents({"version": 1}) == 15
     finally:
+        stack.stop()
+
+
+async def test_offsets_committed_in_a_new_log_never_confirm_what_the_lost_log_held(tmp_path):
+    """A consumer that was down when the broker lost its log commits offsets in the new log; those must not
+    confirm the rows the lost log held (they would never be published again). Found by the chaos test:
+    marketplace_sync, killed while the broker was lost, missed 13 events that traceability had consumed."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.structs import OffsetAndMetadata
+
+    from ocop_shared.kafka import ensure_topics
+
+    stack = start_stack(tmp_path)
+    client = make_client(stack.mongo_url)
+    db = client["relay_newlog"]
+    topic, group = "test.relay-newlog", "test-slow-group"
+    try:
+        await ensure_outbox_indexes(db)
+        rows = [
+            outbox_row(topic, "same-key", uuid.uuid4().hex, "test.v1", f"old {i}".encode(), utcnow()) for i in range(5)
+        ]
+        await db.outbox.insert_many(rows)
+        relay = OutboxRelay(db, stack.bootstrap, client_id="newlog", idle_wait_s=0.1, consumers={topic: (group,)})
+        await relay.start()
+        await eventually(lambda: count_is(db.outbox, {"status": "sent"}, 5))
+        await relay.stop()
+        partition = (await db.outbox.find_one({}))["partition"]
+
+        stack.restart_broker(kill=True)  # the five records are gone; the slow group never read them
+        await ensure_topics(stack.bootstrap, [topic], 3)
+        await produce(stack, *(f"new {i}".encode() for i in range(8)), topic=topic, key=b"same-key")
+        reader = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, group_id=group, enable_auto_commit=False)
+        await reader.start()
+        try:  # the group, back, reads the new log and commits past offset 5
+            reader.assign([TopicPartition(topic, partition)])
+            await reader.commit({TopicPartition(topic, partition): OffsetAndMetadata(8, "")})
+        finally:
+            await reader.stop()
+
+        with pytest.raises(BrokerLost):
+            await relay.confirm_and_check()
+        await relay._close_producer()
+        assert await db.outbox.count_documents({"status": "confirmed"}) == 0
+        assert await db.outbox.count_documents({"status": "sent"}) == 5  # the next epoch publishes them again
+    finally:
+        await client.close()
         stack.stop()
 
 

@@ -80,8 +80,15 @@ class Receiver:
         ]
 
 
-def _dispatcher_task() -> asyncio.Task:
-    return next(t for t in asyncio.all_tasks() if t.get_name() == "epcis-dispatch")
+def _dispatcher_task(dispatcher) -> asyncio.Task:
+    """This app's dispatcher task (by the object it runs: an earlier app of the module may still be stopping,
+    and stopping its task instead left this one fanning out)."""
+
+    def runs_it(task: asyncio.Task) -> bool:
+        frame = getattr(task.get_coro(), "cr_frame", None)
+        return frame is not None and frame.f_locals.get("self") is dispatcher
+
+    return next(t for t in asyncio.all_tasks() if t.get_name() == "epcis-dispatch" and runs_it(t))
 
 
 async def test_subscription_deliveries_are_signed_retried_and_survive_a_crash(own_stack):
@@ -127,7 +134,7 @@ async def test_subscription_deliveries_are_signed_retried_and_survive_a_crash(ow
             assert view["lastNotifiedAt"] and TOKEN not in json.dumps(view)
 
             # the service dies after recording events, before handing them to the subscription
-            dispatcher = _dispatcher_task()
+            dispatcher = _dispatcher_task(apps.runtime("traceability").epcis.dispatcher)
             dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatcher

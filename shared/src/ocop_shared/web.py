@@ -28,6 +28,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from ocop_shared.audit import AUDIT, ensure_audit_indexes
 from ocop_shared.audit_api import router as audit_router
@@ -37,6 +38,7 @@ from ocop_shared.errors import AppError
 from ocop_shared.events.envelope import CloudEvent, utcnow
 from ocop_shared.events.models import REGISTRY
 from ocop_shared.headers import install_security_headers
+from ocop_shared.hot_lane import ServiceApp
 from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.keys import KeyRing, RemoteKeys, TokenKeys
 from ocop_shared.limits import BodyLimit, allowed_methods
@@ -243,7 +245,10 @@ def create_service_app(
     pages: Sequence[APIRouter] = (),
     openapi_patches: Sequence[Patch] = (),
     own_body_limits: Sequence[str] = (),
+    hot_routes: Sequence[Route] = (),
 ) -> FastAPI:
+    """``hot_routes`` (plain Starlette routes) are matched before every other route and their GET requests take
+    the hot lane (:mod:`ocop_shared.hot_lane`)."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -283,7 +288,16 @@ def create_service_app(
             schema=CloudEvent,
             description="CloudEvents 1.0 structured JSON; payload schemas in shared/schemas/v1",
         )
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # FastAPI's OpenTelemetry hooks off: tracing is our own W3C trace context (_TraceAndTime), and asking
+    # whether a provider is configured cost every request a few microseconds
+    app = ServiceApp(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
+    app.hot_routes = list(hot_routes)
     app.state.runtime = runtime
     app.state.secret_key = runtime.secret_key
     app.state.jwt_issuer = settings.jwt_issuer
@@ -371,6 +385,7 @@ def create_service_app(
     app.include_router(health)
     for r in (*routers, audit_router):  # every service answers GET /api/v1/audit for its own trail
         app.include_router(r, prefix="/api/v1")
+    app.router.routes[0:0] = list(hot_routes)
     return app
 
 

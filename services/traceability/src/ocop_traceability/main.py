@@ -52,10 +52,10 @@ def create_app(settings: TraceabilitySettings | None = None) -> FastAPI:
         on_startup=lambda _: on_startup(runtime),
         background=[lambda _: scan_flusher(runtime), lambda _: run_watcher(runtime), lambda _: epcis_workers(runtime)],
         description="Vùng trồng, lô hàng, tem QR truy xuất nguồn gốc và trang quét công khai.",
+        hot_routes=[STAMP_ROUTE, *SHORT_ROUTES],  # the URLs printed in stamps: matched first, their GETs hot
     )
     # Leaflet (from the django-js-lib-leaflet wheel: static files only), loaded by the scan page on demand
     app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     install_console(app, console)  # web console at /console (areas, batches, stamp runs, scans)
-    app.router.routes[0:0] = [STAMP_ROUTE, *SHORT_ROUTES]  # the URLs printed in stamps: matched first, they are hot
     app.router.routes.append(COMPRESSED)  # last: a compressed GS1 Digital Link only when nothing else matched
     return app

@@ -27,12 +27,15 @@ class CloneRule:
 class ScanHistory:
     seen: deque = field(default_factory=deque)  # (time, fingerprint, (lat, lon) | None)
     clients: Counter = field(default_factory=Counter)  # fingerprints within the window (kept incrementally)
+    located: int = 0  # scans within the window that shared a location (most share none: no pair to measure)
 
     def add(self, at: datetime, fingerprint: str, location: tuple[float, float] | None, rule: CloneRule) -> None:
         self.seen.append((at, fingerprint, location))
         self.clients[fingerprint] += 1
+        self.located += location is not None
         while self.seen and (at - self.seen[0][0] > rule.window or len(self.seen) > 500):
-            _t, old, _loc = self.seen.popleft()
+            _t, old, loc = self.seen.popleft()
+            self.located -= loc is not None
             self.clients[old] -= 1
             if not self.clients[old]:
                 del self.clients[old]
@@ -41,6 +44,8 @@ class ScanHistory:
         clients = self.clients
         if len(clients) >= rule.max_clients:
             return f"{len(clients)} thiết bị khác nhau trong {int(rule.window.total_seconds() // 3600)} giờ"
+        if self.located < 2:
+            return None
         places = [loc for _t, _fp, loc in self.seen if loc][-50:]
         for i, a in enumerate(places):
             for b in places[i + 1 :]:

@@ -99,3 +99,31 @@ def test_the_cross_reference_table_points_at_every_object(tmp_path) -> None:
         offset = int(row.split()[0])
         assert data[offset:].startswith(b"%d 0 obj\n" % number), number
     assert data.rstrip().endswith(b"%%EOF")
+
+
+def test_the_label_font_is_registered_once_whatever_threads_ask_at_once():
+    """Sheets are drawn in worker threads: one asking for the fonts while another is registering them must
+    wait for both faces (it failed with "no afm found for Roboto-Bold"). A fresh process: the fonts are global."""
+    import subprocess
+    import sys
+
+    script = """
+import threading, time
+from reportlab.pdfbase import pdfmetrics
+from ocop_traceability.adapters.sheet import _register_font
+errors = []
+def ask(delay):
+    time.sleep(delay)
+    try:
+        _register_font()
+        pdfmetrics.stringWidth("Chè Shan tuyết", "Roboto-Bold", 5)
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=ask, args=(i * 0.004,)) for i in range(40)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(len(errors))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0"

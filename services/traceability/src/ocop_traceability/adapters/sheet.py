@@ -18,6 +18,7 @@ XObject per QR: half the file of the rectangles, a third of their rasterising ti
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +40,20 @@ QrMode = Literal["inline", "image", "vector"]  # how a QR is drawn: inline image
 CODE_SIZE, TEXT_SIZE = 5.6, 5.2  # points: the code (Courier-Bold), the name and star line (Roboto)
 
 
-def _register_font() -> None:
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        import font_roboto  # Roboto has the Vietnamese glyphs; the PDF embeds a subset
+_FONT_LOCK = threading.Lock()
 
-        base = Path(font_roboto.__file__).parent / "files"
-        pdfmetrics.registerFont(TTFont(_FONT, str(base / "Roboto-Regular.ttf")))
-        pdfmetrics.registerFont(TTFont(_FONT + "-Bold", str(base / "Roboto-Bold.ttf")))
+
+def _register_font() -> None:
+    """Once per process, under a lock: sheets are drawn in worker threads, and a second run starting while the
+    first had registered the regular face but not yet the bold one failed with "no afm found for Roboto-Bold"
+    (two stamp runs at once in bench/marketplace.py)."""
+    with _FONT_LOCK:
+        if _FONT + "-Bold" not in pdfmetrics.getRegisteredFontNames():
+            import font_roboto  # Roboto has the Vietnamese glyphs; the PDF embeds a subset
+
+            base = Path(font_roboto.__file__).parent / "files"
+            pdfmetrics.registerFont(TTFont(_FONT, str(base / "Roboto-Regular.ttf")))
+            pdfmetrics.registerFont(TTFont(_FONT + "-Bold", str(base / "Roboto-Bold.ttf")))
 
 
 @dataclass(frozen=True)

@@ -47,13 +47,15 @@ class SyncWorker:
 
     async def _loop(self) -> None:
         while True:
+            # cleared before the look, not after: a listing committed while a pass finds nothing due would
+            # otherwise wait the whole second (as the outbox relay's wake-up once did)
+            self._wake.clear()
             try:
                 done = await self.run_once()
             except Exception:
                 log.exception("sync.pass_failed")
                 done = 0
             if not done:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
 

@@ -42,13 +42,13 @@ class PortalWorker:
 
     async def _loop(self) -> None:
         while True:
+            self._wake.clear()  # before the look: a record committed during an empty pass must not wait
             try:
                 done = await self.run_once()
             except Exception:
                 log.exception("portal.pass_failed")
                 done = 0
             if not done:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 0.5)
 

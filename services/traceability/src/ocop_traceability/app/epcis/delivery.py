@@ -71,6 +71,7 @@ class Dispatcher:
     async def run(self) -> None:
         while True:
             worked = 0
+            self._wake.clear()  # before the look: an event recorded during an idle step must not wait
             try:
                 if await self.lease.hold(self.holder, time.time(), max(10.0, self.interval_s * 20)):
                     worked = await self.step()
@@ -79,7 +80,6 @@ class Dispatcher:
             except Exception:
                 log.warning("epcis.dispatch_failed", exc_info=True)
             if not worked:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.interval_s)
 

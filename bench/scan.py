@@ -19,6 +19,8 @@ hello req/s and p99 ≤ 10 ms at half load (medians), HTML ≤ 100 KB.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import os
 import random
 import statistics
@@ -146,12 +148,31 @@ async def closed_loop(port: int, paths: list[str], seconds: float, connections: 
         writer.close()
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return len(latencies) / (time.perf_counter() - t0), latencies, errors
+    with generator_gc_off():
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - t0
+    return len(latencies) / elapsed, latencies, errors
+
+
+@contextlib.contextmanager
+def generator_gc_off():
+    """No collections in the load generator during a phase: it holds every task of the phase, and one full
+    collection over them is a pause its latency figures would blame on the service."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 async def open_loop(port: int, paths: list[str], rate: float, seconds: float, connections: int) -> list[float]:
     """Requests started on a fixed schedule (rate/s); latency counts from the scheduled start."""
+    with generator_gc_off():
+        return await _open_loop(port, paths, rate, seconds, connections)
+
+
+async def _open_loop(port: int, paths: list[str], rate: float, seconds: float, connections: int) -> list[float]:
     pool: asyncio.Queue = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(await _conn(port))

@@ -103,3 +103,72 @@ async def test_a_load_overtaken_by_an_invalidation_is_not_kept() -> None:
     await asyncio.sleep(0.05)
     again = await scan.batch_parts("b")
     assert again.batch and again.batch.quantity == 20.0
+
+
+class StampReads:
+    """The stamp reads the cache makes, counted; the stored state can change under it."""
+
+    def __init__(self, serials: list[str]) -> None:
+        self.state = dict.fromkeys(serials, "active")
+        self.single = 0
+        self.many: list[list[str]] = []
+        self.hold = asyncio.Event()  # cleared: a refresh read waits (a busy database)
+        self.hold.set()
+        self.stamps = SimpleNamespace(for_scan=self._one, for_scan_many=self._many)
+
+    def _stamp(self, serial: str):
+        from ocop_traceability.domain.stamps import Stamp
+
+        return Stamp(
+            id=serial,
+            run_id="r",
+            batch_id="b",
+            product_id="p",
+            producer_id="pr",
+            seq=1,
+            url=f"https://t.example/S/{serial}",
+            state=self.state[serial],
+        )
+
+    async def _one(self, serial: str):
+        self.single += 1
+        return self._stamp(serial) if serial in self.state else None
+
+    async def _many(self, serials: list[str]):
+        self.many.append(sorted(serials))
+        found = {s: self._stamp(s) for s in serials if s in self.state}  # read when the query starts
+        await self.hold.wait()
+        return found
+
+
+async def test_stale_stamps_are_served_and_reread_together_in_one_query() -> None:
+    serials = [f"S{i:03d}" for i in range(30)]
+    reads = StampReads(serials)
+    scan = ScanService(reads, CloneRule(), stamp_ttl_s=0.0)  # type: ignore[arg-type]  # stale at once
+    for s in serials:
+        assert (await scan.stamp(s)).state == "active"
+    assert reads.single == 30 and reads.many == []
+    for s in serials:
+        reads.state[s] = "void"  # changed by another replica
+    for s in serials:  # all stale: served as cached, none waits for the database
+        assert (await scan.stamp(s)).state == "active"
+    assert reads.single == 30
+    await asyncio.sleep(0.3)
+    assert reads.many == [sorted(serials)]  # one query for the thirty
+    assert [(await scan.stamp(s)).state for s in serials] == ["void"] * 30
+
+
+async def test_a_refresh_overtaken_by_a_change_in_this_process_keeps_nothing() -> None:
+    reads = StampReads(["S1"])
+    scan = ScanService(reads, CloneRule(), stamp_ttl_s=0.0)  # type: ignore[arg-type]
+    await scan.stamp("S1")
+    reads.hold.clear()
+    await scan.stamp("S1")  # stale: a refresh is due
+    await asyncio.sleep(0.3)
+    assert reads.many == [["S1"]]  # it has read the active stamp and waits for its answer
+    reads.state["S1"] = "void"
+    scan.invalidate_run("r")  # this process voided the run meanwhile
+    reads.hold.set()
+    await asyncio.sleep(0.05)
+    assert "S1" not in scan._stamps  # nothing kept: the next scan reads the stamp itself
+    assert (await scan.stamp("S1")).state == "void" and reads.single == 2

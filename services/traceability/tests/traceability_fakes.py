@@ -180,6 +180,9 @@ class FakeStamps(_Store):
     async def for_scan(self, serial: str | None) -> Stamp | None:
         return self.items.get(serial)
 
+    async def for_scan_many(self, serials: list[str]) -> dict[str, Stamp]:
+        return {s: self.items[s] for s in serials if s in self.items}
+
     async def add_scans(self, counts: dict[str, int], first_seen: dict[str, datetime]) -> None:
         raise NotImplementedError
 

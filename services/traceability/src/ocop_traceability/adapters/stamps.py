@@ -217,6 +217,19 @@ class Stamps(Repository):
         )
         return _stamp(doc) if doc else None
 
+    async def for_scan_many(self, serials: list[str]) -> dict[str, Stamp]:
+        """Several stamps in one query (the scan cache's refresh: one find per stamp cost the embedded server
+        ~1–3.5 ms each, 100 a second at the bench's load)."""
+        found: dict[str, Stamp] = {}
+        for start in range(0, len(serials), 500):
+            chunk = serials[start : start + 500]
+            async for doc in self.collection.find(
+                {"_id": {"$in": chunk}}, projection=_SCAN_FIELDS, session=self.session
+            ):
+                stamp = _stamp(doc)
+                found[stamp.id] = stamp
+        return found
+
     async def add_scans(self, counts: dict[str, int], first_seen: dict[str, datetime]) -> None:
         """Scan counters (and the first scan, where none is stored yet): one write per stamp."""
         ops = []

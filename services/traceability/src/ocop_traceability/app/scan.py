@@ -27,6 +27,7 @@ from ocop_traceability.domain.codes import normalize_serial
 from ocop_traceability.domain.stamps import Stamp
 
 log = get_logger(__name__)
+REFRESH_GATHER_S = 0.2  # stale stamps asked for within this long are re-read in one query
 SCAN_FLUSH = Histogram(
     "ocop_scan_flush_seconds",
     "Writing the buffered scan records (and every tenth time the stamps' counters)",
@@ -75,7 +76,9 @@ class ScanService:
         self._reloading: set[str] = set()
         self._generation = 0  # bumped by every invalidation
         self._stamps: OrderedDict[str, tuple[float, Stamp]] = OrderedDict()
-        self._refreshing: set[str] = set()
+        self._refreshing: set[str] = set()  # stale stamps the next refresh re-reads
+        self._refresher: asyncio.Task | None = None
+        self._stamp_generation = 0  # bumped when this process changes stamps (a refresh then keeps nothing)
         self._histories: OrderedDict[str, ScanHistory] = OrderedDict()
         self._pending: list[dict[str, Any]] = []
         self._unsaved: Counter[str] = Counter()  # scans counted here, not yet added to the stamps' scan_count
@@ -150,31 +153,45 @@ class ScanService:
             self._stamps.move_to_end(serial)
             if hit[0] <= time.monotonic() and serial not in self._refreshing:
                 self._refreshing.add(serial)
-                asyncio.get_running_loop().create_task(self._refresh_stamp(serial))
+                if self._refresher is None or self._refresher.done():
+                    self._refresher = asyncio.get_running_loop().create_task(self._refresh_stale())
             return hit[1]
         return await self._load_stamp(serial)
 
-    async def _refresh_stamp(self, serial: str) -> None:
+    async def _refresh_stale(self) -> None:
+        """Re-read the stamps whose cache entry expired, together: those asked for within ``REFRESH_GATHER_S``
+        in one query (they are served from the cache meanwhile). One query per stamp was most of the database
+        server's work in ``bench/scan.py``, on the cores the service shares with it."""
+        await asyncio.sleep(REFRESH_GATHER_S)
+        serials, self._refreshing = list(self._refreshing), set()
+        generation = self._stamp_generation
         try:
-            await self._load_stamp(serial)
-        except Exception:  # noqa: BLE001 - the next scan retries
-            pass
-        finally:
-            self._refreshing.discard(serial)
+            found = await self.reads.stamps.for_scan_many(serials)
+        except Exception:  # noqa: BLE001 - the stale entries stay; the next scans ask again
+            return
+        if generation != self._stamp_generation:  # stamps changed meanwhile: what was read may predate it
+            return
+        for serial in serials:
+            self._keep(serial, found.get(serial))
 
     async def _load_stamp(self, serial: str | None) -> Stamp | None:
         stamp = await self.reads.stamps.for_scan(serial)
-        if stamp is not None and serial:
-            # jittered expiry: stamps cached together must not all expire (and reload) together
-            self._stamps[serial] = (time.monotonic() + self.stamp_ttl * random.uniform(0.5, 1.5), stamp)
-            while len(self._stamps) > 200_000:
-                self._stamps.popitem(last=False)
-        elif serial:
-            self._stamps.pop(serial, None)
+        if serial:
+            self._keep(serial, stamp)
         return stamp
+
+    def _keep(self, serial: str, stamp: Stamp | None) -> None:
+        if stamp is None:
+            self._stamps.pop(serial, None)
+            return
+        # jittered expiry: stamps cached together must not all expire (and reload) together
+        self._stamps[serial] = (time.monotonic() + self.stamp_ttl * random.uniform(0.5, 1.5), stamp)
+        while len(self._stamps) > 200_000:
+            self._stamps.popitem(last=False)
 
     def invalidate_run(self, run_id: str) -> None:
         """Stamp states changed (activate/void) in this process: drop those stamps at once."""
+        self._stamp_generation += 1
         for serial in [k for k, (_e, stamp) in self._stamps.items() if stamp.run_id == run_id]:
             self._stamps.pop(serial, None)
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from conftest import ARTIFACTS, auth, eventually
+from ocop_traceability.adapters.scans import rows
 from ocop_traceability.app.scan import RateLimiter
 from ocop_traceability.domain.codes import CROCKFORD
 from tests.support.registry import OFFICIAL
@@ -138,6 +139,9 @@ async def test_suspected_clone_is_flagged_and_listed(apps):
     await apps.runtime("traceability").scan.flush(counters=True)
     stamp = await apps.runtime("traceability").db.stamps.find_one({"_id": urls[0].rsplit("/", 1)[1]})
     assert stamp["scan_count"] >= 9
+    stored = [r for d in await apps.runtime("traceability").db.scans.find({}).to_list() for r in rows(d)]
+    mine = [r for r in stored if r["serial"] == stamp["_id"]]
+    assert len(mine) >= 9 and len({r["client"] for r in mine}) >= 8  # every scan kept, with its client
 
 
 async def test_rate_limit_answers_429_with_retry_after(apps):

@@ -172,3 +172,26 @@ async def test_a_refresh_overtaken_by_a_change_in_this_process_keeps_nothing() -
     await asyncio.sleep(0.05)
     assert "S1" not in scan._stamps  # nothing kept: the next scan reads the stamp itself
     assert (await scan.stamp("S1")).state == "void" and reads.single == 2
+
+
+def test_scan_records_stored_in_columns_read_back_as_they_were_written() -> None:
+    from datetime import timedelta
+
+    from ocop_traceability.adapters.scans import columns, rows
+
+    start = datetime(2026, 12, 1, 8, 30, 0, 123000, tzinfo=UTC)
+    records = [
+        {
+            "serial": f"S{i}",
+            "at": start + timedelta(milliseconds=7 * i),
+            "client": f"chrome:{i:016x}",
+            "location": (21.03, 105.85) if i % 2 else None,
+            "product_id": "p",
+            "producer_id": "pr",
+        }
+        for i in range(5)
+    ]
+    doc = columns(records)
+    assert doc["v"] == 2 and doc["count"] == 5 and doc["at_ms"] == [0, 7, 14, 21, 28]
+    assert rows(doc) == records
+    assert rows({"from": start, "scans": records[:2]}) == records[:2]  # the first layout still reads

@@ -195,3 +195,35 @@ def test_scan_records_stored_in_columns_read_back_as_they_were_written() -> None
     assert doc["v"] == 2 and doc["count"] == 5 and doc["at_ms"] == [0, 7, 14, 21, 28]
     assert rows(doc) == records
     assert rows({"from": start, "scans": records[:2]}) == records[:2]  # the first layout still reads
+
+
+async def test_scan_counters_are_written_a_slice_per_flush_each_stamp_once_per_round() -> None:
+    from ocop_traceability.domain.clients import client_of
+
+    serials = [f"S{i:03d}" for i in range(100)]
+    reads = StampReads(serials)
+    written: list[dict[str, int]] = []
+
+    async def add_scans(counts, _first_seen):
+        written.append(counts)
+
+    async def add_batch(_records):
+        pass
+
+    reads.stamps.add_scans = add_scans
+    reads.scans = SimpleNamespace(add_batch=add_batch)
+    scan = ScanService(reads, CloneRule(max_clients=1000))  # type: ignore[arg-type]
+    now = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    for serial in serials:
+        stamp = await scan.stamp(serial)
+        for _ in range(3):
+            scan._record(stamp, client_of("203.0.113.9", "bench", "salt"), now)
+    for _ in range(scan.counter_every):
+        await scan.flush()
+    assert len(written) == scan.counter_every and max(len(w) for w in written) < 30  # spread, not all at once
+    merged = [s for w in written for s in w]
+    assert sorted(merged) == serials  # every stamp once in the round
+    assert all(n == 3 for w in written for n in w.values())
+    scan._record(await scan.stamp("S001"), client_of("203.0.113.9", "bench", "salt"), now)
+    await scan.flush(counters=True)  # at stop: whatever is left, at once
+    assert written[-1] == {"S001": 1}

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import random
 import time
+import zlib
 from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,13 @@ from ocop_traceability.domain.stamps import Stamp
 
 log = get_logger(__name__)
 REFRESH_GATHER_S = 0.2  # stale stamps asked for within this long are re-read in one query
+
+
+def counter_turn(serial: str, turns: int) -> int:
+    """Which of ``turns`` flushes writes this stamp's scan counter (the same one every time)."""
+    return zlib.crc32(serial.encode()) % turns
+
+
 SCAN_FLUSH = Histogram(
     "ocop_scan_flush_seconds",
     "Writing the buffered scan records (and every tenth time the stamps' counters)",
@@ -107,8 +115,11 @@ class ScanService:
                 await self.flush()
 
     async def flush(self, *, counters: bool | None = None) -> None:
-        """Write buffered scan records (every flush) and the per-stamp counters (every
-        ``counter_every`` flushes: one update per stamp is the expensive part on the embedded server)."""
+        """Write buffered scan records (every flush) and the per-stamp counters: each stamp's every
+        ``counter_every`` flushes (one update per stamp is the expensive part on the embedded server), a tenth of
+        the stamps at each flush, so the database's work is spread over the seconds instead of coming all at
+        once (a second of the embedded server's CPU every ten seconds was the scan page's half-load tail).
+        ``counters=True`` writes them all (at stop), ``False`` none."""
         with SCAN_FLUSH.time():
             await self._flush(counters)
 
@@ -119,21 +130,33 @@ class ScanService:
             for r in records:
                 self._first.setdefault(r["serial"], r["at"])
             await self.reads.scans.add_batch(records)
-        if counters is None:
-            counters = self._flushes % self.counter_every == 0
-        if counters and self._unsaved:
+        if counters is False:
+            return
+        unsaved, first = self._due_counters(everything=bool(counters))
+        if not unsaved:
+            return
+        first_seen = {}
+        for serial, n in unsaved.items():
+            cached = self._stamps.get(serial)
+            if not (cached and cached[1].first_scan_at) and serial in first:
+                first_seen[serial] = first[serial]
+            if cached:  # keep the cached stamp in step with what is written
+                cached[1].scan_count += n
+                if cached[1].first_scan_at is None:
+                    cached[1].first_scan_at = first.get(serial)
+        await self.reads.stamps.add_scans(dict(unsaved), first_seen)
+
+    def _due_counters(self, *, everything: bool) -> tuple[Counter[str], dict[str, datetime]]:
+        """The counters to write now (and the first scans among them), taken out of the buffer."""
+        if everything:
             unsaved, self._unsaved = self._unsaved, Counter()
             first, self._first = self._first, {}
-            first_seen = {}
-            for serial, n in unsaved.items():
-                cached = self._stamps.get(serial)
-                if not (cached and cached[1].first_scan_at) and serial in first:
-                    first_seen[serial] = first[serial]
-                if cached:  # keep the cached stamp in step with what is written
-                    cached[1].scan_count += n
-                    if cached[1].first_scan_at is None:
-                        cached[1].first_scan_at = first.get(serial)
-            await self.reads.stamps.add_scans(dict(unsaved), first_seen)
+            return unsaved, first
+        turn = self._flushes % self.counter_every
+        unsaved = Counter({s: n for s, n in self._unsaved.items() if counter_turn(s, self.counter_every) == turn})
+        for serial in unsaved:
+            del self._unsaved[serial]
+        return unsaved, {s: self._first.pop(s) for s in unsaved if s in self._first}
 
     # -- cache ---------------------------------------------------------------------------------
     async def stamp(self, serial: str | None) -> Stamp | None:

@@ -154,6 +154,21 @@ async def closed_loop(port: int, paths: list[str], seconds: float, connections: 
     return len(latencies) / elapsed, latencies, errors
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (/proc/stat's ``cpu`` line; zeros where there is none)."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(x) for x in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return [0] * 8
+
+
+def steal_share(before: list[int], after: list[int]) -> float:
+    """Of the CPU time between two readings, the share stolen by the hypervisor (a virtual machine's neighbours)."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return spent[7] / sum(spent) if sum(spent) else 0.0
+
+
 @contextlib.contextmanager
 def generator_gc_off():
     """No collections in the load generator during a phase: it holds every task of the phase, and one full
@@ -288,9 +303,11 @@ async def main() -> int:
             for _ in range(args.runs):
                 hello_rps, hello_lat, _ = await closed_loop(hport, ["/hello"], args.seconds, args.connections)
                 verify_rps, verify_lat, errors = await closed_loop(tport, paths, args.seconds, args.connections)
+                before = cpu_times()
                 half = await open_loop(tport, paths, verify_rps / 2, args.seconds, args.connections)
+                stolen = steal_share(before, cpu_times())
                 half_untuned = await open_loop(uport, upaths, verify_rps / 2, args.seconds, args.connections)
-                rows.append((hello_rps, verify_rps, hello_lat, verify_lat, half, half_untuned))
+                rows.append((hello_rps, verify_rps, hello_lat, verify_lat, half, half_untuned, stolen))
                 if errors:
                     print(f"5xx during a run: {errors}")
                     return 1
@@ -313,13 +330,17 @@ async def main() -> int:
     )
     print(
         f"{'run':<5}{'hello req/s':>12}{'verify req/s':>13}{'ratio':>7}{'half-load p50':>15}{'p99 ms':>8}"
-        f"{'p99 untuned GC':>16}"
+        f"{'p99 untuned GC':>16}{'CPU stolen':>12}"
     )
-    for i, (h, v, _hl, _vl, half, half_u) in enumerate(rows, 1):
+    for i, (h, v, _hl, _vl, half, half_u, stolen) in enumerate(rows, 1):
         print(
             f"{i:<5}{h:>12.0f}{v:>13.0f}{v / h:>7.2f}{pct(half, 50):>15.1f}{pct(half, 99):>8.1f}"
-            f"{pct(half_u, 99):>16.1f}"
+            f"{pct(half_u, 99):>16.1f}{stolen:>11.1%}"
         )
+    print(
+        "(CPU stolen: the share of the machine's CPU time the hypervisor gave other guests during the half-load"
+        " phase, /proc/stat)"
+    )
     ratio = statistics.median(v / h for h, v, *_ in rows)
     p99 = statistics.median(pct(r[4], 99) for r in rows)
     p99_untuned = statistics.median(pct(r[5], 99) for r in rows)

@@ -158,6 +158,22 @@ async def test_stale_stamps_are_served_and_reread_together_in_one_query() -> Non
     assert [(await scan.stamp(s)).state for s in serials] == ["void"] * 30
 
 
+async def test_a_stamp_gone_stale_during_a_refresh_read_is_read_next() -> None:
+    reads = StampReads(["S1", "S2"])
+    scan = ScanService(reads, CloneRule(), stamp_ttl_s=0.0)  # type: ignore[arg-type]
+    await scan.stamp("S1")
+    await scan.stamp("S2")
+    reads.hold.clear()
+    await scan.stamp("S1")  # stale: a refresh reads S1 and waits for its answer
+    await asyncio.sleep(0.3)
+    await scan.stamp("S2")  # goes stale while that read is in flight
+    reads.state["S2"] = "void"
+    reads.hold.set()
+    await asyncio.sleep(0.4)
+    assert reads.many == [["S1"], ["S2"]]  # not left waiting for some later stale scan
+    assert (await scan.stamp("S2")).state == "void"
+
+
 async def test_a_refresh_overtaken_by_a_change_in_this_process_keeps_nothing() -> None:
     reads = StampReads(["S1"])
     scan = ScanService(reads, CloneRule(), stamp_ttl_s=0.0)  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ def counter_turn(serial: str, turns: int) -> int:
 
 SCAN_FLUSH = Histogram(
     "ocop_scan_flush_seconds",
-    "Writing the buffered scan records (and every tenth time the stamps' counters)",
+    "Writing the buffered scan records (and a tenth of the stamps' counters)",
     buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
 )
 
@@ -185,17 +185,18 @@ class ScanService:
         """Re-read the stamps whose cache entry expired, together: those asked for within ``REFRESH_GATHER_S``
         in one query (they are served from the cache meanwhile). One query per stamp was most of the database
         server's work in ``bench/scan.py``, on the cores the service shares with it."""
-        await asyncio.sleep(REFRESH_GATHER_S)
-        serials, self._refreshing = list(self._refreshing), set()
-        generation = self._stamp_generation
-        try:
-            found = await self.reads.stamps.for_scan_many(serials)
-        except Exception:  # noqa: BLE001 - the stale entries stay; the next scans ask again
-            return
-        if generation != self._stamp_generation:  # stamps changed meanwhile: what was read may predate it
-            return
-        for serial in serials:
-            self._keep(serial, found.get(serial))
+        while self._refreshing:  # those that went stale during a read are read next, not left waiting
+            await asyncio.sleep(REFRESH_GATHER_S)
+            serials, self._refreshing = list(self._refreshing), set()
+            generation = self._stamp_generation
+            try:
+                found = await self.reads.stamps.for_scan_many(serials)
+            except Exception:  # noqa: BLE001 - the stale entries stay; the next scans ask again
+                continue
+            if generation != self._stamp_generation:  # stamps changed meanwhile: what was read may predate it
+                continue
+            for serial in serials:
+                self._keep(serial, found.get(serial))
 
     async def _load_stamp(self, serial: str | None) -> Stamp | None:
         stamp = await self.reads.stamps.for_scan(serial)

@@ -22,7 +22,6 @@ from ocop_shared.auth import Principal
 from ocop_shared.console import PREFIX, Console, NavEntry, blank_to_none, form_of, require_user, start_route
 from ocop_shared.errors import AppError
 from ocop_traceability.adapters.sheet import codes_csv_stream
-from ocop_traceability.api.stamp_runs import Dpi, RollSize, SheetFormat, print_response
 from ocop_traceability.app import alerts, batches, places, stamp_runs
 from ocop_traceability.app.commands import (
     AppendTrailEvent,
@@ -40,6 +39,7 @@ from ocop_traceability.domain.codes import display_serial
 from ocop_traceability.domain.geometry import hectares, parse_boundary
 from ocop_traceability.domain.places import feature_collection
 from ocop_traceability.domain.stamps import ACTIVE, RUN_STATUS, STAMP_STATE, VOID, SerialRange
+from ocop_traceability.print_downloads import Dpi, RollSize, SheetFormat, print_response
 from ocop_traceability.runtime import RuntimeDep, UowDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Literal
-
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
@@ -15,6 +12,7 @@ from ocop_traceability.api.views import run_view
 from ocop_traceability.app import stamp_runs
 from ocop_traceability.app.commands import ChangeStamps, SerialRangeIn
 from ocop_traceability.domain.stamps import ACTIVE, VOID, SerialRange, StampState
+from ocop_traceability.print_downloads import ZPL, Dpi, RollSize, SheetFormat, print_response
 
 router = APIRouter(tags=["batches and stamps"])
 
@@ -28,12 +26,6 @@ async def list_runs(principal: Actor, uow: UowDep, batch_id: str | None = None) 
 async def get_run(run_id: str, principal: Actor, uow: UowDep) -> dict:
     status = await stamp_runs.run_status(run_id, principal, uow)
     return {**run_view(status.run), "states": status.states}
-
-
-SheetFormat = Literal["a4", "roll"]
-RollSize = Literal["40x30", "50x30", "50x40", "60x40"]  # sheet.ROLL_SIZES: label width × height, mm
-Dpi = Literal["203", "300"]
-ZPL = "application/zpl"  # no IANA registration; the type label services and carriers use for ZPL
 
 
 @router.get(
@@ -64,15 +56,6 @@ async def get_zpl(
     run_id: str, principal: Actor, uow: UowDep, rt: RuntimeDep, size: RollSize = "40x30", dpi: Dpi = "203"
 ) -> Response:
     return await print_response(stamp_runs.print_file(run_id, principal, uow, rt.sheets, "zpl", size, int(dpi)))
-
-
-async def print_response(made: Awaitable[stamp_runs.PrintFile]) -> StreamingResponse:
-    """A print file made from the stored stamps as it is sent (used by the console too)."""
-    file = await made
-    media_type = "application/pdf" if file.filename.endswith(".pdf") else ZPL
-    return StreamingResponse(
-        file.parts, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{file.filename}"'}
-    )
 
 
 @router.get(

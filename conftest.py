@@ -122,6 +122,8 @@ def service_settings(service: str, stack: Stack, *, db_suffix: str = "", **extra
         data_dir=stack.tmp,
         relay_idle_wait_s=0.2,
         relay_confirm_interval_s=0.5,
+        consumer_session_timeout_ms=3000,  # as `ocop up` runs them on the embedded broker (joins take half of it)
+        consumer_heartbeat_ms=1000,
         log_json=True,
         log_level="WARNING",
         **(token_settings(service) | extra),

@@ -104,6 +104,10 @@ class Supervisor:
             "OCOP_NATIONAL_PORTAL_URL": os.environ.get("OCOP_NATIONAL_PORTAL_URL", f"http://{h}:{p.national_portal}"),
             # the services verify tokens with the registry's public keys, fetched here (and cached)
             "OCOP_JWKS_URL": f"http://{h}:{p.registry}/.well-known/jwks.json",
+            # the embedded broker completes a group join after half the session timeout: 1.5 s instead of 3 s for
+            # every start and every rebalance after a restart (a Kafka broker would refuse less than 6 s)
+            "OCOP_CONSUMER_SESSION_TIMEOUT_MS": os.environ.get("OCOP_CONSUMER_SESSION_TIMEOUT_MS", "3000"),
+            "OCOP_CONSUMER_HEARTBEAT_MS": os.environ.get("OCOP_CONSUMER_HEARTBEAT_MS", "1000"),
             **self.extra_env,
         }
         # web console: links between the services' pages (one session cookie serves the whole host)

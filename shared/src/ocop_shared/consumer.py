@@ -275,10 +275,16 @@ class Waits:
     for records only when the fetch arrives: a record waits up to twice this before it is handed over
     (aiokafka's default, 500 ms, made commit → applied p50 305 ms). ``batch_ms``: FastStream's
     ``batch_timeout_ms``, how long one poll waits for buffered records; after an empty poll FastStream sleeps
-    as long again, so a record arriving then waits up to this on top."""
+    as long again, so a record arriving then waits up to this on top. ``session_ms`` / ``heartbeat_ms``: how long
+    the group waits for a silent member, and how often a member says it is alive. The embedded broker completes a
+    join only after half the session timeout (at least 1 s): with aiokafka's 10 s, every service start and every
+    rebalance after a restart waited 5 s. 6 s is the lowest a Kafka broker accepts by default
+    (``group.min.session.timeout.ms``)."""
 
     fetch_ms: int = 25
     batch_ms: int = 10
+    session_ms: int = 6000
+    heartbeat_ms: int = 2000
 
 
 def attach(
@@ -314,6 +320,8 @@ def attach_all(
         max_records=max_records,
         batch_timeout_ms=waits.batch_ms,
         fetch_max_wait_ms=waits.fetch_ms,
+        session_timeout_ms=waits.session_ms,
+        heartbeat_interval_ms=waits.heartbeat_ms,
         parser=_safe_batch_parser,
         decoder=_raw_bodies,
         title=title,

@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
     # every fetch for the whole wait, so keep it short).
     consumer_fetch_wait_ms: int = 25
     consumer_batch_wait_ms: int = 10
+    # How long the consumer group waits for a member that stopped heartbeating, and the heartbeat interval
+    # (the embedded broker finishes every join after half the session timeout; a Kafka broker refuses less
+    # than its group.min.session.timeout.ms, 6 s by default).
+    consumer_session_timeout_ms: int = 6000
+    consumer_heartbeat_ms: int = 2000
     # On stop, how long the batch in hand may take to finish (then it is cut short and redelivered later).
     consumer_stop_grace_s: float = 1.5
     # Upper bound for an accepted event on the wire (bytes); larger ones are dead-lettered.

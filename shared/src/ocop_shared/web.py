@@ -43,7 +43,14 @@ from ocop_shared.kafka import GROUPS, all_topics, ensure_topics
 from ocop_shared.keys import KeyRing, RemoteKeys, TokenKeys
 from ocop_shared.limits import BodyLimit, allowed_methods
 from ocop_shared.logging import bind_contextvars, configure_logging, get_logger, reset_contextvars
-from ocop_shared.mongo import end_abandoned_transaction, ensure_collections, make_client, ping, set_transaction_journal
+from ocop_shared.mongo import (
+    end_abandoned_transaction,
+    ensure_collections,
+    make_client,
+    ping,
+    set_transaction_journal,
+    settle_transactions,
+)
 from ocop_shared.openapi import Patch, returns
 from ocop_shared.openapi import install as install_openapi
 from ocop_shared.outbox import OutboxRelay, ensure_outbox_indexes
@@ -123,7 +130,12 @@ class Runtime:
                 list(self.consumers.values()),
                 GROUPS[name],
                 title=f"{name}:{','.join(self.consumers)}",
-                waits=Waits(self.settings.consumer_fetch_wait_ms, self.settings.consumer_batch_wait_ms),
+                waits=Waits(
+                    self.settings.consumer_fetch_wait_ms,
+                    self.settings.consumer_batch_wait_ms,
+                    self.settings.consumer_session_timeout_ms,
+                    self.settings.consumer_heartbeat_ms,
+                ),
             )
         self.attached = True
 
@@ -203,9 +215,16 @@ async def _connect_broker(runtime: Runtime) -> None:
 #: How long each part of a stop may take (seconds; 4.5 in all, so a service stops within 5 s whatever is in
 #: flight). Consumers finish the batch in hand (``consumer_stop_grace_s``), then leave their group; the relay
 #: finishes the batch it is publishing. Anything cut short is redone after the next start: an unfinished
-#: batch is not committed (its offsets neither), so Kafka redelivers it and the inbox dedupes; an outbox row
-#: not yet marked sent is published again.
-STOP_BUDGET_S = {"consumers": 2.5, "relay": 1.0, "background": 0.5, "keys": 0.2, "database": 0.3}
+#: batch is not committed (its offsets neither; its transaction is ended before the client closes), so Kafka
+#: redelivers it and the inbox dedupes; an outbox row not yet marked sent is published again.
+STOP_BUDGET_S = {
+    "consumers": 2.2,
+    "relay": 1.0,
+    "background": 0.5,
+    "keys": 0.2,
+    "transactions": 0.3,
+    "database": 0.3,
+}
 
 
 async def _stop(runtime: Runtime, tasks: Sequence[asyncio.Task]) -> None:
@@ -228,6 +247,8 @@ async def _stop(runtime: Runtime, tasks: Sequence[asyncio.Task]) -> None:
     await step("relay", runtime.relay.stop())
     await step("background", asyncio.gather(*tasks, return_exceptions=True))
     await step("keys", runtime.token_keys.stop())
+    # a consumer batch the consumers' step cut short may still be inside its transaction: end it first
+    await step("transactions", settle_transactions(runtime.client, runtime.db.name))
     await step("database", runtime.client.close())
     log.info("service.stopped", took_s=took)
 

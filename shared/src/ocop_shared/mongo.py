@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -58,43 +59,43 @@ async def needs_serial_transactions(client: AsyncMongoClient) -> bool:
     return _serial_mode[key]
 
 
-_holders: dict[str, asyncio.Task | None] = {}  # per database: the task inside its gate
+_inside: dict[str, list[asyncio.Task]] = {}  # per database: the tasks inside a transaction of this process
 _closing: weakref.WeakSet[AsyncMongoClient] = weakref.WeakSet()  # clients past settle_transactions
 
 
 @asynccontextmanager
 async def transaction_gate(client: AsyncMongoClient, db_name: str):
-    if await needs_serial_transactions(client):
-        lock = _locks.setdefault(db_name, asyncio.Lock())
-        async with lock:
-            _holders[db_name] = asyncio.current_task()
-            try:
-                yield
-            finally:
-                _holders.pop(db_name, None)
-    else:
-        yield
+    task = asyncio.current_task()
+    inside = _inside.setdefault(db_name, [])
+    async with contextlib.AsyncExitStack() as gate:
+        if await needs_serial_transactions(client):
+            await gate.enter_async_context(_locks.setdefault(db_name, asyncio.Lock()))
+        if task is not None:
+            inside.append(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                inside.remove(task)
 
 
 async def settle_transactions(client: AsyncMongoClient, db_name: str) -> None:
-    """Before ``client`` closes: end the transaction this process has open on ``db_name`` (embedded server).
+    """Before ``client`` closes: end the transactions this process has open on ``db_name``.
 
-    A transaction still open when the client closes cannot be aborted any more, and on the embedded server it
-    stays open with what it wrote visible to every reader: a consumer batch cut short there left its inbox ids
-    behind without their effects, so the redelivered events were taken for duplicates (found by the graceful
-    stop test). The task inside the gate is cancelled (its abort runs while the client still works) and the
-    gate waited for. Afterwards the journal keeps any transaction opened too late for the next start to end."""
+    A transaction still open when the client closes cannot be aborted any more. On the embedded server it stays
+    open with what it wrote visible to every reader: a consumer batch cut short there left its inbox ids behind
+    without their effects, so the redelivered events were taken for duplicates (found by the graceful stop
+    test); a replica set would hold its locks until the transaction's lifetime ends (60 s). So the tasks inside
+    one are cancelled (their abort runs while the client still works) and waited for. Afterwards the journal
+    keeps any transaction opened too late, for the next start to end."""
+    me = asyncio.current_task()
     try:
-        if not await needs_serial_transactions(client):
-            return  # a replica set aborts a closed client's transactions itself
-        holder = _holders.get(db_name)
-        # not twice: a second cancel would interrupt the abort the first one started
-        if holder is not None and holder is not asyncio.current_task() and not holder.cancelling():
-            holder.cancel()
-        lock = _locks.get(db_name)
-        if lock is not None:
-            async with lock:
-                pass
+        for task in list(_inside.get(db_name, ())):
+            # not twice: a second cancel would interrupt the abort the first one started
+            if task is not me and not task.cancelling():
+                task.cancel()
+        while any(task is not me for task in _inside.get(db_name, ())):
+            await asyncio.sleep(0.005)
     finally:  # also when the stop budget cuts the wait short
         _closing.add(client)
 

@@ -61,6 +61,7 @@ async def apply_batch(
             await session.start_transaction()
             await note_transaction(client, db.name, session, open_=True)
             hooks = _after[id(session)] = []
+            ended = False  # whether the server was told: a commit or abort cut short keeps the journal's note
             try:
                 now = utcnow()
                 # A concurrent instance inserting the same id makes this fail with a duplicate key:
@@ -72,13 +73,16 @@ async def apply_batch(
                 for _event, effect in todo:
                     await effect(session)
                 await session.commit_transaction()
+                ended = True
             except BaseException:
                 if session.in_transaction:
                     await session.abort_transaction()
+                    ended = True
                 raise
             finally:
                 _after.pop(id(session), None)
-                await note_transaction(client, db.name, session, open_=False)
+                if ended:
+                    await note_transaction(client, db.name, session, open_=False)
     for hook in hooks:
         try:
             hook()

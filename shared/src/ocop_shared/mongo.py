@@ -59,24 +59,26 @@ async def needs_serial_transactions(client: AsyncMongoClient) -> bool:
     return _serial_mode[key]
 
 
-_inside: dict[str, list[asyncio.Task]] = {}  # per database: the tasks inside a transaction of this process
+# per client and database: the tasks inside a transaction of this process or waiting at its gate (a client
+# settles only its own: tests run several apps on one database in one process)
+_inside: dict[tuple[int, str], list[asyncio.Task]] = {}
 _closing: weakref.WeakSet[AsyncMongoClient] = weakref.WeakSet()  # clients past settle_transactions
 
 
 @asynccontextmanager
 async def transaction_gate(client: AsyncMongoClient, db_name: str):
     task = asyncio.current_task()
-    inside = _inside.setdefault(db_name, [])
-    async with contextlib.AsyncExitStack() as gate:
-        if await needs_serial_transactions(client):
-            await gate.enter_async_context(_locks.setdefault(db_name, asyncio.Lock()))
-        if task is not None:
-            inside.append(task)
-        try:
+    inside = _inside.setdefault((id(client), db_name), [])
+    if task is not None:
+        inside.append(task)  # before the lock: a task still waiting for it is settled too
+    try:
+        async with contextlib.AsyncExitStack() as gate:
+            if await needs_serial_transactions(client):
+                await gate.enter_async_context(_locks.setdefault(db_name, asyncio.Lock()))
             yield
-        finally:
-            if task is not None:
-                inside.remove(task)
+    finally:
+        if task is not None:
+            inside.remove(task)
 
 
 async def settle_transactions(client: AsyncMongoClient, db_name: str) -> None:
@@ -89,12 +91,13 @@ async def settle_transactions(client: AsyncMongoClient, db_name: str) -> None:
     one are cancelled (their abort runs while the client still works) and waited for. Afterwards the journal
     keeps any transaction opened too late, for the next start to end."""
     me = asyncio.current_task()
+    inside = _inside.get((id(client), db_name), [])
     try:
-        for task in list(_inside.get(db_name, ())):
+        for task in list(inside):
             # not twice: a second cancel would interrupt the abort the first one started
             if task is not me and not task.cancelling():
                 task.cancel()
-        while any(task is not me for task in _inside.get(db_name, ())):
+        while any(task is not me and not task.done() for task in inside):
             await asyncio.sleep(0.005)
     finally:  # also when the stop budget cuts the wait short
         _closing.add(client)

@@ -127,13 +127,16 @@ class MongoUnitOfWork:
             return
         session = self.session
         assert session is not None
+        ended = self._committed  # whether the server was told: a commit or abort cut short keeps the journal's note
         try:
             if not self._committed and session.in_transaction:
                 await session.abort_transaction()
+                ended = True
         finally:
             try:
                 await session.end_session()
-                await note_transaction(self.client, self.db.name, session, open_=False)
+                if ended:
+                    await note_transaction(self.client, self.db.name, session, open_=False)
             finally:
                 self.session = None
                 self._action = None

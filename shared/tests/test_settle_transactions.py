@@ -132,11 +132,31 @@ async def test_a_closing_client_keeps_its_transaction_journal(client_of, tmp_pat
     try:
         open_client, closing = client_of(True), client_of(True)
         for client in (open_client, closing):
-            await mongo.note_transaction(client, "journal_db", _Session(), open_=True)  # type: ignore[arg-type]
+            session = _Session()
+            await mongo.note_transaction(client, "journal_db", session, open_=True)  # type: ignore[arg-type]
             if client is closing:
                 await mongo.settle_transactions(client, "journal_db")  # type: ignore[arg-type]
-            await mongo.note_transaction(client, "journal_db", _Session(), open_=False)  # type: ignore[arg-type]
-            kept = (tmp_path / "journal_db.lsid").exists()
+            await mongo.note_transaction(client, "journal_db", session, open_=False)  # type: ignore[arg-type]
+            kept = bool(list(tmp_path.glob("journal_db.*.lsid")))
             assert kept == (client is closing)  # its abort may not have reached the server: the next start ends it
+    finally:
+        mongo._journal = previous
+
+
+async def test_a_kept_note_outlives_the_transactions_after_it(client_of, tmp_path) -> None:
+    """A note kept for a commit cut short (one file per session) is not overwritten by the next transaction."""
+    previous = mongo._journal
+    mongo.set_transaction_journal(tmp_path)
+    try:
+        stopping, other = client_of(True), client_of(True)
+        cut = _Session()
+        await mongo.note_transaction(stopping, "journal_db", cut, open_=True)  # type: ignore[arg-type]
+        await mongo.settle_transactions(stopping, "journal_db")  # type: ignore[arg-type]
+        await mongo.note_transaction(stopping, "journal_db", cut, open_=False)  # type: ignore[arg-type]
+        later = _Session()
+        await mongo.note_transaction(other, "journal_db", later, open_=True)  # type: ignore[arg-type]
+        await mongo.note_transaction(other, "journal_db", later, open_=False)  # type: ignore[arg-type]
+        notes = [p.read_text() for p in tmp_path.glob("journal_db.*.lsid")]
+        assert notes == [bytes(cut.session_id["id"]).hex()]
     finally:
         mongo._journal = previous

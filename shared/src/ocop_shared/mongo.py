@@ -106,8 +106,9 @@ async def settle_transactions(client: AsyncMongoClient, db_name: str) -> None:
 # A process killed inside a transaction leaves it open on the embedded server for good (a real replica set
 # aborts it after transactionLifetimeLimitSeconds): every later transaction on that database becomes a
 # savepoint inside it and nothing is written to disk any more. So in serial mode each process notes the
-# session of its open transaction in a small file per database, and at start-up ends a session a dead
-# predecessor left there (endSessions aborts its transaction).
+# session of an open transaction in a small file (one per session: a note kept for a commit cut short must
+# outlive the transactions after it), and at start-up ends the sessions a dead predecessor left there
+# (endSessions aborts their transactions).
 _journal: Path | None = None
 
 
@@ -116,12 +117,12 @@ def set_transaction_journal(directory: Path | None) -> None:
     _journal = Path(directory) if directory else None
 
 
-def _journal_file(db_name: str) -> Path | None:
-    return _journal / f"{db_name}.lsid" if _journal else None
+def _journal_file(db_name: str, session) -> Path | None:
+    return _journal / f"{db_name}.{bytes(session.session_id['id']).hex()}.lsid" if _journal else None
 
 
 async def note_transaction(client: AsyncMongoClient, db_name: str, session, *, open_: bool) -> None:
-    path = _journal_file(db_name)
+    path = _journal_file(db_name, session)
     if path is None or not await needs_serial_transactions(client):
         return
     if open_:
@@ -132,13 +133,17 @@ async def note_transaction(client: AsyncMongoClient, db_name: str, session, *, o
 
 
 async def end_abandoned_transaction(client: AsyncMongoClient, db_name: str) -> bool:
-    """End the session a killed predecessor left with an open transaction (embedded server only)."""
-    path = _journal_file(db_name)
-    if path is None or not path.exists() or not await needs_serial_transactions(client):
+    """End the sessions a killed predecessor left with an open transaction (embedded server only)."""
+    if _journal is None or not await needs_serial_transactions(client):
         return False
-    lsid = {"id": Binary(bytes.fromhex(path.read_text().strip()), UUID_SUBTYPE)}
-    await client.admin.command({"endSessions": [lsid]})
-    path.unlink(missing_ok=True)
+    # ``<db>.lsid``: the one note per database of earlier versions
+    notes = [*_journal.glob(f"{db_name}.*.lsid"), *_journal.glob(f"{db_name}.lsid")]
+    if not notes:
+        return False
+    lsids = [{"id": Binary(bytes.fromhex(path.read_text().strip()), UUID_SUBTYPE)} for path in notes]
+    await client.admin.command({"endSessions": lsids})
+    for path in notes:
+        path.unlink(missing_ok=True)
     return True
 
 

@@ -134,9 +134,11 @@ class MongoUnitOfWork:
                 ended = True
         finally:
             try:
-                await session.end_session()
-                if ended:
-                    await note_transaction(self.client, self.db.name, session, open_=False)
+                try:
+                    if ended:  # before end_session: the note is named after the session's id
+                        await note_transaction(self.client, self.db.name, session, open_=False)
+                finally:
+                    await session.end_session()
             finally:
                 self.session = None
                 self._action = None

@@ -7,13 +7,16 @@ import json
 import uuid
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from conftest import auth, eventually, run_apps, start_stack
+from ocop_shared import log_epochs
 from ocop_shared.consumer import EventConsumer, attach
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.events.models import REGISTRY, ProducerRegistered, dlq
 from ocop_shared.inbox import after_commit, apply_batch
+from ocop_shared.kafka import ensure_topics
 from ocop_shared.mongo import ensure_collections, make_client
 from ocop_shared.outbox import PENDING, BrokerLost, OutboxRelay, ensure_outbox_indexes, outbox_row
 from ocop_shared.uow import MongoUnitOfWork
@@ -27,7 +30,9 @@ class CountingService:
     """A consumer wired exactly like the services' (EventConsumer + FastStream subscriber, own group),
     whose effect is a counter, so applying an event twice would show."""
 
-    def __init__(self, stack, name: str):
+    def __init__(self, stack, name: str, *, held: str | None = None):
+        self.held = held  # the producer whose effect waits for ``release``
+        self.holding, self.release = asyncio.Event(), asyncio.Event()
         self.client = make_client(stack.mongo_url)
         self.db = self.client[f"count_{name}"]
         self.broker = KafkaBroker(stack.bootstrap, logger=None)
@@ -37,6 +42,9 @@ class CountingService:
 
         @self.consumer.on(ProducerRegistered)
         async def count(event, payload, session):
+            if payload.producer.producer_id == self.held:
+                self.holding.set()
+                await self.release.wait()
             await self.db.effects.update_one(
                 {"_id": payload.producer.producer_id}, {"$inc": {"n": 1}}, upsert=True, session=session
             )
@@ -135,6 +143,9 @@ async def test_outbox_survives_crash_between_commit_and_publish(stack):
         records = await read_topic(stack, REGISTRY, lambda rs: any(emitted.id.encode() in r.value for r in rs))
         published = [json.loads(r.value) for r in records if emitted.id.encode() in r.value]
         assert len(published) == 1 and published[0]["type"] == "vn.ocop.registry.producer.registered.v1"
+        # which log it belongs to: this database's relay, epoch 0 (consumers watch it: log_epochs)
+        (mine,) = [r for r in records if emitted.id.encode() in r.value]
+        assert log_epochs.epoch_of(mine) == (db.name, 0)
         assert (await db.outbox.find_one({"event_id": emitted.id}))["status"] in ("sent", "confirmed")
     finally:
         await relay.stop()
@@ -233,8 +244,6 @@ async def test_offsets_committed_in_a_new_log_never_confirm_what_the_lost_log_he
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.structs import OffsetAndMetadata
 
-    from ocop_shared.kafka import ensure_topics
-
     stack = start_stack(tmp_path)
     client = make_client(stack.mongo_url)
     db = client["relay_newlog"]
@@ -270,6 +279,53 @@ async def test_offsets_committed_in_a_new_log_never_confirm_what_the_lost_log_he
     finally:
         await client.close()
         stack.stop()
+
+
+async def test_a_consumer_reading_when_the_broker_restarts_empty_reads_the_new_log_from_its_start(tmp_path):
+    """The broker is killed and restarted at once while a consumer handles a batch: the consumer keeps its fetch
+    position and would read the new log from there, skipping every record below it (the chaos test lost 291
+    events so). The records' epoch (``ocop_epoch``, stamped by the relay) shows it the new log."""
+    stack = start_stack(tmp_path)
+    source = "registry_epochs"
+    old = [registered_event() for _ in range(120)]
+    in_flight = registered_event()
+    new = [registered_event() for _ in range(300)]
+    try:
+        await ensure_topics(stack.bootstrap, [REGISTRY, dlq(REGISTRY)], 3)
+        service = CountingService(stack, "epochs", held=in_flight.partitionkey)
+        async with service:
+            epoch_1 = log_epochs.header(source, 1)
+            await produce_all(stack, [e.model_dump_json().encode() for e in old], epoch_1)
+            await eventually(lambda: service_counts(service, old, 1), timeout=30)
+            await produce_all(stack, [in_flight.model_dump_json().encode()], epoch_1)
+            await asyncio.wait_for(service.holding.wait(), 30)
+            stack.restart_broker(kill=True)  # the consumer is inside a batch
+            await ensure_topics(stack.bootstrap, [REGISTRY, dlq(REGISTRY)], 3)
+            # the relay's new epoch: the lost record again, and the new ones, at offsets 0, 1, 2…
+            again = [e.model_dump_json().encode() for e in [in_flight, *new]]
+            await produce_all(stack, again, log_epochs.header(source, 2))
+            service.release.set()
+            await eventually(lambda: service_counts(service, new, 1), timeout=30)
+            assert await service.count(in_flight.partitionkey) == 1
+            assert all([await service.count(e.partitionkey) == 1 for e in old])
+    finally:
+        stack.stop()
+
+
+async def produce_all(stack, values: list[bytes], header) -> None:
+    """At once (one send after another, then wait for all), on one partition: the new log holds them before the
+    consumer is back."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        sent = [await producer.send(REGISTRY, v, key=b"k", partition=1, headers=[header]) for v in values]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def service_counts(service: CountingService, events, n: int) -> bool:
+    return all([await service.count(e.partitionkey) == n for e in events])
 
 
 async def _status_is(client, path: str, status: int) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, ValidationError
@@ -33,6 +34,7 @@ from ocop_shared import metrics
 from ocop_shared.events.envelope import CloudEvent, utcnow
 from ocop_shared.events.models import EVENT_TYPES, TYPE_OF, dlq
 from ocop_shared.inbox import apply_batch
+from ocop_shared.log_epochs import EpochWatch
 from ocop_shared.logging import bound_contextvars, get_logger
 from ocop_shared.tracing import reset_traceparent, set_traceparent, trace_id_of
 
@@ -224,6 +226,10 @@ class EventConsumer:
         return "dead_lettered"
 
 
+class LogStartUnknown(Exception):
+    """The broker did not say in time where a new log starts; the batch is delivered again (NACK)."""
+
+
 class _Permanent(Exception):
     def __init__(self, reason: str, error: str) -> None:
         super().__init__(error)
@@ -310,6 +316,7 @@ def attach_all(
     restarts the whole group's rebalance) and stopped fetching. A batch may mix topics; each topic's
     records go to that topic's consumer, in order."""
     by_topic = {c.topic: c for c in consumers}
+    watch = EpochWatch()
 
     @broker.subscriber(
         *by_topic,
@@ -328,14 +335,31 @@ def attach_all(
         description="CloudEvents 1.0 (structured JSON); payload schemas in shared/schemas/v1",
     )
     async def handle(bodies: list[bytes], message: KafkaMessage) -> None:
+        plan = watch.plan(message.raw_message)
         batches: dict[str, list[Record]] = {}
-        for r in message.raw_message:
+        for r in plan.keep:
             batches.setdefault(r.topic, []).append(
                 Record(r.value or b"", r.key, f"{r.topic}[{r.partition}]@{r.offset}")
             )
         for topic, records in batches.items():
             await by_topic[topic].handle_batch(records)
+        if plan.rewind:
+            await _read_again(message.consumer, plan.rewind)
+        watch.learn(plan)
         _observe_lag(message, group_id)
+
+
+async def _read_again(kafka: Any, partitions: set[tuple[str, int]]) -> None:
+    """Read ``partitions`` again from their start: their records come from a new log (``ocop_shared.log_epochs``).
+    The commit after this batch then records the start, so the relays confirm nothing the new log holds below
+    the offset this consumer had reached in the old one."""
+    tps = [TopicPartition(t, p) for t, p in sorted(partitions)]
+    log.warning("consumer.log_replaced", partitions=[f"{t}[{p}]" for t, p in sorted(partitions)])
+    try:
+        if not await kafka.seek_to_beginning(*tps):
+            raise LogStartUnknown(f"{tps}: the start of the new log was not found in time")  # NACK: comes again
+    except IllegalStateError:
+        pass  # no longer ours (a rebalance): their new member starts from the committed offsets
 
 
 def _observe_lag(message: Any, group_id: str) -> None:

@@ -15,7 +15,9 @@ consumer group of its topic (``kafka.CONSUMERS``) has committed an offset past i
 the highest offset it already holds for that partition, or when a partition it published to is empty,
 or when the topic is gone. It then starts a new *epoch*: every ``sent`` row goes back to
 ``pending`` and is published again in order. Consumers dedupe by event id (the inbox), so
-re-publishing is always safe, and at-least-once + dedupe gives each effect exactly once.
+re-publishing is always safe, and at-least-once + dedupe gives each effect exactly once. Every record says
+its epoch (``ocop_shared.log_epochs``): a consumer that was reading the lost log reads the new one from its
+start, not at the offset it had reached in the old one.
 
 Row states are strings, not booleans: the embedded MongoDB-protocol server stores ``True`` set via
 ``$set`` as ``1``.
@@ -35,7 +37,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from ocop_shared import metrics
+from ocop_shared import log_epochs, metrics
 from ocop_shared.events.envelope import utcnow
 from ocop_shared.kafka import CONSUMERS, ensure_topics, make_producer
 from ocop_shared.logging import get_logger
@@ -243,7 +245,10 @@ class OutboxRelay:
         assert producer is not None  # publish_batch runs only once the loop has started it
         futures = [
             await producer.send(
-                row["topic"], value=row["value"], key=row["key"].encode(), headers=[("ce_type", row["type"].encode())]
+                row["topic"],
+                value=row["value"],
+                key=row["key"].encode(),
+                headers=[("ce_type", row["type"].encode()), log_epochs.header(self.db.name, self._epoch)],
             )
             for row in rows
         ]

@@ -78,7 +78,23 @@ def test_records_without_a_well_formed_mark_are_kept_and_never_rewind():
         R("t", 0, 4, ((log_epochs.HEADER, b"\xff\xfe:9"),)),
         R("t", 0, 5, ((log_epochs.HEADER, b":9"),)),
         R("t", 0, 6, ((log_epochs.HEADER, None),)),
+        R("t", 0, 7, ((log_epochs.HEADER, "registry:²".encode()),)),  # a digit to isdigit(), not to int()
+        R("t", 0, 8, ((log_epochs.HEADER, b"registry:" + b"9" * 5000),)),  # past int()'s digit limit
+        R("t", 0, 9, ((log_epochs.HEADER, "registry:٣".encode()),)),  # an Arabic-Indic three
     ]
     plan = watch.plan(hostile)
-    assert plan.rewind == set() and len(plan.keep) == 5
+    assert plan.rewind == set() and len(plan.keep) == len(hostile)
+    assert [log_epochs.epoch_of(r) for r in hostile[1:]] == [None, ("\ufffd\ufffd", 9), None, None, None, None, None]
     assert log_epochs.epoch_of(R("t", 0, 7, ((log_epochs.HEADER, b"a:b:12"),))) == ("a:b", 12)
+
+
+def test_a_partition_that_could_not_be_rewound_keeps_its_old_epoch():
+    """No longer assigned (a rebalance): should it come back, its new epoch must rewind it then."""
+    watch = EpochWatch()
+    watch.learn(watch.plan([rec(0, 10), rec(1, 10)]))
+    plan = watch.plan([rec(0, 11, epoch=2), rec(1, 11, epoch=2), rec(2, 0, epoch=2)])
+    assert plan.rewind == {("t", 0), ("t", 1)}
+    watch.learn(plan, not_rewound={("t", 1)})
+    assert watch.plan([rec(0, 0, epoch=2)]).rewind == set()  # rewound: epoch 2 is known
+    assert watch.plan([rec(1, 12, epoch=2)]).rewind == {("t", 1)}  # not rewound: still new
+    assert watch.plan([rec(2, 1, epoch=2)]).rewind == set()  # first sight, learnt

@@ -60,7 +60,13 @@ def _cases(topic: str, marker: str) -> list[tuple[str, bytes | None, bytes | Non
         ("json_not_event", enc([marker, 1, 2]), key, None),
         ("object_not_event", enc({"hello": marker}), key, None),
         ("unknown_type", enc(_envelope("vn.ocop.nobody.knows.v9", marker)), key, None),
-        ("invalid_payload", enc(_envelope(known, marker)), key, None),
+        # with epoch marks a consumer must not choke on: a digit to isdigit() but not to int(), too many digits
+        (
+            "invalid_payload",
+            enc(_envelope(known, marker)),
+            key,
+            [("ocop_epoch", "registry:²".encode()), ("ocop_epoch", b"registry:" + b"9" * 5000)],
+        ),
         ("wrong_specversion", enc(_envelope(known, marker, specversion="0.3")), key, None),
         ("huge_900kb", enc(_envelope(known, marker, data={"marker": marker, "pad": "x" * 900_000})), key, None),
         ("beyond_limit_1_5mb", enc({"marker": marker, "pad": "y" * 1_500_000}), key, None),

@@ -201,6 +201,35 @@ async def test_after_commit_hooks_run_once_after_the_inbox_commit_and_never_afte
         await client.close()
 
 
+async def test_a_replica_taking_over_the_lease_publishes_under_the_databases_epoch(stack):
+    """Consumers rewind a partition when a source's epoch goes up (``log_epochs``): a replica that took over the
+    lease and published under the epoch it read at its start, below the one its predecessor counted, would hide
+    the next new log from them."""
+    client = make_client(stack.mongo_url)
+    db = client[f"replicas_{uuid.uuid4().hex[:8]}"]
+    topic = f"test.replicas-{uuid.uuid4().hex[:6]}"
+    await ensure_outbox_indexes(db)
+    first = OutboxRelay(db, stack.bootstrap, client_id="first", idle_wait_s=0.1, consumers={topic: ()})
+    second = OutboxRelay(db, stack.bootstrap, client_id="second", idle_wait_s=0.1, consumers={topic: ()})
+    try:
+        await first.start()
+        await eventually(lambda: asyncio.sleep(0, first._holding))
+        await second.start()  # reads epoch 0, waits for the lease
+        await first.start_new_epoch()  # as after a broker loss: epoch 1
+        await first.stop()
+        await db.relay_state.update_one({"_id": "lease"}, {"$set": {"expires_at": utcnow()}})  # its lease ends
+        row = outbox_row(topic, "k", uuid.uuid4().hex, "test.v1", b"after the take-over", utcnow())
+        await db.outbox.insert_one(row)
+        records = await read_topic(stack, topic, lambda rs: any(r.value == b"after the take-over" for r in rs))
+        (mine,) = [r for r in records if r.value == b"after the take-over"]
+        assert log_epochs.epoch_of(mine) == (db.name, 1)
+        await second.start_new_epoch()  # counted from the database, not from what it read at its start
+        assert (await db.relay_state.find_one({"_id": "relay"}))["epoch"] == 2
+    finally:
+        await second.stop()
+        await client.close()
+
+
 async def test_broker_lost_and_restarted_empty_loses_nothing(tmp_path):
     """Events published but not yet consumed when the memory-only broker dies are re-published from
     the outbox to the new, empty broker; consumers apply each exactly once."""

@@ -343,23 +343,28 @@ def attach_all(
             )
         for topic, records in batches.items():
             await by_topic[topic].handle_batch(records)
-        if plan.rewind:
-            await _read_again(message.consumer, plan.rewind)
-        watch.learn(plan)
+        not_ours = await _read_again(message.consumer, plan.rewind) if plan.rewind else set()
+        watch.learn(plan, not_rewound=not_ours)
         _observe_lag(message, group_id)
 
 
-async def _read_again(kafka: Any, partitions: set[tuple[str, int]]) -> None:
+async def _read_again(kafka: Any, partitions: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """Read ``partitions`` again from their start: their records come from a new log (``ocop_shared.log_epochs``).
-    The commit after this batch then records the start, so the relays confirm nothing the new log holds below
-    the offset this consumer had reached in the old one."""
-    tps = [TopicPartition(t, p) for t, p in sorted(partitions)]
+    The commit after this batch then records the start. Returns the partitions no longer assigned to this member
+    (a rebalance), which it cannot rewind. One at a time: aiokafka refuses the whole call if one of them is not
+    assigned, and the others' dropped records would be committed past."""
     log.warning("consumer.log_replaced", partitions=[f"{t}[{p}]" for t, p in sorted(partitions)])
-    try:
-        if not await kafka.seek_to_beginning(*tps):
-            raise LogStartUnknown(f"{tps}: the start of the new log was not found in time")  # NACK: comes again
-    except IllegalStateError:
-        pass  # no longer ours (a rebalance): their new member starts from the committed offsets
+    not_ours: set[tuple[str, int]] = set()
+    for topic, partition in sorted(partitions):
+        tp = TopicPartition(topic, partition)
+        try:
+            found = await kafka.seek_to_beginning(tp)
+        except IllegalStateError:
+            not_ours.add((topic, partition))
+            continue
+        if not found:
+            raise LogStartUnknown(f"{tp}: the start of the new log was not found in time")  # NACK: comes again
+    return not_ours
 
 
 def _observe_lag(message: Any, group_id: str) -> None:

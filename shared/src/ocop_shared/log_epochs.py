@@ -33,7 +33,9 @@ def epoch_of(record: Any) -> tuple[str, int] | None:
         if key != HEADER or not isinstance(value, bytes | bytearray):
             continue
         source, _, number = bytes(value).decode(errors="replace").rpartition(":")
-        if source and number.isdigit():
+        # ASCII digits only, and few of them: int() refuses "²" and 5,000 digits, and a batch that raises here
+        # would be delivered again for ever
+        if source and number.isascii() and number.isdigit() and len(number) <= 18:
             return source, int(number)
     return None
 
@@ -76,5 +78,14 @@ class EpochWatch:
             keep.append(record)
         return Plan(keep, rewind, seen)
 
-    def learn(self, plan: Plan) -> None:
-        self._seen = plan.seen
+    def learn(self, plan: Plan, *, not_rewound: Iterable[Partition] = ()) -> None:
+        """Keep what ``plan`` saw, except the new epochs of partitions that could not be rewound (no longer
+        assigned to this member): were one to come back, its new epoch must still rewind it."""
+        seen = dict(plan.seen)
+        for topic, partition in not_rewound:
+            for key in [k for k in seen if k[:2] == (topic, partition)]:
+                if key in self._seen:
+                    seen[key] = self._seen[key]
+                else:
+                    del seen[key]
+        self._seen = seen

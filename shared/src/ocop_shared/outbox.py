@@ -33,7 +33,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -122,6 +122,7 @@ class OutboxRelay:
         self._epoch = 0
         self._stopping = False
         self._lease_checked = -LEASE.total_seconds()  # loop time of the last renewal
+        self._holding = False  # whether this relay holds the lease (only the holder publishes and checks)
         self._instance = f"{client_id}-{uuid.uuid4().hex[:8]}"
         self.published = 0
         self.republished_epochs = 0
@@ -197,7 +198,7 @@ class OutboxRelay:
         last_prune = -60.0
         while not self._stopping:
             await asyncio.sleep(self.confirm_interval_s)
-            if self._producer is None:  # not connected: the publishing loop is reconnecting
+            if self._producer is None or not self._holding:  # reconnecting, or another replica publishes
                 continue
             try:
                 async with self._epoch_lock:
@@ -229,9 +230,24 @@ class OutboxRelay:
             )
         except DuplicateKeyError:
             self._lease_checked = -LEASE.total_seconds()
+            self._holding = False
             return False
+        if not self._holding:  # taken over: another replica may have started epochs meanwhile
+            await self._adopt_epoch()
+            self._holding = True
         self._lease_checked = clock
         return True  # the filter matched (ours or expired) or the upsert created it: we hold it
+
+    async def _adopt_epoch(self) -> None:
+        """The database's epoch, and what was published in it. Consumers take a source's epoch that goes up
+        for a new log (``log_epochs``): a replica publishing under the epoch it read at its start would hide the
+        next one."""
+        state = await self.db.relay_state.find_one({"_id": "relay"})
+        epoch = int(state["epoch"]) if state else 0
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self._high.clear()
+            await self._load_high_offsets()
 
     async def publish_batch(self) -> int:
         async with transaction_gate(self.db.client, self.db.name):
@@ -384,9 +400,12 @@ class OutboxRelay:
 
     async def start_new_epoch(self) -> None:
         """The broker lost its log: put every unconfirmed row back in the queue, in order."""
-        self._epoch += 1
+        state = await self.db.relay_state.find_one_and_update(  # atomic: epochs only go up, whoever counts
+            {"_id": "relay"}, {"$inc": {"epoch": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
+        assert state is not None  # upserted and returned after the update
+        self._epoch = int(state["epoch"])
         self.republished_epochs += 1
-        await self.db.relay_state.update_one({"_id": "relay"}, {"$set": {"epoch": self._epoch}}, upsert=True)
         async with transaction_gate(self.db.client, self.db.name):
             res = await self.db.outbox.update_many({"status": SENT}, {"$set": {"status": PENDING}})
         self._high.clear()

@@ -132,9 +132,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def start(self) -> None:
-        state = await self.db.relay_state.find_one({"_id": "relay"})
-        self._epoch = int(state["epoch"]) if state else 0
-        await self._load_high_offsets()
+        await self._adopt_epoch(reload=True)
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.client_id}")
         self._checker = asyncio.create_task(self._check(), name=f"outbox-check-{self.client_id}")
 
@@ -233,18 +231,19 @@ class OutboxRelay:
             self._holding = False
             return False
         if not self._holding:  # taken over: another replica may have started epochs meanwhile
-            await self._adopt_epoch()
+            async with self._epoch_lock:
+                await self._adopt_epoch()
             self._holding = True
         self._lease_checked = clock
         return True  # the filter matched (ours or expired) or the upsert created it: we hold it
 
-    async def _adopt_epoch(self) -> None:
-        """The database's epoch, and what was published in it. Consumers take a source's epoch that goes up
-        for a new log (``log_epochs``): a replica publishing under the epoch it read at its start would hide the
-        next one."""
+    async def _adopt_epoch(self, *, reload: bool = False) -> None:
+        """The database's epoch, and what was published in it (at the start, and when the lease is taken over).
+        Consumers take a source's epoch that goes up for a new log (``log_epochs``): a replica publishing under
+        the epoch it read at its start would hide the next one."""
         state = await self.db.relay_state.find_one({"_id": "relay"})
         epoch = int(state["epoch"]) if state else 0
-        if epoch != self._epoch:
+        if reload or epoch != self._epoch:
             self._epoch = epoch
             self._high.clear()
             await self._load_high_offsets()
